@@ -1,0 +1,102 @@
+package dev.lakebeam.pipelines.cli;
+
+import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.options.DdlOptions;
+import dev.lakebeam.pipelines.options.GenerateOptions;
+import dev.lakebeam.pipelines.options.StreamOptions;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Optional;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** The commands of {@code lakebeam.jar} (DESIGN §4). */
+public enum Command {
+  BACKFILL(
+      "backfill",
+      "bounded run: files and/or PostgreSQL into raw, clean, curated and consumption",
+      BackfillOptions.class,
+      true,
+      "issue #3"),
+  STREAM(
+      "stream",
+      "unbounded run: Kinesis streams into the same zones with the same transforms",
+      StreamOptions.class,
+      true,
+      "issue #6"),
+  GENERATE(
+      "generate",
+      "write a deterministic synthetic data set (Instacart CSV, extensions, Kinesis files)",
+      GenerateOptions.class,
+      false,
+      null),
+  SEED_RDS(
+      "seed-rds", "load a file set into PostgreSQL (the RDS source)", BackfillOptions.class, false, "issue #4"),
+  REPLAY(
+      "replay", "push a data set's kinesis/ events into Kinesis streams", StreamOptions.class, false, "issue #6"),
+  DDL(
+      "ddl",
+      "print Athena/Glue CREATE EXTERNAL TABLE statements for every dataset",
+      DdlOptions.class,
+      false,
+      null),
+  PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false, null),
+  BENCH(
+      "bench",
+      "benchmark the backfill and the stream against a plain-Java lower bound",
+      BackfillOptions.class,
+      true,
+      "issue #8");
+
+  private final String cliName;
+  private final String description;
+  private final Class<? extends PipelineOptions> optionsClass;
+  private final boolean runsPipeline;
+  private final String pendingIn;
+
+  Command(
+      String cliName,
+      String description,
+      Class<? extends PipelineOptions> optionsClass,
+      boolean runsPipeline,
+      String pendingIn) {
+    this.cliName = cliName;
+    this.description = description;
+    this.optionsClass = optionsClass;
+    this.runsPipeline = runsPipeline;
+    this.pendingIn = pendingIn;
+  }
+
+  public String cliName() {
+    return cliName;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public Class<? extends PipelineOptions> optionsClass() {
+    return optionsClass;
+  }
+
+  /** Whether the command runs a Beam pipeline, so that runner options apply. */
+  public boolean runsPipeline() {
+    return runsPipeline;
+  }
+
+  /** Where a command not built yet is tracked, or empty when it is built. */
+  public Optional<String> pendingIn() {
+    return Optional.ofNullable(pendingIn);
+  }
+
+  public static Optional<Command> find(String name) {
+    return Arrays.stream(values()).filter(c -> c.cliName.equals(name)).findFirst();
+  }
+
+  static void printList(PrintStream out) {
+    for (Command c : values()) {
+      out.printf(
+          "  %-10s %s%s%n",
+          c.cliName, c.description, c.pendingIn == null ? "" : " (not built yet: " + c.pendingIn + ")");
+    }
+  }
+}

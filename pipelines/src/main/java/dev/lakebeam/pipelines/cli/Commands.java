@@ -1,0 +1,85 @@
+package dev.lakebeam.pipelines.cli;
+
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.options.DdlOptions;
+import dev.lakebeam.pipelines.options.GenerateOptions;
+import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.schemas.AthenaDdl;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/** The handlers of the utility commands; pipelines have their own classes. */
+public final class Commands {
+  private Commands() {}
+
+  public static int run(Command command, OptionParser.Parsed parsed, PrintStream out, PrintStream err)
+      throws Exception {
+    switch (command) {
+      case GENERATE:
+        return generate(parsed.options().as(GenerateOptions.class), out, err);
+      case DDL:
+        return ddl(parsed.options().as(DdlOptions.class), out);
+      case PROFILES:
+        return profiles(out);
+      default:
+        throw new IllegalStateException("no handler for " + command.cliName());
+    }
+  }
+
+  static int generate(GenerateOptions o, PrintStream out, PrintStream err) throws Exception {
+    LocalDate asOf;
+    try {
+      asOf = LocalDate.parse(o.getAsOf());
+    } catch (DateTimeParseException e) {
+      throw new UsageException("--asOf must be a date YYYY-MM-DD, was '" + o.getAsOf() + "'");
+    }
+    int products =
+        o.getProducts() == null ? Generator.Config.defaultProducts(o.getOrders()) : o.getProducts();
+    Generator.Config cfg;
+    try {
+      cfg = new Generator.Config(Path.of(o.getOut()), o.getOrders(), o.getSeed(), products, asOf);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    long start = System.nanoTime();
+    Generator.Summary s = new Generator(cfg, err).run();
+    out.printf(
+        Locale.ROOT,
+        "generate: %,d orders of %,d users (%,d prior + %,d train lines), %,d products, %,d click events, %,d feedback in %.1f s%n",
+        s.orders(),
+        s.users(),
+        s.priorLines(),
+        s.trainLines(),
+        s.products(),
+        s.clickEvents(),
+        s.feedback(),
+        (System.nanoTime() - start) / 1e9);
+    out.println("  files:   " + s.filesDir().toAbsolutePath().normalize());
+    out.println("  kinesis: " + s.kinesisDir().toAbsolutePath().normalize());
+    return 0;
+  }
+
+  static int ddl(DdlOptions o, PrintStream out) {
+    AthenaDdl ddl;
+    try {
+      ddl = new AthenaDdl(o.getDatabase(), zone -> LakeOptions.zoneUri(o, zone));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    out.print(ddl.script());
+    return 0;
+  }
+
+  static int profiles(PrintStream out) {
+    Profiles profiles = Profiles.standard();
+    for (String name : profiles.names()) {
+      Profiles.Profile p = profiles.load(name);
+      out.printf("%-14s %s%n", name + (name.equals(Profiles.DEFAULT_PROFILE) ? "*" : ""), p.description());
+    }
+    out.println("(* the default; files: ./runner-profiles, $LAKEBEAM_PROFILES_DIR, or built in)");
+    return 0;
+  }
+}

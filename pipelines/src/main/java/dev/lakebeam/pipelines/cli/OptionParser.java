@@ -1,0 +1,185 @@
+package dev.lakebeam.pipelines.cli;
+
+import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.options.DdlOptions;
+import dev.lakebeam.pipelines.options.GenerateOptions;
+import dev.lakebeam.pipelines.options.StreamOptions;
+import java.io.PrintStream;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Turns a command's arguments and a runner profile into its {@link PipelineOptions}: profile
+ * values first, command-line values over them. Options a command does not know are refused with
+ * the list of valid ones (and the nearest name, for typos).
+ */
+public final class OptionParser {
+  static {
+    // So that every profile key, of whichever command, is a known option to Beam. S3Options is
+    // not in the aws2 module's registrar, but its options (--SSEAlgorithm, --s3ClientFactoryClass,
+    // ...) belong on the command line and in the EMR profiles.
+    for (Class<? extends PipelineOptions> c :
+        List.of(
+            BackfillOptions.class,
+            StreamOptions.class,
+            GenerateOptions.class,
+            DdlOptions.class,
+            S3Options.class)) {
+      PipelineOptionsFactory.register(c);
+    }
+  }
+
+  /** The result: the options, and the profile they started from. */
+  public record Parsed(PipelineOptions options, Profiles.Profile profile, Map<String, String> values) {}
+
+  private final Profiles profiles;
+
+  public OptionParser(Profiles profiles) {
+    this.profiles = profiles;
+  }
+
+  public Parsed parse(Command command, List<String> args) {
+    Map<String, String> cli = new LinkedHashMap<>();
+    String profileName = Profiles.DEFAULT_PROFILE;
+    for (String arg : args) {
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new UsageException(
+            "'" + arg + "' is not an option; options look like --name=value");
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+      String value = eq < 0 ? "true" : arg.substring(eq + 1);
+      if (name.equals("profile")) {
+        profileName = value;
+        continue;
+      }
+      if (cli.containsKey(name)) {
+        throw new UsageException("--" + name + " is given twice");
+      }
+      cli.put(name, value);
+    }
+    Set<String> allowed = allowed(command);
+    for (String name : cli.keySet()) {
+      if (!allowed.contains(name)) {
+        throw new UsageException(unknown(command, name, allowed));
+      }
+    }
+    Profiles.Profile profile;
+    try {
+      profile = profiles.load(profileName);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    Map<String, String> merged = new LinkedHashMap<>();
+    profile.options().forEach(
+        (k, v) -> {
+          if (command.runsPipeline() || allowed.contains(k)) {
+            merged.put(k, v);
+          }
+        });
+    merged.putAll(cli);
+    List<String> beamArgs = new ArrayList<>();
+    merged.forEach((k, v) -> beamArgs.add("--" + k + "=" + v));
+    try {
+      PipelineOptions options =
+          PipelineOptionsFactory.fromArgs(beamArgs.toArray(String[]::new))
+              .withValidation()
+              .as(command.optionsClass());
+      return new Parsed(options, profile, merged);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** Option names a command accepts on its command line. */
+  public static Set<String> allowed(Command command) {
+    Set<String> names = new TreeSet<>();
+    if (command.runsPipeline()) {
+      names.addAll(OptionSpec.registeredPropertyNames());
+      names.addAll(OptionSpec.propertyNames(command.optionsClass()));
+    } else {
+      OptionSpec.ownOptions(command.optionsClass()).forEach(o -> names.add(o.name()));
+    }
+    return names;
+  }
+
+  private static String unknown(Command command, String name, Set<String> allowed) {
+    String own =
+        String.join(
+            ", ",
+            OptionSpec.ownOptions(command.optionsClass()).stream().map(o -> "--" + o.name()).toList());
+    String nearest =
+        allowed.stream()
+            .min(Comparator.comparingInt(a -> distance(a.toLowerCase(), name.toLowerCase())))
+            .filter(a -> distance(a.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
+            .map(a -> " (did you mean --" + a + "?)")
+            .orElse("");
+    return "unknown option --"
+        + name
+        + " for "
+        + command.cliName()
+        + nearest
+        + "; valid options: "
+        + (own.isEmpty() ? "none" : own)
+        + (command.runsPipeline() ? ", --profile, and the runner options (--runner, --parallelism, ...)" : ", --profile");
+  }
+
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** The command list for --help. */
+  public static void printCommands(PrintStream s) {
+    Command.printList(s);
+  }
+
+  /** A command's own options with their descriptions and defaults. */
+  public static void printHelp(Command command, PrintStream s) {
+    s.println("Usage: java -jar lakebeam.jar " + command.cliName() + " [--profile=NAME] [--option=value ...]");
+    s.println();
+    s.println(command.description());
+    command.pendingIn().ifPresent(p -> s.println("(not built yet: " + p + ")"));
+    s.println();
+    List<OptionSpec.Option> options = OptionSpec.ownOptions(command.optionsClass());
+    if (!options.isEmpty()) {
+      s.println("Options:");
+      for (OptionSpec.Option o : options) {
+        s.printf(
+            "  --%-18s %s%s%n",
+            o.name(),
+            o.description(),
+            o.defaultValue() == null ? "" : " [default: " + o.defaultValue() + "]");
+      }
+    }
+    s.printf("  --%-18s %s%n", "profile", "runner profile to start from [default: " + Profiles.DEFAULT_PROFILE + "]");
+    if (command.runsPipeline()) {
+      s.println();
+      s.println("Beam runner options are accepted too (--runner, --parallelism, --flinkMaster,");
+      s.println("--awsRegion, --endpoint, ...); the profile sets the usual ones.");
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package dev.lakebeam.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** Options of {@code ddl}. */
+public interface DdlOptions extends LakeOptions {
+  @Description("Athena / Glue database to create the tables in.")
+  @Default.String("lakebeam")
+  String getDatabase();
+
+  void setDatabase(String value);
+}

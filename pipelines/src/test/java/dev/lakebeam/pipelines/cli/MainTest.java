@@ -1,0 +1,150 @@
+package dev.lakebeam.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.schemas.AthenaDdl;
+import dev.lakebeam.schemas.Dataset;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class MainTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return new Main(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new Profiles(List.of(Path.of("..", "runner-profiles"))))
+        .run(args);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  public void helpListsEveryCommand() {
+    assertEquals(0, run("--help"));
+    for (Command c : Command.values()) {
+      assertThat(out(), containsString("  " + c.cliName() + " "));
+    }
+  }
+
+  @Test
+  public void noArgumentsIsBadUsage() {
+    assertEquals(2, run());
+    assertThat(err(), containsString("Usage:"));
+  }
+
+  @Test
+  public void unknownCommandExits2AndListsTheValidOnes() {
+    assertEquals(2, run("backfil"));
+    assertThat(err(), containsString("unknown command 'backfil'; valid commands: backfill, stream, generate"));
+  }
+
+  @Test
+  public void unknownOptionExits2WithTheNearestAndTheValidOnes() {
+    assertEquals(2, run("generate", "--ordrs=10"));
+    assertThat(err(), containsString("unknown option --ordrs for generate (did you mean --orders?)"));
+    assertThat(err(), containsString("--seed"));
+  }
+
+  @Test
+  public void runnerOptionsAreNotOptionsOfUtilityCommands() {
+    assertEquals(2, run("ddl", "--runner=FlinkRunner"));
+    assertThat(err(), containsString("unknown option --runner for ddl"));
+  }
+
+  @Test
+  public void badValuesExit2() {
+    assertEquals(2, run("generate", "--orders=many"));
+    assertThat(err(), containsString("bad options for generate"));
+    assertEquals(2, run("generate", "--orders=0", "--out=" + tmp.getRoot()));
+    assertThat(err(), containsString("--orders must be at least 1"));
+    assertEquals(2, run("generate", "--asOf=2025-02-30", "--out=" + tmp.getRoot()));
+    assertThat(err(), containsString("--asOf must be a date"));
+    assertEquals(2, run("generate", "positional"));
+    assertEquals(2, run("ddl", "--profile=nope"));
+    assertThat(err(), containsString("unknown profile 'nope'"));
+    assertEquals(2, run("ddl", "--database=Bad-Name"));
+  }
+
+  @Test
+  public void commandHelpListsItsOptionsWithDefaults() {
+    assertEquals(0, run("generate", "--help"));
+    assertThat(out(), containsString("--orders"));
+    assertThat(out(), containsString("[default: 3000]"));
+    assertEquals(0, run("backfill", "--help"));
+    assertThat(out(), containsString("--cleanZone"));
+  }
+
+  @Test
+  public void ddlPrintsATableForEveryDatasetAtTheGivenZones() {
+    assertEquals(0, run("ddl", "--lake=s3://bucket/lake", "--curatedZone=s3://other/cur"));
+    for (Dataset d : Dataset.values()) {
+      assertThat(out(), containsString("`lakebeam`.`" + AthenaDdl.tableName(d) + "`"));
+    }
+    assertThat(out(), containsString("LOCATION 's3://bucket/lake/clean/orders/'"));
+    assertThat(out(), containsString("LOCATION 's3://other/cur/order_lines_enriched/'"));
+    assertThat(out(), not(containsString("-- note:")));
+  }
+
+  @Test
+  public void profilesListsEveryProfileWithADescription() {
+    assertEquals(0, run("profiles"));
+    for (String p : Profiles.BUILT_IN) {
+      assertThat(out(), containsString(p));
+    }
+    assertThat(out(), containsString("local*"));
+    assertThat(out(), not(containsString("(no description)")));
+  }
+
+  @Test
+  public void generateWritesTheFileSetAndSaysWhere() throws Exception {
+    Path dir = tmp.newFolder("g").toPath();
+    assertEquals(0, run("generate", "--out=" + dir, "--orders=100", "--seed=5"));
+    assertThat(out(), containsString("generate: 100 orders"));
+    assertThat(out(), containsString(dir.resolve("files").toString()));
+    for (String f :
+        List.of("orders.csv", "order_products__prior.csv", "order_products__train.csv", "products.csv",
+            "aisles.csv", "departments.csv", "product_prices.csv", "customers.jsonl",
+            "clickstream.jsonl", "feedback.jsonl")) {
+      assertTrue(f, Files.size(dir.resolve("files").resolve(f)) > 0);
+    }
+    for (String f : List.of("orders.jsonl", "clickstream.jsonl", "feedback.jsonl")) {
+      assertTrue(f, Files.exists(dir.resolve("kinesis").resolve(f)));
+    }
+  }
+
+  @Test
+  public void commandsNotBuiltYetSaySoAndFail() {
+    assertEquals(1, run("stream"));
+    assertThat(err(), containsString("not built yet"));
+  }
+
+  @Test
+  public void failuresExit1WithTheCause() throws Exception {
+    Path file = tmp.newFile("not-a-dir").toPath();
+    assertEquals(1, run("generate", "--out=" + file.resolve("x"), "--orders=10"));
+    assertThat(err(), containsString("lakebeam generate failed:"));
+  }
+}
