@@ -3,6 +3,7 @@ package dev.lakebeam.pipelines.cli;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
+import dev.lakebeam.pipelines.options.SeedRdsOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -30,7 +31,7 @@ public enum Command {
       false,
       null),
   SEED_RDS(
-      "seed-rds", "load a file set into PostgreSQL (the RDS source)", BackfillOptions.class, false, "issue #4"),
+      "seed-rds", "load a file set into PostgreSQL (the RDS source), idempotently", SeedRdsOptions.class, false, null),
   REPLAY(
       "replay", "push a data set's kinesis/ events into Kinesis streams", StreamOptions.class, false, "issue #6"),
   DDL(

@@ -4,6 +4,12 @@ import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.pipelines.options.SeedRdsOptions;
+import dev.lakebeam.pipelines.rds.Jdbc;
+import dev.lakebeam.pipelines.rds.RdsSeeder;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.util.Map;
 import dev.lakebeam.schemas.AthenaDdl;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,18 +30,15 @@ public final class Commands {
         return ddl(parsed.options().as(DdlOptions.class), out);
       case PROFILES:
         return profiles(out);
+      case SEED_RDS:
+        return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:
         throw new IllegalStateException("no handler for " + command.cliName());
     }
   }
 
   static int generate(GenerateOptions o, PrintStream out, PrintStream err) throws Exception {
-    LocalDate asOf;
-    try {
-      asOf = LocalDate.parse(o.getAsOf());
-    } catch (DateTimeParseException e) {
-      throw new UsageException("--asOf must be a date YYYY-MM-DD, was '" + o.getAsOf() + "'");
-    }
+    LocalDate asOf = date("--asOf", o.getAsOf());
     int products =
         o.getProducts() == null ? Generator.Config.defaultProducts(o.getOrders()) : o.getProducts();
     Generator.Config cfg;
@@ -60,6 +63,35 @@ public final class Commands {
     out.println("  files:   " + s.filesDir().toAbsolutePath().normalize());
     out.println("  kinesis: " + s.kinesisDir().toAbsolutePath().normalize());
     return 0;
+  }
+
+  static int seedRds(SeedRdsOptions o, PrintStream out, PrintStream err) throws Exception {
+    LocalDate asOf = date("--asOf", o.getAsOf());
+    Path input = Path.of(o.getInput());
+    if (!Files.isDirectory(input)) {
+      throw new UsageException("--input must be a folder like sample-data/files, was " + input.toAbsolutePath());
+    }
+    long start = System.nanoTime();
+    Map<String, Long> counts;
+    try (Connection c = Jdbc.connect(o)) {
+      counts = new RdsSeeder(c, input, asOf, err).seed();
+    }
+    out.printf(
+        Locale.ROOT,
+        "seed-rds: loaded %s into %s (schema shop) in %.1f s%n",
+        input.toAbsolutePath().normalize(),
+        Jdbc.redact(o.getJdbcUrl()),
+        (System.nanoTime() - start) / 1e9);
+    counts.forEach((t, n) -> out.printf(Locale.ROOT, "  shop.%-12s %,d rows%n", t, n));
+    return 0;
+  }
+
+  private static LocalDate date(String option, String value) {
+    try {
+      return LocalDate.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new UsageException(option + " must be a date YYYY-MM-DD, was '" + value + "'");
+    }
   }
 
   static int ddl(DdlOptions o, PrintStream out) {

@@ -3,6 +3,7 @@ package dev.lakebeam.pipelines.cli;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
+import dev.lakebeam.pipelines.options.SeedRdsOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
 import java.io.PrintStream;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
@@ -32,6 +33,7 @@ public final class OptionParser {
             StreamOptions.class,
             GenerateOptions.class,
             DdlOptions.class,
+            SeedRdsOptions.class,
             S3Options.class)) {
       PipelineOptionsFactory.register(c);
     }

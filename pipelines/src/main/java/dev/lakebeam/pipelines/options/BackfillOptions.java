@@ -4,7 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of the bounded backfill (DESIGN §4). */
-public interface BackfillOptions extends LakeOptions {
+public interface BackfillOptions extends LakeOptions, JdbcOptions {
   @Description("Comma-separated sources to read: files, rds.")
   @Default.String("files")
   String getSources();
@@ -16,11 +16,6 @@ public interface BackfillOptions extends LakeOptions {
   String getInput();
 
   void setInput(String value);
-
-  @Description("JDBC URL of the operational PostgreSQL database, for --sources=rds.")
-  String getJdbcUrl();
-
-  void setJdbcUrl(String value);
 
   @Description("First event date to (re)build, YYYY-MM-DD, inclusive; default: all.")
   String getFrom();
