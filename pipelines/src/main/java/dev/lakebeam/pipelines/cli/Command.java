@@ -17,7 +17,7 @@ public enum Command {
       "bounded run: files and/or PostgreSQL into raw, clean, curated and consumption",
       BackfillOptions.class,
       true,
-      "issue #3"),
+      null),
   STREAM(
       "stream",
       "unbounded run: Kinesis streams into the same zones with the same transforms",

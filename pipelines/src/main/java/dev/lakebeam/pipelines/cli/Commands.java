@@ -1,6 +1,8 @@
 package dev.lakebeam.pipelines.cli;
 
+import dev.lakebeam.pipelines.backfill.Backfill;
 import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
@@ -30,6 +32,9 @@ public final class Commands {
         return ddl(parsed.options().as(DdlOptions.class), out);
       case PROFILES:
         return profiles(out);
+      case BACKFILL:
+        new Backfill(parsed.options().as(BackfillOptions.class), out, err).run();
+        return 0;
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:

@@ -26,4 +26,40 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   String getTo();
 
   void setTo(String value);
+
+  @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
+  @Default.String("LAKEBEAM_HMAC_KEY")
+  String getHmacKeyEnv();
+
+  void setHmacKeyEnv(String value);
+
+  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
+  @Default.Boolean(false)
+  Boolean getAllowDevHmacKey();
+
+  void setAllowDevHmacKey(Boolean value);
+
+  @Description("Records longer than this many bytes are rejected as RECORD_TOO_LARGE.")
+  @Default.Integer(1048576)
+  Integer getMaxRecordBytes();
+
+  void setMaxRecordBytes(Integer value);
+
+  @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
+  @Default.Integer(60)
+  Integer getFutureToleranceMinutes();
+
+  void setFutureToleranceMinutes(Integer value);
+
+  @Description("As-of date (YYYY-MM-DD) of the order_ts rule for orders that carry no timestamp.")
+  @Default.String("2025-06-30")
+  String getAsOf();
+
+  void setAsOf(String value);
+
+  @Description("Parquet files per partition.")
+  @Default.Integer(1)
+  Integer getShards();
+
+  void setShards(Integer value);
 }

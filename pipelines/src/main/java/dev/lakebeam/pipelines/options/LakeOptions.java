@@ -46,6 +46,22 @@ public interface LakeOptions extends PipelineOptions {
     return stripSlash(uri);
   }
 
+  /**
+   * A URI as Beam's filesystems take it: {@code file:///x} becomes the path {@code /x} (Beam's
+   * local filesystem does not parse file: URIs in every API); other schemes are unchanged.
+   */
+  public static String forBeam(String uri) {
+    if (uri.startsWith("file://")) {
+      return java.nio.file.Path.of(java.net.URI.create(uri)).toString();
+    }
+    return uri;
+  }
+
+  /** {@link #zoneUri} in the form Beam's filesystems take. */
+  public static String zonePath(LakeOptions o, Zone zone) {
+    return forBeam(zoneUri(o, zone));
+  }
+
   private static String stripSlash(String s) {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }

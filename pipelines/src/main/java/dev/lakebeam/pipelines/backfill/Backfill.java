@@ -1,0 +1,331 @@
+package dev.lakebeam.pipelines.backfill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Partitioning;
+import dev.lakebeam.schemas.Zone;
+import dev.lakebeam.transforms.clean.CleanConfig;
+import dev.lakebeam.transforms.clean.CleanRecords;
+import dev.lakebeam.transforms.clean.Tokenizer;
+import dev.lakebeam.transforms.io.CopyToRaw;
+import dev.lakebeam.transforms.io.WriteParquet;
+import dev.lakebeam.transforms.io.ZonePublisher;
+import dev.lakebeam.transforms.parse.ParseRecords;
+import dev.lakebeam.transforms.parse.ReadSourceFiles;
+import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+
+/**
+ * The bounded backfill: files (local or S3) into the raw and clean zones.
+ *
+ * <p>Steps: 1) check the options and find the input files; 2) build the pipeline: land each file
+ * in raw, split and parse records, clean them with the shared {@link CleanRecords}, write clean
+ * datasets and rejects as Parquet into a staging folder; 3) run it; 4) check the accounting
+ * (every record clean, rejected, duplicate or skipped); 5) publish the staged files over exactly
+ * the partitions the run owns; 6) write the lineage manifest and print a summary.
+ */
+public final class Backfill {
+  /** Used only where a profile allows it (direct, local); says so in the log. Not a secret. */
+  public static final String DEV_HMAC_KEY = "lakebeam-development-hmac-key-NOT-A-SECRET";
+
+  private final BackfillOptions o;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public Backfill(BackfillOptions o, PrintStream out, PrintStream err) {
+    this.o = o;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** What a run did: per source dataset, its counts by outcome. */
+  public record Result(String runId, Map<String, Map<String, Long>> counts, String manifest) {}
+
+  public Result run() throws Exception {
+    FileSystems.setDefaultPipelineOptions(o);
+    List<String> sources = List.of(o.getSources().split(","));
+    for (String s : sources) {
+      if (!s.equals("files") && !s.equals("rds")) {
+        throw new UsageException("--sources takes files and/or rds, was '" + o.getSources() + "'");
+      }
+    }
+    if (sources.contains("rds")) {
+      throw new UsageException("--sources=rds is not built yet (issue #4); use --sources=files");
+    }
+    LocalDate from = date("--from", o.getFrom());
+    LocalDate to = date("--to", o.getTo());
+    if (from != null && to != null && from.isAfter(to)) {
+      throw new UsageException("--from " + from + " is after --to " + to);
+    }
+    LocalDate asOf = date("--asOf", o.getAsOf());
+    String input = LakeOptions.forBeam(o.getInput().endsWith("/") ? o.getInput() : o.getInput() + "/");
+    if (!input.contains("://")) {
+      input = java.nio.file.Path.of(input).toAbsolutePath().normalize() + "/";
+    }
+    Map<SourceDataset, List<MatchResult.Metadata>> files = new EnumMap<>(SourceDataset.class);
+    for (SourceDataset d : SourceDataset.values()) {
+      MatchResult m = FileSystems.match(ReadSourceFiles.of(d, input, 1).glob(), EmptyMatchTreatment.ALLOW);
+      if (m.status() == MatchResult.Status.OK && !m.metadata().isEmpty()) {
+        files.put(d, m.metadata());
+      }
+    }
+    if (files.isEmpty()) {
+      throw new UsageException("no source files under --input=" + input + " (expected orders.csv, products.csv, ...; see sample-data/files)");
+    }
+    Tokenizer tokenizer = new Tokenizer(hmacKey().getBytes(StandardCharsets.UTF_8));
+
+    Instant start = Instant.now();
+    String runId =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.ofEpochMilli(start.getMillis()))
+            + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    String ingestDate = java.time.Instant.ofEpochMilli(start.getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toString();
+    String raw = LakeOptions.zonePath(o, Zone.RAW);
+    String clean = LakeOptions.zonePath(o, Zone.CLEAN);
+    String staging = clean + "/_staging/" + runId;
+    String scope = "rejects-" + scopeHash(input, from, to);
+    CleanConfig cfg = new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
+
+    Pipeline p = Pipeline.create(o);
+    Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
+    List<PCollection<Row>> rejects = new ArrayList<>();
+    for (SourceDataset d : files.keySet()) {
+      ReadSourceFiles read = ReadSourceFiles.of(d, input, o.getMaxRecordBytes());
+      p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.glob(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
+      PCollectionTuple r = p.apply("Read " + d.sourceName(), read);
+      rejects.add(r.get(Rejects.TAG));
+      PCollectionTuple parsedTuple = r.get(ReadSourceFiles.RAW).apply("Parse " + d.sourceName(), ParseRecords.of(d));
+      rejects.add(parsedTuple.get(Rejects.TAG));
+      parsed.put(d, parsedTuple.get(ParseRecords.PARSED));
+    }
+    CleanRecords.Output cleaned =
+        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed), CleanRecords.with(cfg));
+    List<Dataset> written = new ArrayList<>();
+    for (SourceDataset d : files.keySet()) {
+      if (!written.contains(d.target())) {
+        written.add(d.target());
+      }
+    }
+    for (Dataset d : written) {
+      cleaned.clean(d).apply("Write " + d.datasetName(), WriteParquet.of(d, staging + "/" + d.datasetName(), "part", o.getShards()));
+    }
+    rejects.add(cleaned.rejects());
+    String day = ingestDate;
+    PCollectionList.of(rejects)
+        .apply("All rejects", Flatten.pCollections())
+        .setRowSchema(Rejects.SCHEMA)
+        .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, staging + "/" + Dataset.REJECTED_DIR, scope,
+            (Row r) -> r.getString("dataset") + "/ingest_date=" + day, 1));
+
+    String status = "FAILED";
+    Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+    Map<String, List<String>> outputs = new LinkedHashMap<>();
+    String failure = null;
+    try {
+      PipelineResult result = p.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended in state " + state);
+      }
+      counts = counts(result, files.keySet());
+      List<String> broken = new ArrayList<>();
+      counts.forEach((ds, c) -> {
+        long outcome = c.get("clean") + c.get("rejected") + c.get("duplicates") + c.get("skipped");
+        if (outcome != c.get("in")) {
+          broken.add(ds + ": in " + c.get("in") + " but clean+rejected+duplicates+skipped = " + outcome);
+        }
+      });
+      if (!broken.isEmpty()) {
+        throw new IllegalStateException("records unaccounted for; nothing was published: " + String.join("; ", broken));
+      }
+      for (Dataset d : written) {
+        ZonePublisher.Published pub =
+            ZonePublisher.publish(staging + "/" + d.datasetName(), clean + "/" + d.datasetName(),
+                d.partitioning() == Partitioning.EVENT_DATE && (from != null || to != null)
+                    ? ZonePublisher.datesBetween(from, to)
+                    : ZonePublisher.everything());
+        outputs.put(d.datasetName(), pub.files());
+      }
+      ZonePublisher.Published rej =
+          ZonePublisher.publish(staging + "/" + Dataset.REJECTED_DIR, clean + "/" + Dataset.REJECTED_DIR, ZonePublisher.namedWith(scope));
+      outputs.put(Dataset.REJECTED_DIR, rej.files());
+      ZonePublisher.deleteAll(staging);
+      status = "SUCCEEDED";
+    } catch (Exception e) {
+      failure = e.getMessage();
+      throw e;
+    } finally {
+      String manifest = writeManifest(runId, start, input, files, counts, outputs, status, failure);
+      if (status.equals("SUCCEEDED")) {
+        summary(runId, raw, clean, counts, manifest);
+      } else {
+        err.println("backfill: run " + runId + " failed; manifest " + manifest);
+      }
+    }
+    return new Result(runId, counts, manifestPath(runId));
+  }
+
+  private String hmacKey() {
+    String key = System.getenv(o.getHmacKeyEnv());
+    if (key != null && !key.isEmpty()) {
+      if (key.getBytes(StandardCharsets.UTF_8).length < 16) {
+        throw new UsageException("the HMAC key in $" + o.getHmacKeyEnv() + " must be at least 16 bytes");
+      }
+      return key;
+    }
+    if (Boolean.TRUE.equals(o.getAllowDevHmacKey())) {
+      err.println("backfill: WARNING: $" + o.getHmacKeyEnv() + " is not set; PII tokens use the public development key "
+          + "(allowed by this profile). Set the variable for any data that matters.");
+      return DEV_HMAC_KEY;
+    }
+    throw new UsageException("set $" + o.getHmacKeyEnv() + " to the HMAC key for PII tokens (at least 16 bytes); "
+        + "only the direct and local profiles may fall back to a development key");
+  }
+
+  static Map<String, Map<String, Long>> counts(PipelineResult result, Iterable<SourceDataset> present) {
+    MetricQueryResults q =
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(Accounting.NAMESPACE)).build());
+    Map<String, Long> flat = new LinkedHashMap<>();
+    for (MetricResult<Long> c : q.getCounters()) {
+      Long v;
+      try {
+        v = c.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        v = c.getAttempted();
+      }
+      if (v == null) {
+        v = c.getAttempted();
+      }
+      flat.merge(c.getName().getName(), v, Long::sum);
+    }
+    Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+    for (SourceDataset d : present) {
+      Map<String, Long> m = new LinkedHashMap<>();
+      m.put("in", flat.getOrDefault(Accounting.IN + d.sourceName(), 0L));
+      m.put("clean", flat.getOrDefault(Accounting.CLEAN + d.sourceName(), 0L));
+      m.put("rejected", flat.getOrDefault(Accounting.REJECTED + d.sourceName(), 0L));
+      m.put("duplicates", flat.getOrDefault(Accounting.DUPLICATES + d.sourceName(), 0L));
+      m.put("skipped", flat.getOrDefault(Accounting.SKIPPED + d.sourceName(), 0L));
+      out.put(d.sourceName(), m);
+    }
+    return out;
+  }
+
+  private String manifestPath(String runId) {
+    String lake = LakeOptions.forBeam(o.getLake().endsWith("/") ? o.getLake().substring(0, o.getLake().length() - 1) : o.getLake());
+    return lake + "/_manifests/" + runId + ".json";
+  }
+
+  private String writeManifest(
+      String runId, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
+      Map<String, Map<String, Long>> counts, Map<String, List<String>> outputs, String status, String failure)
+      throws IOException {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode m = json.createObjectNode();
+    m.put("run_id", runId);
+    m.put("command", "backfill");
+    m.put("status", status);
+    if (failure != null) {
+      m.put("failure", failure);
+    }
+    m.put("runner", o.getRunner().getSimpleName());
+    m.put("started_at", start.toString());
+    m.put("ended_at", Instant.now().toString());
+    ObjectNode opts = m.putObject("options");
+    opts.put("input", input);
+    opts.put("sources", o.getSources());
+    opts.put("from", o.getFrom());
+    opts.put("to", o.getTo());
+    opts.put("lake", o.getLake());
+    for (Zone z : Zone.values()) {
+      opts.put(z.dir() + "Zone", LakeOptions.zoneUri(o, z));
+    }
+    opts.put("hmac_key", "(from $" + o.getHmacKeyEnv() + ", never recorded)");
+    ArrayNode inputs = m.putArray("inputs");
+    files.forEach((d, list) -> list.forEach(md -> {
+      ObjectNode f = inputs.addObject();
+      f.put("dataset", d.sourceName());
+      f.put("path", md.resourceId().toString());
+      f.put("bytes", md.sizeBytes());
+    }));
+    m.set("counts", json.valueToTree(counts));
+    m.set("outputs", json.valueToTree(outputs));
+    ObjectNode versions = m.putObject("schema_versions");
+    for (Dataset d : Dataset.inZone(Zone.CLEAN)) {
+      versions.put(d.schemaPath(), d.schemaVersion());
+    }
+    String path = manifestPath(runId);
+    try (OutputStream os = Channels.newOutputStream(FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
+      json.writeValue(os, m);
+    }
+    return path;
+  }
+
+  private void summary(String runId, String raw, String clean, Map<String, Map<String, Long>> counts, String manifest) {
+    out.println("backfill: run " + runId + " succeeded");
+    out.println("  raw zone:   " + raw);
+    out.println("  clean zone: " + clean + "  (rejects under " + clean + "/" + Dataset.REJECTED_DIR + ")");
+    out.println("  manifest:   " + manifest);
+    out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s%n", "source", "in", "clean", "rejected", "duplicates", "skipped");
+    counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %,10d %,10d %,10d %,10d %,10d%n",
+        ds, c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
+  }
+
+  private static LocalDate date(String option, String v) {
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return LocalDate.parse(v);
+    } catch (DateTimeParseException e) {
+      throw new UsageException(option + " must be a date YYYY-MM-DD, was '" + v + "'");
+    }
+  }
+
+  private static String scopeHash(String input, LocalDate from, LocalDate to) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest((input + "|" + from + "|" + to).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(h).substring(0, 12);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package dev.lakebeam.pipelines.backfill;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.testing.Lake;
+import dev.lakebeam.schemas.OrderTimestamps;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The file backfill end to end: DirectRunner and FlinkRunner [local], reruns, PII. */
+public class BackfillTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static Path input;
+  private static final List<String> DATASETS =
+      List.of("departments", "aisles", "products", "customers", "orders", "order_lines", "click_events", "feedback");
+
+  @BeforeClass
+  public static void generate() throws Exception {
+    Path out = TMP.newFolder("gen").toPath();
+    new Generator(new Generator.Config(out, 250, 11L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    input = out.resolve("files");
+  }
+
+  static String run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                new Profiles(List.of(Path.of("..", "runner-profiles"))))
+            .run(args);
+    String all = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    assertEquals(all, 0, code);
+    return all;
+  }
+
+  /** Clean rows of a dataset as sorted strings, without the run-specific _ingested_at. */
+  static List<String> rows(Path lake, String dataset) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (GenericRecord r : Lake.read(lake.resolve("clean").resolve(dataset))) {
+      StringBuilder sb = new StringBuilder();
+      for (Schema.Field f : r.getSchema().getFields()) {
+        if (!f.name().equals("_ingested_at")) {
+          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
+        }
+      }
+      out.add(sb.toString());
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Test
+  public void directAndFlinkGiveTheSameCleanRowsAndRerunsChangeNothing() throws Exception {
+    Path direct = TMP.newFolder("direct").toPath();
+    Path flink = TMP.newFolder("flink").toPath();
+    run("backfill", "--profile=direct", "--input=" + input, "--lake=" + direct.toUri());
+    String summary = run("backfill", "--profile=local", "--parallelism=2", "--input=" + input, "--lake=" + flink.toUri());
+    assertThat(summary, containsString("succeeded"));
+    long orders = Files.readAllLines(input.resolve("orders.csv")).size() - 1;
+    for (String d : DATASETS) {
+      List<String> a = rows(direct, d);
+      assertFalse(d + " is empty", a.isEmpty());
+      assertEquals(d, a, rows(flink, d));
+    }
+    assertEquals(orders, rows(flink, "orders").size());
+
+    // Rerun on Flink: identical rows, and the same files (no duplicates, no leftovers).
+    List<String> filesBefore = relativeFiles(flink.resolve("clean"));
+    run("backfill", "--profile=local", "--parallelism=2", "--input=" + input, "--lake=" + flink.toUri());
+    assertEquals(filesBefore, relativeFiles(flink.resolve("clean")));
+    for (String d : DATASETS) {
+      assertEquals(d, rows(direct, d), rows(flink, d));
+    }
+    assertFalse("no staging or temp debris", relativeFiles(flink).stream().anyMatch(p -> p.contains("_staging") || p.contains(".temp-beam")));
+    // Partitions are the UTC dates of the event times.
+    for (GenericRecord r : Lake.read(flink.resolve("clean/orders"))) {
+      assertTrue(r.get("order_ts") instanceof Long);
+    }
+    for (Path p : Lake.parquetFiles(flink.resolve("clean/orders"))) {
+      String rel = flink.resolve("clean/orders").relativize(p).toString();
+      assertTrue(rel, rel.matches("year=\\d{4}/month=\\d{2}/day=\\d{2}/part-00000-of-00001\\.parquet"));
+      for (GenericRecord r : Lake.readFile(p)) {
+        String day = java.time.Instant.ofEpochMilli((Long) r.get("order_ts")).atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        assertEquals("year=" + day.substring(0, 4) + "/month=" + day.substring(5, 7) + "/day=" + day.substring(8, 10), rel.substring(0, 25));
+      }
+    }
+    // The manifest accounts for every record.
+    Path manifests = flink.resolve("_manifests");
+    try (Stream<Path> s = Files.list(manifests)) {
+      List<Path> all = s.toList();
+      assertEquals(2, all.size());
+      JsonNode m = new ObjectMapper().readTree(all.get(0).toFile());
+      assertEquals("SUCCEEDED", m.get("status").asText());
+      JsonNode c = m.get("counts").get("orders");
+      assertEquals(orders, c.get("in").asLong());
+      assertEquals(orders, c.get("clean").asLong());
+    }
+    // Raw: every input file, gzip, under raw/files/{source}/ingest_date=.
+    assertEquals(10, Lake.parquetFiles(flink.resolve("raw")).size() + countGz(flink.resolve("raw")));
+  }
+
+  @Test
+  public void noRawPiiOutsideTheRawZone() throws Exception {
+    Path lake = TMP.newFolder("pii").toPath();
+    run("backfill", "--profile=local", "--parallelism=2", "--input=" + input, "--lake=" + lake.toUri());
+    Set<String> pii = new HashSet<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String l : Files.readAllLines(input.resolve("customers.jsonl"))) {
+      JsonNode c = json.readTree(l);
+      pii.add(c.get("full_name").asText());
+      pii.add(c.get("email").asText());
+      if (!c.get("phone").isNull()) {
+        pii.add(c.get("phone").asText());
+      }
+    }
+    for (String l : Files.readAllLines(input.resolve("clickstream.jsonl"))) {
+      pii.add(json.readTree(l).get("ip").asText());
+    }
+    assertThat(pii.size(), greaterThan(30));
+    int values = 0;
+    for (Path p : Lake.parquetFiles(lake.resolve("clean"))) {
+      for (GenericRecord r : Lake.readFile(p)) {
+        for (Schema.Field f : r.getSchema().getFields()) {
+          Object v = r.get(f.name());
+          if (v != null) {
+            values++;
+            String s = v.toString();
+            for (String x : pii) {
+              assertFalse(p + " " + f.name() + " holds raw PII", s.contains(x));
+            }
+          }
+        }
+      }
+    }
+    assertThat(values, greaterThan(1000));
+  }
+
+  private static int countGz(Path raw) throws Exception {
+    try (Stream<Path> s = Files.walk(raw)) {
+      return (int) s.filter(p -> p.toString().endsWith(".gz") && p.toString().contains("/ingest_date=")).count();
+    }
+  }
+
+  private static List<String> relativeFiles(Path root) throws Exception {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+    }
+  }
+}

@@ -1,0 +1,625 @@
+package dev.lakebeam.transforms.clean;
+
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.parse.FieldParser.ParseError;
+import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.joda.time.ReadableInstant;
+
+/**
+ * The clean stage, shared by every pipeline: parsed records of every source dataset in, clean
+ * records of every clean dataset and the rejects out.
+ *
+ * <p>Steps: 1) validate each record on its own ({@link Rules}); 2) check references (products
+ * against aisles and departments, lines and clicks against products, lines against orders);
+ * 3) dedupe on the business key (latest {@code updated_at}, then the first source position);
+ * 4) give file orders their {@code order_ts} ({@link OrderTimestamps}, per user); 5) keep the
+ * run's date range; 6) build the clean rows: PII as tokens, metadata fields, prices merged into
+ * products, order time and eval set into lines. Every record is counted once as clean,
+ * rejected, duplicate or skipped ({@link Accounting}).
+ */
+public final class CleanRecords
+    extends PTransform<CleanRecords.Input, CleanRecords.Output> {
+
+  private final CleanConfig cfg;
+
+  private CleanRecords(CleanConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  public static CleanRecords with(CleanConfig cfg) {
+    return new CleanRecords(cfg);
+  }
+
+  @Override
+  public Output expand(Input in) {
+    List<PCollection<Row>> rejects = new ArrayList<>();
+    Map<SourceDataset, PCollection<Row>> valid = new EnumMap<>(SourceDataset.class);
+    for (SourceDataset d : SourceDataset.values()) {
+      PCollectionTuple v =
+          in.get(d)
+              .apply("Validate " + d.sourceName(), ParDo.of(new ValidateFn(d, cfg)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+      valid.put(d, v.get(ok()).setRowSchema(in.get(d).getSchema()));
+      rejects.add(v.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
+    }
+    Map<Dataset, PCollection<Row>> clean = new EnumMap<>(Dataset.class);
+
+    PCollection<Row> departments = dedupe(valid.get(SourceDataset.DEPARTMENTS), SourceDataset.DEPARTMENTS);
+    PCollection<Row> aisles = dedupe(valid.get(SourceDataset.AISLES), SourceDataset.AISLES);
+    clean.put(Dataset.DEPARTMENTS, toClean(departments, SourceDataset.DEPARTMENTS));
+    clean.put(Dataset.AISLES, toClean(aisles, SourceDataset.AISLES));
+
+    PCollectionView<Map<Integer, Integer>> departmentIds = ids(departments, "department_id", "departments");
+    PCollectionView<Map<Integer, Integer>> aisleIds = ids(aisles, "aisle_id", "aisles");
+    PCollection<Row> products =
+        refCheck(valid.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
+            List.of(new Ref("aisle_id", aisleIds, "aisles"), new Ref("department_id", departmentIds, "departments")),
+            rejects);
+    products = dedupe(products, SourceDataset.PRODUCTS);
+    PCollection<Row> prices = dedupe(valid.get(SourceDataset.PRODUCT_PRICES), SourceDataset.PRODUCT_PRICES);
+    PCollectionTuple joinedProducts = joinPrices(products, prices);
+    rejects.add(joinedProducts.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
+    PCollection<Row> cleanProducts = joinedProducts.get(ok()).setRowSchema(Dataset.PRODUCTS.beamSchema());
+    clean.put(Dataset.PRODUCTS, cleanProducts);
+    PCollectionView<Map<Integer, Integer>> productIds = ids(cleanProducts, "product_id", "products");
+
+    clean.put(Dataset.CUSTOMERS, toClean(dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS));
+
+    PCollection<Row> orders = dedupe(valid.get(SourceDataset.ORDERS), SourceDataset.ORDERS);
+    orders = assignOrderTimes(orders);
+    clean.put(Dataset.ORDERS, toClean(orders, SourceDataset.ORDERS));
+
+    PCollection<Row> lines =
+        refCheck(valid.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES,
+            List.of(new Ref("product_id", productIds, "products")), rejects);
+    lines = dedupe(lines, SourceDataset.ORDER_LINES);
+    PCollectionTuple joinedLines = joinOrders(lines, orders);
+    rejects.add(joinedLines.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
+    clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setRowSchema(Dataset.ORDER_LINES.beamSchema()));
+
+    PCollection<Row> clicks =
+        refCheck(valid.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
+            List.of(new Ref("product_id", productIds, "products")), rejects);
+    clean.put(Dataset.CLICK_EVENTS, toClean(dedupe(clicks, SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS));
+    clean.put(Dataset.FEEDBACK, toClean(dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK), SourceDataset.FEEDBACK));
+
+    PCollection<Row> allRejects =
+        PCollectionList.of(rejects).apply("Flatten clean-stage rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA);
+    return new Output(in.getPipeline(), clean, allRejects);
+  }
+
+  private static TupleTag<Row> ok() {
+    return new TupleTag<Row>("ok") {};
+  }
+
+  // ---------------------------------------------------------------- validate
+
+  static final class ValidateFn extends DoFn<Row, Row> {
+    private final SourceDataset d;
+    private final CleanConfig cfg;
+    private final Counter rejected;
+
+    ValidateFn(SourceDataset d, CleanConfig cfg) {
+      this.d = d;
+      this.cfg = cfg;
+      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + d.sourceName());
+    }
+
+    @ProcessElement
+    public void process(@Element Row env, MultiOutputReceiver out) {
+      try {
+        Rules.check(d, Envelope.record(env), cfg.latestAllowed());
+        out.get(new TupleTag<Row>("ok") {}).output(env);
+      } catch (ParseError e) {
+        rejected.inc();
+        out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
+      }
+    }
+  }
+
+  static Row reject(SourceDataset d, Row env, RejectReason reason, String message, String stage) {
+    return Rejects.of(d.target().datasetName(), reason, message, env.getString("source_ref"), env.getString("payload"), Instant.now());
+  }
+
+  // ---------------------------------------------------------------- references
+
+  /** A foreign key: a field of the record that must be among the keys of a view. */
+  static final class Ref {
+    final String field;
+    final PCollectionView<Map<Integer, Integer>> view;
+    final String target;
+
+    Ref(String field, PCollectionView<Map<Integer, Integer>> view, String target) {
+      this.field = field;
+      this.view = view;
+      this.target = target;
+    }
+  }
+
+  private PCollectionView<Map<Integer, Integer>> ids(PCollection<Row> rows, String field, String name) {
+    return rows.apply(
+            "Keys of " + name,
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
+                .via((Row r) -> {
+                  Row rec = r.getSchema().hasField("record") ? Envelope.record(r) : r;
+                  Integer k = rec.getInt32(field);
+                  return KV.of(k, k);
+                }))
+        .apply("View of " + name, View.asMap());
+  }
+
+  private static PCollection<Row> refCheck(
+      PCollection<Row> in, SourceDataset d, List<Ref> refs, List<PCollection<Row>> rejects) {
+    List<PCollectionView<Map<Integer, Integer>>> views = new ArrayList<>();
+    List<String> fields = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    for (Ref r : refs) {
+      views.add(r.view);
+      fields.add(r.field);
+      targets.add(r.target);
+    }
+    PCollectionTuple t =
+        in.apply(
+            "References of " + d.sourceName(),
+            ParDo.of(new RefCheckFn(d, views, fields, targets)).withSideInputs(views).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+    rejects.add(t.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
+    return t.get(ok()).setRowSchema(in.getSchema());
+  }
+
+  static final class RefCheckFn extends DoFn<Row, Row> {
+    private final SourceDataset d;
+    private final List<PCollectionView<Map<Integer, Integer>>> views;
+    private final List<String> fields;
+    private final List<String> targets;
+    private final Counter rejected;
+
+    RefCheckFn(SourceDataset d, List<PCollectionView<Map<Integer, Integer>>> views, List<String> fields, List<String> targets) {
+      this.d = d;
+      this.views = views;
+      this.fields = fields;
+      this.targets = targets;
+      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + d.sourceName());
+    }
+
+    @ProcessElement
+    public void process(@Element Row env, ProcessContext c, MultiOutputReceiver out) {
+      Row rec = Envelope.record(env);
+      for (int i = 0; i < views.size(); i++) {
+        Integer v = rec.getInt32(fields.get(i));
+        if (v != null && !c.sideInput(views.get(i)).containsKey(v)) {
+          rejected.inc();
+          out.get(Rejects.TAG).output(reject(d, env, RejectReason.UNKNOWN_REFERENCE,
+              fields.get(i) + " " + v + " is not in " + targets.get(i), "validate"));
+          return;
+        }
+      }
+      out.get(new TupleTag<Row>("ok") {}).output(env);
+    }
+  }
+
+  // ---------------------------------------------------------------- dedupe
+
+  /** The business key fields of a source dataset, in the source's names. */
+  static List<String> keyFields(SourceDataset d) {
+    switch (d) {
+      case DEPARTMENTS:
+        return List.of("department_id");
+      case AISLES:
+        return List.of("aisle_id");
+      case PRODUCTS:
+      case PRODUCT_PRICES:
+        return List.of("product_id");
+      case CUSTOMERS:
+        return List.of("customer_id");
+      case ORDERS:
+        return List.of("order_id");
+      case ORDER_LINES:
+        return List.of("order_id", "product_id");
+      case CLICK_EVENTS:
+        return List.of("event_id");
+      case FEEDBACK:
+        return List.of("feedback_id");
+      default:
+        throw new IllegalArgumentException(d.name());
+    }
+  }
+
+  private PCollection<Row> dedupe(PCollection<Row> in, SourceDataset d) {
+    Schema schema = in.getSchema();
+    List<String> keys = keyFields(d);
+    return in.apply(
+            "Key " + d.sourceName(),
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
+                .via((Row env) -> {
+                  Row rec = Envelope.record(env);
+                  StringBuilder k = new StringBuilder();
+                  for (String f : keys) {
+                    k.append(String.valueOf((Object) rec.getValue(f))).append('\u0001');
+                  }
+                  return KV.of(k.toString(), env);
+                }))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)))
+        .apply("Group " + d.sourceName() + " by key", GroupByKey.create())
+        .apply("Dedupe " + d.sourceName(), ParDo.of(new PickFn(d)))
+        .setRowSchema(schema);
+  }
+
+  /** Keeps the latest version (updated_at), then the first source position; counts the rest. */
+  static final class PickFn extends DoFn<KV<String, Iterable<Row>>, Row> {
+    private final Counter duplicates;
+
+    PickFn(SourceDataset d) {
+      this.duplicates = Metrics.counter(Accounting.NAMESPACE, Accounting.DUPLICATES + d.sourceName());
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<Row>> group, OutputReceiver<Row> out) {
+      Row best = null;
+      long n = 0;
+      for (Row r : group.getValue()) {
+        n++;
+        if (best == null || BETTER.compare(r, best) < 0) {
+          best = r;
+        }
+      }
+      duplicates.inc(n - 1);
+      out.output(best);
+    }
+  }
+
+  /** Orders versions: newest updated_at first, then the smallest source position. */
+  static final Comparator<Row> BETTER =
+      Comparator.<Row>comparingLong(env -> {
+            Row rec = Envelope.record(env);
+            if (!rec.getSchema().hasField("updated_at") || rec.getDateTime("updated_at") == null) {
+              return Long.MAX_VALUE;
+            }
+            return -rec.getDateTime("updated_at").getMillis();
+          })
+          .thenComparing(env -> env.getString("source_ref"), CleanRecords::compareRefs);
+
+  /** "file:12" before "file:9" would be wrong: compare the position as a number. */
+  static int compareRefs(String a, String b) {
+    int ia = a.lastIndexOf(':');
+    int ib = b.lastIndexOf(':');
+    if (ia > 0 && ib > 0) {
+      int c = a.substring(0, ia).compareTo(b.substring(0, ib));
+      if (c != 0) {
+        return c;
+      }
+      try {
+        return Long.compare(Long.parseLong(a.substring(ia + 1)), Long.parseLong(b.substring(ib + 1)));
+      } catch (NumberFormatException e) {
+        return a.compareTo(b);
+      }
+    }
+    return a.compareTo(b);
+  }
+
+  // ---------------------------------------------------------------- order_ts
+
+  private PCollection<Row> assignOrderTimes(PCollection<Row> orders) {
+    Schema schema = orders.getSchema();
+    LocalDate asOf = cfg.asOf;
+    return orders
+        .apply("Key orders by user",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row env) -> KV.of(Envelope.record(env).getInt32("user_id"), env)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(schema)))
+        .apply("Group orders by user", GroupByKey.create())
+        .apply("Assign order_ts", ParDo.of(new AssignOrderTsFn(asOf)))
+        .setRowSchema(schema);
+  }
+
+  /** Gives a user's orders without an explicit order_ts their time by the one rule. */
+  static final class AssignOrderTsFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
+    private final LocalDate asOf;
+
+    AssignOrderTsFn(LocalDate asOf) {
+      this.asOf = asOf;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Row>> user, OutputReceiver<Row> out) {
+      List<Row> all = new ArrayList<>();
+      List<OrderTimestamps.OrderKey> keys = new ArrayList<>();
+      for (Row env : user.getValue()) {
+        all.add(env);
+        Row r = Envelope.record(env);
+        keys.add(new OrderTimestamps.OrderKey(r.getInt32("order_id"), r.getInt32("order_number"),
+            r.getInt32("order_dow"), r.getInt32("order_hour_of_day"), r.getInt32("days_since_prior_order")));
+      }
+      Map<Integer, java.time.Instant> ts = OrderTimestamps.assign(keys, asOf);
+      for (Row env : all) {
+        Row r = Envelope.record(env);
+        if (r.getDateTime("order_ts") != null) {
+          out.output(env);
+        } else {
+          Row withTs =
+              Row.fromRow(r).withFieldValue("order_ts", new Instant(ts.get(r.getInt32("order_id")).toEpochMilli())).build();
+          out.output(Envelope.withRecord(env, withTs));
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- joins
+
+  private PCollectionTuple joinPrices(PCollection<Row> products, PCollection<Row> prices) {
+    TupleTag<Row> productTag = new TupleTag<>("product");
+    TupleTag<Row> priceTag = new TupleTag<>("price");
+    CleanConfig c = cfg;
+    return KeyedPCollectionTuple.of(productTag, byInt(products, "product_id", "products"))
+        .and(priceTag, byInt(prices, "product_id", "prices"))
+        .apply("Join products and prices", CoGroupByKey.create())
+        .apply("Clean products", ParDo.of(new JoinPricesFn(productTag, priceTag, c)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+  }
+
+  static final class JoinPricesFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
+          private final TupleTag<Row> productTag;
+          private final TupleTag<Row> priceTag;
+          private final CleanConfig c;
+
+          JoinPricesFn(TupleTag<Row> productTag, TupleTag<Row> priceTag, CleanConfig c) {
+            this.productTag = productTag;
+            this.priceTag = priceTag;
+            this.c = c;
+          }
+
+          private final Counter cleanProducts = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
+          private final Counter mergedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
+          private final Counter rejectedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
+
+          @ProcessElement
+          public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
+            Row product = null;
+            for (Row p : e.getValue().getAll(productTag)) {
+              product = p;
+            }
+            Row price = null;
+            for (Row p : e.getValue().getAll(priceTag)) {
+              price = p;
+            }
+            if (product == null) {
+              if (price != null) {
+                rejectedPrices.inc();
+                out.get(Rejects.TAG).output(reject(SourceDataset.PRODUCT_PRICES, price, RejectReason.UNKNOWN_REFERENCE,
+                    "product_id " + e.getKey() + " is not in products", "validate"));
+              }
+              return;
+            }
+            Map<String, Object> extra = new HashMap<>();
+            extra.put("unit_price", price == null ? null : Envelope.record(price).getDouble("unit_price"));
+            if (price != null) {
+              mergedPrices.inc();
+            }
+            cleanProducts.inc();
+            out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.PRODUCTS, product, extra, c));
+          }
+  }
+
+  private PCollectionTuple joinOrders(PCollection<Row> lines, PCollection<Row> orders) {
+    TupleTag<Row> lineTag = new TupleTag<>("line");
+    TupleTag<Row> orderTag = new TupleTag<>("order");
+    CleanConfig c = cfg;
+    return KeyedPCollectionTuple.of(lineTag, byInt(lines, "order_id", "lines"))
+        .and(orderTag, byInt(orders, "order_id", "orders"))
+        .apply("Join lines and orders", CoGroupByKey.create())
+        .apply("Clean order lines", ParDo.of(new JoinOrdersFn(lineTag, orderTag, c)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+  }
+
+  static final class JoinOrdersFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
+          private final TupleTag<Row> lineTag;
+          private final TupleTag<Row> orderTag;
+          private final CleanConfig c;
+
+          JoinOrdersFn(TupleTag<Row> lineTag, TupleTag<Row> orderTag, CleanConfig c) {
+            this.lineTag = lineTag;
+            this.orderTag = orderTag;
+            this.c = c;
+          }
+
+          private final Counter rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+          private final Counter skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+          private final Counter cleanLines = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+
+          @ProcessElement
+          public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
+            Row order = null;
+            for (Row o : e.getValue().getAll(orderTag)) {
+              order = Envelope.record(o);
+            }
+            for (Row line : e.getValue().getAll(lineTag)) {
+              if (order == null) {
+                rejected.inc();
+                out.get(Rejects.TAG).output(reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
+                    "order_id " + e.getKey() + " is not in orders", "validate"));
+                continue;
+              }
+              ReadableInstant ts = order.getDateTime("order_ts");
+              if (!c.inRange(date(ts))) {
+                skipped.inc();
+                continue;
+              }
+              Map<String, Object> extra = new HashMap<>();
+              extra.put("order_ts", ts);
+              extra.put("eval_set", order.getString("eval_set"));
+              Row rec = Envelope.record(line);
+              if (rec.getInt32("quantity") == null) {
+                extra.put("quantity", 1);
+              }
+              cleanLines.inc();
+              out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+            }
+          }
+  }
+
+  private static PCollection<KV<Integer, Row>> byInt(PCollection<Row> in, String field, String name) {
+    return in.apply("Key " + name + " by " + field,
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row env) -> KV.of(Envelope.record(env).getInt32(field), env)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(in.getSchema())));
+  }
+
+  static LocalDate date(ReadableInstant t) {
+    return java.time.Instant.ofEpochMilli(t.getMillis()).atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
+  // ---------------------------------------------------------------- clean rows
+
+  private PCollection<Row> toClean(PCollection<Row> in, SourceDataset d) {
+    return in.apply("Clean " + d.sourceName(), ParDo.of(new ToCleanFn(d, cfg))).setRowSchema(d.target().beamSchema());
+  }
+
+  static final class ToCleanFn extends DoFn<Row, Row> {
+    private final SourceDataset d;
+    private final CleanConfig cfg;
+    private final Counter clean;
+    private final Counter skipped;
+
+    ToCleanFn(SourceDataset d, CleanConfig cfg) {
+      this.d = d;
+      this.cfg = cfg;
+      this.clean = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + d.sourceName());
+      this.skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + d.sourceName());
+    }
+
+    @ProcessElement
+    public void process(@Element Row env, OutputReceiver<Row> out) {
+      Row rec = Envelope.record(env);
+      java.util.Optional<String> eventTime = d.target().eventTimeColumn();
+      if (eventTime.isPresent() && !cfg.inRange(date(rec.getDateTime(eventTime.get())))) {
+        skipped.inc();
+        return;
+      }
+      clean.inc();
+      out.output(CleanRows.build(d.target(), env, Map.of(), cfg));
+    }
+  }
+
+  // ---------------------------------------------------------------- input / output
+
+  /** Parsed envelopes per source dataset; absent datasets are empty. */
+  public static final class Input implements PInput {
+    private final org.apache.beam.sdk.Pipeline pipeline;
+    private final Map<SourceDataset, PCollection<Row>> byDataset;
+
+    private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset) {
+      this.pipeline = pipeline;
+      this.byDataset = byDataset;
+    }
+
+    public static Input of(org.apache.beam.sdk.Pipeline p, Map<SourceDataset, PCollection<Row>> given) {
+      Map<SourceDataset, PCollection<Row>> all = new EnumMap<>(SourceDataset.class);
+      for (SourceDataset d : SourceDataset.values()) {
+        PCollection<Row> c = given.get(d);
+        if (c == null) {
+          Schema s = Envelope.schema(d.parseSchema());
+          c = p.apply("No " + d.sourceName(), Create.empty(SchemaCoder.of(s))).setRowSchema(s);
+        }
+        all.put(d, c);
+      }
+      return new Input(p, all);
+    }
+
+    PCollection<Row> get(SourceDataset d) {
+      return byDataset.get(d);
+    }
+
+    @Override
+    public org.apache.beam.sdk.Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
+      byDataset.forEach((d, c) -> m.put(new TupleTag<Row>(d.sourceName()), c));
+      return m;
+    }
+  }
+
+  /** Clean rows per clean dataset, and every reject of the stage. */
+  public static final class Output implements POutput {
+    private final org.apache.beam.sdk.Pipeline pipeline;
+    private final Map<Dataset, PCollection<Row>> clean;
+    private final PCollection<Row> rejects;
+
+    Output(org.apache.beam.sdk.Pipeline pipeline, Map<Dataset, PCollection<Row>> clean, PCollection<Row> rejects) {
+      this.pipeline = pipeline;
+      this.clean = clean;
+      this.rejects = rejects;
+    }
+
+    public PCollection<Row> clean(Dataset d) {
+      return clean.get(d);
+    }
+
+    public Map<Dataset, PCollection<Row>> clean() {
+      return clean;
+    }
+
+    public PCollection<Row> rejects() {
+      return rejects;
+    }
+
+    @Override
+    public org.apache.beam.sdk.Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
+      clean.forEach((d, c) -> m.put(new TupleTag<Row>(d.datasetName()), c));
+      m.put(Rejects.TAG, rejects);
+      return m;
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+}

@@ -1,0 +1,83 @@
+package dev.lakebeam.transforms.clean;
+
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.parse.FieldParser.ParseError;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.util.Set;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+
+/** The per-dataset rules a parsed record must meet on its own (references are checked apart). */
+public final class Rules {
+  public static final Set<String> EVAL_SETS = Set.of("prior", "train", "test");
+  public static final Set<String> CLICK_TYPES =
+      Set.of("page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout");
+
+  private Rules() {}
+
+  /**
+   * Checks one record.
+   *
+   * @param latestAllowed event times after this instant are FUTURE_TIMESTAMP
+   */
+  public static void check(SourceDataset d, Row r, Instant latestAllowed) throws ParseError {
+    switch (d) {
+      case ORDERS:
+        range(r, "order_number", 1, Integer.MAX_VALUE);
+        range(r, "order_dow", 0, 6);
+        range(r, "order_hour_of_day", 0, 23);
+        range(r, "days_since_prior_order", 0, 30);
+        oneOf(r, "eval_set", EVAL_SETS);
+        notFuture(r, "order_ts", latestAllowed);
+        break;
+      case ORDER_LINES:
+        range(r, "add_to_cart_order", 1, Integer.MAX_VALUE);
+        range(r, "reordered", 0, 1);
+        range(r, "quantity", 1, 100_000);
+        break;
+      case PRODUCT_PRICES:
+        Double p = r.getDouble("unit_price");
+        if (p != null && (!Double.isFinite(p) || p < 0 || p > 1_000_000)) {
+          throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be a finite amount 0..1000000, was " + p);
+        }
+        break;
+      case CUSTOMERS:
+        if (!r.getString("email").contains("@")) {
+          throw new ParseError(RejectReason.OUT_OF_RANGE, "email has no @");
+        }
+        notFuture(r, "updated_at", latestAllowed);
+        break;
+      case CLICK_EVENTS:
+        oneOf(r, "type", CLICK_TYPES);
+        notFuture(r, "ts", latestAllowed);
+        break;
+      case FEEDBACK:
+        range(r, "rating", 1, 5);
+        notFuture(r, "submitted_at", latestAllowed);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private static void range(Row r, String field, long min, long max) throws ParseError {
+    Number v = r.getValue(field);
+    if (v != null && (v.longValue() < min || v.longValue() > max)) {
+      throw new ParseError(RejectReason.OUT_OF_RANGE, field + " must be " + min + ".." + max + ", was " + v);
+    }
+  }
+
+  private static void oneOf(Row r, String field, Set<String> allowed) throws ParseError {
+    String v = r.getString(field);
+    if (v != null && !allowed.contains(v)) {
+      throw new ParseError(RejectReason.OUT_OF_RANGE, field + " must be one of " + new java.util.TreeSet<>(allowed) + ", was '" + v + "'");
+    }
+  }
+
+  private static void notFuture(Row r, String field, Instant latestAllowed) throws ParseError {
+    org.joda.time.ReadableDateTime v = r.getDateTime(field);
+    if (v != null && v.toInstant().isAfter(latestAllowed)) {
+      throw new ParseError(RejectReason.FUTURE_TIMESTAMP, field + " " + v + " is later than " + latestAllowed + " (the run's clock plus the tolerance)");
+    }
+  }
+}

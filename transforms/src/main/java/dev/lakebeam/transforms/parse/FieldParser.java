@@ -1,0 +1,164 @@
+package dev.lakebeam.transforms.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lakebeam.schemas.RejectReason;
+import java.math.BigDecimal;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+
+/**
+ * Builds a Row of a parse schema from text fields (CSV) or a JSON object, field by field, with a
+ * reason code for the first field that does not fit. Absent or empty optional fields are null;
+ * a field with a default (order_line.quantity) takes it when absent.
+ */
+public final class FieldParser {
+  /** Why a record could not become a Row. */
+  public static final class ParseError extends Exception {
+    private final RejectReason reason;
+
+    public ParseError(RejectReason reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public RejectReason reason() {
+      return reason;
+    }
+  }
+
+  private final Schema schema;
+  private final Map<String, Object> defaults;
+
+  public FieldParser(Schema schema, Map<String, Object> defaults) {
+    this.schema = schema;
+    this.defaults = defaults;
+  }
+
+  /** A CSV record: {@code index} maps a field name to its column, or is absent. */
+  public Row fromCsv(Map<String, Integer> index, List<String> fields) throws ParseError {
+    Row.Builder b = Row.withSchema(schema);
+    for (Schema.Field f : schema.getFields()) {
+      Integer col = index.get(f.getName());
+      String text = col == null ? null : fields.get(col);
+      b.addValue(fromText(f, text == null || text.isEmpty() ? null : text));
+    }
+    return b.build();
+  }
+
+  /** A JSON object; fields it has that the schema does not are ignored. */
+  public Row fromJson(JsonNode obj) throws ParseError {
+    Row.Builder b = Row.withSchema(schema);
+    for (Schema.Field f : schema.getFields()) {
+      JsonNode v = obj.get(f.getName());
+      if (v == null || v.isNull()) {
+        b.addValue(fromText(f, null));
+      } else if (v.isTextual()) {
+        b.addValue(fromText(f, v.asText().isEmpty() ? null : v.asText()));
+      } else if (v.isNumber()) {
+        b.addValue(fromNumber(f, v));
+      } else if (v.isBoolean() && f.getType().getTypeName() == Schema.TypeName.STRING) {
+        b.addValue(v.asText());
+      } else {
+        throw new ParseError(
+            RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a JSON " + v.getNodeType().name().toLowerCase());
+      }
+    }
+    return b.build();
+  }
+
+  private Object fromText(Schema.Field f, String text) throws ParseError {
+    if (text == null) {
+      if (defaults.containsKey(f.getName())) {
+        return defaults.get(f.getName());
+      }
+      if (!f.getType().getNullable()) {
+        throw new ParseError(RejectReason.MISSING_REQUIRED, f.getName() + " is required");
+      }
+      return null;
+    }
+    String t = text.trim();
+    switch (f.getType().getTypeName()) {
+      case STRING:
+        if (t.isEmpty() && !f.getType().getNullable()) {
+          throw new ParseError(RejectReason.MISSING_REQUIRED, f.getName() + " is required");
+        }
+        return text;
+      case INT32:
+        return (int) integer(f, t, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      case INT64:
+        return integer(f, t, Long.MIN_VALUE, Long.MAX_VALUE);
+      case DOUBLE:
+        try {
+          return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": '" + abbreviate(t) + "' is not a number");
+        }
+      case DATETIME:
+        try {
+          return new Instant(java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli());
+        } catch (DateTimeParseException e) {
+          try {
+            return new Instant(java.time.Instant.parse(t).toEpochMilli());
+          } catch (DateTimeParseException e2) {
+            throw new ParseError(
+                RejectReason.INVALID_TIMESTAMP, f.getName() + ": '" + abbreviate(t) + "' is not an ISO-8601 timestamp");
+          }
+        }
+      default:
+        throw new IllegalStateException("no parser for " + f);
+    }
+  }
+
+  private Object fromNumber(Schema.Field f, JsonNode v) throws ParseError {
+    switch (f.getType().getTypeName()) {
+      case STRING:
+        return v.asText();
+      case DOUBLE:
+        return v.asDouble();
+      case INT32:
+      case INT64:
+        BigDecimal d = v.decimalValue();
+        return fromText(f, d.stripTrailingZeros().toPlainString());
+      default:
+        throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a number");
+    }
+  }
+
+  private static long integer(Schema.Field f, String t, long min, long max) throws ParseError {
+    String digits = t;
+    int dot = t.indexOf('.');
+    if (dot >= 0 && t.substring(dot + 1).chars().allMatch(c -> c == '0')) {
+      digits = t.substring(0, dot);
+    }
+    if (!digits.matches("[+-]?[0-9]+")) {
+      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": '" + abbreviate(t) + "' is not a whole number");
+    }
+    BigDecimal v = new BigDecimal(digits);
+    if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(t) + " is out of range for its type");
+    }
+    return v.longValueExact();
+  }
+
+  private static String describe(Schema.Field f) {
+    switch (f.getType().getTypeName()) {
+      case INT32:
+      case INT64:
+        return "a whole number";
+      case DOUBLE:
+        return "a number";
+      case DATETIME:
+        return "an ISO-8601 timestamp";
+      default:
+        return "text";
+    }
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+  }
+}

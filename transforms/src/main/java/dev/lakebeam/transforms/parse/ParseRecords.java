@@ -1,0 +1,148 @@
+package dev.lakebeam.transforms.parse;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.schemas.LakeSchemas;
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+
+/**
+ * Parses raw records of one source dataset (CSV by the file's header, or JSON lines) into Rows of
+ * its parse schema. Never throws on bad input: a record that does not parse becomes a reject
+ * under {@link Rejects#TAG} with its reason code and payload. Parsed rows come out in an {@link
+ * Envelope} that keeps the payload, for a reject at a later stage.
+ */
+public final class ParseRecords extends PTransform<PCollection<Row>, PCollectionTuple> {
+  public static final TupleTag<Row> PARSED = new TupleTag<Row>("parsed") {};
+
+  private final SourceDataset dataset;
+
+  private ParseRecords(SourceDataset dataset) {
+    this.dataset = dataset;
+  }
+
+  public static ParseRecords of(SourceDataset dataset) {
+    return new ParseRecords(dataset);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<Row> raw) {
+    PCollectionTuple out =
+        raw.apply(
+            "Parse " + dataset.sourceName(),
+            ParDo.of(new ParseFn(dataset)).withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
+    out.get(PARSED).setRowSchema(Envelope.schema(dataset.parseSchema()));
+    out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
+    return out;
+  }
+
+  /** Defaults of the parse schema's fields, from the Avro schema (e.g. quantity = 1). */
+  static Map<String, Object> defaults(SourceDataset dataset) {
+    Map<String, Object> out = new HashMap<>();
+    if (dataset == SourceDataset.ORDER_LINES) {
+      Schema avro = LakeSchemas.latest("source/order_line");
+      out.put("quantity", ((Number) avro.getField("quantity").defaultVal()).intValue());
+    }
+    return out;
+  }
+
+  static final class ParseFn extends DoFn<Row, Row> {
+    private final SourceDataset dataset;
+    private final Counter parsed;
+    private final Counter rejected;
+    private transient FieldParser parser;
+    private transient ObjectMapper json;
+    private transient Map<String, Map<String, Integer>> headers;
+    private transient org.apache.beam.sdk.schemas.Schema envelope;
+
+    ParseFn(SourceDataset dataset) {
+      this.dataset = dataset;
+      this.parsed = Metrics.counter(Accounting.NAMESPACE, Accounting.PARSED + dataset.sourceName());
+      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + dataset.sourceName());
+    }
+
+    @Setup
+    public void setup() {
+      parser = new FieldParser(dataset.parseSchema(), defaults(dataset));
+      json = new ObjectMapper();
+      headers = new HashMap<>();
+      envelope = Envelope.schema(dataset.parseSchema());
+    }
+
+    @ProcessElement
+    public void process(@Element Row raw, MultiOutputReceiver out) {
+      String payload = raw.getString("payload");
+      String ref = raw.getString("source_ref");
+      try {
+        Row row;
+        if (dataset.format() == SourceDataset.Format.CSV) {
+          Map<String, Integer> index = headers.computeIfAbsent(raw.getString("header"), ParseFn::index);
+          List<String> fields;
+          try {
+            fields = CsvFields.split(payload);
+          } catch (CsvFields.MalformedCsv e) {
+            throw new FieldParser.ParseError(RejectReason.UNTERMINATED_QUOTE, e.getMessage());
+          }
+          int expected = index.get("\u0000columns");
+          if (fields.size() != expected) {
+            throw new FieldParser.ParseError(
+                RejectReason.WRONG_COLUMN_COUNT, fields.size() + " fields where the header has " + expected);
+          }
+          row = parser.fromCsv(index, fields);
+        } else {
+          JsonNode node;
+          try {
+            node = json.readTree(payload);
+          } catch (JsonProcessingException e) {
+            throw new FieldParser.ParseError(RejectReason.MALFORMED_JSON, "not JSON: " + e.getOriginalMessage());
+          }
+          if (node == null || !node.isObject()) {
+            throw new FieldParser.ParseError(
+                RejectReason.MALFORMED_JSON, "a JSON line must be an object, was " + (node == null ? "empty" : node.getNodeType().name().toLowerCase()));
+          }
+          row = parser.fromJson(node);
+        }
+        parsed.inc();
+        out.get(PARSED).output(Envelope.wrap(envelope, row, dataset.sourceName(), raw.getString("source"), ref, payload));
+      } catch (FieldParser.ParseError e) {
+        rejected.inc();
+        out.get(Rejects.TAG)
+            .output(Rejects.of(dataset.target().datasetName(), e.reason(), e.getMessage(), ref, payload, Instant.now()));
+      }
+    }
+
+    /** Column index by name; the key "\0columns" holds the number of columns. */
+    static Map<String, Integer> index(String header) {
+      Map<String, Integer> idx = new HashMap<>();
+      try {
+        List<String> names = CsvFields.split(header);
+        for (int i = 0; i < names.size(); i++) {
+          idx.putIfAbsent(names.get(i).trim().toLowerCase(java.util.Locale.ROOT), i);
+        }
+        idx.put("\u0000columns", names.size());
+      } catch (CsvFields.MalformedCsv e) {
+        idx.put("\u0000columns", -1);
+      }
+      return idx;
+    }
+  }
+}
