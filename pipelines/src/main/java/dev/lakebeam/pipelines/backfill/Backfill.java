@@ -188,6 +188,14 @@ public final class Backfill {
           ZonePublisher.publish(staging + "/" + Dataset.REJECTED_DIR, clean + "/" + Dataset.REJECTED_DIR, ZonePublisher.namedWith(scope));
       outputs.put(Dataset.REJECTED_DIR, rej.files());
       ZonePublisher.deleteAll(staging);
+      if (!clean.contains("://")) {
+        // the _staging folder itself, once no run uses it (a local disk keeps empty folders)
+        try {
+          java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(clean, "_staging"));
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+          // another run is staging: leave it
+        }
+      }
       status = "SUCCEEDED";
     } catch (Exception e) {
       failure = e.getMessage();

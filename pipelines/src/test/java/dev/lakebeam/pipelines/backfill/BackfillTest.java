@@ -97,6 +97,7 @@ public class BackfillTest {
     for (String d : DATASETS) {
       assertEquals(d, rows(direct, d), rows(flink, d));
     }
+    assertFalse("no staging folder left", Files.exists(flink.resolve("clean/_staging")));
     assertFalse("no staging or temp debris", relativeFiles(flink).stream().anyMatch(p -> p.contains("_staging") || p.contains(".temp-beam")));
     // Partitions are the UTC dates of the event times.
     for (GenericRecord r : Lake.read(flink.resolve("clean/orders"))) {
