@@ -8,19 +8,26 @@ import org.apache.avro.Schema;
  * Dataset} rows.
  */
 public enum SourceEntity {
-  DEPARTMENT("department"),
-  AISLE("aisle"),
-  PRODUCT("product"),
-  CUSTOMER("customer"),
-  ORDER("order"),
-  ORDER_LINE("order_line"),
-  CLICK_EVENT("click_event"),
-  FEEDBACK("feedback");
+  DEPARTMENT("department", "department_id"),
+  AISLE("aisle", "aisle_id"),
+  PRODUCT("product", "product_id"),
+  CUSTOMER("customer", "customer_id"),
+  ORDER("order", "order_id"),
+  ORDER_LINE("order_line", "order_id", "product_id"),
+  CLICK_EVENT("click_event", "event_id"),
+  FEEDBACK("feedback", "feedback_id");
 
   private final String entityName;
+  private final java.util.List<String> keyFields;
 
-  SourceEntity(String entityName) {
+  SourceEntity(String entityName, String... keyFields) {
     this.entityName = entityName;
+    this.keyFields = java.util.List.of(keyFields);
+  }
+
+  /** The business key in the source's field names: one current version per key. */
+  public java.util.List<String> keyFields() {
+    return keyFields;
   }
 
   public String entityName() {

@@ -50,6 +50,15 @@ public class LakeSchemasTest {
   }
 
   @Test
+  public void sourceKeysExistInTheSourceSchemas() {
+    for (SourceEntity e : SourceEntity.values()) {
+      for (String k : e.keyFields()) {
+        assertTrue(e + " key " + k, e.beamSchema().hasField(k));
+      }
+    }
+  }
+
+  @Test
   public void timestampsAndNullablesRoundTripThroughAvro() {
     Dataset d = Dataset.ORDERS;
     Instant ts = new DateTime(2025, 6, 28, 14, 5, 9, DateTimeZone.UTC).toInstant();

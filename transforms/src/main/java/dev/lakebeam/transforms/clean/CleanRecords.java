@@ -242,34 +242,9 @@ public final class CleanRecords
 
   // ---------------------------------------------------------------- dedupe
 
-  /** The business key fields of a source dataset, in the source's names. */
-  static List<String> keyFields(SourceDataset d) {
-    switch (d) {
-      case DEPARTMENTS:
-        return List.of("department_id");
-      case AISLES:
-        return List.of("aisle_id");
-      case PRODUCTS:
-      case PRODUCT_PRICES:
-        return List.of("product_id");
-      case CUSTOMERS:
-        return List.of("customer_id");
-      case ORDERS:
-        return List.of("order_id");
-      case ORDER_LINES:
-        return List.of("order_id", "product_id");
-      case CLICK_EVENTS:
-        return List.of("event_id");
-      case FEEDBACK:
-        return List.of("feedback_id");
-      default:
-        throw new IllegalArgumentException(d.name());
-    }
-  }
-
   private PCollection<Row> dedupe(PCollection<Row> in, SourceDataset d) {
     Schema schema = in.getSchema();
-    List<String> keys = keyFields(d);
+    List<String> keys = d.keyFields();
     return in.apply(
             "Key " + d.sourceName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
@@ -391,110 +366,114 @@ public final class CleanRecords
   private PCollectionTuple joinPrices(PCollection<Row> products, PCollection<Row> prices) {
     TupleTag<Row> productTag = new TupleTag<>("product");
     TupleTag<Row> priceTag = new TupleTag<>("price");
-    CleanConfig c = cfg;
-    return KeyedPCollectionTuple.of(productTag, byInt(products, "product_id", "products"))
-        .and(priceTag, byInt(prices, "product_id", "prices"))
-        .apply("Join products and prices", CoGroupByKey.create())
-        .apply("Clean products", ParDo.of(new JoinPricesFn(productTag, priceTag, c)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+    return joinOn("product_id", "products and prices", productTag, products, priceTag, prices,
+        "Clean products", new JoinPricesFn(productTag, priceTag, cfg));
+  }
+
+  /** CoGroupByKey of two envelope collections on an int field, then a two-output DoFn. */
+  private static PCollectionTuple joinOn(
+      String field, String what, TupleTag<Row> leftTag, PCollection<Row> left, TupleTag<Row> rightTag,
+      PCollection<Row> right, String step, DoFn<KV<Integer, CoGbkResult>, Row> fn) {
+    return KeyedPCollectionTuple.of(leftTag, byInt(left, field, leftTag.getId()))
+        .and(rightTag, byInt(right, field, rightTag.getId()))
+        .apply("Join " + what, CoGroupByKey.create())
+        .apply(step, ParDo.of(fn).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
   }
 
   static final class JoinPricesFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
-          private final TupleTag<Row> productTag;
-          private final TupleTag<Row> priceTag;
-          private final CleanConfig c;
+    private final TupleTag<Row> productTag;
+    private final TupleTag<Row> priceTag;
+    private final CleanConfig c;
 
-          JoinPricesFn(TupleTag<Row> productTag, TupleTag<Row> priceTag, CleanConfig c) {
-            this.productTag = productTag;
-            this.priceTag = priceTag;
-            this.c = c;
-          }
+    JoinPricesFn(TupleTag<Row> productTag, TupleTag<Row> priceTag, CleanConfig c) {
+      this.productTag = productTag;
+      this.priceTag = priceTag;
+      this.c = c;
+    }
 
-          private final Counter cleanProducts = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
-          private final Counter mergedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
-          private final Counter rejectedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Counter cleanProducts = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
+    private final Counter mergedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Counter rejectedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
 
-          @ProcessElement
-          public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
-            Row product = null;
-            for (Row p : e.getValue().getAll(productTag)) {
-              product = p;
-            }
-            Row price = null;
-            for (Row p : e.getValue().getAll(priceTag)) {
-              price = p;
-            }
-            if (product == null) {
-              if (price != null) {
-                rejectedPrices.inc();
-                out.get(Rejects.TAG).output(reject(SourceDataset.PRODUCT_PRICES, price, RejectReason.UNKNOWN_REFERENCE,
-                    "product_id " + e.getKey() + " is not in products", "validate"));
-              }
-              return;
-            }
-            Map<String, Object> extra = new HashMap<>();
-            extra.put("unit_price", price == null ? null : Envelope.record(price).getDouble("unit_price"));
-            if (price != null) {
-              mergedPrices.inc();
-            }
-            cleanProducts.inc();
-            out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.PRODUCTS, product, extra, c));
-          }
+    @ProcessElement
+    public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
+      Row product = null;
+      for (Row p : e.getValue().getAll(productTag)) {
+        product = p;
+      }
+      Row price = null;
+      for (Row p : e.getValue().getAll(priceTag)) {
+        price = p;
+      }
+      if (product == null) {
+        if (price != null) {
+          rejectedPrices.inc();
+          out.get(Rejects.TAG).output(reject(SourceDataset.PRODUCT_PRICES, price, RejectReason.UNKNOWN_REFERENCE,
+              "product_id " + e.getKey() + " is not in products", "validate"));
+        }
+        return;
+      }
+      Map<String, Object> extra = new HashMap<>();
+      extra.put("unit_price", price == null ? null : Envelope.record(price).getDouble("unit_price"));
+      if (price != null) {
+        mergedPrices.inc();
+      }
+      cleanProducts.inc();
+      out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.PRODUCTS, product, extra, c));
+    }
   }
 
   private PCollectionTuple joinOrders(PCollection<Row> lines, PCollection<Row> orders) {
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
-    CleanConfig c = cfg;
-    return KeyedPCollectionTuple.of(lineTag, byInt(lines, "order_id", "lines"))
-        .and(orderTag, byInt(orders, "order_id", "orders"))
-        .apply("Join lines and orders", CoGroupByKey.create())
-        .apply("Clean order lines", ParDo.of(new JoinOrdersFn(lineTag, orderTag, c)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+    return joinOn("order_id", "lines and orders", lineTag, lines, orderTag, orders,
+        "Clean order lines", new JoinOrdersFn(lineTag, orderTag, cfg));
   }
 
   static final class JoinOrdersFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
-          private final TupleTag<Row> lineTag;
-          private final TupleTag<Row> orderTag;
-          private final CleanConfig c;
+    private final TupleTag<Row> lineTag;
+    private final TupleTag<Row> orderTag;
+    private final CleanConfig c;
 
-          JoinOrdersFn(TupleTag<Row> lineTag, TupleTag<Row> orderTag, CleanConfig c) {
-            this.lineTag = lineTag;
-            this.orderTag = orderTag;
-            this.c = c;
-          }
+    JoinOrdersFn(TupleTag<Row> lineTag, TupleTag<Row> orderTag, CleanConfig c) {
+      this.lineTag = lineTag;
+      this.orderTag = orderTag;
+      this.c = c;
+    }
 
-          private final Counter rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
-          private final Counter skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
-          private final Counter cleanLines = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Counter rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Counter skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Counter cleanLines = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
 
-          @ProcessElement
-          public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
-            Row order = null;
-            for (Row o : e.getValue().getAll(orderTag)) {
-              order = Envelope.record(o);
-            }
-            for (Row line : e.getValue().getAll(lineTag)) {
-              if (order == null) {
-                rejected.inc();
-                out.get(Rejects.TAG).output(reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
-                    "order_id " + e.getKey() + " is not in orders", "validate"));
-                continue;
-              }
-              ReadableInstant ts = order.getDateTime("order_ts");
-              if (!c.inRange(date(ts))) {
-                skipped.inc();
-                continue;
-              }
-              Map<String, Object> extra = new HashMap<>();
-              extra.put("order_ts", ts);
-              extra.put("eval_set", order.getString("eval_set"));
-              Row rec = Envelope.record(line);
-              if (rec.getInt32("quantity") == null) {
-                extra.put("quantity", 1);
-              }
-              cleanLines.inc();
-              out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
-            }
-          }
+    @ProcessElement
+    public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
+      Row order = null;
+      for (Row o : e.getValue().getAll(orderTag)) {
+        order = Envelope.record(o);
+      }
+      for (Row line : e.getValue().getAll(lineTag)) {
+        if (order == null) {
+          rejected.inc();
+          out.get(Rejects.TAG).output(reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
+              "order_id " + e.getKey() + " is not in orders", "validate"));
+          continue;
+        }
+        ReadableInstant ts = order.getDateTime("order_ts");
+        if (!c.inRange(date(ts))) {
+          skipped.inc();
+          continue;
+        }
+        Map<String, Object> extra = new HashMap<>();
+        extra.put("order_ts", ts);
+        extra.put("eval_set", order.getString("eval_set"));
+        Row rec = Envelope.record(line);
+        if (rec.getInt32("quantity") == null) {
+          extra.put("quantity", 1);
+        }
+        cleanLines.inc();
+        out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+      }
+    }
   }
 
   private static PCollection<KV<Integer, Row>> byInt(PCollection<Row> in, String field, String name) {

@@ -83,6 +83,11 @@ public enum SourceDataset {
         .toList();
   }
 
+  /** The business key fields, in the source's names (product_prices: product_id). */
+  public List<String> keyFields() {
+    return entity == null ? List.of("product_id") : entity.keyFields();
+  }
+
   public static Optional<SourceDataset> bySourceName(String name) {
     return Arrays.stream(values()).filter(s -> s.sourceName.equals(name)).findFirst();
   }
