@@ -103,9 +103,16 @@ public final class Backfill {
     }
     Map<SourceDataset, List<MatchResult.Metadata>> files = new EnumMap<>(SourceDataset.class);
     for (SourceDataset d : SourceDataset.values()) {
-      MatchResult m = FileSystems.match(ReadSourceFiles.of(d, input, 1).glob(), EmptyMatchTreatment.ALLOW);
-      if (m.status() == MatchResult.Status.OK && !m.metadata().isEmpty()) {
-        files.put(d, m.metadata());
+      List<MatchResult.Metadata> found = new ArrayList<>();
+      for (MatchResult m : FileSystems.match(ReadSourceFiles.of(d, input, 1).globs(), EmptyMatchTreatment.ALLOW)) {
+        if (m.status() == MatchResult.Status.OK) {
+          found.addAll(m.metadata());
+        } else if (m.status() != MatchResult.Status.NOT_FOUND) {
+          throw new IOException("cannot list " + input + ": " + m.status());
+        }
+      }
+      if (!found.isEmpty()) {
+        files.put(d, found);
       }
     }
     if (files.isEmpty()) {
@@ -129,7 +136,7 @@ public final class Backfill {
     List<PCollection<Row>> rejects = new ArrayList<>();
     for (SourceDataset d : files.keySet()) {
       ReadSourceFiles read = ReadSourceFiles.of(d, input, o.getMaxRecordBytes());
-      p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.glob(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
+      p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
       PCollectionTuple r = p.apply("Read " + d.sourceName(), read);
       rejects.add(r.get(Rejects.TAG));
       PCollectionTuple parsedTuple = r.get(ReadSourceFiles.RAW).apply("Parse " + d.sourceName(), ParseRecords.of(d));
@@ -302,7 +309,8 @@ public final class Backfill {
     }
     String path = manifestPath(runId);
     try (OutputStream os = Channels.newOutputStream(FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
-      json.writeValue(os, m);
+      // Serialize first: Jackson would close the stream itself, and Beam's S3 channel must be closed once.
+      os.write(json.writeValueAsBytes(m));
     }
     return path;
   }

@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.util.zip.GZIPOutputStream;
+import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -24,20 +27,21 @@ import org.apache.beam.sdk.values.PCollection;
  * source file's, so a rerun on the same day writes the same object again.
  */
 public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
-  private final String glob;
+  private final List<String> globs;
   private final String folder;
   private final String label;
 
-  public CopyToRaw(String label, String glob, String folder) {
+  public CopyToRaw(String label, List<String> globs, String folder) {
     this.label = label;
-    this.glob = glob;
+    this.globs = globs;
     this.folder = folder.endsWith("/") ? folder : folder + "/";
   }
 
   @Override
   public PCollection<String> expand(PBegin begin) {
     return begin
-        .apply("Match raw " + label, FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply("Globs raw " + label, Create.of(globs).withCoder(StringUtf8Coder.of()))
+        .apply("Match raw " + label, FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply("Open raw " + label, FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
         .apply("Land raw " + label, ParDo.of(new CopyFn(folder)));
   }
@@ -55,8 +59,9 @@ public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
       String name = file.getMetadata().resourceId().getFilename();
       boolean gz = name.endsWith(".gz");
       ResourceId dst = FileSystems.matchNewResource(folder + (gz ? name : name + ".gz"), false);
+      // Only the outermost stream is closed: Beam's S3 channel must be closed exactly once.
+      OutputStream raw = Channels.newOutputStream(FileSystems.create(dst, "application/gzip"));
       try (InputStream in = Channels.newInputStream(file.open());
-          OutputStream raw = Channels.newOutputStream(FileSystems.create(dst, "application/gzip"));
           OutputStream o = gz ? raw : new GZIPOutputStream(raw, 1 << 16)) {
         bytes.inc(in.transferTo(o));
       }

@@ -11,7 +11,9 @@ import java.nio.channels.Channels;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -48,16 +50,20 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     return new ReadSourceFiles(dataset, folder, maxRecordBytes);
   }
 
-  /** The glob of this dataset's files, plain and gzip. */
-  public String glob() {
-    return folder + dataset.filePattern() + "{,.gz}";
+  /**
+   * The globs of this dataset's files, plain and gzip (two globs: not every filesystem's glob
+   * takes {a,b} alternatives; S3's does not).
+   */
+  public List<String> globs() {
+    return List.of(folder + dataset.filePattern(), folder + dataset.filePattern() + ".gz");
   }
 
   @Override
   public PCollectionTuple expand(PBegin begin) {
     PCollectionTuple out =
         begin
-            .apply("Match " + dataset.sourceName(), FileIO.match().filepattern(glob()).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("Globs " + dataset.sourceName(), Create.of(globs()).withCoder(StringUtf8Coder.of()))
+            .apply("Match " + dataset.sourceName(), FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("Open " + dataset.sourceName(), FileIO.readMatches())
             .apply(
                 "Split " + dataset.sourceName(),
