@@ -19,6 +19,7 @@ import dev.lakebeam.transforms.io.ZonePublisher;
 import dev.lakebeam.transforms.parse.ParseRecords;
 import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
@@ -166,6 +167,7 @@ public final class Backfill {
     Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     Map<String, List<String>> outputs = new LinkedHashMap<>();
     String failure = null;
+    java.util.concurrent.ScheduledExecutorService progress = startProgress(start);
     try {
       PipelineResult result = p.run();
       PipelineResult.State state = result.waitUntilFinish();
@@ -208,6 +210,9 @@ public final class Backfill {
       failure = e.getMessage();
       throw e;
     } finally {
+      if (progress != null) {
+        progress.shutdownNow();
+      }
       String manifest = writeManifest(runId, start, input, files, counts, outputs, status, failure);
       if (status.equals("SUCCEEDED")) {
         summary(runId, raw, clean, counts, manifest);
@@ -216,6 +221,32 @@ public final class Backfill {
       }
     }
     return new Result(runId, counts, manifestPath(runId));
+  }
+
+  /**
+   * Prints a progress line every --progressSeconds while the pipeline runs, from the in-process
+   * tally of the accounting counters (local runners; a cluster's workers count in their own JVMs).
+   */
+  private java.util.concurrent.ScheduledExecutorService startProgress(Instant start) {
+    Progress.reset();
+    int every = o.getProgressSeconds();
+    if (every <= 0) {
+      return null;
+    }
+    java.util.concurrent.ScheduledExecutorService s =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "lakebeam-progress");
+          t.setDaemon(true);
+          return t;
+        });
+    s.scheduleAtFixedRate(
+        () -> err.printf(Locale.ROOT,
+            "backfill: %,d s: %,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
+            (Instant.now().getMillis() - start.getMillis()) / 1000,
+            Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
+            Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED)),
+        every, every, java.util.concurrent.TimeUnit.SECONDS);
+    return s;
   }
 
   private String hmacKey() {

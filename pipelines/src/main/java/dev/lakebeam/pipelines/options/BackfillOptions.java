@@ -62,4 +62,10 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   Integer getShards();
 
   void setShards(Integer value);
+
+  @Description("Seconds between progress lines while the pipeline runs (0: none).")
+  @Default.Integer(10)
+  Integer getProgressSeconds();
+
+  void setProgressSeconds(Integer value);
 }

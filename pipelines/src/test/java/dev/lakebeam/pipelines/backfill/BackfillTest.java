@@ -80,8 +80,10 @@ public class BackfillTest {
     Path direct = TMP.newFolder("direct").toPath();
     Path flink = TMP.newFolder("flink").toPath();
     run("backfill", "--profile=direct", "--input=" + input, "--lake=" + direct.toUri());
-    String summary = run("backfill", "--profile=local", "--parallelism=2", "--input=" + input, "--lake=" + flink.toUri());
+    String summary =
+        run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=1", "--input=" + input, "--lake=" + flink.toUri());
     assertThat(summary, containsString("succeeded"));
+    assertThat("a progress line while the job runs", summary, containsString(" records read, "));
     long orders = Files.readAllLines(input.resolve("orders.csv")).size() - 1;
     for (String d : DATASETS) {
       List<String> a = rows(direct, d);
@@ -160,6 +162,62 @@ public class BackfillTest {
       }
     }
     assertThat(values, greaterThan(1000));
+  }
+
+  @Test
+  public void theHmacKeyIsRequiredOutsideDevProfilesAndNeverWrittenAnywhere() throws Exception {
+    Path lake = TMP.newFolder("keys").toPath();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code =
+        new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new Profiles(List.of(Path.of("..", "runner-profiles"))))
+            .run("backfill", "--profile=direct", "--allowDevHmacKey=false", "--hmacKeyEnv=LAKEBEAM_NO_SUCH_VARIABLE",
+                "--input=" + input, "--lake=" + lake.toUri());
+    assertEquals(2, code);
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("set $LAKEBEAM_NO_SUCH_VARIABLE to the HMAC key"));
+    assertFalse("nothing written without a key", Files.exists(lake.resolve("clean")));
+
+    // With a real key (set for the test JVM by the pom): the key is used, and appears nowhere.
+    String key = System.getenv("LAKEBEAM_TEST_HMAC_KEY");
+    assertTrue("the pom sets LAKEBEAM_TEST_HMAC_KEY for the tests", key != null && key.length() >= 16);
+    String output = run("backfill", "--profile=direct", "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY", "--input=" + input, "--lake=" + lake.toUri());
+    assertFalse(output.contains(key));
+    assertFalse("no development-key warning when a key is set", output.contains("development key"));
+    try (Stream<Path> s = Files.walk(lake)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(p);
+        if (p.toString().endsWith(".gz")) {
+          bytes = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes)).readAllBytes();
+        }
+        assertFalse(p + " holds the key", new String(bytes, StandardCharsets.ISO_8859_1).contains(key));
+      }
+    }
+    for (GenericRecord r : Lake.read(lake.resolve("clean/customers"))) {
+      String token = r.get("email_token").toString();
+      assertFalse(token.isEmpty());
+      for (String devRow : rows(devLake(), "customers")) {
+        assertFalse("tokens under the real key differ from the development key's", devRow.contains(token));
+      }
+    }
+    for (Path p : Lake.parquetFiles(lake.resolve("clean"))) {
+      for (GenericRecord r : Lake.readFile(p)) {
+        for (Schema.Field f : r.getSchema().getFields()) {
+          Object v = r.get(f.name());
+          assertFalse(v != null && v.toString().contains(key));
+        }
+      }
+    }
+  }
+
+  private static Path devLakePath;
+
+  /** A lake built with the development key, once. */
+  private static synchronized Path devLake() throws Exception {
+    if (devLakePath == null) {
+      devLakePath = TMP.newFolder("devkey").toPath();
+      run("backfill", "--profile=direct", "--input=" + input, "--lake=" + devLakePath.toUri());
+    }
+    return devLakePath;
   }
 
   private static int countGz(Path raw) throws Exception {

@@ -19,8 +19,7 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
+import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
@@ -140,12 +139,12 @@ public final class CleanRecords
   static final class ValidateFn extends DoFn<Row, Row> {
     private final SourceDataset d;
     private final CleanConfig cfg;
-    private final Counter rejected;
+    private final Progress rejected;
 
     ValidateFn(SourceDataset d, CleanConfig cfg) {
       this.d = d;
       this.cfg = cfg;
-      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + d.sourceName());
+      this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
     }
 
     @ProcessElement
@@ -214,14 +213,14 @@ public final class CleanRecords
     private final List<PCollectionView<Map<Integer, Integer>>> views;
     private final List<String> fields;
     private final List<String> targets;
-    private final Counter rejected;
+    private final Progress rejected;
 
     RefCheckFn(SourceDataset d, List<PCollectionView<Map<Integer, Integer>>> views, List<String> fields, List<String> targets) {
       this.d = d;
       this.views = views;
       this.fields = fields;
       this.targets = targets;
-      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + d.sourceName());
+      this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
     }
 
     @ProcessElement
@@ -264,10 +263,10 @@ public final class CleanRecords
 
   /** Keeps the latest version (updated_at), then the first source position; counts the rest. */
   static final class PickFn extends DoFn<KV<String, Iterable<Row>>, Row> {
-    private final Counter duplicates;
+    private final Progress duplicates;
 
     PickFn(SourceDataset d) {
-      this.duplicates = Metrics.counter(Accounting.NAMESPACE, Accounting.DUPLICATES + d.sourceName());
+      this.duplicates = Progress.counter(Accounting.DUPLICATES + d.sourceName());
     }
 
     @ProcessElement
@@ -391,9 +390,9 @@ public final class CleanRecords
       this.c = c;
     }
 
-    private final Counter cleanProducts = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
-    private final Counter mergedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
-    private final Counter rejectedPrices = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Progress cleanProducts = Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
+    private final Progress mergedPrices = Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Progress rejectedPrices = Progress.counter(Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
@@ -441,9 +440,9 @@ public final class CleanRecords
       this.c = c;
     }
 
-    private final Counter rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
-    private final Counter skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
-    private final Counter cleanLines = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
@@ -496,14 +495,14 @@ public final class CleanRecords
   static final class ToCleanFn extends DoFn<Row, Row> {
     private final SourceDataset d;
     private final CleanConfig cfg;
-    private final Counter clean;
-    private final Counter skipped;
+    private final Progress clean;
+    private final Progress skipped;
 
     ToCleanFn(SourceDataset d, CleanConfig cfg) {
       this.d = d;
       this.cfg = cfg;
-      this.clean = Metrics.counter(Accounting.NAMESPACE, Accounting.CLEAN + d.sourceName());
-      this.skipped = Metrics.counter(Accounting.NAMESPACE, Accounting.SKIPPED + d.sourceName());
+      this.clean = Progress.counter(Accounting.CLEAN + d.sourceName());
+      this.skipped = Progress.counter(Accounting.SKIPPED + d.sourceName());
     }
 
     @ProcessElement

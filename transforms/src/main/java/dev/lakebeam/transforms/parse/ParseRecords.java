@@ -13,8 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
+import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -67,8 +66,8 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
 
   static final class ParseFn extends DoFn<Row, Row> {
     private final SourceDataset dataset;
-    private final Counter parsed;
-    private final Counter rejected;
+    private final Progress parsed;
+    private final Progress rejected;
     private transient FieldParser parser;
     private transient ObjectMapper json;
     private transient Map<String, Map<String, Integer>> headers;
@@ -76,8 +75,8 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
 
     ParseFn(SourceDataset dataset) {
       this.dataset = dataset;
-      this.parsed = Metrics.counter(Accounting.NAMESPACE, Accounting.PARSED + dataset.sourceName());
-      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + dataset.sourceName());
+      this.parsed = Progress.counter(Accounting.PARSED + dataset.sourceName());
+      this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
 
     @Setup

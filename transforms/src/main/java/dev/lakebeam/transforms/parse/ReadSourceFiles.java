@@ -15,8 +15,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
+import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -76,14 +75,14 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   static final class SplitFn extends DoFn<FileIO.ReadableFile, Row> {
     private final SourceDataset dataset;
     private final int maxRecordBytes;
-    private final Counter records;
-    private final Counter rejected;
+    private final Progress records;
+    private final Progress rejected;
 
     SplitFn(SourceDataset dataset, int maxRecordBytes) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
-      this.records = Metrics.counter(Accounting.NAMESPACE, Accounting.IN + dataset.sourceName());
-      this.rejected = Metrics.counter(Accounting.NAMESPACE, Accounting.REJECTED + dataset.sourceName());
+      this.records = Progress.counter(Accounting.IN + dataset.sourceName());
+      this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
 
     @ProcessElement

@@ -1,0 +1,57 @@
+package dev.lakebeam.transforms.records;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/**
+ * An accounting counter: a Beam counter (the source of truth, read from the pipeline result) that
+ * also adds to an in-process tally, so a launcher running the pipeline in its own JVM (DirectRunner,
+ * Flink [local]) can print progress while the job runs. On a cluster the tally stays local to
+ * each worker and the launcher simply has nothing to print until the end.
+ */
+public final class Progress implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Map<String, LongAdder> TALLY = new ConcurrentHashMap<>();
+
+  private final String name;
+  private final Counter counter;
+
+  private Progress(String name) {
+    this.name = name;
+    this.counter = Metrics.counter(Accounting.NAMESPACE, name);
+  }
+
+  /** The counter {@code name} in the {@link Accounting#NAMESPACE} namespace. */
+  public static Progress counter(String name) {
+    return new Progress(name);
+  }
+
+  public void inc() {
+    inc(1);
+  }
+
+  public void inc(long n) {
+    counter.inc(n);
+    TALLY.computeIfAbsent(name, k -> new LongAdder()).add(n);
+  }
+
+  /** The in-process sum of all counters whose name starts with a prefix (e.g. {@code "in."}). */
+  public static long total(String prefix) {
+    long sum = 0;
+    for (Map.Entry<String, LongAdder> e : TALLY.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        sum += e.getValue().sum();
+      }
+    }
+    return sum;
+  }
+
+  /** Forgets the in-process tally (at the start of a run). */
+  public static void reset() {
+    TALLY.clear();
+  }
+}
