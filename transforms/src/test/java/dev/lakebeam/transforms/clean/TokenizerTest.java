@@ -1,0 +1,37 @@
+package dev.lakebeam.transforms.clean;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.junit.Test;
+
+public class TokenizerTest {
+  private final Tokenizer a = new Tokenizer("key-a-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+  private final Tokenizer b = new Tokenizer("key-b-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+
+  @Test
+  public void stableNormalizedKeyedAndKindSeparated() {
+    String t = a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com ");
+    assertEquals(t, a.token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
+    assertEquals(t, SerializableUtils.clone(a).token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
+    assertNotEquals(t, b.token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
+    assertNotEquals(t, a.token(Tokenizer.Kind.NAME, "ana.lima@example.com"));
+    assertEquals(a.token(Tokenizer.Kind.PHONE, "+1-202-555-0100"), a.token(Tokenizer.Kind.PHONE, "+1 (202) 555 0100"));
+    assertEquals(43, t.length());
+    assertNull(a.token(Tokenizer.Kind.IP, null));
+  }
+
+  @Test
+  public void theKeyIsNeverShown() {
+    assertFalse(a.toString().contains("key-a"));
+  }
+
+  @Test(expected = IllegalArgumentException.class)
+  public void shortKeysAreRefused() {
+    new Tokenizer("short".getBytes(StandardCharsets.UTF_8));
+  }
+}
