@@ -19,6 +19,7 @@ import dev.lakebeam.transforms.io.ZonePublisher;
 import dev.lakebeam.transforms.parse.ParseRecords;
 import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.CountReasons;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
@@ -69,11 +70,19 @@ public final class Backfill {
   public static final String DEV_HMAC_KEY = "lakebeam-development-hmac-key-NOT-A-SECRET";
 
   private final BackfillOptions o;
+  private final String profile;
+  private final Map<String, String> commandLine;
   private final PrintStream out;
   private final PrintStream err;
 
-  public Backfill(BackfillOptions o, PrintStream out, PrintStream err) {
+  /**
+   * @param profile the runner profile's name, for the manifest
+   * @param commandLine the options as given (profile, then command line), for the manifest
+   */
+  public Backfill(BackfillOptions o, String profile, Map<String, String> commandLine, PrintStream out, PrintStream err) {
     this.o = o;
+    this.profile = profile;
+    this.commandLine = commandLine;
     this.out = out;
     this.err = err;
   }
@@ -160,11 +169,13 @@ public final class Backfill {
     PCollectionList.of(rejects)
         .apply("All rejects", Flatten.pCollections())
         .setRowSchema(Rejects.SCHEMA)
+        .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, staging + "/" + Dataset.REJECTED_DIR, scope,
             (Row r) -> r.getString("dataset") + "/ingest_date=" + day, 1));
 
     String status = "FAILED";
     Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+    Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
     Map<String, List<String>> outputs = new LinkedHashMap<>();
     String failure = null;
     java.util.concurrent.ScheduledExecutorService progress = startProgress(start);
@@ -175,6 +186,7 @@ public final class Backfill {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
       counts = counts(result, files.keySet());
+      reasons = reasons(result);
       List<String> broken = new ArrayList<>();
       counts.forEach((ds, c) -> {
         long outcome = c.get("clean") + c.get("rejected") + c.get("duplicates") + c.get("skipped");
@@ -213,7 +225,7 @@ public final class Backfill {
       if (progress != null) {
         progress.shutdownNow();
       }
-      String manifest = writeManifest(runId, start, input, files, counts, outputs, status, failure);
+      String manifest = writeManifest(runId, start, input, files, counts, reasons, outputs, status, failure);
       if (status.equals("SUCCEEDED")) {
         summary(runId, raw, clean, counts, manifest);
       } else {
@@ -266,7 +278,44 @@ public final class Backfill {
         + "only the direct and local profiles may fall back to a development key");
   }
 
+  /** An option's value for the manifest: secrets masked, passwords in URLs masked. */
+  static String redactOption(String name, String value) {
+    String n = name.toLowerCase(Locale.ROOT);
+    if (!n.endsWith("env") && !n.endsWith("file") && n.matches(".*(password|secret|credential|token|hmackey).*")) {
+      return "***";
+    }
+    return dev.lakebeam.pipelines.rds.Jdbc.redact(value).replaceAll("(?i)(\"secretAccessKey\"\\s*:\\s*\")[^\"]*", "$1***");
+  }
+
+  static Map<String, Map<String, Long>> reasons(PipelineResult result) {
+    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    metricValues(result).forEach((name, v) -> {
+      if (name.startsWith(Accounting.REASON) && v > 0) {
+        String rest = name.substring(Accounting.REASON.length());
+        int dot = rest.lastIndexOf('.');
+        out.computeIfAbsent(rest.substring(0, dot), k -> new java.util.TreeMap<>()).put(rest.substring(dot + 1), v);
+      }
+    });
+    return out;
+  }
+
   static Map<String, Map<String, Long>> counts(PipelineResult result, Iterable<SourceDataset> present) {
+    Map<String, Long> flat = metricValues(result);
+    Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+    for (SourceDataset d : present) {
+      Map<String, Long> m = new LinkedHashMap<>();
+      m.put("in", flat.getOrDefault(Accounting.IN + d.sourceName(), 0L));
+      m.put("clean", flat.getOrDefault(Accounting.CLEAN + d.sourceName(), 0L));
+      m.put("rejected", flat.getOrDefault(Accounting.REJECTED + d.sourceName(), 0L));
+      m.put("duplicates", flat.getOrDefault(Accounting.DUPLICATES + d.sourceName(), 0L));
+      m.put("skipped", flat.getOrDefault(Accounting.SKIPPED + d.sourceName(), 0L));
+      out.put(d.sourceName(), m);
+    }
+    return out;
+  }
+
+  /** Every counter of the accounting namespace, by name (committed values where the runner has them). */
+  static Map<String, Long> metricValues(PipelineResult result) {
     MetricQueryResults q =
         result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(Accounting.NAMESPACE)).build());
     Map<String, Long> flat = new LinkedHashMap<>();
@@ -282,17 +331,7 @@ public final class Backfill {
       }
       flat.merge(c.getName().getName(), v, Long::sum);
     }
-    Map<String, Map<String, Long>> out = new LinkedHashMap<>();
-    for (SourceDataset d : present) {
-      Map<String, Long> m = new LinkedHashMap<>();
-      m.put("in", flat.getOrDefault(Accounting.IN + d.sourceName(), 0L));
-      m.put("clean", flat.getOrDefault(Accounting.CLEAN + d.sourceName(), 0L));
-      m.put("rejected", flat.getOrDefault(Accounting.REJECTED + d.sourceName(), 0L));
-      m.put("duplicates", flat.getOrDefault(Accounting.DUPLICATES + d.sourceName(), 0L));
-      m.put("skipped", flat.getOrDefault(Accounting.SKIPPED + d.sourceName(), 0L));
-      out.put(d.sourceName(), m);
-    }
-    return out;
+    return flat;
   }
 
   private String manifestPath(String runId) {
@@ -302,8 +341,8 @@ public final class Backfill {
 
   private String writeManifest(
       String runId, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
-      Map<String, Map<String, Long>> counts, Map<String, List<String>> outputs, String status, String failure)
-      throws IOException {
+      Map<String, Map<String, Long>> counts, Map<String, Map<String, Long>> reasons, Map<String, List<String>> outputs,
+      String status, String failure) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode m = json.createObjectNode();
     m.put("run_id", runId);
@@ -312,7 +351,11 @@ public final class Backfill {
     if (failure != null) {
       m.put("failure", failure);
     }
+    m.put("profile", profile);
     m.put("runner", o.getRunner().getSimpleName());
+    ArrayNode args = m.putArray("command_line");
+    args.add("backfill");
+    commandLine.forEach((k, v) -> args.add("--" + k + "=" + redactOption(k, v)));
     m.put("started_at", start.toString());
     m.put("ended_at", Instant.now().toString());
     ObjectNode opts = m.putObject("options");
@@ -333,6 +376,7 @@ public final class Backfill {
       f.put("bytes", md.sizeBytes());
     }));
     m.set("counts", json.valueToTree(counts));
+    m.set("rejects_by_reason", json.valueToTree(reasons));
     m.set("outputs", json.valueToTree(outputs));
     ObjectNode versions = m.putObject("schema_versions");
     for (Dataset d : Dataset.inZone(Zone.CLEAN)) {

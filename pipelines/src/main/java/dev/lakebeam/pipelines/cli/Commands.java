@@ -33,7 +33,7 @@ public final class Commands {
       case PROFILES:
         return profiles(out);
       case BACKFILL:
-        new Backfill(parsed.options().as(BackfillOptions.class), out, err).run();
+        new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);

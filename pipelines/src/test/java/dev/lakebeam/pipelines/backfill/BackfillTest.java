@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.attribute.FileTime;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -218,6 +220,53 @@ public class BackfillTest {
       run("backfill", "--profile=direct", "--input=" + input, "--lake=" + devLakePath.toUri());
     }
     return devLakePath;
+  }
+
+  @Test
+  public void aDateRangeReplacesExactlyItsPartitions() throws Exception {
+    Path lake = TMP.newFolder("range").toPath();
+    run("backfill", "--profile=local", "--parallelism=2", "--input=" + input, "--lake=" + lake.toUri());
+    Path orders = lake.resolve("clean/orders");
+    List<Path> partitions = Lake.parquetFiles(orders);
+    assertThat(partitions.size(), greaterThan(3));
+    Path middle = partitions.get(partitions.size() / 2);
+    String rel = orders.relativize(middle).toString(); // year=YYYY/month=MM/day=DD/part-...
+    String day = rel.substring(5, 9) + "-" + rel.substring(16, 18) + "-" + rel.substring(23, 25);
+    Map<Path, FileTime> before = new java.util.HashMap<>();
+    for (Path p : Lake.parquetFiles(lake.resolve("clean"))) {
+      before.put(p, Files.getLastModifiedTime(p));
+    }
+    Thread.sleep(1100);
+    String summary = run("backfill", "--profile=local", "--parallelism=2", "--from=" + day, "--to=" + day,
+        "--input=" + input, "--lake=" + lake.toUri());
+    assertThat(summary, containsString("succeeded"));
+    for (Map.Entry<Path, FileTime> e : before.entrySet()) {
+      String r = lake.resolve("clean").relativize(e.getKey()).toString();
+      boolean inRange = r.contains(rel.substring(0, 25));
+      boolean snapshot = !r.contains("year=");
+      assertTrue(r + " still there", Files.exists(e.getKey()));
+      assertEquals(r + (inRange || snapshot ? " rewritten" : " untouched"), !(inRange || snapshot),
+          e.getValue().equals(Files.getLastModifiedTime(e.getKey())));
+    }
+    assertEquals(before.keySet(), new HashSet<>(Lake.parquetFiles(lake.resolve("clean"))));
+
+    // On an empty lake, a range run writes only the range's partitions, and counts the rest as skipped.
+    Path fresh = TMP.newFolder("range-fresh").toPath();
+    run("backfill", "--profile=local", "--parallelism=2", "--from=" + day, "--to=" + day, "--input=" + input, "--lake=" + fresh.toUri());
+    for (String d : List.of("orders", "order_lines")) {
+      for (Path p : Lake.parquetFiles(fresh.resolve("clean").resolve(d))) {
+        assertTrue(p.toString(), p.toString().contains(rel.substring(0, 25)));
+      }
+    }
+    try (Stream<Path> s = Files.list(fresh.resolve("_manifests"))) {
+      JsonNode m = new ObjectMapper().readTree(s.findFirst().orElseThrow().toFile());
+      JsonNode c = m.get("counts").get("orders");
+      assertEquals(Lake.read(fresh.resolve("clean/orders")).size(), c.get("clean").asLong());
+      assertThat(c.get("skipped").asLong(), greaterThan(0L));
+      assertEquals(c.get("in").asLong(), c.get("clean").asLong() + c.get("skipped").asLong());
+      assertEquals("local", m.get("profile").asText());
+      assertThat(m.get("command_line").toString(), containsString("--from=" + day));
+    }
   }
 
   private static int countGz(Path raw) throws Exception {

@@ -73,6 +73,16 @@ public class BadCorpusTest {
         String[] range = f[2].split("\\.\\.");
         cleanGot = clean >= Long.parseLong(range[0]) && clean <= Long.parseLong(range[1]) ? f[2] : String.valueOf(clean);
       }
+      long inManifest = 0;
+      for (JsonNode byReason : manifest(lake).get("rejects_by_reason")) {
+        for (JsonNode n : byReason) {
+          inManifest += n.asLong();
+        }
+      }
+      if (inManifest != Lake.read(lake.resolve("clean/_rejected")).size()) {
+        failures.add(file + ": the manifest counts " + inManifest + " rejects by reason, the zone holds "
+            + Lake.read(lake.resolve("clean/_rejected")).size());
+      }
       String got =
           cleanGot + "," + counts.get("rejected").asLong() + "," + counts.get("duplicates").asLong() + ","
               + String.join(";", reasons.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());

@@ -13,6 +13,8 @@ public final class Accounting {
   public static final String REJECTED = "rejected.";
   public static final String DUPLICATES = "duplicates.";
   public static final String SKIPPED = "skipped.";
+  /** Rejects by clean dataset and reason: {@code reason.<dataset>.<REASON_CODE>}. */
+  public static final String REASON = "reason.";
 
   private Accounting() {}
 }
