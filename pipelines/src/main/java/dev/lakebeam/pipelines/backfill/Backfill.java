@@ -281,7 +281,7 @@ public final class Backfill {
   /** An option's value for the manifest: secrets masked, passwords in URLs masked. */
   static String redactOption(String name, String value) {
     String n = name.toLowerCase(Locale.ROOT);
-    if (!n.endsWith("env") && !n.endsWith("file") && n.matches(".*(password|secret|credential|token|hmackey).*")) {
+    if (!n.endsWith("env") && !n.endsWith("file") && n.matches(".*(password|secret|credential|token).*")) {
       return "***";
     }
     return dev.lakebeam.pipelines.rds.Jdbc.redact(value).replaceAll("(?i)(\"secretAccessKey\"\\s*:\\s*\")[^\"]*", "$1***");

@@ -266,6 +266,7 @@ public class BackfillTest {
       assertEquals(c.get("in").asLong(), c.get("clean").asLong() + c.get("skipped").asLong());
       assertEquals("local", m.get("profile").asText());
       assertThat(m.get("command_line").toString(), containsString("--from=" + day));
+      assertThat(m.get("command_line").toString(), containsString("--allowDevHmacKey=true"));
     }
   }
 
