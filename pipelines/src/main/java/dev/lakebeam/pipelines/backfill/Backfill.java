@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.cli.UsageException;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.pipelines.rds.Jdbc;
+import dev.lakebeam.pipelines.rds.RdsExtract;
+import dev.lakebeam.pipelines.rds.RdsTable;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.Zone;
@@ -98,9 +101,8 @@ public final class Backfill {
         throw new UsageException("--sources takes files and/or rds, was '" + o.getSources() + "'");
       }
     }
-    if (sources.contains("rds")) {
-      throw new UsageException("--sources=rds is not built yet (issue #4); use --sources=files");
-    }
+    boolean readFiles = sources.contains("files");
+    boolean readRds = sources.contains("rds");
     LocalDate from = date("--from", o.getFrom());
     LocalDate to = date("--to", o.getTo());
     if (from != null && to != null && from.isAfter(to)) {
@@ -112,7 +114,7 @@ public final class Backfill {
       input = java.nio.file.Path.of(input).toAbsolutePath().normalize() + "/";
     }
     Map<SourceDataset, List<MatchResult.Metadata>> files = new EnumMap<>(SourceDataset.class);
-    for (SourceDataset d : SourceDataset.values()) {
+    for (SourceDataset d : readFiles ? SourceDataset.values() : new SourceDataset[0]) {
       List<MatchResult.Metadata> found = new ArrayList<>();
       for (MatchResult m : FileSystems.match(ReadSourceFiles.of(d, input, 1).globs(), EmptyMatchTreatment.ALLOW)) {
         if (m.status() == MatchResult.Status.OK) {
@@ -125,7 +127,7 @@ public final class Backfill {
         files.put(d, found);
       }
     }
-    if (files.isEmpty()) {
+    if (readFiles && files.isEmpty()) {
       throw new UsageException("no source files under --input=" + input + " (expected orders.csv, products.csv, ...; see sample-data/files)");
     }
     Tokenizer tokenizer = new Tokenizer(hmacKey().getBytes(StandardCharsets.UTF_8));
@@ -141,9 +143,35 @@ public final class Backfill {
     String scope = "rejects-" + scopeHash(input, from, to);
     CleanConfig cfg = new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
 
+    List<RdsExtract> extracts = new ArrayList<>();
+    if (readRds) {
+      try (java.sql.Connection c = Jdbc.connect(o)) {
+        for (RdsTable t : RdsTable.values()) {
+          extracts.add(RdsExtract.plan(c, Jdbc.dataSource(o), t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize()));
+        }
+      }
+    }
+    java.util.Set<SourceDataset> present = java.util.EnumSet.noneOf(SourceDataset.class);
+    present.addAll(files.keySet());
+    extracts.forEach(e -> present.add(e.table().dataset()));
+
     Pipeline p = Pipeline.create(o);
-    Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
+    Map<SourceDataset, List<PCollection<Row>>> parsedParts = new EnumMap<>(SourceDataset.class);
     List<PCollection<Row>> rejects = new ArrayList<>();
+    for (RdsExtract e : extracts) {
+      String table = e.table().table();
+      PCollection<Row> raws = p.apply("RDS " + table, e);
+      raws.apply("Payloads of " + table, org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+              .via((Row r) -> r.getString("payload")))
+          .apply("Land rds " + table, org.apache.beam.sdk.io.TextIO.write()
+              .to(raw + "/rds/" + table + "/ingest_date=" + ingestDate + "/part")
+              .withSuffix(".jsonl")
+              .withCompression(org.apache.beam.sdk.io.Compression.GZIP)
+              .withNumShards(1));
+      PCollectionTuple parsedTuple = raws.apply("Parse rds " + table, ParseRecords.of(e.table().dataset(), SourceDataset.Format.JSON));
+      rejects.add(parsedTuple.get(Rejects.TAG));
+      parsedParts.computeIfAbsent(e.table().dataset(), k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
+    }
     for (SourceDataset d : files.keySet()) {
       ReadSourceFiles read = ReadSourceFiles.of(d, input, o.getMaxRecordBytes());
       p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
@@ -151,12 +179,15 @@ public final class Backfill {
       rejects.add(r.get(Rejects.TAG));
       PCollectionTuple parsedTuple = r.get(ReadSourceFiles.RAW).apply("Parse " + d.sourceName(), ParseRecords.of(d));
       rejects.add(parsedTuple.get(Rejects.TAG));
-      parsed.put(d, parsedTuple.get(ParseRecords.PARSED));
+      parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
     }
+    Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
+    parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)
+        : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setRowSchema(parts.get(0).getSchema())));
     CleanRecords.Output cleaned =
         Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed), CleanRecords.with(cfg));
     List<Dataset> written = new ArrayList<>();
-    for (SourceDataset d : files.keySet()) {
+    for (SourceDataset d : present) {
       if (!written.contains(d.target())) {
         written.add(d.target());
       }
@@ -185,7 +216,7 @@ public final class Backfill {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
-      counts = counts(result, files.keySet());
+      counts = counts(result, present);
       reasons = reasons(result);
       List<String> broken = new ArrayList<>();
       counts.forEach((ds, c) -> {
@@ -361,6 +392,9 @@ public final class Backfill {
     ObjectNode opts = m.putObject("options");
     opts.put("input", input);
     opts.put("sources", o.getSources());
+    if (o.getJdbcUrl() != null) {
+      opts.put("jdbc_url", Jdbc.redact(o.getJdbcUrl()));
+    }
     opts.put("from", o.getFrom());
     opts.put("to", o.getTo());
     opts.put("lake", o.getLake());

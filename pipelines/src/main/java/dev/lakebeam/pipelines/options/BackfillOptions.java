@@ -68,4 +68,16 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   Integer getProgressSeconds();
 
   void setProgressSeconds(Integer value);
+
+  @Description("Key ranges each database table is read in, in parallel (--sources=rds).")
+  @Default.Integer(4)
+  Integer getJdbcPartitions();
+
+  void setJdbcPartitions(Integer value);
+
+  @Description("Rows PostgreSQL sends per round trip while streaming a table (--sources=rds).")
+  @Default.Integer(10000)
+  Integer getJdbcFetchSize();
+
+  void setJdbcFetchSize(Integer value);
 }

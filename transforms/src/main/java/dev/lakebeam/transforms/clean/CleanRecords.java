@@ -413,7 +413,10 @@ public final class CleanRecords
         return;
       }
       Map<String, Object> extra = new HashMap<>();
-      extra.put("unit_price", price == null ? null : Envelope.record(price).getDouble("unit_price"));
+      if (price != null) {
+        // product_prices.csv overrides; without it the product keeps its own price (RDS carries one)
+        extra.put("unit_price", Envelope.record(price).getDouble("unit_price"));
+      }
       if (price != null) {
         mergedPrices.inc();
       }

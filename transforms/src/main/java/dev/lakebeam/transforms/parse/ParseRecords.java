@@ -34,13 +34,21 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
   public static final TupleTag<Row> PARSED = new TupleTag<Row>("parsed") {};
 
   private final SourceDataset dataset;
+  private final SourceDataset.Format format;
 
-  private ParseRecords(SourceDataset dataset) {
+  private ParseRecords(SourceDataset dataset, SourceDataset.Format format) {
     this.dataset = dataset;
+    this.format = format;
   }
 
+  /** Records in the dataset's file format. */
   public static ParseRecords of(SourceDataset dataset) {
-    return new ParseRecords(dataset);
+    return new ParseRecords(dataset, dataset.format());
+  }
+
+  /** Records in another format, e.g. JSON extracts of a database table. */
+  public static ParseRecords of(SourceDataset dataset, SourceDataset.Format format) {
+    return new ParseRecords(dataset, format);
   }
 
   @Override
@@ -48,7 +56,7 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     PCollectionTuple out =
         raw.apply(
             "Parse " + dataset.sourceName(),
-            ParDo.of(new ParseFn(dataset)).withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
+            ParDo.of(new ParseFn(dataset, format)).withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
     out.get(PARSED).setRowSchema(Envelope.schema(dataset.parseSchema()));
     out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
     return out;
@@ -73,8 +81,11 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     private transient Map<String, Map<String, Integer>> headers;
     private transient org.apache.beam.sdk.schemas.Schema envelope;
 
-    ParseFn(SourceDataset dataset) {
+    private final SourceDataset.Format format;
+
+    ParseFn(SourceDataset dataset, SourceDataset.Format format) {
       this.dataset = dataset;
+      this.format = format;
       this.parsed = Progress.counter(Accounting.PARSED + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
@@ -93,7 +104,7 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
       String ref = raw.getString("source_ref");
       try {
         Row row;
-        if (dataset.format() == SourceDataset.Format.CSV) {
+        if (format == SourceDataset.Format.CSV) {
           Map<String, Integer> index = headers.computeIfAbsent(raw.getString("header"), ParseFn::index);
           List<String> fields;
           try {

@@ -1,0 +1,232 @@
+package dev.lakebeam.pipelines.rds;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Progress;
+import dev.lakebeam.transforms.records.RawRecord;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * Reads one operational table as raw records (one JSON object per row, the shape the JSON
+ * parser reads), in key ranges read in parallel. JdbcIO streams each range with autocommit off
+ * and a fetch size, so PostgreSQL sends rows as they come instead of the whole result at once.
+ */
+public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
+  private static final Timestamp MIN = Timestamp.from(Instant.parse("0001-01-01T00:00:00Z"));
+  private static final Timestamp MAX = Timestamp.from(Instant.parse("9999-12-31T00:00:00Z"));
+
+  private final RdsTable table;
+  private final JdbcIO.DataSourceConfiguration db;
+  private final List<KV<Long, Long>> ranges;
+  private final long fromMillis;
+  private final long toMillis;
+  private final int fetchSize;
+
+  private RdsExtract(RdsTable table, JdbcIO.DataSourceConfiguration db, List<KV<Long, Long>> ranges,
+      long fromMillis, long toMillis, int fetchSize) {
+    this.table = table;
+    this.db = db;
+    this.ranges = ranges;
+    this.fromMillis = fromMillis;
+    this.toMillis = toMillis;
+    this.fetchSize = fetchSize;
+  }
+
+  /**
+   * Plans the read of a table: checks it exists with the expected column types, and splits its
+   * key range into {@code partitions} pieces.
+   *
+   * @param from first event date (inclusive) or null
+   * @param to last event date (inclusive) or null
+   */
+  public static RdsExtract plan(Connection c, JdbcIO.DataSourceConfiguration db, RdsTable table, int partitions,
+      LocalDate from, LocalDate to, int fetchSize) throws SQLException {
+    checkColumns(c, table);
+    List<KV<Long, Long>> ranges = new ArrayList<>();
+    if (table.partitionKey() == null) {
+      ranges.add(KV.of(0L, 0L));
+    } else {
+      try (PreparedStatement ps = c.prepareStatement(table.boundsQuery()); ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long lo = rs.getLong(1);
+        boolean empty = rs.wasNull();
+        long hi = rs.getLong(2) + 1;
+        if (!empty) {
+          long step = Math.max(1, (hi - lo + partitions - 1) / partitions);
+          for (long a = lo; a < hi; a += step) {
+            ranges.add(KV.of(a, Math.min(hi, a + step)));
+          }
+        }
+      }
+    }
+    long fromMillis = from == null ? MIN.getTime() : from.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    long toMillis = to == null ? MAX.getTime() : to.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    return new RdsExtract(table, db, ranges, fromMillis, toMillis, fetchSize);
+  }
+
+  /** Fails with a clear message when the table is missing or a column has the wrong type. */
+  static void checkColumns(Connection c, RdsTable table) throws SQLException {
+    Map<String, String> found = new java.util.HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
+      ps.setString(1, RdsTable.SCHEMA);
+      ps.setString(2, table.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    if (found.isEmpty()) {
+      throw new SQLException("table " + table.qualified() + " does not exist (or is not visible to this user); "
+          + "load it with seed-rds, or point --jdbcUrl at the operational database");
+    }
+    for (Map.Entry<String, String> col : table.columns().entrySet()) {
+      String type = found.get(col.getKey());
+      if (type == null) {
+        throw new SQLException("column " + table.qualified() + "." + col.getKey() + " does not exist");
+      }
+      if (!accepted(col.getValue()).contains(type)) {
+        throw new SQLException("column " + table.qualified() + "." + col.getKey() + " is " + type
+            + ", expected " + col.getValue() + " (" + String.join(" or ", accepted(col.getValue())) + ")");
+      }
+    }
+  }
+
+  private static Set<String> accepted(String kind) {
+    switch (kind) {
+      case "integer":
+        return Set.of("integer", "smallint", "bigint");
+      case "numeric":
+        return Set.of("numeric", "double precision", "real");
+      case "timestamp":
+        return Set.of("timestamp with time zone", "timestamp without time zone");
+      default:
+        return Set.of("text", "character varying", "character");
+    }
+  }
+
+  public RdsTable table() {
+    return table;
+  }
+
+  @Override
+  public PCollection<Row> expand(PBegin begin) {
+    boolean partitioned = table.partitionKey() != null;
+    boolean timed = table.hasEventTime();
+    long f = fromMillis;
+    long t = toMillis;
+    return begin
+        .apply("Ranges of " + table.table(), Create.of(ranges).withCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+        .apply("Extract " + table.table(),
+            JdbcIO.<KV<Long, Long>, Row>readAll()
+                .withDataSourceConfiguration(db)
+                .withQuery(table.query())
+                .withParameterSetter((KV<Long, Long> range, PreparedStatement ps) -> {
+                  int i = 1;
+                  if (partitioned) {
+                    ps.setLong(i++, range.getKey());
+                    ps.setLong(i++, range.getValue());
+                  }
+                  if (timed) {
+                    ps.setTimestamp(i++, new Timestamp(f));
+                    ps.setTimestamp(i, new Timestamp(t));
+                  }
+                })
+                .withRowMapper(new ToRaw(table))
+                .withFetchSize(fetchSize)
+                .withOutputParallelization(false)
+                .withCoder(SchemaCoder.of(RawRecord.SCHEMA)));
+  }
+
+  /** A result row as a JSON object in the parse schema's field names, with its source reference. */
+  static final class ToRaw implements JdbcIO.RowMapper<Row> {
+    private final RdsTable table;
+    private final Progress in;
+    private transient ObjectMapper json;
+
+    ToRaw(RdsTable table) {
+      this.table = table;
+      this.in = Progress.counter(Accounting.IN + table.dataset().sourceName());
+    }
+
+    @Override
+    public Row mapRow(ResultSet rs) throws SQLException {
+      if (json == null) {
+        json = new ObjectMapper();
+      }
+      ObjectNode o = json.createObjectNode();
+      ResultSetMetaData md = rs.getMetaData();
+      for (int i = 1; i <= md.getColumnCount(); i++) {
+        String name = md.getColumnLabel(i);
+        Object v = rs.getObject(i);
+        if (v == null) {
+          o.putNull(name);
+          continue;
+        }
+        switch (md.getColumnType(i)) {
+          case Types.TIMESTAMP:
+          case Types.TIMESTAMP_WITH_TIMEZONE:
+            o.put(name, rs.getTimestamp(i).toInstant().toString());
+            break;
+          case Types.NUMERIC:
+          case Types.DECIMAL:
+            o.put(name, rs.getBigDecimal(i));
+            break;
+          case Types.INTEGER:
+          case Types.SMALLINT:
+          case Types.BIGINT:
+            o.put(name, rs.getLong(i));
+            break;
+          case Types.DOUBLE:
+          case Types.REAL:
+          case Types.FLOAT:
+            o.put(name, rs.getDouble(i));
+            break;
+          default:
+            o.put(name, rs.getString(i));
+        }
+      }
+      StringBuilder ref = new StringBuilder(table.qualified()).append(':');
+      for (String k : table.refColumns()) {
+        if (ref.charAt(ref.length() - 1) != ':') {
+          ref.append(',');
+        }
+        ref.append(k).append('=').append(o.get(k).asText());
+      }
+      String payload;
+      try {
+        payload = json.writeValueAsString(o);
+      } catch (IOException e) {
+        throw new SQLException("cannot render a row of " + table.qualified() + " as JSON", e);
+      }
+      in.inc();
+      return RawRecord.of(table.dataset(), "rds", ref.toString(), null, payload);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.lakebeam.pipelines.rds;
+
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The operational tables the backfill reads (schema {@code shop}, sample-data/rds/schema.sql):
+ * an allow-list. Table and column names in SQL come only from here, never from options; values
+ * (key ranges, dates) are always bind parameters.
+ */
+public enum RdsTable {
+  DEPARTMENTS("departments", SourceDataset.DEPARTMENTS, "department_id", null,
+      cols("department_id", "integer", "department", "text", "updated_at", "timestamp")),
+  AISLES("aisles", SourceDataset.AISLES, "aisle_id", null,
+      cols("aisle_id", "integer", "aisle", "text", "updated_at", "timestamp")),
+  PRODUCTS("products", SourceDataset.PRODUCTS, "product_id", null,
+      cols("product_id", "integer", "product_name", "text", "aisle_id", "integer", "department_id", "integer",
+          "unit_price", "numeric", "updated_at", "timestamp")),
+  CUSTOMERS("customers", SourceDataset.CUSTOMERS, "customer_id", null,
+      cols("customer_id", "integer", "full_name", "text", "email", "text", "phone", "text", "country", "text",
+          "tier", "text", "updated_at", "timestamp")),
+  ORDERS("orders", SourceDataset.ORDERS, "order_id", "t.order_ts",
+      cols("order_id", "integer", "user_id", "integer", "eval_set", "text", "order_number", "integer",
+          "order_dow", "integer", "order_hour_of_day", "integer", "days_since_prior_order", "integer",
+          "order_ts", "timestamp", "updated_at", "timestamp")),
+  ORDER_LINES("order_lines", SourceDataset.ORDER_LINES, "order_id", "o.order_ts",
+      cols("order_id", "integer", "product_id", "integer", "add_to_cart_order", "integer", "reordered", "integer",
+          "quantity", "integer", "updated_at", "timestamp")),
+  FEEDBACK("feedback", SourceDataset.FEEDBACK, null, "t.submitted_at",
+      cols("feedback_id", "text", "store_id", "integer", "rating", "integer", "comment", "text", "email", "text",
+          "submitted_at", "timestamp", "updated_at", "timestamp"));
+
+  public static final String SCHEMA = "shop";
+
+  private final String table;
+  private final SourceDataset dataset;
+  private final String partitionKey;
+  private final String eventTime;
+  private final Map<String, String> columns;
+
+  RdsTable(String table, SourceDataset dataset, String partitionKey, String eventTime, Map<String, String> columns) {
+    this.table = table;
+    this.dataset = dataset;
+    this.partitionKey = partitionKey;
+    this.eventTime = eventTime;
+    this.columns = columns;
+  }
+
+  private static Map<String, String> cols(String... nameType) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameType.length; i += 2) {
+      m.put(nameType[i], nameType[i + 1]);
+    }
+    return m;
+  }
+
+  public String table() {
+    return table;
+  }
+
+  public String qualified() {
+    return SCHEMA + "." + table;
+  }
+
+  public SourceDataset dataset() {
+    return dataset;
+  }
+
+  /** An integer column to split the read on, or null (read in one piece). */
+  public String partitionKey() {
+    return partitionKey;
+  }
+
+  /** Whether the query takes an event-time range. */
+  public boolean hasEventTime() {
+    return eventTime != null;
+  }
+
+  /** Column name → kind: integer, text, numeric or timestamp. */
+  public Map<String, String> columns() {
+    return columns;
+  }
+
+  /**
+   * The extract query. Parameters: key range [?, ?) when partitioned, then event time [?, ?)
+   * when the table has an event time.
+   */
+  public String query() {
+    StringBuilder sql = new StringBuilder("SELECT ");
+    sql.append(String.join(", ", columns.keySet().stream().map(c -> "t." + c).toList()));
+    sql.append(" FROM ").append(qualified()).append(" t");
+    if (this == ORDER_LINES) {
+      sql.append(" JOIN ").append(SCHEMA).append(".orders o ON o.order_id = t.order_id");
+    }
+    sql.append(" WHERE TRUE");
+    if (partitionKey != null) {
+      sql.append(" AND t.").append(partitionKey).append(" >= ? AND t.").append(partitionKey).append(" < ?");
+    }
+    if (eventTime != null) {
+      sql.append(" AND ").append(eventTime).append(" >= ? AND ").append(eventTime).append(" < ?");
+    }
+    return sql.toString();
+  }
+
+  /** The query for the bounds of the partition key. */
+  public String boundsQuery() {
+    return "SELECT min(" + partitionKey + "), max(" + partitionKey + ") FROM " + qualified();
+  }
+
+  /** The key columns of a row, for its source reference. */
+  public java.util.List<String> refColumns() {
+    return dataset.keyFields();
+  }
+}
