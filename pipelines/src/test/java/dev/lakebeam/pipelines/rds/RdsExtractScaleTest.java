@@ -1,0 +1,79 @@
+package dev.lakebeam.pipelines.rds;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.junit.Assert.assertEquals;
+
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.testing.PostgresHarness;
+import dev.lakebeam.schemas.OrderTimestamps;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.Row;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A partitioned, streamed read of a table of over a million order lines, on FlinkRunner [local]. */
+public class RdsExtractScaleTest {
+  @ClassRule public static final PostgresHarness PG = new PostgresHarness();
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  static final class CountFn extends DoFn<Row, Void> {
+    @ProcessElement
+    public void process(@Element Row r) {
+      Metrics.counter("scale", "rows").inc();
+    }
+  }
+
+  @Test
+  public void aMillionOrderLinesAreReadInPartitionsAndNoneIsLost() throws Exception {
+    Path out = TMP.newFolder("gen").toPath();
+    new Generator(new Generator.Config(out, 120_000, 5L, 5_000, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    long expected;
+    try (Connection c = PG.connect()) {
+      new RdsSeeder(c, out.resolve("files"), OrderTimestamps.DEFAULT_AS_OF, new PrintStream(new ByteArrayOutputStream())).seed();
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM shop.order_lines")) {
+        rs.next();
+        expected = rs.getLong(1);
+      }
+    }
+    assertThat(expected, greaterThanOrEqualTo(1_000_000L));
+
+    BackfillOptions o = PipelineOptionsFactory.fromArgs("--jdbcUrl=" + PG.url()).as(BackfillOptions.class);
+    FlinkPipelineOptions flink = o.as(FlinkPipelineOptions.class);
+    flink.setRunner(FlinkRunner.class);
+    flink.setFlinkMaster("[local]");
+    flink.setParallelism(2);
+    Pipeline p = Pipeline.create(o);
+    RdsExtract extract;
+    try (Connection c = PG.connect()) {
+      extract = RdsExtract.plan(c, Jdbc.dataSource(o), RdsTable.ORDER_LINES, 8, null, null, 10_000);
+    }
+    p.apply(extract).apply(ParDo.of(new CountFn()));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    long read = 0;
+    for (MetricResult<Long> m :
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("scale", "rows")).build()).getCounters()) {
+      read += m.getAttempted();
+    }
+    assertEquals(expected, read);
+  }
+}
