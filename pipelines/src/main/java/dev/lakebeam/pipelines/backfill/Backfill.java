@@ -147,7 +147,7 @@ public final class Backfill {
     if (readRds) {
       try (java.sql.Connection c = Jdbc.connect(o)) {
         for (RdsTable t : RdsTable.values()) {
-          extracts.add(RdsExtract.plan(c, Jdbc.dataSource(o), t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize()));
+          extracts.add(RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize()));
         }
       }
     }

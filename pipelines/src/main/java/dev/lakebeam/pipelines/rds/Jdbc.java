@@ -42,21 +42,6 @@ public final class Jdbc {
     }
   }
 
-  /** JdbcIO's connection settings for the same database, user and password. */
-  public static org.apache.beam.sdk.io.jdbc.JdbcIO.DataSourceConfiguration dataSource(JdbcOptions o) {
-    org.apache.beam.sdk.io.jdbc.JdbcIO.DataSourceConfiguration c =
-        org.apache.beam.sdk.io.jdbc.JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", o.getJdbcUrl())
-            .withConnectionProperties("ApplicationName=lakebeam;connectTimeout=10");
-    if (o.getJdbcUser() != null) {
-      c = c.withUsername(o.getJdbcUser());
-    }
-    String password = password(o);
-    if (password != null) {
-      c = c.withPassword(password);
-    }
-    return c;
-  }
-
   static String password(JdbcOptions o) {
     if (o.getJdbcPasswordFile() != null) {
       try {

@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import dev.lakebeam.pipelines.options.JdbcOptions;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -33,28 +35,41 @@ import org.apache.beam.sdk.values.Row;
 
 /**
  * Reads one operational table as raw records (one JSON object per row, the shape the JSON
- * parser reads), in key ranges read in parallel. JdbcIO streams each range with autocommit off
- * and a fetch size, so PostgreSQL sends rows as they come instead of the whole result at once.
+ * parser reads), in key ranges read in parallel ({@link ReadRangesFn}: streamed with autocommit
+ * off and a fetch size, resumed after a lost connection).
  */
 public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
   private static final Timestamp MIN = Timestamp.from(Instant.parse("0001-01-01T00:00:00Z"));
   private static final Timestamp MAX = Timestamp.from(Instant.parse("9999-12-31T00:00:00Z"));
 
   private final RdsTable table;
-  private final JdbcIO.DataSourceConfiguration db;
+  private final String url;
+  private final String user;
+  private final String password;
   private final List<KV<Long, Long>> ranges;
   private final long fromMillis;
   private final long toMillis;
   private final int fetchSize;
+  private int maxAttempts = 5;
+  private long firstBackoffMillis = 1_000;
 
-  private RdsExtract(RdsTable table, JdbcIO.DataSourceConfiguration db, List<KV<Long, Long>> ranges,
+  private RdsExtract(RdsTable table, String url, String user, String password, List<KV<Long, Long>> ranges,
       long fromMillis, long toMillis, int fetchSize) {
     this.table = table;
-    this.db = db;
+    this.url = url;
+    this.user = user;
+    this.password = password;
     this.ranges = ranges;
     this.fromMillis = fromMillis;
     this.toMillis = toMillis;
     this.fetchSize = fetchSize;
+  }
+
+  /** Retries of a range after a lost connection: attempts in all, and the first wait (doubling). */
+  public RdsExtract withRetries(int maxAttempts, long firstBackoffMillis) {
+    this.maxAttempts = maxAttempts;
+    this.firstBackoffMillis = firstBackoffMillis;
+    return this;
   }
 
   /**
@@ -64,7 +79,7 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
    * @param from first event date (inclusive) or null
    * @param to last event date (inclusive) or null
    */
-  public static RdsExtract plan(Connection c, JdbcIO.DataSourceConfiguration db, RdsTable table, int partitions,
+  public static RdsExtract plan(Connection c, JdbcOptions db, RdsTable table, int partitions,
       LocalDate from, LocalDate to, int fetchSize) throws SQLException {
     checkColumns(c, table);
     List<KV<Long, Long>> ranges = new ArrayList<>();
@@ -86,7 +101,7 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
     }
     long fromMillis = from == null ? MIN.getTime() : from.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
     long toMillis = to == null ? MAX.getTime() : to.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
-    return new RdsExtract(table, db, ranges, fromMillis, toMillis, fetchSize);
+    return new RdsExtract(table, db.getJdbcUrl(), db.getJdbcUser(), Jdbc.password(db), ranges, fromMillis, toMillis, fetchSize);
   }
 
   /** Fails with a clear message when the table is missing or a column has the wrong type. */
@@ -137,31 +152,13 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
 
   @Override
   public PCollection<Row> expand(PBegin begin) {
-    boolean partitioned = table.partitionKey() != null;
-    boolean timed = table.hasEventTime();
     long f = fromMillis;
     long t = toMillis;
     return begin
         .apply("Ranges of " + table.table(), Create.of(ranges).withCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply("Extract " + table.table(),
-            JdbcIO.<KV<Long, Long>, Row>readAll()
-                .withDataSourceConfiguration(db)
-                .withQuery(table.query())
-                .withParameterSetter((KV<Long, Long> range, PreparedStatement ps) -> {
-                  int i = 1;
-                  if (partitioned) {
-                    ps.setLong(i++, range.getKey());
-                    ps.setLong(i++, range.getValue());
-                  }
-                  if (timed) {
-                    ps.setTimestamp(i++, new Timestamp(f));
-                    ps.setTimestamp(i, new Timestamp(t));
-                  }
-                })
-                .withRowMapper(new ToRaw(table))
-                .withFetchSize(fetchSize)
-                .withOutputParallelization(false)
-                .withCoder(SchemaCoder.of(RawRecord.SCHEMA)));
+            ParDo.of(new ReadRangesFn(table, url, user, password, f, t, fetchSize, maxAttempts, firstBackoffMillis)))
+        .setCoder(SchemaCoder.of(RawRecord.SCHEMA));
   }
 
   /** A result row as a JSON object in the parse schema's field names, with its source reference. */

@@ -2,6 +2,7 @@ package dev.lakebeam.pipelines.rds;
 
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,9 +84,22 @@ public enum RdsTable {
   }
 
   /**
-   * The extract query. Parameters: key range [?, ?) when partitioned, then event time [?, ?)
-   * when the table has an event time.
+   * The extract query in key order, resuming after a key when {@code resume} is set.
+   * Parameters: key range [?, ?) when partitioned, then event time [?, ?) when the table has one,
+   * then the last key read (one value per key column) when resuming.
    */
+  public String query(boolean resume) {
+    StringBuilder sql = new StringBuilder(query());
+    List<String> keys = refColumns().stream().map(k -> "t." + k).toList();
+    if (resume) {
+      sql.append(" AND (").append(String.join(", ", keys)).append(") > (")
+          .append(String.join(", ", keys.stream().map(k -> "?").toList())).append(")");
+    }
+    sql.append(" ORDER BY ").append(String.join(", ", keys));
+    return sql.toString();
+  }
+
+  /** The extract query without order; see {@link #query(boolean)}. */
   public String query() {
     StringBuilder sql = new StringBuilder("SELECT ");
     sql.append(String.join(", ", columns.keySet().stream().map(c -> "t." + c).toList()));

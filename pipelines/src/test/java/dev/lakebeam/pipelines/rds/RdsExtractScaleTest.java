@@ -64,16 +64,49 @@ public class RdsExtractScaleTest {
     Pipeline p = Pipeline.create(o);
     RdsExtract extract;
     try (Connection c = PG.connect()) {
-      extract = RdsExtract.plan(c, Jdbc.dataSource(o), RdsTable.ORDER_LINES, 8, null, null, 10_000);
+      extract = RdsExtract.plan(c, o, RdsTable.ORDER_LINES, 8, null, null, 10_000);
     }
     p.apply(extract).apply(ParDo.of(new CountFn()));
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    long read = 0;
-    for (MetricResult<Long> m :
-        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("scale", "rows")).build()).getCounters()) {
-      read += m.getAttempted();
+    assertEquals(expected, counter(result, "scale", "rows"));
+
+    // Again, while the server kills the reading sessions three times: every row, exactly once.
+    Pipeline again = Pipeline.create(o);
+    try (Connection c = PG.connect()) {
+      extract = RdsExtract.plan(c, o, RdsTable.ORDER_LINES, 4, null, null, 500).withRetries(6, 200);
     }
-    assertEquals(expected, read);
+    again.apply(extract).apply(ParDo.of(new CountFn()));
+    Thread killer = new Thread(() -> {
+      try (Connection admin = PG.connect(); Statement st = admin.createStatement()) {
+        for (int kills = 0; kills < 3; ) {
+          Thread.sleep(1500);
+          try (ResultSet rs = st.executeQuery(
+              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lakebeam' "
+                  + "AND state = 'active' AND pid <> pg_backend_pid()")) {
+            rs.next();
+            kills += rs.getInt(1) > 0 ? 1 : 0;
+          }
+        }
+      } catch (Exception e) {
+        // the read finished before three kills: the assertions below tell
+      }
+    });
+    killer.setDaemon(true);
+    killer.start();
+    PipelineResult faulty = again.run();
+    faulty.waitUntilFinish();
+    killer.interrupt();
+    assertEquals("rows read despite lost connections", expected, counter(faulty, "scale", "rows"));
+    assertThat("the read was interrupted and resumed", counter(faulty, "lakebeam", "rds.retries.order_lines"), greaterThanOrEqualTo(1L));
+  }
+
+  private static long counter(PipelineResult result, String namespace, String name) {
+    long sum = 0;
+    for (MetricResult<Long> m :
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
+      sum += m.getAttempted();
+    }
+    return sum;
   }
 }
