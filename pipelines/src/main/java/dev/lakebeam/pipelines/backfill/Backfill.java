@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.cli.UsageException;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.pipelines.rds.HighWater;
+import dev.lakebeam.pipelines.rds.Incremental;
 import dev.lakebeam.pipelines.rds.Jdbc;
 import dev.lakebeam.pipelines.rds.RdsExtract;
 import dev.lakebeam.pipelines.rds.RdsTable;
@@ -15,6 +17,8 @@ import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.CleanRecords;
+import dev.lakebeam.transforms.clean.MergeLatest;
+import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import dev.lakebeam.transforms.io.CopyToRaw;
 import dev.lakebeam.transforms.io.WriteParquet;
@@ -109,6 +113,11 @@ public final class Backfill {
       throw new UsageException("--from " + from + " is after --to " + to);
     }
     LocalDate asOf = date("--asOf", o.getAsOf());
+    boolean incremental = Boolean.TRUE.equals(o.getIncremental());
+    if (incremental && (readFiles || !readRds || from != null || to != null)) {
+      throw new UsageException("--incremental goes with --sources=rds alone and no --from/--to "
+          + "(it reads what changed since the last successful incremental run)");
+    }
     String input = LakeOptions.forBeam(o.getInput().endsWith("/") ? o.getInput() : o.getInput() + "/");
     if (!input.contains("://")) {
       input = java.nio.file.Path.of(input).toAbsolutePath().normalize() + "/";
@@ -144,10 +153,25 @@ public final class Backfill {
     CleanConfig cfg = new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
 
     List<RdsExtract> extracts = new ArrayList<>();
+    String lake = LakeOptions.forBeam(o.getLake().endsWith("/") ? o.getLake().substring(0, o.getLake().length() - 1) : o.getLake());
+    Map<String, java.time.Instant> oldMarks = incremental ? HighWater.read(lake) : Map.of();
+    Map<String, java.time.Instant> newMarks = new java.util.TreeMap<>(oldMarks);
+    Map<RdsTable, java.util.Set<String>> touched = new EnumMap<>(RdsTable.class);
     if (readRds) {
       try (java.sql.Connection c = Jdbc.connect(o)) {
         for (RdsTable t : RdsTable.values()) {
-          extracts.add(RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize()));
+          RdsExtract e = RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize());
+          if (incremental) {
+            java.time.Instant old = oldMarks.get(t.table());
+            java.time.Instant mark = Incremental.highWater(c, t);
+            java.time.Instant upTo = mark == null ? (old == null ? java.time.Instant.EPOCH : old) : mark;
+            e.changedBetween(old, upTo);
+            newMarks.put(t.table(), upTo);
+            if (t.hasEventTime()) {
+              touched.put(t, Incremental.touchedPartitions(c, t, old, upTo));
+            }
+          }
+          extracts.add(e);
         }
       }
     }
@@ -184,8 +208,22 @@ public final class Backfill {
     Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
     parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)
         : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setRowSchema(parts.get(0).getSchema())));
+    Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
+    Map<Dataset, java.util.Set<String>> rewrite = new EnumMap<>(Dataset.class);
+    if (incremental) {
+      java.util.Set<String> orderParts = new java.util.TreeSet<>(touched.get(RdsTable.ORDERS));
+      orderParts.addAll(touched.get(RdsTable.ORDER_LINES));
+      rewrite.put(Dataset.ORDERS, orderParts);
+      rewrite.put(Dataset.ORDER_LINES, touched.get(RdsTable.ORDER_LINES));
+      rewrite.put(Dataset.FEEDBACK, touched.get(RdsTable.FEEDBACK));
+      for (Dataset d : List.of(Dataset.DEPARTMENTS, Dataset.AISLES, Dataset.PRODUCTS, Dataset.CUSTOMERS,
+          Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.FEEDBACK)) {
+        ReadZone read = ReadZone.of(d, clean);
+        existing.put(d, p.apply("Existing " + d.datasetName(), rewrite.containsKey(d) ? read.partitions(rewrite.get(d)) : read));
+      }
+    }
     CleanRecords.Output cleaned =
-        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed), CleanRecords.with(cfg));
+        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing), CleanRecords.with(cfg));
     List<Dataset> written = new ArrayList<>();
     for (SourceDataset d : present) {
       if (!written.contains(d.target())) {
@@ -193,7 +231,11 @@ public final class Backfill {
       }
     }
     for (Dataset d : written) {
-      cleaned.clean(d).apply("Write " + d.datasetName(), WriteParquet.of(d, staging + "/" + d.datasetName(), "part", o.getShards()));
+      PCollection<Row> rows = cleaned.clean(d);
+      if (existing.containsKey(d)) {
+        rows = PCollectionList.of(existing.get(d)).and(rows).apply("Merge " + d.datasetName(), new MergeLatest(d));
+      }
+      rows.apply("Write " + d.datasetName(), WriteParquet.of(d, staging + "/" + d.datasetName(), "part", o.getShards()));
     }
     rejects.add(cleaned.rejects());
     String day = ingestDate;
@@ -231,15 +273,20 @@ public final class Backfill {
       for (Dataset d : written) {
         ZonePublisher.Published pub =
             ZonePublisher.publish(staging + "/" + d.datasetName(), clean + "/" + d.datasetName(),
-                d.partitioning() == Partitioning.EVENT_DATE && (from != null || to != null)
-                    ? ZonePublisher.datesBetween(from, to)
-                    : ZonePublisher.everything());
+                rewrite.containsKey(d)
+                    ? Incremental.partitionsIn(rewrite.get(d))
+                    : d.partitioning() == Partitioning.EVENT_DATE && (from != null || to != null)
+                        ? ZonePublisher.datesBetween(from, to)
+                        : ZonePublisher.everything());
         outputs.put(d.datasetName(), pub.files());
       }
       ZonePublisher.Published rej =
           ZonePublisher.publish(staging + "/" + Dataset.REJECTED_DIR, clean + "/" + Dataset.REJECTED_DIR, ZonePublisher.namedWith(scope));
       outputs.put(Dataset.REJECTED_DIR, rej.files());
       ZonePublisher.deleteAll(staging);
+      if (incremental) {
+        HighWater.write(lake, newMarks, runId);
+      }
       if (!clean.contains("://")) {
         // the _staging folder itself, once no run uses it (a local disk keeps empty folders)
         try {

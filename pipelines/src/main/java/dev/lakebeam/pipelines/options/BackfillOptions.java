@@ -80,4 +80,10 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   Integer getJdbcFetchSize();
 
   void setJdbcFetchSize(Integer value);
+
+  @Description("Read only database rows changed since the last successful incremental run (--sources=rds), and merge them into the clean zone.")
+  @Default.Boolean(false)
+  Boolean getIncremental();
+
+  void setIncremental(Boolean value);
 }

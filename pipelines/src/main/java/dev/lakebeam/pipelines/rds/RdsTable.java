@@ -89,7 +89,18 @@ public enum RdsTable {
    * then the last key read (one value per key column) when resuming.
    */
   public String query(boolean resume) {
+    return query(resume, false);
+  }
+
+  /**
+   * As {@link #query(boolean)}; with {@code window}, only rows changed in (?, ?] of updated_at
+   * (parameters after the event time's, before the resume key's).
+   */
+  public String query(boolean resume, boolean window) {
     StringBuilder sql = new StringBuilder(query());
+    if (window) {
+      sql.append(" AND t.updated_at > ? AND t.updated_at <= ?");
+    }
     List<String> keys = refColumns().stream().map(k -> "t." + k).toList();
     if (resume) {
       sql.append(" AND (").append(String.join(", ", keys)).append(") > (")
@@ -115,6 +126,21 @@ public enum RdsTable {
       sql.append(" AND ").append(eventTime).append(" >= ? AND ").append(eventTime).append(" < ?");
     }
     return sql.toString();
+  }
+
+  /** The latest updated_at of the table: the high-water mark an incremental run reads up to. */
+  public String highWaterQuery() {
+    return "SELECT max(updated_at) FROM " + qualified();
+  }
+
+  /**
+   * The UTC event dates (YYYY-MM-DD) of rows changed in (?, ?] of updated_at: the partitions an
+   * incremental run rewrites. Only for tables with an event time.
+   */
+  public String touchedDatesQuery() {
+    String join = this == ORDER_LINES ? " JOIN " + SCHEMA + ".orders o ON o.order_id = t.order_id" : "";
+    return "SELECT DISTINCT to_char(" + eventTime + " AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM " + qualified() + " t" + join
+        + " WHERE t.updated_at > ? AND t.updated_at <= ?";
   }
 
   /** The query for the bounds of the partition key. */

@@ -31,6 +31,8 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   private final String password;
   private final long fromMillis;
   private final long toMillis;
+  private final Long windowStartMicros;
+  private final Long windowEndMicros;
   private final int fetchSize;
   private final int maxAttempts;
   private final long firstBackoffMillis;
@@ -38,7 +40,9 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   private final Counter retries;
 
   ReadRangesFn(RdsTable table, String url, String user, String password, long fromMillis, long toMillis,
-      int fetchSize, int maxAttempts, long firstBackoffMillis) {
+      Long windowStartMicros, Long windowEndMicros, int fetchSize, int maxAttempts, long firstBackoffMillis) {
+    this.windowStartMicros = windowStartMicros;
+    this.windowEndMicros = windowEndMicros;
     this.table = table;
     this.url = url;
     this.user = user;
@@ -59,7 +63,8 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = connect()) {
         c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(table.query(lastKey != null))) {
+        boolean window = windowEndMicros != null;
+        try (PreparedStatement ps = c.prepareStatement(table.query(lastKey != null, window))) {
           ps.setFetchSize(fetchSize);
           int i = 1;
           if (table.partitionKey() != null) {
@@ -69,6 +74,10 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
           if (table.hasEventTime()) {
             ps.setTimestamp(i++, new java.sql.Timestamp(fromMillis));
             ps.setTimestamp(i++, new java.sql.Timestamp(toMillis));
+          }
+          if (window) {
+            ps.setTimestamp(i++, timestamp(windowStartMicros));
+            ps.setTimestamp(i++, timestamp(windowEndMicros));
           }
           if (lastKey != null) {
             for (Object k : lastKey) {
@@ -101,6 +110,10 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
         backoff = Math.min(backoff * 2, 30_000);
       }
     }
+  }
+
+  static java.sql.Timestamp timestamp(long micros) {
+    return java.sql.Timestamp.from(java.time.Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L));
   }
 
   private Connection connect() throws SQLException {

@@ -91,8 +91,9 @@ public final class CleanRecords
     clean.put(Dataset.DEPARTMENTS, toClean(departments, SourceDataset.DEPARTMENTS));
     clean.put(Dataset.AISLES, toClean(aisles, SourceDataset.AISLES));
 
-    PCollectionView<Map<Integer, Integer>> departmentIds = ids(departments, "department_id", "departments");
-    PCollectionView<Map<Integer, Integer>> aisleIds = ids(aisles, "aisle_id", "aisles");
+    PCollectionView<Map<Integer, Integer>> departmentIds =
+        ids(in.withExisting(Dataset.DEPARTMENTS, departments), "department_id", "departments");
+    PCollectionView<Map<Integer, Integer>> aisleIds = ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
     PCollection<Row> products =
         refCheck(valid.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
             List.of(new Ref("aisle_id", aisleIds, "aisles"), new Ref("department_id", departmentIds, "departments")),
@@ -103,7 +104,8 @@ public final class CleanRecords
     rejects.add(joinedProducts.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     PCollection<Row> cleanProducts = joinedProducts.get(ok()).setRowSchema(Dataset.PRODUCTS.beamSchema());
     clean.put(Dataset.PRODUCTS, cleanProducts);
-    PCollectionView<Map<Integer, Integer>> productIds = ids(cleanProducts, "product_id", "products");
+    PCollectionView<Map<Integer, Integer>> productIds =
+        ids(in.withExisting(Dataset.PRODUCTS, cleanProducts), "product_id", "products");
 
     clean.put(Dataset.CUSTOMERS, toClean(dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS));
 
@@ -115,7 +117,7 @@ public final class CleanRecords
         refCheck(valid.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES,
             List.of(new Ref("product_id", productIds, "products")), rejects);
     lines = dedupe(lines, SourceDataset.ORDER_LINES);
-    PCollectionTuple joinedLines = joinOrders(lines, orders);
+    PCollectionTuple joinedLines = joinOrders(lines, orderRefs(orders, in.existing(Dataset.ORDERS)));
     rejects.add(joinedLines.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setRowSchema(Dataset.ORDER_LINES.beamSchema()));
 
@@ -178,7 +180,17 @@ public final class CleanRecords
     }
   }
 
-  private PCollectionView<Map<Integer, Integer>> ids(PCollection<Row> rows, String field, String name) {
+  private PCollectionView<Map<Integer, Integer>> ids(List<PCollection<Row>> parts, String field, String name) {
+    List<PCollection<KV<Integer, Integer>>> keys = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      keys.add(keys(parts.get(i), field, name + (i == 0 ? "" : " (existing)")));
+    }
+    return PCollectionList.of(keys)
+        .apply("All keys of " + name, Flatten.pCollections())
+        .apply("View of " + name, View.asMap());
+  }
+
+  private static PCollection<KV<Integer, Integer>> keys(PCollection<Row> rows, String field, String name) {
     return rows.apply(
             "Keys of " + name,
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
@@ -186,8 +198,33 @@ public final class CleanRecords
                   Row rec = r.getSchema().hasField("record") ? Envelope.record(r) : r;
                   Integer k = rec.getInt32(field);
                   return KV.of(k, k);
-                }))
-        .apply("View of " + name, View.asMap());
+                }));
+  }
+
+  /** What a line needs of its order; {@code fresh}: read in this run (wins over the zone's copy). */
+  static final Schema ORDER_REF =
+      Schema.builder()
+          .addInt32Field("order_id")
+          .addDateTimeField("order_ts")
+          .addStringField("eval_set")
+          .addBooleanField("fresh")
+          .build();
+
+  private static PCollection<Row> orderRefs(PCollection<Row> orders, PCollection<Row> existing) {
+    PCollection<Row> fresh =
+        orders.apply("Order refs", MapElements.into(TypeDescriptors.rows()).via((Row env) -> {
+              Row r = Envelope.record(env);
+              return Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), true).build();
+            }))
+            .setRowSchema(ORDER_REF);
+    if (existing == null) {
+      return fresh;
+    }
+    PCollection<Row> old =
+        existing.apply("Existing order refs", MapElements.into(TypeDescriptors.rows()).via((Row r) ->
+                Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), false).build()))
+            .setRowSchema(ORDER_REF);
+    return PCollectionList.of(fresh).and(old).apply("All order refs", Flatten.pCollections()).setRowSchema(ORDER_REF);
   }
 
   private static PCollection<Row> refCheck(
@@ -451,7 +488,9 @@ public final class CleanRecords
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
       Row order = null;
       for (Row o : e.getValue().getAll(orderTag)) {
-        order = Envelope.record(o);
+        if (order == null || o.getBoolean("fresh")) {
+          order = o;
+        }
       }
       for (Row line : e.getValue().getAll(lineTag)) {
         if (order == null) {
@@ -481,7 +520,7 @@ public final class CleanRecords
   private static PCollection<KV<Integer, Row>> byInt(PCollection<Row> in, String field, String name) {
     return in.apply("Key " + name + " by " + field,
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-                .via((Row env) -> KV.of(Envelope.record(env).getInt32(field), env)))
+                .via((Row r) -> KV.of((r.getSchema().hasField("record") ? Envelope.record(r) : r).getInt32(field), r)))
         .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(in.getSchema())));
   }
 
@@ -527,10 +566,34 @@ public final class CleanRecords
   public static final class Input implements PInput {
     private final org.apache.beam.sdk.Pipeline pipeline;
     private final Map<SourceDataset, PCollection<Row>> byDataset;
+    private final Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
 
     private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset) {
       this.pipeline = pipeline;
       this.byDataset = byDataset;
+    }
+
+    /**
+     * Clean rows already in the zone that references may point to (an incremental run reads only
+     * what changed): departments, aisles and products for the reference checks, orders for lines.
+     */
+    public Input withExisting(Map<Dataset, PCollection<Row>> rows) {
+      existing.putAll(rows);
+      return this;
+    }
+
+    PCollection<Row> existing(Dataset d) {
+      return existing.get(d);
+    }
+
+    /** This run's rows of a dataset, and the zone's, if given. */
+    List<PCollection<Row>> withExisting(Dataset d, PCollection<Row> fresh) {
+      List<PCollection<Row>> out = new ArrayList<>();
+      out.add(fresh);
+      if (existing.containsKey(d)) {
+        out.add(existing.get(d));
+      }
+      return out;
     }
 
     public static Input of(org.apache.beam.sdk.Pipeline p, Map<SourceDataset, PCollection<Row>> given) {
@@ -559,6 +622,7 @@ public final class CleanRecords
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
       byDataset.forEach((d, c) -> m.put(new TupleTag<Row>(d.sourceName()), c));
+      existing.forEach((d, c) -> m.put(new TupleTag<Row>("existing " + d.datasetName()), c));
       return m;
     }
   }
