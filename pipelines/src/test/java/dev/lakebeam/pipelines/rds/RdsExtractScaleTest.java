@@ -79,13 +79,19 @@ public class RdsExtractScaleTest {
     again.apply(extract).apply(ParDo.of(new CountFn()));
     Thread killer = new Thread(() -> {
       try (Connection admin = PG.connect(); Statement st = admin.createStatement()) {
-        for (int kills = 0; kills < 3; ) {
-          Thread.sleep(1500);
+        // A streaming cursor read is mostly "idle in transaction" between fetches: kill those too.
+        long deadline = System.currentTimeMillis() + 120_000;
+        for (int kills = 0; kills < 3 && System.currentTimeMillis() < deadline; ) {
+          Thread.sleep(50);
           try (ResultSet rs = st.executeQuery(
               "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lakebeam' "
-                  + "AND state = 'active' AND pid <> pg_backend_pid()")) {
+                  + "AND state IN ('active', 'idle in transaction') AND query LIKE '%shop.order_lines%' "
+                  + "AND pid <> pg_backend_pid()")) {
             rs.next();
-            kills += rs.getInt(1) > 0 ? 1 : 0;
+            if (rs.getInt(1) > 0) {
+              kills++;
+              Thread.sleep(700);
+            }
           }
         }
       } catch (Exception e) {
