@@ -1,0 +1,138 @@
+package dev.lakebeam.transforms.curated;
+
+import dev.lakebeam.schemas.Dataset;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Curated {@code order_lines_enriched}: every clean order line with its order (user, number,
+ * weekday, hour, days since prior), product, aisle, department and unit price, and {@code
+ * line_revenue = unit_price × quantity} (null when the price is unknown). Lines join orders by
+ * key (both are large); products, aisles and departments are small and come as side inputs.
+ */
+public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollection<Row>> {
+  private final PCollection<Row> orders;
+  private final PCollection<Row> products;
+  private final PCollection<Row> aisles;
+  private final PCollection<Row> departments;
+
+  /** Applied to clean order_lines; the other arguments are clean datasets too. */
+  public EnrichOrderLines(PCollection<Row> orders, PCollection<Row> products, PCollection<Row> aisles, PCollection<Row> departments) {
+    this.orders = orders;
+    this.products = products;
+    this.aisles = aisles;
+    this.departments = departments;
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> lines) {
+    PCollectionView<Map<Integer, Row>> productView = byId(products, "product_id", "products");
+    PCollectionView<Map<Integer, Row>> aisleView = byId(aisles, "aisle_id", "aisles");
+    PCollectionView<Map<Integer, Row>> departmentView = byId(departments, "department_id", "departments");
+    TupleTag<Row> lineTag = new TupleTag<>("line");
+    TupleTag<Row> orderTag = new TupleTag<>("order");
+    return KeyedPCollectionTuple.of(lineTag, keyed(lines, "lines"))
+        .and(orderTag, keyed(orders, "orders"))
+        .apply("Join lines with orders", CoGroupByKey.create())
+        .apply("Enrich lines",
+            ParDo.of(new EnrichFn(lineTag, orderTag, productView, aisleView, departmentView))
+                .withSideInputs(productView, aisleView, departmentView))
+        .setRowSchema(Dataset.ORDER_LINES_ENRICHED.beamSchema());
+  }
+
+  private static PCollection<KV<Integer, Row>> keyed(PCollection<Row> rows, String name) {
+    Schema s = rows.getSchema();
+    return rows.apply("Key " + name + " by order",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(r.getInt32("order_id"), r)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(s)));
+  }
+
+  private static PCollectionView<Map<Integer, Row>> byId(PCollection<Row> rows, String field, String name) {
+    Schema s = rows.getSchema();
+    return rows.apply("Index " + name,
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(r.getInt32(field), r)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(s)))
+        .apply("View " + name, View.asMap());
+  }
+
+  static final class EnrichFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
+    private final TupleTag<Row> lineTag;
+    private final TupleTag<Row> orderTag;
+    private final PCollectionView<Map<Integer, Row>> products;
+    private final PCollectionView<Map<Integer, Row>> aisles;
+    private final PCollectionView<Map<Integer, Row>> departments;
+
+    EnrichFn(TupleTag<Row> lineTag, TupleTag<Row> orderTag, PCollectionView<Map<Integer, Row>> products,
+        PCollectionView<Map<Integer, Row>> aisles, PCollectionView<Map<Integer, Row>> departments) {
+      this.lineTag = lineTag;
+      this.orderTag = orderTag;
+      this.products = products;
+      this.aisles = aisles;
+      this.departments = departments;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, CoGbkResult> e, ProcessContext c, OutputReceiver<Row> out) {
+      Row order = null;
+      for (Row o : e.getValue().getAll(orderTag)) {
+        order = o;
+      }
+      if (order == null) {
+        throw new IllegalStateException("clean order_lines reference order " + e.getKey() + ", which clean orders lack");
+      }
+      Map<Integer, Row> p = c.sideInput(products);
+      Map<Integer, Row> a = c.sideInput(aisles);
+      Map<Integer, Row> d = c.sideInput(departments);
+      for (Row line : e.getValue().getAll(lineTag)) {
+        Row product = p.get(line.getInt32("product_id"));
+        if (product == null) {
+          throw new IllegalStateException("clean order_lines reference product " + line.getInt32("product_id") + ", which clean products lack");
+        }
+        Row aisle = a.get(product.getInt32("aisle_id"));
+        Row department = d.get(product.getInt32("department_id"));
+        Double price = product.getDouble("unit_price");
+        int quantity = line.getInt32("quantity");
+        out.output(Row.withSchema(Dataset.ORDER_LINES_ENRICHED.beamSchema())
+            .withFieldValue("order_id", line.getInt32("order_id"))
+            .withFieldValue("product_id", line.getInt32("product_id"))
+            .withFieldValue("add_to_cart_order", line.getInt32("add_to_cart_order"))
+            .withFieldValue("reordered", line.getInt32("reordered"))
+            .withFieldValue("quantity", quantity)
+            .withFieldValue("user_id", order.getInt32("user_id"))
+            .withFieldValue("eval_set", order.getString("eval_set"))
+            .withFieldValue("order_number", order.getInt32("order_number"))
+            .withFieldValue("order_dow", order.getInt32("order_dow"))
+            .withFieldValue("order_hour_of_day", order.getInt32("order_hour_of_day"))
+            .withFieldValue("days_since_prior_order", order.getInt32("days_since_prior_order"))
+            .withFieldValue("order_ts", order.getDateTime("order_ts"))
+            .withFieldValue("product_name", product.getString("product_name"))
+            .withFieldValue("aisle_id", product.getInt32("aisle_id"))
+            .withFieldValue("aisle", aisle == null ? "" : aisle.getString("aisle"))
+            .withFieldValue("department_id", product.getInt32("department_id"))
+            .withFieldValue("department", department == null ? "" : department.getString("department"))
+            .withFieldValue("unit_price", price)
+            .withFieldValue("line_revenue", price == null ? null : Money.cents(price * quantity))
+            .build());
+      }
+    }
+  }
+}
