@@ -99,14 +99,23 @@ public final class Backfill {
 
   public Result run() throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
+    java.util.Set<Zone> zones = zones(o.getZones());
+    boolean ingest = zones.contains(Zone.CLEAN);
+    boolean curate = zones.contains(Zone.CURATED) || zones.contains(Zone.CONSUMPTION);
+    if (o.getTopN() == null || o.getTopN() < 1) {
+      throw new UsageException("--topN must be at least 1, was " + o.getTopN());
+    }
+    if (o.getServeJdbc() != null && !zones.contains(Zone.CONSUMPTION)) {
+      throw new UsageException("--serveJdbc serves the consumption zone; add consumption to --zones");
+    }
     List<String> sources = List.of(o.getSources().split(","));
     for (String s : sources) {
       if (!s.equals("files") && !s.equals("rds")) {
         throw new UsageException("--sources takes files and/or rds, was '" + o.getSources() + "'");
       }
     }
-    boolean readFiles = sources.contains("files");
-    boolean readRds = sources.contains("rds");
+    boolean readFiles = ingest && sources.contains("files");
+    boolean readRds = ingest && sources.contains("rds");
     LocalDate from = date("--from", o.getFrom());
     LocalDate to = date("--to", o.getTo());
     if (from != null && to != null && from.isAfter(to)) {
@@ -114,6 +123,9 @@ public final class Backfill {
     }
     LocalDate asOf = date("--asOf", o.getAsOf());
     boolean incremental = Boolean.TRUE.equals(o.getIncremental());
+    if (incremental && !ingest) {
+      throw new UsageException("--incremental merges database changes into the clean zone; add raw,clean to --zones");
+    }
     if (incremental && (readFiles || !readRds || from != null || to != null)) {
       throw new UsageException("--incremental goes with --sources=rds alone and no --from/--to "
           + "(it reads what changed since the last successful incremental run)");
@@ -139,7 +151,8 @@ public final class Backfill {
     if (readFiles && files.isEmpty()) {
       throw new UsageException("no source files under --input=" + input + " (expected orders.csv, products.csv, ...; see sample-data/files)");
     }
-    Tokenizer tokenizer = new Tokenizer(hmacKey().getBytes(StandardCharsets.UTF_8));
+    // Only the clean stage tokenizes PII; a curated/consumption rebuild needs no key.
+    Tokenizer tokenizer = new Tokenizer((ingest ? hmacKey() : "no-clean-stage-in-this-run").getBytes(StandardCharsets.UTF_8));
 
     Instant start = Instant.now();
     String runId =
@@ -180,6 +193,9 @@ public final class Backfill {
     extracts.forEach(e -> present.add(e.table().dataset()));
 
     Pipeline p = Pipeline.create(o);
+    List<Dataset> written = new ArrayList<>();
+    Map<Dataset, java.util.Set<String>> rewrite = new EnumMap<>(Dataset.class);
+    if (ingest) {
     Map<SourceDataset, List<PCollection<Row>>> parsedParts = new EnumMap<>(SourceDataset.class);
     List<PCollection<Row>> rejects = new ArrayList<>();
     for (RdsExtract e : extracts) {
@@ -209,7 +225,6 @@ public final class Backfill {
     parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)
         : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setRowSchema(parts.get(0).getSchema())));
     Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
-    Map<Dataset, java.util.Set<String>> rewrite = new EnumMap<>(Dataset.class);
     if (incremental) {
       java.util.Set<String> orderParts = new java.util.TreeSet<>(touched.get(RdsTable.ORDERS));
       orderParts.addAll(touched.get(RdsTable.ORDER_LINES));
@@ -224,7 +239,6 @@ public final class Backfill {
     }
     CleanRecords.Output cleaned =
         Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing), CleanRecords.with(cfg));
-    List<Dataset> written = new ArrayList<>();
     for (SourceDataset d : present) {
       if (!written.contains(d.target())) {
         written.add(d.target());
@@ -245,14 +259,18 @@ public final class Backfill {
         .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, staging + "/" + Dataset.REJECTED_DIR, scope,
             (Row r) -> r.getString("dataset") + "/ingest_date=" + day, 1));
+    }
 
     String status = "FAILED";
     Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
     Map<String, List<String>> outputs = new LinkedHashMap<>();
+    Map<String, Long> rowsOut = new LinkedHashMap<>();
+    Map<String, Long> served = Map.of();
     String failure = null;
     java.util.concurrent.ScheduledExecutorService progress = startProgress(start);
     try {
+      if (ingest) {
       PipelineResult result = p.run();
       PipelineResult.State state = result.waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
@@ -287,12 +305,14 @@ public final class Backfill {
       if (incremental) {
         HighWater.write(lake, newMarks, runId);
       }
-      if (!clean.contains("://")) {
-        // the _staging folder itself, once no run uses it (a local disk keeps empty folders)
-        try {
-          java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(clean, "_staging"));
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-          // another run is staging: leave it
+      removeEmptyStaging(clean);
+      }
+      if (curate) {
+        Curate.Outcome c = new Curate(o, runId, asOf == null ? dev.lakebeam.schemas.OrderTimestamps.DEFAULT_AS_OF : asOf, zones).run();
+        outputs.putAll(c.outputs());
+        rowsOut.putAll(c.rows());
+        if (o.getServeJdbc() != null) {
+          served = Serve.replace(o, LakeOptions.zonePath(o, Zone.CONSUMPTION));
         }
       }
       status = "SUCCEEDED";
@@ -303,9 +323,9 @@ public final class Backfill {
       if (progress != null) {
         progress.shutdownNow();
       }
-      String manifest = writeManifest(runId, start, input, files, counts, reasons, outputs, status, failure);
+      String manifest = writeManifest(runId, start, input, files, counts, reasons, outputs, rowsOut, served, zones, status, failure);
       if (status.equals("SUCCEEDED")) {
-        summary(runId, raw, clean, counts, manifest);
+        summary(runId, raw, clean, zones, counts, rowsOut, served, manifest);
       } else {
         err.println("backfill: run " + runId + " failed; manifest " + manifest);
       }
@@ -337,6 +357,44 @@ public final class Backfill {
             Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED)),
         every, every, java.util.concurrent.TimeUnit.SECONDS);
     return s;
+  }
+
+  /** Removes a zone's _staging folder once no run uses it (a local disk keeps empty folders; object stores have none). */
+  static void removeEmptyStaging(String zone) throws IOException {
+    if (!zone.contains("://")) {
+      try {
+        java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(zone, "_staging"));
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        // another run is staging: leave it
+      }
+    }
+  }
+
+  static java.util.Set<Zone> zones(String value) {
+    List<Zone> order = List.of(Zone.RAW, Zone.CLEAN, Zone.CURATED, Zone.CONSUMPTION);
+    java.util.TreeSet<Integer> picked = new java.util.TreeSet<>();
+    for (String z : value.split(",")) {
+      String name = z.trim().toLowerCase(Locale.ROOT);
+      int i = -1;
+      for (int k = 0; k < order.size(); k++) {
+        if (order.get(k).dir().equals(name)) {
+          i = k;
+        }
+      }
+      if (i < 0) {
+        throw new UsageException("--zones takes raw, clean, curated, consumption; '" + z + "' is none of them");
+      }
+      picked.add(i);
+    }
+    if (picked.last() - picked.first() + 1 != picked.size()) {
+      throw new UsageException("--zones must be consecutive zones of raw,clean,curated,consumption, was " + value);
+    }
+    if (picked.contains(0) != picked.contains(1)) {
+      throw new UsageException("--zones: raw and clean go together (a run lands raw files as it cleans them), was " + value);
+    }
+    java.util.Set<Zone> out = java.util.EnumSet.noneOf(Zone.class);
+    picked.forEach(i -> out.add(order.get(i)));
+    return out;
   }
 
   private String hmacKey() {
@@ -394,8 +452,13 @@ public final class Backfill {
 
   /** Every counter of the accounting namespace, by name (committed values where the runner has them). */
   static Map<String, Long> metricValues(PipelineResult result) {
+    return metricValues(result, Accounting.NAMESPACE);
+  }
+
+  /** Every counter of a namespace, by name (committed values where the runner has them). */
+  static Map<String, Long> metricValues(PipelineResult result, String namespace) {
     MetricQueryResults q =
-        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(Accounting.NAMESPACE)).build());
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(namespace)).build());
     Map<String, Long> flat = new LinkedHashMap<>();
     for (MetricResult<Long> c : q.getCounters()) {
       Long v;
@@ -420,7 +483,7 @@ public final class Backfill {
   private String writeManifest(
       String runId, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
       Map<String, Map<String, Long>> counts, Map<String, Map<String, Long>> reasons, Map<String, List<String>> outputs,
-      String status, String failure) throws IOException {
+      Map<String, Long> rowsOut, Map<String, Long> served, java.util.Set<Zone> zones, String status, String failure) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode m = json.createObjectNode();
     m.put("run_id", runId);
@@ -459,9 +522,20 @@ public final class Backfill {
     m.set("counts", json.valueToTree(counts));
     m.set("rejects_by_reason", json.valueToTree(reasons));
     m.set("outputs", json.valueToTree(outputs));
+    m.set("rows_out", json.valueToTree(rowsOut));
+    if (!served.isEmpty()) {
+      ObjectNode s = m.putObject("served");
+      s.put("jdbc_url", Jdbc.redact(o.getServeJdbc()));
+      s.put("schema", Serve.SCHEMA);
+      s.set("rows", json.valueToTree(served));
+    }
+    ArrayNode zoneList = m.putArray("zones");
+    zones.forEach(z -> zoneList.add(z.dir()));
     ObjectNode versions = m.putObject("schema_versions");
-    for (Dataset d : Dataset.inZone(Zone.CLEAN)) {
-      versions.put(d.schemaPath(), d.schemaVersion());
+    for (Dataset d : Dataset.values()) {
+      if (zones.contains(d.zone())) {
+        versions.put(d.schemaPath(), d.schemaVersion());
+      }
     }
     String path = manifestPath(runId);
     try (OutputStream os = Channels.newOutputStream(FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
@@ -471,14 +545,31 @@ public final class Backfill {
     return path;
   }
 
-  private void summary(String runId, String raw, String clean, Map<String, Map<String, Long>> counts, String manifest) {
+  private void summary(String runId, String raw, String clean, java.util.Set<Zone> zones, Map<String, Map<String, Long>> counts,
+      Map<String, Long> rowsOut, Map<String, Long> served, String manifest) {
     out.println("backfill: run " + runId + " succeeded");
-    out.println("  raw zone:   " + raw);
-    out.println("  clean zone: " + clean + "  (rejects under " + clean + "/" + Dataset.REJECTED_DIR + ")");
+    if (zones.contains(Zone.CLEAN)) {
+      out.println("  raw zone:   " + raw);
+      out.println("  clean zone: " + clean + "  (rejects under " + clean + "/" + Dataset.REJECTED_DIR + ")");
+    }
+    for (Zone z : List.of(Zone.CURATED, Zone.CONSUMPTION)) {
+      if (zones.contains(z)) {
+        out.printf(Locale.ROOT, "  %-11s %s%n", z.dir() + " zone:", LakeOptions.zonePath(o, z));
+      }
+    }
     out.println("  manifest:   " + manifest);
-    out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s%n", "source", "in", "clean", "rejected", "duplicates", "skipped");
-    counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %,10d %,10d %,10d %,10d %,10d%n",
-        ds, c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
+    if (!counts.isEmpty()) {
+      out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s%n", "source", "in", "clean", "rejected", "duplicates", "skipped");
+      counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %,10d %,10d %,10d %,10d %,10d%n",
+          ds, c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
+    }
+    if (!rowsOut.isEmpty()) {
+      out.printf(Locale.ROOT, "  %-36s %10s%n", "output", "rows");
+      rowsOut.forEach((ds, n) -> out.printf(Locale.ROOT, "  %-36s %,10d%n", ds, n));
+    }
+    if (!served.isEmpty()) {
+      out.println("  served to " + Jdbc.redact(o.getServeJdbc()) + ", schema " + Serve.SCHEMA + ": " + served);
+    }
   }
 
   private static LocalDate date(String option, String v) {

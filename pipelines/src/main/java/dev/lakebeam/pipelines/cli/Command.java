@@ -40,6 +40,12 @@ public enum Command {
       DdlOptions.class,
       false,
       null),
+  TRAIN_MODEL(
+      "train-model",
+      "fit the reorder model on a lake's curated features and train orders; report its quality",
+      dev.lakebeam.pipelines.options.TrainModelOptions.class,
+      false,
+      null),
   PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false, null),
   BENCH(
       "bench",

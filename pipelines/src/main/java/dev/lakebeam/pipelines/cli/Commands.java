@@ -35,6 +35,9 @@ public final class Commands {
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
+      case TRAIN_MODEL:
+        return new dev.lakebeam.pipelines.train.TrainModel(
+            parsed.options().as(dev.lakebeam.pipelines.options.TrainModelOptions.class), out).run();
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:

@@ -34,6 +34,7 @@ public final class OptionParser {
             GenerateOptions.class,
             DdlOptions.class,
             SeedRdsOptions.class,
+            dev.lakebeam.pipelines.options.TrainModelOptions.class,
             S3Options.class)) {
       PipelineOptionsFactory.register(c);
     }

@@ -86,4 +86,39 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   Boolean getIncremental();
 
   void setIncremental(Boolean value);
+
+  @Description("Zones this run builds, in order: raw,clean,curated,consumption (default: all). A contiguous run of them; "
+      + "raw and clean go together. E.g. curated,consumption rebuilds both from the existing clean zone.")
+  @Default.String("raw,clean,curated,consumption")
+  String getZones();
+
+  void setZones(String value);
+
+  @Description("Products per user in reorder_predictions.")
+  @Default.Integer(10)
+  Integer getTopN();
+
+  void setTopN(Integer value);
+
+  @Description("A reorder model file written by train-model, instead of the model shipped in the jar.")
+  String getReorderModel();
+
+  void setReorderModel(String value);
+
+  @Description("Also write the consumption tables to this PostgreSQL database, schema analytics, replacing them in one transaction "
+      + "(jdbc:postgresql://host:port/db).")
+  String getServeJdbc();
+
+  void setServeJdbc(String value);
+
+  @Description("User for --serveJdbc.")
+  String getServeJdbcUser();
+
+  void setServeJdbcUser(String value);
+
+  @Description("Environment variable that holds the password for --serveJdbc.")
+  @Default.String("LAKEBEAM_SERVE_JDBC_PASSWORD")
+  String getServeJdbcPasswordEnv();
+
+  void setServeJdbcPasswordEnv(String value);
 }

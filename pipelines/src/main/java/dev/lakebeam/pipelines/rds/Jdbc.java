@@ -25,11 +25,15 @@ public final class Jdbc {
     if (!url.startsWith("jdbc:postgresql://")) {
       throw new UsageException("--jdbcUrl must be a PostgreSQL URL (jdbc:postgresql://host:port/db), was " + redact(url));
     }
+    return connect(url, o.getJdbcUser(), password(o));
+  }
+
+  /** Opens a connection to a PostgreSQL URL; the message of a failure names the database, never the password. */
+  public static Connection connect(String url, String user, String password) throws SQLException {
     Properties props = new Properties();
-    if (o.getJdbcUser() != null) {
-      props.setProperty("user", o.getJdbcUser());
+    if (user != null) {
+      props.setProperty("user", user);
     }
-    String password = password(o);
     if (password != null) {
       props.setProperty("password", password);
     }

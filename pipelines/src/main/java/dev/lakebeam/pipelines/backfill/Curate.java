@@ -1,0 +1,165 @@
+package dev.lakebeam.pipelines.backfill;
+
+import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Zone;
+import dev.lakebeam.transforms.curated.CustomerSegments;
+import dev.lakebeam.transforms.curated.DailyDepartmentSales;
+import dev.lakebeam.transforms.curated.EnrichOrderLines;
+import dev.lakebeam.transforms.curated.Features;
+import dev.lakebeam.transforms.curated.PredictReorders;
+import dev.lakebeam.transforms.curated.ProductPerformance;
+import dev.lakebeam.transforms.curated.ReorderModel;
+import dev.lakebeam.transforms.io.ReadZone;
+import dev.lakebeam.transforms.io.WriteParquet;
+import dev.lakebeam.transforms.io.ZonePublisher;
+import dev.lakebeam.transforms.records.CountRows;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * The second stage of a backfill: the whole clean zone into curated ({@code order_lines_enriched}
+ * and the feature tables of the as_of date) and consumption (the business aggregates and the
+ * reorder predictions), with the shared transforms of {@code transforms/curated}. Staged, then
+ * published like the clean zone: enriched facts and consumption tables are rebuilt whole, the
+ * feature tables replace only their {@code as_of=} partition (older snapshots stay).
+ *
+ * <p>It reads the published clean zone rather than the first stage's output, so a run limited by
+ * --from/--to or an incremental run still computes features and aggregates over all history.
+ */
+final class Curate {
+  /** What the stage wrote: per dataset, the files published and the rows. */
+  record Outcome(Map<String, List<String>> outputs, Map<String, Long> rows) {}
+
+  private final BackfillOptions o;
+  private final String runId;
+  private final LocalDate asOf;
+  private final Set<Zone> zones;
+
+  Curate(BackfillOptions o, String runId, LocalDate asOf, Set<Zone> zones) {
+    this.o = o;
+    this.runId = runId;
+    this.asOf = asOf;
+    this.zones = zones;
+  }
+
+  Outcome run() throws Exception {
+    String clean = dev.lakebeam.pipelines.options.LakeOptions.zonePath(o, Zone.CLEAN);
+    String curated = dev.lakebeam.pipelines.options.LakeOptions.zonePath(o, Zone.CURATED);
+    String consumption = dev.lakebeam.pipelines.options.LakeOptions.zonePath(o, Zone.CONSUMPTION);
+    boolean buildCurated = zones.contains(Zone.CURATED);
+    boolean buildConsumption = zones.contains(Zone.CONSUMPTION);
+    ReorderModel model = buildConsumption ? model() : null;
+    if (buildCurated) {
+      for (Dataset d : List.of(Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.PRODUCTS, Dataset.DEPARTMENTS, Dataset.AISLES)) {
+        requireData(clean, d, "run backfill with --zones=raw,clean (or all zones) first");
+      }
+    } else {
+      requireData(curated, Dataset.ORDER_LINES_ENRICHED, "run backfill with --zones=curated (or all zones) first");
+    }
+    String curatedStaging = curated + "/_staging/" + runId;
+    String consumptionStaging = consumption + "/_staging/" + runId;
+    String asOfPartition = "as_of=" + asOf;
+
+    Pipeline p = Pipeline.create(o);
+    Map<Dataset, String> staged = new EnumMap<>(Dataset.class);
+    PCollection<Row> enriched;
+    if (buildCurated) {
+      enriched = p.apply("Read clean order_lines", ReadZone.of(Dataset.ORDER_LINES, clean))
+          .apply("Enrich", new EnrichOrderLines(
+              p.apply("Read clean orders", ReadZone.of(Dataset.ORDERS, clean)),
+              p.apply("Read clean products", ReadZone.of(Dataset.PRODUCTS, clean)),
+              p.apply("Read clean aisles", ReadZone.of(Dataset.AISLES, clean)),
+              p.apply("Read clean departments", ReadZone.of(Dataset.DEPARTMENTS, clean))));
+      write(enriched, Dataset.ORDER_LINES_ENRICHED, curatedStaging, null, staged);
+    } else {
+      enriched = p.apply("Read curated order_lines_enriched", ReadZone.of(Dataset.ORDER_LINES_ENRICHED, curated));
+    }
+    PCollectionTuple features = enriched.apply("Features", Features.asOf(asOf));
+    if (buildCurated) {
+      write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES, curatedStaging, asOfPartition, staged);
+      write(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
+      write(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
+    }
+    if (buildConsumption) {
+      write(enriched.apply("Daily department sales", new DailyDepartmentSales()), Dataset.DAILY_DEPARTMENT_SALES, consumptionStaging, null, staged);
+      write(enriched.apply("Product performance", new ProductPerformance()), Dataset.PRODUCT_PERFORMANCE, consumptionStaging, null, staged);
+      write(features.get(Features.RFM).apply("Customer segments", new CustomerSegments()), Dataset.CUSTOMER_SEGMENTS, consumptionStaging, null, staged);
+      write(features.apply("Reorder predictions", PredictReorders.with(model, o.getTopN())), Dataset.REORDER_PREDICTIONS, consumptionStaging, null, staged);
+    }
+
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the curated/consumption pipeline ended in state " + state);
+    }
+    Map<String, Long> metrics = Backfill.metricValues(result, CountRows.NAMESPACE);
+    Map<String, List<String>> outputs = new LinkedHashMap<>();
+    Map<String, Long> rows = new LinkedHashMap<>();
+    for (Map.Entry<Dataset, String> e : staged.entrySet()) {
+      Dataset d = e.getKey();
+      String target = (d.zone() == Zone.CURATED ? curated : consumption) + "/" + d.datasetName();
+      Predicate<String> owned = d.partitioning() == dev.lakebeam.schemas.Partitioning.AS_OF
+          ? rel -> rel.startsWith(asOfPartition + "/")
+          : ZonePublisher.everything();
+      ZonePublisher.Published pub = ZonePublisher.publish(e.getValue(), target, owned);
+      outputs.put(d.zone().dir() + "/" + d.datasetName(), pub.files());
+      rows.put(d.zone().dir() + "/" + d.datasetName(), metrics.getOrDefault(d.datasetName(), 0L));
+    }
+    if (buildCurated) {
+      ZonePublisher.deleteAll(curatedStaging);
+      Backfill.removeEmptyStaging(curated);
+    }
+    if (buildConsumption) {
+      ZonePublisher.deleteAll(consumptionStaging);
+      Backfill.removeEmptyStaging(consumption);
+    }
+    return new Outcome(outputs, rows);
+  }
+
+  private void write(PCollection<Row> rows, Dataset d, String staging, String partition, Map<Dataset, String> staged) {
+    String folder = staging + "/" + d.datasetName();
+    PCollection<Row> counted = rows.apply("Count " + d.datasetName(), CountRows.as(d.datasetName()));
+    counted.apply("Write " + d.datasetName(), partition == null
+        ? WriteParquet.of(d, folder, "part", o.getShards())
+        : WriteParquet.by(d, folder, "part", r -> partition, o.getShards()));
+    staged.put(d, folder);
+  }
+
+  private ReorderModel model() throws IOException {
+    if (o.getReorderModel() == null || o.getReorderModel().isBlank()) {
+      return ReorderModel.shipped();
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(o.getReorderModel());
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new UsageException("--reorderModel " + file + " is not a file (write one with train-model)");
+    }
+    try {
+      return ReorderModel.fromFile(file);
+    } catch (IllegalArgumentException | IOException e) {
+      throw new UsageException("--reorderModel " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireData(String zone, Dataset d, String hint) throws IOException {
+    MatchResult m = FileSystems.match(zone + "/" + d.datasetName() + "/**.parquet", EmptyMatchTreatment.ALLOW);
+    if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
+      throw new UsageException("no " + d.datasetName() + " in " + zone + "; " + hint);
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.lakebeam.transforms.curated;
+
+import dev.lakebeam.schemas.Dataset;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The per-user roll-up of {@code order_lines_enriched}: one shuffle by {@code user_id} gives the
+ * curated feature tables {@code user_features}, {@code user_product_features} and (combined per
+ * product) {@code product_features}, all from {@code prior} lines only, and the RFM inputs of
+ * {@code customer_segments} from every line. Each feature is defined once, here; docs/FEATURES.md
+ * has the same definitions as a table.
+ *
+ * <p>Every sum is an integer sum, so the results do not depend on the order a runner delivers the
+ * lines in: DirectRunner and Flink, and any rerun, give identical values.
+ */
+public final class Features extends PTransform<PCollection<Row>, PCollectionTuple> {
+  public static final TupleTag<Row> USER_FEATURES = new TupleTag<>("user_features") {};
+  public static final TupleTag<Row> USER_PRODUCT_FEATURES = new TupleTag<>("user_product_features") {};
+  public static final TupleTag<Row> PRODUCT_FEATURES = new TupleTag<>("product_features") {};
+  /** Per user: recency, frequency and monetary inputs over every order (see {@link #RFM_SCHEMA}). */
+  public static final TupleTag<Row> RFM = new TupleTag<>("rfm") {};
+
+  /** user_id; days from the last order's date to as_of; orders; revenue in cents (null: no priced line). */
+  public static final Schema RFM_SCHEMA = Schema.builder()
+      .addInt32Field("user_id")
+      .addInt32Field("recency")
+      .addInt32Field("frequency")
+      .addNullableField("monetary_cents", Schema.FieldType.INT64)
+      .build();
+
+  static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
+
+  private final LocalDate asOf;
+
+  private Features(LocalDate asOf) {
+    this.asOf = asOf;
+  }
+
+  /** @param asOf the date the features describe; {@code days_since_last_order} and recency count to it */
+  public static Features asOf(LocalDate asOf) {
+    return new Features(asOf);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<Row> enriched) {
+    PCollectionTuple perUser = enriched
+        .apply("Key by user", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+            .via((Row r) -> KV.of(r.getInt32("user_id"), r)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(enriched.getSchema())))
+        .apply("Group by user", GroupByKey.create())
+        .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
+            .withOutputTags(USER_FEATURES, TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
+    perUser.get(USER_FEATURES).setRowSchema(Dataset.USER_FEATURES.beamSchema());
+    perUser.get(USER_PRODUCT_FEATURES).setRowSchema(Dataset.USER_PRODUCT_FEATURES.beamSchema());
+    perUser.get(RFM).setRowSchema(RFM_SCHEMA);
+    PCollection<Row> products = perUser.get(PRODUCT_STATS)
+        .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(VarLongCoder.of())))
+        .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of((SerializableBiFunction<List<Long>, List<Long>, List<Long>>) Features::add)))
+        .apply("Product features", MapElements.into(TypeDescriptors.rows()).via(Features::productFeatures))
+        .setRowSchema(Dataset.PRODUCT_FEATURES.beamSchema());
+    return PCollectionTuple.of(USER_FEATURES, perUser.get(USER_FEATURES))
+        .and(USER_PRODUCT_FEATURES, perUser.get(USER_PRODUCT_FEATURES))
+        .and(PRODUCT_FEATURES, products)
+        .and(RFM, perUser.get(RFM));
+  }
+
+  // Per (user, product) prior stats, summed per product: lines, users, reordered, cart positions, users who bought twice+.
+  static List<Long> add(List<Long> a, List<Long> b) {
+    List<Long> s = new ArrayList<>(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      s.add(a.get(i) + b.get(i));
+    }
+    return s;
+  }
+
+  static Row productFeatures(KV<Integer, List<Long>> kv) {
+    List<Long> s = kv.getValue();
+    long lines = s.get(0);
+    long users = s.get(1);
+    return Row.withSchema(Dataset.PRODUCT_FEATURES.beamSchema())
+        .withFieldValue("product_id", kv.getKey())
+        .withFieldValue("orders", lines)
+        .withFieldValue("distinct_users", users)
+        .withFieldValue("reorder_probability", (double) s.get(2) / lines)
+        .withFieldValue("mean_add_to_cart_position", (double) s.get(3) / lines)
+        .withFieldValue("first_time_reorder_share", (double) s.get(4) / users)
+        .build();
+  }
+
+  /** One user's lines: their features, their per-product features and stats, their RFM inputs. */
+  static final class PerUserFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
+    private final long asOfDay;
+
+    PerUserFn(long asOfDay) {
+      this.asOfDay = asOfDay;
+    }
+
+    /** A prior (user, product) pair being summed. */
+    private static final class Pair {
+      int times;
+      int reordered;
+      long cartSum;
+      int lastOrderNumber;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Row>> user, MultiOutputReceiver out) {
+      int userId = user.getKey();
+      // Every order of the user (any eval_set): order_id -> epoch day; prior orders: order_id -> days_since_prior.
+      Map<Integer, Long> orderDay = new HashMap<>();
+      Map<Integer, Integer> priorOrders = new HashMap<>();
+      Map<Integer, Long> priorOrderDay = new HashMap<>();
+      Map<Integer, Pair> pairs = new TreeMap<>();
+      Map<Integer, Long> departmentLines = new TreeMap<>();
+      String favouriteName = null;
+      Map<Integer, String> departmentNames = new HashMap<>();
+      long cents = 0;
+      boolean priced = false;
+      long priorLines = 0;
+      long linesAfterFirst = 0;
+      long reorderedAfterFirst = 0;
+      int maxOrderNumber = 0;
+      for (Row r : user.getValue()) {
+        int orderId = r.getInt32("order_id");
+        long day = java.time.Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toEpochDay();
+        orderDay.put(orderId, day);
+        Double revenue = r.getDouble("line_revenue");
+        if (revenue != null) {
+          cents += Math.round(revenue * 100);
+          priced = true;
+        }
+        if (!"prior".equals(r.getString("eval_set"))) {
+          continue;
+        }
+        Integer gap = r.getInt32("days_since_prior_order");
+        priorOrders.put(orderId, gap == null ? -1 : gap);
+        priorOrderDay.put(orderId, day);
+        int orderNumber = r.getInt32("order_number");
+        maxOrderNumber = Math.max(maxOrderNumber, orderNumber);
+        priorLines++;
+        int reordered = r.getInt32("reordered");
+        if (orderNumber > 1) {
+          linesAfterFirst++;
+          reorderedAfterFirst += reordered;
+        }
+        Pair p = pairs.computeIfAbsent(r.getInt32("product_id"), k -> new Pair());
+        p.times++;
+        p.reordered += reordered;
+        p.cartSum += r.getInt32("add_to_cart_order");
+        p.lastOrderNumber = Math.max(p.lastOrderNumber, orderNumber);
+        departmentLines.merge(r.getInt32("department_id"), 1L, Long::sum);
+        departmentNames.put(r.getInt32("department_id"), r.getString("department"));
+      }
+      long lastDay = orderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      out.get(RFM).output(Row.withSchema(RFM_SCHEMA)
+          .withFieldValue("user_id", userId)
+          .withFieldValue("recency", (int) (asOfDay - lastDay))
+          .withFieldValue("frequency", orderDay.size())
+          .withFieldValue("monetary_cents", priced ? cents : null)
+          .build());
+      if (priorOrders.isEmpty()) {
+        return;
+      }
+      int orders = priorOrders.size();
+      long gapCount = 0;
+      long gapSum = 0;
+      long gapSquares = 0;
+      for (int gap : priorOrders.values()) {
+        if (gap >= 0) {
+          gapCount++;
+          gapSum += gap;
+          gapSquares += (long) gap * gap;
+        }
+      }
+      Integer favourite = null;
+      long best = -1;
+      for (Map.Entry<Integer, Long> e : departmentLines.entrySet()) {
+        if (e.getValue() > best) { // ascending ids: ties go to the lowest department_id
+          best = e.getValue();
+          favourite = e.getKey();
+        }
+      }
+      favouriteName = departmentNames.get(favourite);
+      long lastPriorDay = priorOrderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      out.get(USER_FEATURES).output(Row.withSchema(Dataset.USER_FEATURES.beamSchema())
+          .withFieldValue("user_id", userId)
+          .withFieldValue("orders", orders)
+          .withFieldValue("total_items", priorLines)
+          .withFieldValue("distinct_products", pairs.size())
+          .withFieldValue("mean_basket_size", (double) priorLines / orders)
+          .withFieldValue("mean_days_between_orders", gapCount == 0 ? null : (double) gapSum / gapCount)
+          .withFieldValue("std_days_between_orders", gapCount == 0 ? null
+              : Math.sqrt((double) (gapCount * gapSquares - gapSum * gapSum) / ((double) gapCount * gapCount)))
+          .withFieldValue("reorder_ratio", linesAfterFirst == 0 ? null : (double) reorderedAfterFirst / linesAfterFirst)
+          .withFieldValue("favourite_department_id", favourite)
+          .withFieldValue("favourite_department", favouriteName)
+          .withFieldValue("days_since_last_order", (int) (asOfDay - lastPriorDay))
+          .build());
+      for (Map.Entry<Integer, Pair> e : pairs.entrySet()) {
+        Pair p = e.getValue();
+        out.get(USER_PRODUCT_FEATURES).output(Row.withSchema(Dataset.USER_PRODUCT_FEATURES.beamSchema())
+            .withFieldValue("user_id", userId)
+            .withFieldValue("product_id", e.getKey())
+            .withFieldValue("times_bought", p.times)
+            .withFieldValue("order_share", (double) p.times / orders)
+            .withFieldValue("last_order_number", p.lastOrderNumber)
+            .withFieldValue("orders_since_last", maxOrderNumber - p.lastOrderNumber)
+            .withFieldValue("mean_add_to_cart_position", (double) p.cartSum / p.times)
+            .withFieldValue("in_last_order", p.lastOrderNumber == maxOrderNumber)
+            .build());
+        out.get(PRODUCT_STATS).output(KV.of(e.getKey(),
+            List.of((long) p.times, 1L, (long) p.reordered, p.cartSum, p.times >= 2 ? 1L : 0L)));
+      }
+    }
+  }
+}

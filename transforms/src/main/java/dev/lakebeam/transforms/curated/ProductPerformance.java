@@ -1,0 +1,97 @@
+package dev.lakebeam.transforms.curated;
+
+import dev.lakebeam.schemas.Dataset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Consumption {@code product_performance} from {@code order_lines_enriched}, every line (prior
+ * and train): per product the orders containing it, units (sum of quantities), revenue (to the
+ * cent; null when the product has no price), reorder rate (share of its lines flagged reordered)
+ * and its rank within its department by units (descending; ties by product_id ascending).
+ */
+public final class ProductPerformance extends PTransform<PCollection<Row>, PCollection<Row>> {
+  /** Sums per product; the names ride along (they are equal on every line of a product). */
+  static final Schema SUMS = Schema.builder()
+      .addInt32Field("product_id")
+      .addStringField("product_name")
+      .addInt32Field("department_id")
+      .addStringField("department")
+      .addInt64Field("lines")
+      .addInt64Field("units")
+      .addInt64Field("reordered")
+      .addNullableField("revenue_cents", Schema.FieldType.INT64)
+      .build();
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> enriched) {
+    PCollection<KV<Integer, Row>> sums = enriched
+        .apply("Line sums", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+            .via((Row r) -> {
+              Double revenue = r.getDouble("line_revenue");
+              return KV.of(r.getInt32("product_id"), Row.withSchema(SUMS)
+                  .addValues(r.getInt32("product_id"), r.getString("product_name"), r.getInt32("department_id"),
+                      r.getString("department"), 1L, (long) r.getInt32("quantity"), (long) r.getInt32("reordered"),
+                      revenue == null ? null : Math.round(revenue * 100))
+                  .build());
+            }))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(SUMS)))
+        .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
+    return sums
+        .apply("Key by department", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+            .via((KV<Integer, Row> kv) -> KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(SUMS)))
+        .apply("Group by department", GroupByKey.create())
+        .apply("Rank in department", ParDo.of(new RankFn()))
+        .setRowSchema(Dataset.PRODUCT_PERFORMANCE.beamSchema());
+  }
+
+  static Row add(Row a, Row b) {
+    Long ra = a.getInt64("revenue_cents");
+    Long rb = b.getInt64("revenue_cents");
+    return Row.withSchema(SUMS)
+        .addValues(a.getInt32("product_id"), a.getString("product_name"), a.getInt32("department_id"), a.getString("department"),
+            a.getInt64("lines") + b.getInt64("lines"), a.getInt64("units") + b.getInt64("units"),
+            a.getInt64("reordered") + b.getInt64("reordered"),
+            ra == null ? rb : rb == null ? ra : Long.valueOf(ra + rb))
+        .build();
+  }
+
+  static final class RankFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Row>> department, OutputReceiver<Row> out) {
+      List<Row> products = new ArrayList<>();
+      department.getValue().forEach(products::add);
+      products.sort(Comparator.<Row>comparingLong(r -> -r.getInt64("units")).thenComparingInt(r -> r.getInt32("product_id")));
+      int rank = 0;
+      for (Row s : products) {
+        Long cents = s.getInt64("revenue_cents");
+        out.output(Row.withSchema(Dataset.PRODUCT_PERFORMANCE.beamSchema())
+            .withFieldValue("product_id", s.getInt32("product_id"))
+            .withFieldValue("product_name", s.getString("product_name"))
+            .withFieldValue("department", s.getString("department"))
+            .withFieldValue("orders", s.getInt64("lines"))
+            .withFieldValue("units", s.getInt64("units"))
+            .withFieldValue("revenue", cents == null ? null : cents / 100.0)
+            .withFieldValue("reorder_rate", (double) s.getInt64("reordered") / s.getInt64("lines"))
+            .withFieldValue("rank_in_department", ++rank)
+            .build());
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.lakebeam.transforms.records;
+
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/** Passes rows through, counting them in the counter {@code lakebeam.out/<name>} (rows written per output dataset). */
+public final class CountRows extends PTransform<PCollection<Row>, PCollection<Row>> {
+  public static final String NAMESPACE = "lakebeam.out";
+  private final String name;
+
+  private CountRows(String name) {
+    this.name = name;
+  }
+
+  public static CountRows as(String name) {
+    return new CountRows(name);
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> rows) {
+    return rows.apply(ParDo.of(new CountFn(name))).setRowSchema(rows.getSchema());
+  }
+
+  static final class CountFn extends DoFn<Row, Row> {
+    private final Counter counter;
+
+    CountFn(String name) {
+      this.counter = Metrics.counter(NAMESPACE, name);
+    }
+
+    @ProcessElement
+    public void process(@Element Row r, OutputReceiver<Row> out) {
+      counter.inc();
+      out.output(r);
+    }
+  }
+}
