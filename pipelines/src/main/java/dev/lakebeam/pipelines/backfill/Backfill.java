@@ -105,6 +105,9 @@ public final class Backfill {
     if (o.getTopN() == null || o.getTopN() < 1) {
       throw new UsageException("--topN must be at least 1, was " + o.getTopN());
     }
+    if (zones.contains(Zone.CONSUMPTION)) {
+      Curate.model(o); // a bad --reorderModel fails here, before the clean stage publishes anything
+    }
     if (o.getServeJdbc() != null && !zones.contains(Zone.CONSUMPTION)) {
       throw new UsageException("--serveJdbc serves the consumption zone; add consumption to --zones");
     }

@@ -64,7 +64,7 @@ final class Curate {
     String consumption = dev.lakebeam.pipelines.options.LakeOptions.zonePath(o, Zone.CONSUMPTION);
     boolean buildCurated = zones.contains(Zone.CURATED);
     boolean buildConsumption = zones.contains(Zone.CONSUMPTION);
-    ReorderModel model = buildConsumption ? model() : null;
+    ReorderModel model = buildConsumption ? model(o) : null;
     if (buildCurated) {
       for (Dataset d : List.of(Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.PRODUCTS, Dataset.DEPARTMENTS, Dataset.AISLES)) {
         requireData(clean, d, "run backfill with --zones=raw,clean (or all zones) first");
@@ -141,7 +141,8 @@ final class Curate {
     staged.put(d, folder);
   }
 
-  private ReorderModel model() throws IOException {
+  /** The model of this run: --reorderModel's file, or the one shipped in the jar. Checked before anything runs. */
+  static ReorderModel model(BackfillOptions o) throws IOException {
     if (o.getReorderModel() == null || o.getReorderModel().isBlank()) {
       return ReorderModel.shipped();
     }

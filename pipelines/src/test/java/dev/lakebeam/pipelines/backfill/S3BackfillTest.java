@@ -41,7 +41,7 @@ public class S3BackfillTest {
         }
       }
       List<String> args = new ArrayList<>(List.of("backfill", "--profile=local", "--parallelism=2",
-          "--input=s3://lake/input/", "--lake=s3://lake/lb"));
+          "--input=s3://lake/input/", "--lake=s3://lake/lb", "--zones=raw,clean,curated,consumption"));
       args.addAll(S3.beamOptions());
       BackfillTest.run(args.toArray(String[]::new));
       List<String> keys = keys(s3, "lb/");
@@ -52,19 +52,30 @@ public class S3BackfillTest {
       // Download the clean zone and compare it with a run on local disk.
       Path fromS3 = TMP.newFolder("from-s3").toPath();
       for (String k : keys) {
-        if (k.startsWith("lb/clean/")) {
+        if (k.startsWith("lb/clean/") || k.startsWith("lb/curated/") || k.startsWith("lb/consumption/")) {
           Path dst = fromS3.resolve(k.substring("lb/".length()));
           Files.createDirectories(dst.getParent());
           s3.getObject(b -> b.bucket("lake").key(k), dst);
         }
       }
       Path local = TMP.newFolder("local").toPath();
-      BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--input=" + files, "--lake=" + local.toUri());
+      BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--input=" + files, "--lake=" + local.toUri(),
+          "--zones=raw,clean,curated,consumption");
       for (String d : List.of("products", "customers", "orders", "order_lines", "click_events", "feedback")) {
         List<String> a = BackfillTest.rows(fromS3, d);
         assertFalse(d, a.isEmpty());
         // _source_ref is file:line without the folder, so rows from both inputs compare equal.
         assertEquals(d, BackfillTest.rows(local, d), a);
+      }
+
+      // Curated and consumption on S3 equal the local run's too.
+      for (String d : List.of("curated/order_lines_enriched", "curated/user_features/as_of=2025-06-30",
+          "consumption/daily_department_sales", "consumption/product_performance", "consumption/customer_segments",
+          "consumption/reorder_predictions")) {
+        String zone = d.substring(0, d.indexOf('/'));
+        List<String> a = BackfillTest.rows(fromS3, zone, d.substring(zone.length() + 1));
+        assertFalse(d, a.isEmpty());
+        assertEquals(d, BackfillTest.rows(local, zone, d.substring(zone.length() + 1)), a);
       }
 
       // Rerun: the same objects in the clean zone.

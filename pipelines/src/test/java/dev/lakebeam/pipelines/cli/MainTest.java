@@ -75,6 +75,29 @@ public class MainTest {
   }
 
   @Test
+  public void zonesMustBeConsecutiveAndKnown() throws Exception {
+    String lake = "--lake=" + tmp.newFolder("lake").toURI();
+    String[][] cases = {
+      {"--zones=raw", "raw and clean go together"},
+      {"--zones=clean,consumption", "consecutive zones of raw,clean,curated,consumption"},
+      {"--zones=raw,clean,gold", "'gold' is none of them"},
+      {"--topN=0", "--topN must be at least 1"},
+      {"--zones=raw,clean", "--serveJdbc=jdbc:postgresql://127.0.0.1/x", "add consumption to --zones"},
+      {"--zones=curated,consumption", "no orders in "},
+      {"--zones=consumption", "no order_lines_enriched in "},
+      {"--zones=consumption", "--reorderModel=/no/such/model.json", "--reorderModel /no/such/model.json is not a file"},
+    };
+    for (String[] c : cases) {
+      out.reset();
+      err.reset();
+      List<String> args = new java.util.ArrayList<>(List.of("backfill", "--profile=direct", lake));
+      args.addAll(List.of(c).subList(0, c.length - 1));
+      assertEquals(String.join(" ", c) + ": " + err(), 2, run(args.toArray(String[]::new)));
+      assertThat(err(), containsString(c[c.length - 1]));
+    }
+  }
+
+  @Test
   public void badValuesExit2() {
     assertEquals(2, run("generate", "--orders=many"));
     assertThat(err(), containsString("bad options for generate"));

@@ -1,13 +1,12 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
-import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -24,50 +23,60 @@ import org.joda.time.Instant;
  * Consumption {@code daily_department_sales} from {@code order_lines_enriched}: per UTC order
  * date and department, the distinct orders, the items (sum of quantities) and the revenue (sum
  * of line revenues, to the cent; null when no line of the group has a price). Every line counts,
- * prior and train alike.
+ * prior and train alike. Lines are grouped by day (one key per day, not per day and department:
+ * fewer, larger groups; a day's departments are summed in one pass).
  */
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     return enriched
-        .apply("Key by day and department",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
-                .via((Row r) -> KV.of(day(r) + "|" + r.getInt32("department_id"), r)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(enriched.getSchema())))
-        .apply("Group by day and department", GroupByKey.create())
-        .apply("Sum", ParDo.of(new SumFn()))
+        .apply("Key by day",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(day(r), r)))
+        .setCoder(KvCoder.of(VarLongCoder.of(), SchemaCoder.of(enriched.getSchema())))
+        .apply("Group by day", GroupByKey.create())
+        .apply("Sum per department", ParDo.of(new SumFn()))
         .setRowSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema());
   }
 
-  static String day(Row r) {
-    return java.time.Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toString();
+  /** The UTC date of the line's order, as epoch days. */
+  static long day(Row r) {
+    return Math.floorDiv(r.getDateTime("order_ts").getMillis(), 86_400_000L);
   }
 
-  static final class SumFn extends DoFn<KV<String, Iterable<Row>>, Row> {
+  /** One department's sums within a day. */
+  private static final class Sums {
+    final Set<Integer> orders = new HashSet<>();
+    long items;
+    long cents;
+    boolean priced;
+    String name;
+  }
+
+  static final class SumFn extends DoFn<KV<Long, Iterable<Row>>, Row> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<Row>> g, OutputReceiver<Row> out) {
-      Set<Integer> orders = new HashSet<>();
-      long items = 0;
-      BigDecimal revenue = null;
-      Row any = null;
+    public void process(@Element KV<Long, Iterable<Row>> g, OutputReceiver<Row> out) {
+      Map<Integer, Sums> departments = new TreeMap<>();
       for (Row r : g.getValue()) {
-        any = r;
-        orders.add(r.getInt32("order_id"));
-        items += r.getInt32("quantity");
+        Sums s = departments.computeIfAbsent(r.getInt32("department_id"), k -> new Sums());
+        s.name = r.getString("department");
+        s.orders.add(r.getInt32("order_id"));
+        s.items += r.getInt32("quantity");
         Double line = r.getDouble("line_revenue");
         if (line != null) {
-          revenue = (revenue == null ? BigDecimal.ZERO : revenue).add(BigDecimal.valueOf(line));
+          s.cents += Math.round(line * 100);
+          s.priced = true;
         }
       }
-      String date = g.getKey().substring(0, g.getKey().indexOf('|'));
-      out.output(Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
-          .withFieldValue("date", new Instant(java.time.LocalDate.parse(date).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli()))
-          .withFieldValue("department_id", any.getInt32("department_id"))
-          .withFieldValue("department", any.getString("department"))
-          .withFieldValue("orders", (long) orders.size())
-          .withFieldValue("items", items)
-          .withFieldValue("revenue", revenue == null ? null : revenue.setScale(2, RoundingMode.HALF_UP).doubleValue())
-          .build());
+      Instant date = new Instant(g.getKey() * 86_400_000L);
+      departments.forEach((id, s) -> out.output(Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
+          .withFieldValue("date", date)
+          .withFieldValue("department_id", id)
+          .withFieldValue("department", s.name)
+          .withFieldValue("orders", (long) s.orders.size())
+          .withFieldValue("items", s.items)
+          .withFieldValue("revenue", s.priced ? s.cents / 100.0 : null)
+          .build()));
     }
   }
 }
