@@ -311,7 +311,14 @@ public final class Backfill {
       removeEmptyStaging(clean);
       }
       if (curate) {
+        if (progress != null) {
+          progress.shutdownNow(); // its figures are the clean stage's
+        }
+        long stageStart = System.nanoTime();
+        err.println("backfill: building " + (zones.contains(Zone.CURATED) ? "curated and " : "") + "consumption from "
+            + (zones.contains(Zone.CURATED) ? clean : LakeOptions.zonePath(o, Zone.CURATED)));
         Curate.Outcome c = new Curate(o, runId, asOf == null ? dev.lakebeam.schemas.OrderTimestamps.DEFAULT_AS_OF : asOf, zones).run();
+        err.printf(Locale.ROOT, "backfill: curated/consumption stage done in %.1f s%n", (System.nanoTime() - stageStart) / 1e9);
         outputs.putAll(c.outputs());
         rowsOut.putAll(c.rows());
         if (o.getServeJdbc() != null) {
