@@ -252,7 +252,7 @@ public final class Backfill {
       if (existing.containsKey(d)) {
         rows = PCollectionList.of(existing.get(d)).and(rows).apply("Merge " + d.datasetName(), new MergeLatest(d));
       }
-      rows.apply("Write " + d.datasetName(), WriteParquet.of(d, staging + "/" + d.datasetName(), "part", o.getShards()));
+      rows.apply("Write " + d.datasetName(), WriteParquet.of(d, staging + "/" + d.datasetName(), "part", o.getFilesPerPartition()));
     }
     rejects.add(cleaned.rejects());
     String day = ingestDate;

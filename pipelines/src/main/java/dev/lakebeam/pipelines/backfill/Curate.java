@@ -136,8 +136,8 @@ final class Curate {
     String folder = staging + "/" + d.datasetName();
     PCollection<Row> counted = rows.apply("Count " + d.datasetName(), CountRows.as(d.datasetName()));
     counted.apply("Write " + d.datasetName(), partition == null
-        ? WriteParquet.of(d, folder, "part", o.getShards())
-        : WriteParquet.by(d, folder, "part", r -> partition, o.getShards()));
+        ? WriteParquet.of(d, folder, "part", o.getFilesPerPartition())
+        : WriteParquet.by(d, folder, "part", r -> partition, o.getFilesPerPartition()));
     staged.put(d, folder);
   }
 

@@ -33,7 +33,7 @@ public enum Command {
   SEED_RDS(
       "seed-rds", "load a file set into PostgreSQL (the RDS source), idempotently", SeedRdsOptions.class, false, null),
   REPLAY(
-      "replay", "push a data set's kinesis/ events into Kinesis streams", StreamOptions.class, false, "issue #6"),
+      "replay", "push a data set's kinesis/ events into Kinesis streams", dev.lakebeam.pipelines.options.ReplayOptions.class, false, null),
   DDL(
       "ddl",
       "print Athena/Glue CREATE EXTERNAL TABLE statements for every dataset",

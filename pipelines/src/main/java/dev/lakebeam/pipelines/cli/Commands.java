@@ -35,6 +35,9 @@ public final class Commands {
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
+      case REPLAY:
+        return new dev.lakebeam.pipelines.replay.Replayer(
+            parsed.options().as(dev.lakebeam.pipelines.options.ReplayOptions.class), out, err).run();
       case TRAIN_MODEL:
         return new dev.lakebeam.pipelines.train.TrainModel(
             parsed.options().as(dev.lakebeam.pipelines.options.TrainModelOptions.class), out).run();

@@ -35,6 +35,7 @@ public final class OptionParser {
             DdlOptions.class,
             SeedRdsOptions.class,
             dev.lakebeam.pipelines.options.TrainModelOptions.class,
+            dev.lakebeam.pipelines.options.ReplayOptions.class,
             S3Options.class)) {
       PipelineOptionsFactory.register(c);
     }
@@ -111,6 +112,9 @@ public final class OptionParser {
       names.addAll(OptionSpec.propertyNames(command.optionsClass()));
     } else {
       OptionSpec.ownOptions(command.optionsClass()).forEach(o -> names.add(o.name()));
+      if (org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
+        names.addAll(OptionSpec.propertyNames(org.apache.beam.sdk.io.aws2.options.AwsOptions.class));
+      }
     }
     return names;
   }
@@ -179,6 +183,11 @@ public final class OptionParser {
       }
     }
     s.printf("  --%-18s %s%n", "profile", "runner profile to start from [default: " + Profiles.DEFAULT_PROFILE + "]");
+    if (!command.runsPipeline() && org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
+      s.println();
+      s.println("Beam's AWS options choose the account or an emulator: --awsRegion, --endpoint,");
+      s.println("--awsCredentialsProvider (JSON, e.g. {\"@type\":\"StaticCredentialsProvider\",...}), --clientBuilderFactory.");
+    }
     if (command.runsPipeline()) {
       s.println();
       s.println("Beam runner options are accepted too (--runner, --parallelism, --flinkMaster,");

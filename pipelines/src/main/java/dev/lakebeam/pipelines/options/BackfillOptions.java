@@ -59,9 +59,9 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
 
   @Description("Parquet files per partition.")
   @Default.Integer(1)
-  Integer getShards();
+  Integer getFilesPerPartition();
 
-  void setShards(Integer value);
+  void setFilesPerPartition(Integer value);
 
   @Description("Seconds between progress lines while the pipeline runs (0: none).")
   @Default.Integer(10)

@@ -1,0 +1,140 @@
+package dev.lakebeam.pipelines.replay;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.testing.KinesisHarness;
+import dev.lakebeam.schemas.OrderTimestamps;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+/** replay against a real Kinesis API (kinesis-local on 127.0.0.1): every event arrives once, keyed by customer. */
+public class ReplayTest {
+  @ClassRule public static final KinesisHarness KINESIS = new KinesisHarness();
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static int run(ByteArrayOutputStream all, String... args) {
+    PrintStream p = new PrintStream(all, true, StandardCharsets.UTF_8);
+    List<String> a = new ArrayList<>(List.of(args));
+    if (a.get(0).equals("replay")) {
+      a.addAll(KINESIS.beamOptions());
+      if (a.stream().noneMatch(x -> x.startsWith("--input="))) {
+        a.add("--input=" + Path.of("..", "sample-data")); // the tests run in pipelines/
+      }
+    }
+    return new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles")))).run(a.toArray(String[]::new));
+  }
+
+  /** Every record of a stream, per shard in sequence order. */
+  static Map<String, List<Record>> read(KinesisClient k, String stream) {
+    Map<String, List<Record>> out = new TreeMap<>();
+    for (Shard shard : k.listShards(b -> b.streamName(stream)).shards()) {
+      List<Record> records = new ArrayList<>();
+      String it = k.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
+          .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+      while (it != null) {
+        String current = it;
+        GetRecordsResponse r = k.getRecords(b -> b.shardIterator(current).limit(10_000));
+        records.addAll(r.records());
+        if (r.records().isEmpty() && (r.millisBehindLatest() == null || r.millisBehindLatest() == 0)) {
+          break;
+        }
+        it = r.nextShardIterator();
+      }
+      out.put(shard.shardId(), records);
+    }
+    return out;
+  }
+
+  @Test
+  public void theSampleArrivesWholeKeyedByCustomerInTwoShards() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    assertEquals(log.toString(StandardCharsets.UTF_8), 0, run(log, "replay"));
+    assertThat(log.toString(StandardCharsets.UTF_8), containsString("replay: 7,668 records"));
+    try (KinesisClient k = KINESIS.client()) {
+      for (String[] s : new String[][] {{"orders", "lakebeam-orders", "user_id"},
+          {"clickstream", "lakebeam-clickstream", "customer_id"}, {"feedback", "lakebeam-feedback", "feedback_id"}}) {
+        Map<String, List<Record>> shards = read(k, s[1]);
+        assertEquals(s[1], 2, shards.size());
+        List<String> got = new ArrayList<>();
+        for (List<Record> records : shards.values()) {
+          for (Record r : records) {
+            String line = r.data().asUtf8String();
+            got.add(line);
+            JsonNode j = JSON.readTree(line);
+            String key = j.get(s[2]).isNull() ? j.get("session_id").asText() : j.get(s[2]).asText();
+            assertEquals(line, key, r.partitionKey());
+          }
+        }
+        List<String> expected = new ArrayList<>(Files.readAllLines(Path.of("..", "sample-data", "kinesis", s[0] + ".jsonl")));
+        expected.removeIf(String::isBlank);
+        got.sort(null);
+        expected.sort(null);
+        assertEquals(s[0] + ": every event exactly once, byte for byte", expected, got);
+      }
+    }
+  }
+
+  @Test
+  public void speedupPutsEventsInEventTimeOrder() throws Exception {
+    Path gen = TMP.newFolder("gen").toPath();
+    new Generator(new Generator.Config(gen, 40, 3L, 30, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    assertEquals(log.toString(StandardCharsets.UTF_8), 0, run(log, "replay", "--input=" + gen, "--streams=orders,clickstream",
+        "--ordersStream=fast-orders", "--clickstreamStream=fast-clicks", "--shards=1", "--speedup=1e9"));
+    try (KinesisClient k = KINESIS.client()) {
+      for (String[] s : new String[][] {{"fast-orders", "order_ts"}, {"fast-clicks", "ts"}}) {
+        List<Record> records = read(k, s[0]).values().iterator().next();
+        assertFalse(records.isEmpty());
+        Instant previous = Instant.MIN;
+        for (Record r : records) {
+          Instant t = Instant.parse(JSON.readTree(r.data().asUtf8String()).get(s[1]).asText());
+          assertTrue(s[0] + ": " + t + " after " + previous, !t.isBefore(previous));
+          previous = t;
+        }
+      }
+    }
+  }
+
+  @Test
+  public void badUsageExits2() {
+    String[][] cases = {
+      {"--streams=orders,payments", "'payments' is none of them"},
+      {"--rate=10", "--speedup=2", "exclude each other"},
+      {"--input=/no/such/folder", "--input must be a data set folder"},
+      {"--shards=0", "--shards must be at least 1"},
+    };
+    for (String[] c : cases) {
+      ByteArrayOutputStream log = new ByteArrayOutputStream();
+      List<String> args = new ArrayList<>(List.of("replay"));
+      args.addAll(List.of(c).subList(0, c.length - 1));
+      assertEquals(String.join(" ", c), 2, run(log, args.toArray(String[]::new)));
+      assertThat(log.toString(StandardCharsets.UTF_8), containsString(c[c.length - 1]));
+    }
+  }
+}
