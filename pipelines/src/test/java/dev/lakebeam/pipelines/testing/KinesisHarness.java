@@ -1,9 +1,6 @@
 package dev.lakebeam.pipelines.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,47 +32,22 @@ public final class KinesisHarness extends ExternalResource {
   @Override
   protected void before() throws Throwable {
     Path script = install();
-    port = freePort();
+    port = Servers.freePort();
     ProcessBuilder pb = new ProcessBuilder("node", script.toString())
         .directory(script.getParent().toFile())
         .redirectErrorStream(true)
         .redirectOutput(HOME.resolve("kinesis-local-" + port + ".log").toFile());
     pb.environment().put("KINESIS_MOCK_PLAIN_PORT", String.valueOf(port));
-    pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(freePort()));
+    pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(Servers.freePort()));
     pb.environment().put("LOG_LEVEL", "WARN");
     pb.environment().put("CREATE_STREAM_DURATION", "100ms");
     process = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("kinesis-local exited with " + process.exitValue() + "; see " + HOME);
-        }
-        if (System.nanoTime() > deadline) {
-          after();
-          throw new IllegalStateException("kinesis-local did not listen on 127.0.0.1:" + port + " within 30 s");
-        }
-        Thread.sleep(100);
-      }
-    }
+    Servers.awaitPort(process, port, "kinesis-local (log in " + HOME + ")", 30);
   }
 
   @Override
   protected void after() {
-    if (process == null) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Servers.stop(process);
     process = null;
   }
 
@@ -104,12 +76,6 @@ public final class KinesisHarness extends ExternalResource {
     }
     Files.writeString(patched, main.replace(bind, "em(\"127.0.0.1\")"), StandardCharsets.UTF_8);
     return patched;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   public String endpoint() {

@@ -1,14 +1,9 @@
 package dev.lakebeam.pipelines.testing;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.rules.ExternalResource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -34,9 +29,7 @@ public final class S3ProxyHarness extends ExternalResource {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the tests through Maven (mvn verify)");
     }
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    port = Servers.freePort();
     dir = Files.createTempDirectory("s3proxy");
     Path props = dir.resolve("s3proxy.properties");
     Files.writeString(
@@ -58,33 +51,12 @@ public final class S3ProxyHarness extends ExternalResource {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("s3proxy.log").toFile())
             .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("s3proxy exited: " + Files.readString(dir.resolve("s3proxy.log")));
-      }
-      try (Socket sock = new Socket()) {
-        sock.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
-    }
-    throw new IllegalStateException("s3proxy did not listen on 127.0.0.1:" + port + " within 30 s");
+    Servers.awaitPort(process, port, "s3proxy (log in " + dir.resolve("s3proxy.log") + ")", 30);
   }
 
   @Override
   protected void after() {
-    if (process != null) {
-      process.destroy();
-      try {
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Servers.stop(process);
   }
 
   public String endpoint() {

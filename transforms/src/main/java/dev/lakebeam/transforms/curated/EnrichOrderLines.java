@@ -1,13 +1,9 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.KeyByInt;
 import java.util.Map;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -19,7 +15,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Curated {@code order_lines_enriched}: every clean order line with its order (user, number,
@@ -58,20 +53,11 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   }
 
   private static PCollection<KV<Integer, Row>> keyed(PCollection<Row> rows, String name) {
-    Schema s = rows.getSchema();
-    return rows.apply("Key " + name + " by order",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-                .via((Row r) -> KV.of(r.getInt32("order_id"), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(s)));
+    return rows.apply("Key " + name + " by order", KeyByInt.of("order_id"));
   }
 
   private static PCollectionView<Map<Integer, Row>> byId(PCollection<Row> rows, String field, String name) {
-    Schema s = rows.getSchema();
-    return rows.apply("Index " + name,
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-                .via((Row r) -> KV.of(r.getInt32(field), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(s)))
-        .apply("View " + name, View.asMap());
+    return rows.apply("Index " + name, KeyByInt.of(field)).apply("View " + name, View.asMap());
   }
 
   static final class EnrichFn extends DoFn<KV<Integer, CoGbkResult>, Row> {

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.KeyByInt;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -70,9 +70,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
   @Override
   public PCollectionTuple expand(PCollection<Row> enriched) {
     PCollectionTuple perUser = enriched
-        .apply("Key by user", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getInt32("user_id"), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(enriched.getSchema())))
+        .apply("Key by user", KeyByInt.of("user_id"))
         .apply("Group by user", GroupByKey.create())
         .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
             .withOutputTags(USER_FEATURES, TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));

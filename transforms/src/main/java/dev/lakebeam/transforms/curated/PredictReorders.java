@@ -1,16 +1,13 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.KeyByInt;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -23,7 +20,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Consumption {@code reorder_predictions}: for each user, the top N of the products they bought
@@ -49,11 +45,8 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
   @Override
   public PCollection<Row> expand(PCollectionTuple features) {
     PCollection<Row> products = features.get(Features.PRODUCT_FEATURES);
-    PCollectionView<Map<Integer, Row>> productView = products
-        .apply("Key products", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getInt32("product_id"), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(products.getSchema())))
-        .apply("Product view", View.asMap());
+    PCollectionView<Map<Integer, Row>> productView =
+        products.apply("Key products", KeyByInt.of("product_id")).apply("Product view", View.asMap());
     TupleTag<Row> userTag = new TupleTag<>("user");
     TupleTag<Row> pairTag = new TupleTag<>("pair");
     return KeyedPCollectionTuple.of(userTag, byUser(features.get(Features.USER_FEATURES), "users"))
@@ -64,9 +57,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
   }
 
   private static PCollection<KV<Integer, Row>> byUser(PCollection<Row> rows, String name) {
-    return rows.apply("Key " + name, MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getInt32("user_id"), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(rows.getSchema())));
+    return rows.apply("Key " + name, KeyByInt.of("user_id"));
   }
 
   private record Scored(int productId, double probability) {}
