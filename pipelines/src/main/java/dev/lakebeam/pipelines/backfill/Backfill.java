@@ -408,19 +408,24 @@ public final class Backfill {
   }
 
   private String hmacKey() {
-    String key = System.getenv(o.getHmacKeyEnv());
+    return hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), err, "backfill");
+  }
+
+  /** The HMAC key for PII tokens from the named variable, or the development key where the profile allows it. */
+  public static String hmacKey(String variable, Boolean allowDev, PrintStream err, String command) {
+    String key = System.getenv(variable);
     if (key != null && !key.isEmpty()) {
       if (key.getBytes(StandardCharsets.UTF_8).length < 16) {
-        throw new UsageException("the HMAC key in $" + o.getHmacKeyEnv() + " must be at least 16 bytes");
+        throw new UsageException("the HMAC key in $" + variable + " must be at least 16 bytes");
       }
       return key;
     }
-    if (Boolean.TRUE.equals(o.getAllowDevHmacKey())) {
-      err.println("backfill: WARNING: $" + o.getHmacKeyEnv() + " is not set; PII tokens use the public development key "
+    if (Boolean.TRUE.equals(allowDev)) {
+      err.println(command + ": WARNING: $" + variable + " is not set; PII tokens use the public development key "
           + "(allowed by this profile). Set the variable for any data that matters.");
       return DEV_HMAC_KEY;
     }
-    throw new UsageException("set $" + o.getHmacKeyEnv() + " to the HMAC key for PII tokens (at least 16 bytes); "
+    throw new UsageException("set $" + variable + " to the HMAC key for PII tokens (at least 16 bytes); "
         + "only the direct and local profiles may fall back to a development key");
   }
 
@@ -466,7 +471,7 @@ public final class Backfill {
   }
 
   /** Every counter of a namespace, by name (committed values where the runner has them). */
-  static Map<String, Long> metricValues(PipelineResult result, String namespace) {
+  public static Map<String, Long> metricValues(PipelineResult result, String namespace) {
     MetricQueryResults q =
         result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(namespace)).build());
     Map<String, Long> flat = new LinkedHashMap<>();

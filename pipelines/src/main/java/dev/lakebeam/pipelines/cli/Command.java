@@ -23,7 +23,7 @@ public enum Command {
       "unbounded run: Kinesis streams into the same zones with the same transforms",
       StreamOptions.class,
       true,
-      "issue #6"),
+      null),
   GENERATE(
       "generate",
       "write a deterministic synthetic data set (Instacart CSV, extensions, Kinesis files)",

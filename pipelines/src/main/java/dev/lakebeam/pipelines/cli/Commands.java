@@ -7,6 +7,7 @@ import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.SeedRdsOptions;
+import dev.lakebeam.pipelines.options.StreamOptions;
 import dev.lakebeam.pipelines.rds.Jdbc;
 import dev.lakebeam.pipelines.rds.RdsSeeder;
 import java.nio.file.Files;
@@ -35,6 +36,8 @@ public final class Commands {
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
+      case STREAM:
+        return new dev.lakebeam.pipelines.stream.StreamPipeline(parsed.options().as(StreamOptions.class), out, err).run();
       case REPLAY:
         return new dev.lakebeam.pipelines.replay.Replayer(
             parsed.options().as(dev.lakebeam.pipelines.options.ReplayOptions.class), out, err).run();

@@ -33,4 +33,69 @@ public interface StreamOptions extends LakeOptions, AwsOptions {
   String getFeedbackStream();
 
   void setFeedbackStream(String value);
+
+  @Description("Stop reading after this long (e.g. 120s, 10m), then finish and finalize every window: for tests, demos "
+      + "and catch-up runs. Default: run until cancelled.")
+  String getMaxReadTime();
+
+  void setMaxReadTime(String value);
+
+  @Description("Where a stream is read from when the job starts: TRIM_HORIZON (the oldest record kept), LATEST, or AT_TIMESTAMP (--initialTimestamp).")
+  @Default.String("LATEST")
+  String getInitialPosition();
+
+  void setInitialPosition(String value);
+
+  @Description("With --initialPosition=AT_TIMESTAMP: the instant to start from (ISO-8601, e.g. 2025-06-30T00:00:00Z).")
+  String getInitialTimestamp();
+
+  void setInitialTimestamp(String value);
+
+  @Description("Raw delivery: seconds a buffer may wait before it is written (like Firehose's buffer interval).")
+  @Default.Integer(60)
+  Integer getRawBufferSeconds();
+
+  void setRawBufferSeconds(Integer value);
+
+  @Description("Raw delivery: bytes that make a buffer be written at once (like Firehose's buffer size).")
+  @Default.Long(5242880)
+  Long getRawBufferBytes();
+
+  void setRawBufferBytes(Long value);
+
+  @Description("Event-time window of the clean stage, in seconds: records are deduped, joined and written per window.")
+  @Default.Integer(60)
+  Integer getWindowSeconds();
+
+  void setWindowSeconds(Integer value);
+
+  @Description("Seconds after a window's end during which late records are still taken (later ones are dropped and counted).")
+  @Default.Integer(600)
+  Integer getAllowedLatenessSeconds();
+
+  void setAllowedLatenessSeconds(Integer value);
+
+  @Description("Seconds between early firings of department_sales_1m while a minute is open.")
+  @Default.Integer(5)
+  Integer getEarlyFiringSeconds();
+
+  void setEarlyFiringSeconds(Integer value);
+
+  @Description("Seconds without records after which a shard's watermark follows the clock (so an idle shard does not hold back the windows).")
+  @Default.Integer(10)
+  Integer getIdleSeconds();
+
+  void setIdleSeconds(Integer value);
+
+  @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
+  @Default.String("LAKEBEAM_HMAC_KEY")
+  String getHmacKeyEnv();
+
+  void setHmacKeyEnv(String value);
+
+  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
+  @Default.Boolean(false)
+  Boolean getAllowDevHmacKey();
+
+  void setAllowDevHmacKey(Boolean value);
 }

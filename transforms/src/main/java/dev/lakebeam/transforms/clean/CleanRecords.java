@@ -91,9 +91,9 @@ public final class CleanRecords
     clean.put(Dataset.DEPARTMENTS, toClean(departments, SourceDataset.DEPARTMENTS));
     clean.put(Dataset.AISLES, toClean(aisles, SourceDataset.AISLES));
 
-    PCollectionView<Map<Integer, Integer>> departmentIds =
+    List<PCollectionView<Map<Integer, Integer>>> departmentIds =
         ids(in.withExisting(Dataset.DEPARTMENTS, departments), "department_id", "departments");
-    PCollectionView<Map<Integer, Integer>> aisleIds = ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
+    List<PCollectionView<Map<Integer, Integer>>> aisleIds = ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
     PCollection<Row> products =
         refCheck(valid.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
             List.of(new Ref("aisle_id", aisleIds, "aisles"), new Ref("department_id", departmentIds, "departments")),
@@ -104,7 +104,7 @@ public final class CleanRecords
     rejects.add(joinedProducts.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     PCollection<Row> cleanProducts = joinedProducts.get(ok()).setRowSchema(Dataset.PRODUCTS.beamSchema());
     clean.put(Dataset.PRODUCTS, cleanProducts);
-    PCollectionView<Map<Integer, Integer>> productIds =
+    List<PCollectionView<Map<Integer, Integer>>> productIds =
         ids(in.withExisting(Dataset.PRODUCTS, cleanProducts), "product_id", "products");
 
     clean.put(Dataset.CUSTOMERS, toClean(dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS));
@@ -167,27 +167,32 @@ public final class CleanRecords
 
   // ---------------------------------------------------------------- references
 
-  /** A foreign key: a field of the record that must be among the keys of a view. */
+  /** A foreign key: a field of the record that must be among the keys of one of the views. */
   static final class Ref {
     final String field;
-    final PCollectionView<Map<Integer, Integer>> view;
+    final List<PCollectionView<Map<Integer, Integer>>> views;
     final String target;
 
-    Ref(String field, PCollectionView<Map<Integer, Integer>> view, String target) {
+    Ref(String field, List<PCollectionView<Map<Integer, Integer>>> views, String target) {
       this.field = field;
-      this.view = view;
+      this.views = views;
       this.target = target;
     }
   }
 
-  private PCollectionView<Map<Integer, Integer>> ids(List<PCollection<Row>> parts, String field, String name) {
-    List<PCollection<KV<Integer, Integer>>> keys = new ArrayList<>();
+  /**
+   * The keys of a dimension, one view per part (this run's records, the zone's existing ones).
+   * Views are not flattened into one: the parts may be windowed differently (the stream's records
+   * in event-time windows, the zone's dimensions in the global window), and a reference is good
+   * when any part has the key.
+   */
+  private List<PCollectionView<Map<Integer, Integer>>> ids(List<PCollection<Row>> parts, String field, String name) {
+    List<PCollectionView<Map<Integer, Integer>>> views = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
-      keys.add(keys(parts.get(i), field, name + (i == 0 ? "" : " (existing)")));
+      String part = name + (i == 0 ? "" : " (existing)");
+      views.add(keys(parts.get(i), field, part).apply("View of " + part, View.asMap()));
     }
-    return PCollectionList.of(keys)
-        .apply("All keys of " + name, Flatten.pCollections())
-        .apply("View of " + name, View.asMap());
+    return views;
   }
 
   private static PCollection<KV<Integer, Integer>> keys(PCollection<Row> rows, String field, String name) {
@@ -229,30 +234,32 @@ public final class CleanRecords
 
   private static PCollection<Row> refCheck(
       PCollection<Row> in, SourceDataset d, List<Ref> refs, List<PCollection<Row>> rejects) {
-    List<PCollectionView<Map<Integer, Integer>>> views = new ArrayList<>();
+    List<List<PCollectionView<Map<Integer, Integer>>>> views = new ArrayList<>();
+    List<PCollectionView<?>> all = new ArrayList<>();
     List<String> fields = new ArrayList<>();
     List<String> targets = new ArrayList<>();
     for (Ref r : refs) {
-      views.add(r.view);
+      views.add(r.views);
+      all.addAll(r.views);
       fields.add(r.field);
       targets.add(r.target);
     }
     PCollectionTuple t =
         in.apply(
             "References of " + d.sourceName(),
-            ParDo.of(new RefCheckFn(d, views, fields, targets)).withSideInputs(views).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+            ParDo.of(new RefCheckFn(d, views, fields, targets)).withSideInputs(all).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
     rejects.add(t.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     return t.get(ok()).setRowSchema(in.getSchema());
   }
 
   static final class RefCheckFn extends DoFn<Row, Row> {
     private final SourceDataset d;
-    private final List<PCollectionView<Map<Integer, Integer>>> views;
+    private final List<List<PCollectionView<Map<Integer, Integer>>>> views;
     private final List<String> fields;
     private final List<String> targets;
     private final Progress rejected;
 
-    RefCheckFn(SourceDataset d, List<PCollectionView<Map<Integer, Integer>>> views, List<String> fields, List<String> targets) {
+    RefCheckFn(SourceDataset d, List<List<PCollectionView<Map<Integer, Integer>>>> views, List<String> fields, List<String> targets) {
       this.d = d;
       this.views = views;
       this.fields = fields;
@@ -265,7 +272,7 @@ public final class CleanRecords
       Row rec = Envelope.record(env);
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
-        if (v != null && !c.sideInput(views.get(i)).containsKey(v)) {
+        if (v != null && views.get(i).stream().noneMatch(view -> c.sideInput(view).containsKey(v))) {
           rejected.inc();
           out.get(Rejects.TAG).output(reject(d, env, RejectReason.UNKNOWN_REFERENCE,
               fields.get(i) + " " + v + " is not in " + targets.get(i), "validate"));
@@ -315,6 +322,9 @@ public final class CleanRecords
         if (best == null || BETTER.compare(r, best) < 0) {
           best = r;
         }
+      }
+      if (best == null) {
+        return; // an empty pane (a stream's window may fire one): nothing to pick
       }
       duplicates.inc(n - 1);
       out.output(best);

@@ -82,7 +82,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
             .withDestinationCoder(StringUtf8Coder.of())
             .via(Contextful.fn(KeyedRecord::record), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY))
             .to(folder)
-            .withNaming(key -> FileIO.Write.defaultNaming(key.isEmpty() ? p : key + "/" + p, ".parquet"))
+            .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
     return records.apply("Write " + dataset.datasetName(), write);
   }
@@ -151,6 +151,34 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     @Override
     public void verifyDeterministic() throws NonDeterministicException {
       records.verifyDeterministic();
+    }
+  }
+
+  /**
+   * File names: {@code prefix-00000-of-00001.parquet} in the global window (a batch run), and
+   * {@code prefix-20250620T120000Z-20250620T120100Z-p0-00000-of-00001.parquet} for a window's
+   * pane (the stream): no colons, which Hadoop-based readers refuse in a path.
+   */
+  static final class Naming implements FileIO.Write.FileNaming {
+    private static final DateTimeFormatter COMPACT =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+    private final String prefix;
+
+    Naming(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public String getFilename(org.apache.beam.sdk.transforms.windowing.BoundedWindow window,
+        org.apache.beam.sdk.transforms.windowing.PaneInfo pane, int numShards, int shardIndex,
+        org.apache.beam.sdk.io.Compression compression) {
+      StringBuilder name = new StringBuilder(prefix);
+      if (window instanceof org.apache.beam.sdk.transforms.windowing.IntervalWindow w) {
+        name.append('-').append(COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis())))
+            .append('-').append(COMPACT.format(java.time.Instant.ofEpochMilli(w.end().getMillis())))
+            .append("-p").append(pane.getIndex());
+      }
+      return name.append(String.format(java.util.Locale.ROOT, "-%05d-of-%05d.parquet", shardIndex, numShards)).toString();
     }
   }
 }

@@ -1,0 +1,160 @@
+package dev.lakebeam.pipelines.stream;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.testing.KinesisHarness;
+import dev.lakebeam.pipelines.testing.Lake;
+import dev.lakebeam.schemas.OrderTimestamps;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The stream end to end on FlinkRunner [local] against a real Kinesis API (kinesis-local): a
+ * generated set is backfilled from its files into lake A, and its events are replayed into
+ * Kinesis and streamed into lake B. Batch ≡ stream: the same clean rows, the same
+ * daily_department_sales; the raw zone holds every event; the minute and session tables add up.
+ */
+public class StreamTest {
+  @ClassRule public static final KinesisHarness KINESIS = new KinesisHarness();
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static String run(String... args) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    PrintStream p = new PrintStream(all, true, StandardCharsets.UTF_8);
+    List<String> a = new ArrayList<>(List.of(args));
+    if (a.get(0).equals("replay") || a.get(0).equals("stream")) {
+      a.addAll(KINESIS.beamOptions());
+    }
+    int code = new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles")))).run(a.toArray(String[]::new));
+    String text = all.toString(StandardCharsets.UTF_8);
+    assertEquals(text, 0, code);
+    return text;
+  }
+
+  /** Rows as sorted strings without the columns that name the source or the run. */
+  private static List<String> rows(Path folder) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (GenericRecord r : Lake.read(folder)) {
+      StringBuilder sb = new StringBuilder();
+      for (Schema.Field f : r.getSchema().getFields()) {
+        if (!Set.of("_source", "_source_ref", "_ingested_at").contains(f.name())) {
+          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
+        }
+      }
+      out.add(sb.toString());
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Test
+  public void theSameEventsThroughBackfillAndThroughTheStreamGiveTheSameLake() throws Exception {
+    Path gen = TMP.newFolder("gen").toPath();
+    new Generator(new Generator.Config(gen, 300, 13L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    Path batch = TMP.newFolder("batch").toPath();
+    run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--input=" + gen.resolve("files"),
+        "--zones=raw,clean,curated,consumption", "--lake=" + batch.toUri());
+    Path stream = TMP.newFolder("stream").toPath();
+    for (String d : List.of("departments", "aisles", "products", "customers")) { // the stream's reference data
+      copy(batch.resolve("clean").resolve(d), stream.resolve("clean").resolve(d));
+    }
+    run("replay", "--input=" + gen, "--speedup=1e9");
+    String summary = run("stream", "--profile=local", "--parallelism=2", "--lake=" + stream.toUri(),
+        "--initialPosition=TRIM_HORIZON", "--maxReadTime=30s", "--rawBufferSeconds=5");
+    assertThat(summary, containsString("stream: finished"));
+
+    // Raw: every event, once, gzip JSON lines under raw/kinesis/{stream}/ingest_date=.
+    List<String> delivered = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(stream.resolve("raw").resolve("kinesis"))) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        assertTrue(f.toString(), f.getParent().getFileName().toString().startsWith("ingest_date="));
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(f)), StandardCharsets.UTF_8))) {
+          r.lines().forEach(delivered::add);
+        }
+      }
+    }
+    List<String> events = new ArrayList<>();
+    for (String f : List.of("orders.jsonl", "clickstream.jsonl", "feedback.jsonl")) {
+      Files.readAllLines(gen.resolve("kinesis").resolve(f)).stream().filter(l -> !l.isBlank()).forEach(events::add);
+    }
+    delivered.sort(null);
+    events.sort(null);
+    assertEquals("raw: every event exactly once", events, delivered);
+
+    // Clean: the same rows as the backfill's (apart from source names and run times).
+    for (String d : List.of("orders", "order_lines", "click_events", "feedback")) {
+      List<String> expected = rows(batch.resolve("clean").resolve(d));
+      assertFalse(d, expected.isEmpty());
+      assertEquals(d, expected, rows(stream.resolve("clean").resolve(d)));
+    }
+
+    // department_sales_1m: the latest firing of each minute and department adds up to the day's items.
+    Map<String, GenericRecord> latest = new HashMap<>();
+    for (GenericRecord r : Lake.read(stream.resolve("consumption").resolve("department_sales_1m"))) {
+      String key = r.get("window_start") + "/" + r.get("department_id");
+      GenericRecord old = latest.get(key);
+      if (old == null || (Long) r.get("updated_at") >= (Long) old.get("updated_at")) {
+        latest.put(key, r);
+      }
+    }
+    long minuteItems = latest.values().stream().mapToLong(r -> (Long) r.get("items")).sum();
+    long dailyItems = Lake.read(batch.resolve("consumption").resolve("daily_department_sales")).stream()
+        .mapToLong(r -> (Long) r.get("items")).sum();
+    assertTrue(dailyItems > 0);
+    assertEquals(dailyItems, minuteItems);
+
+    // click_sessions: one row per session of the clean clicks (sessions of one id 30 minutes apart would be two).
+    Set<String> sessions = new HashSet<>();
+    for (GenericRecord r : Lake.read(batch.resolve("clean").resolve("click_events"))) {
+      sessions.add(r.get("session_id").toString());
+    }
+    Set<String> sessionRows = new HashSet<>();
+    for (GenericRecord r : Lake.read(stream.resolve("consumption").resolve("click_sessions"))) {
+      sessionRows.add(r.get("session_id").toString());
+    }
+    assertEquals(sessions, sessionRows);
+
+    // Daily aggregates from the stream's clean zone equal the backfill's.
+    run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--zones=curated,consumption", "--lake=" + stream.toUri());
+    assertEquals(rows(batch.resolve("consumption").resolve("daily_department_sales")),
+        rows(stream.resolve("consumption").resolve("daily_department_sales")));
+  }
+
+  private static void copy(Path from, Path to) throws Exception {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path f : s.toList()) {
+        Path dst = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(dst);
+        } else {
+          Files.copy(f, dst);
+        }
+      }
+    }
+  }
+}
