@@ -160,8 +160,29 @@ public class MainTest {
 
   @Test
   public void commandsNotBuiltYetSaySoAndFail() {
-    assertEquals(1, run("stream"));
+    assertEquals(1, run("bench"));
     assertThat(err(), containsString("not built yet"));
+  }
+
+  @Test
+  public void streamUsageErrorsExit2BeforeReadingAnything() throws Exception {
+    String lake = "--lake=" + tmp.newFolder("stream-lake").toURI();
+    String[][] cases = {
+      {"--streams=orders,payments", "'payments' is none of them"},
+      {"--maxReadTime=soon", "--maxReadTime takes a duration like 90s"},
+      {"--initialPosition=YESTERDAY", "--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP"},
+      {"--initialPosition=AT_TIMESTAMP", "needs --initialTimestamp"},
+      {"--windowSeconds=0", "must be positive"},
+      {"--maxReadTime=10s", "no departments in "},
+    };
+    for (String[] c : cases) {
+      out.reset();
+      err.reset();
+      List<String> args = new java.util.ArrayList<>(List.of("stream", "--profile=direct", lake));
+      args.addAll(List.of(c).subList(0, c.length - 1));
+      assertEquals(String.join(" ", c) + ": " + err(), 2, run(args.toArray(String[]::new)));
+      assertThat(err(), containsString(c[c.length - 1]));
+    }
   }
 
   @Test
