@@ -4,7 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of the bounded backfill (DESIGN §4). */
-public interface BackfillOptions extends LakeOptions, JdbcOptions {
+public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
   @Description("Comma-separated sources to read: files, rds.")
   @Default.String("files")
   String getSources();
@@ -26,18 +26,6 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions {
   String getTo();
 
   void setTo(String value);
-
-  @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
-  @Default.String("LAKEBEAM_HMAC_KEY")
-  String getHmacKeyEnv();
-
-  void setHmacKeyEnv(String value);
-
-  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
-  @Default.Boolean(false)
-  Boolean getAllowDevHmacKey();
-
-  void setAllowDevHmacKey(Boolean value);
 
   @Description("Records longer than this many bytes are rejected as RECORD_TOO_LARGE.")
   @Default.Integer(1048576)

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.options.Description;
  * Beam's AWS options ({@code --awsRegion}, {@code --endpoint}, {@code --awsCredentialsProvider})
  * choose the account or an emulator.
  */
-public interface StreamOptions extends LakeOptions, AwsOptions {
+public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   @Description("Comma-separated streams: orders, clickstream, feedback.")
   @Default.String("orders,clickstream,feedback")
   String getStreams();
@@ -86,16 +86,4 @@ public interface StreamOptions extends LakeOptions, AwsOptions {
   Integer getIdleSeconds();
 
   void setIdleSeconds(Integer value);
-
-  @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
-  @Default.String("LAKEBEAM_HMAC_KEY")
-  String getHmacKeyEnv();
-
-  void setHmacKeyEnv(String value);
-
-  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
-  @Default.Boolean(false)
-  Boolean getAllowDevHmacKey();
-
-  void setAllowDevHmacKey(Boolean value);
 }

@@ -1,13 +1,11 @@
 package dev.lakebeam.pipelines.rds;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -117,16 +115,7 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   }
 
   private Connection connect() throws SQLException {
-    Properties props = new Properties();
-    if (user != null) {
-      props.setProperty("user", user);
-    }
-    if (password != null) {
-      props.setProperty("password", password);
-    }
-    props.setProperty("ApplicationName", "lakebeam");
-    props.setProperty("connectTimeout", "10");
-    return DriverManager.getConnection(url, props);
+    return Jdbc.connect(url, user, password);
   }
 
   /** Connection lost or refused, or the session ended by the server: worth another try. */

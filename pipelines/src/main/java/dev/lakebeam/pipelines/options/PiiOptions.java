@@ -1,0 +1,20 @@
+package dev.lakebeam.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** The HMAC key for PII tokens, shared by the commands that clean records (backfill, stream). */
+public interface PiiOptions extends PipelineOptions {
+  @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
+  @Default.String("LAKEBEAM_HMAC_KEY")
+  String getHmacKeyEnv();
+
+  void setHmacKeyEnv(String value);
+
+  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
+  @Default.Boolean(false)
+  Boolean getAllowDevHmacKey();
+
+  void setAllowDevHmacKey(Boolean value);
+}
