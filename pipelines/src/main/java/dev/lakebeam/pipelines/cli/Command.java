@@ -49,10 +49,10 @@ public enum Command {
   PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false, null),
   BENCH(
       "bench",
-      "benchmark the backfill and the stream against a plain-Java lower bound",
-      BackfillOptions.class,
-      true,
-      "issue #8");
+      "benchmark the backfill, stage by stage and per runner profile, against a plain-Java lower bound",
+      dev.lakebeam.pipelines.options.BenchOptions.class,
+      false,
+      null);
 
   private final String cliName;
   private final String description;

@@ -44,6 +44,9 @@ public final class Commands {
       case TRAIN_MODEL:
         return new dev.lakebeam.pipelines.train.TrainModel(
             parsed.options().as(dev.lakebeam.pipelines.options.TrainModelOptions.class), out).run();
+      case BENCH:
+        return new dev.lakebeam.pipelines.bench.Bench(
+            parsed.options().as(dev.lakebeam.pipelines.options.BenchOptions.class), out, err).run();
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:
@@ -53,11 +56,11 @@ public final class Commands {
 
   static int generate(GenerateOptions o, PrintStream out, PrintStream err) throws Exception {
     LocalDate asOf = date("--asOf", o.getAsOf());
-    int products =
-        o.getProducts() == null ? Generator.Config.defaultProducts(o.getOrders()) : o.getProducts();
+    int orders = o.getOrders() == null ? GenerateOptions.DEFAULT_ORDERS : o.getOrders();
+    int products = o.getProducts() == null ? Generator.Config.defaultProducts(orders) : o.getProducts();
     Generator.Config cfg;
     try {
-      cfg = new Generator.Config(Path.of(o.getOut()), o.getOrders(), o.getSeed(), products, asOf);
+      cfg = new Generator.Config(Path.of(o.getOut()), orders, o.getSeed(), products, asOf);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage(), e);
     }

@@ -60,6 +60,9 @@ public final class OptionSpec {
   }
 
   private static String defaultOf(Method m) {
+    if (m.getAnnotation(dev.lakebeam.pipelines.options.CommandDefault.class) != null) {
+      return m.getAnnotation(dev.lakebeam.pipelines.options.CommandDefault.class).value();
+    }
     if (m.getAnnotation(Default.String.class) != null) {
       return m.getAnnotation(Default.String.class).value();
     }

@@ -28,7 +28,7 @@ public final class Profiles {
   public static final String DESCRIPTION_KEY = "profile.description";
   /** The profiles that ship with lakebeam (and are built into the jar). */
   public static final List<String> BUILT_IN =
-      List.of("direct", "local", "flink-cluster", "emr-backfill", "emr-streaming");
+      List.of("direct", "local", "local-streaming", "flink-cluster", "emr-backfill", "emr-streaming");
 
   /** A loaded profile. Options keep the file's order. */
   public record Profile(String name, String description, String source, Map<String, String> options) {}

@@ -12,8 +12,11 @@ public interface GenerateOptions extends PipelineOptions {
 
   void setOut(String value);
 
+  /** Default of --orders for generate (see {@link CommandDefault}). */
+  int DEFAULT_ORDERS = 3000;
+
   @Description("Number of orders to generate (3,421,083 is the full Instacart scale).")
-  @Default.Integer(3000)
+  @CommandDefault("3000")
   Integer getOrders();
 
   void setOrders(Integer value);

@@ -51,8 +51,12 @@ public interface LakeOptions extends PipelineOptions {
    * local filesystem does not parse file: URIs in every API); other schemes are unchanged.
    */
   public static String forBeam(String uri) {
-    if (uri.startsWith("file://")) {
-      return java.nio.file.Path.of(java.net.URI.create(uri)).toString();
+    if (uri.startsWith("file:")) { // file:///x and Java's file:/x alike
+      try {
+        return java.nio.file.Path.of(java.net.URI.create(uri)).toString();
+      } catch (IllegalArgumentException e) {
+        throw new dev.lakebeam.pipelines.cli.UsageException("a file URI must be absolute (file:///path), was " + uri);
+      }
     }
     return uri;
   }

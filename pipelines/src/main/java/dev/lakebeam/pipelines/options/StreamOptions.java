@@ -86,4 +86,26 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   Integer getIdleSeconds();
 
   void setIdleSeconds(Integer value);
+
+  @Description("Records of a stream with the same event id (order_id, event_id, feedback_id) seen again within this "
+      + "long (e.g. 10m, 2h) are dropped as redeliveries before the clean stage.")
+  @Default.String("10m")
+  String getDedupeHorizon();
+
+  void setDedupeHorizon(String value);
+
+  @Description("Enhanced fan-out: the ARN of a registered consumer of the orders stream. Default: polling (GetRecords).")
+  String getOrdersConsumerArn();
+
+  void setOrdersConsumerArn(String value);
+
+  @Description("Enhanced fan-out: the ARN of a registered consumer of the clickstream stream. Default: polling.")
+  String getClickstreamConsumerArn();
+
+  void setClickstreamConsumerArn(String value);
+
+  @Description("Enhanced fan-out: the ARN of a registered consumer of the feedback stream. Default: polling.")
+  String getFeedbackConsumerArn();
+
+  void setFeedbackConsumerArn(String value);
 }

@@ -47,6 +47,7 @@ import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -87,16 +88,26 @@ public final class StreamPipeline {
 
   /** The streams the pipeline knows, with their source dataset and event-time field. */
   enum Source {
-    ORDERS("orders", "order_ts"),
-    CLICKSTREAM("clickstream", "ts"),
-    FEEDBACK("feedback", "submitted_at");
+    ORDERS("orders", "order_ts", "order_id"),
+    CLICKSTREAM("clickstream", "ts", "event_id"),
+    FEEDBACK("feedback", "submitted_at", "feedback_id");
 
     final String id;
     final String timeField;
+    final String idField;
 
-    Source(String id, String timeField) {
+    Source(String id, String timeField, String idField) {
       this.id = id;
       this.timeField = timeField;
+      this.idField = idField;
+    }
+
+    String consumerArn(StreamOptions o) {
+      return switch (this) {
+        case ORDERS -> o.getOrdersConsumerArn();
+        case CLICKSTREAM -> o.getClickstreamConsumerArn();
+        case FEEDBACK -> o.getFeedbackConsumerArn();
+      };
     }
 
     String streamName(StreamOptions o) {
@@ -104,6 +115,14 @@ public final class StreamPipeline {
         case ORDERS -> o.getOrdersStream();
         case CLICKSTREAM -> o.getClickstreamStream();
         case FEEDBACK -> o.getFeedbackStream();
+      };
+    }
+
+    SourceDataset dataset() {
+      return switch (this) {
+        case ORDERS -> SourceDataset.ORDERS;
+        case CLICKSTREAM -> SourceDataset.CLICK_EVENTS;
+        case FEEDBACK -> SourceDataset.FEEDBACK;
       };
     }
 
@@ -127,6 +146,15 @@ public final class StreamPipeline {
       }
     }
     Duration maxReadTime = o.getMaxReadTime() == null ? null : duration("--maxReadTime", o.getMaxReadTime());
+    Duration horizon = duration("--dedupeHorizon", o.getDedupeHorizon());
+    for (Source s : sources) {
+      String arn = s.consumerArn(o);
+      String name = s.streamName(o);
+      if (arn != null && !arn.isBlank() && (!arn.startsWith("arn:") || !arn.contains(":stream/" + name + "/consumer/"))) {
+        throw new UsageException("--" + s.id + "ConsumerArn must be the ARN of a consumer of stream " + name
+            + " (arn:aws:kinesis:REGION:ACCOUNT:stream/" + name + "/consumer/NAME:CREATED), was " + arn);
+      }
+    }
     InitialPositionInStream position;
     try {
       position = InitialPositionInStream.valueOf(o.getInitialPosition());
@@ -164,17 +192,9 @@ public final class StreamPipeline {
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
     o.as(StreamingOptions.class).setStreaming(true);
 
+    restoreLocalFlinkFromSavepoint(o);
     Pipeline p = Pipeline.create(o);
-    Duration lateness = Duration.standardSeconds(o.getAllowedLatenessSeconds());
-    // Fired when the watermark passes the window, then once per late record; panes are discarded
-    // (a late record is cleaned and written on its own, deduped within its pane).
-    Window<Row> windows = Window.<Row>into(FixedWindows.of(Duration.standardSeconds(o.getWindowSeconds())))
-        .withAllowedLateness(lateness, Window.ClosingBehavior.FIRE_IF_NON_EMPTY)
-        .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY) // no empty panes: every group has records
-        .discardingFiredPanes();
-    Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
-    List<PCollection<Row>> rejects = new ArrayList<>();
-    List<PCollection<KV<String, String>>> rawRecords = new ArrayList<>();
+    Map<Source, PCollection<KV<String, Row>>> keyed = new EnumMap<>(Source.class);
     for (Source s : sources) {
       String name = s.streamName(o);
       KinesisIO.Read read = KinesisIO.read()
@@ -186,71 +206,38 @@ public final class StreamPipeline {
       if (maxReadTime != null) {
         read = read.withMaxReadTime(maxReadTime);
       }
-      PCollection<Row> records = p.apply("Read " + name, read)
+      String arn = s.consumerArn(o);
+      if (arn != null && !arn.isBlank()) {
+        read = read.withConsumerArn(arn); // enhanced fan-out (SubscribeToShard) instead of polling
+      }
+      keyed.put(s, p.apply("Read " + name, read)
           .apply("Records of " + name, ParDo.of(new ToRawFn(s, name)))
-          .setRowSchema(RawRecord.SCHEMA);
-      rawRecords.add(records.apply("Raw lines of " + name, MapElements
-              .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-              .via((Row r) -> KV.of(r.getString("source_ref").substring(0, r.getString("source_ref").indexOf(':')), r.getString("payload"))))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
-      PCollection<Row> windowed = records.apply("Windows of " + name, windows);
-      if (s == Source.ORDERS) {
-        PCollectionTuple split = windowed.apply("Split order events", new SplitOrderEvents());
-        rejects.add(split.get(Rejects.TAG));
-        parse(split.get(SplitOrderEvents.ORDERS), SourceDataset.ORDERS, parsed, rejects);
-        parse(split.get(SplitOrderEvents.ORDER_LINES), SourceDataset.ORDER_LINES, parsed, rejects);
-      } else {
-        parse(windowed, s == Source.CLICKSTREAM ? SourceDataset.CLICK_EVENTS : SourceDataset.FEEDBACK, parsed, rejects);
-      }
-    }
-    PCollectionList.of(rawRecords).apply("All raw records", Flatten.pCollections())
-        .apply("Deliver raw", DeliverRaw.to(raw, Duration.standardSeconds(o.getRawBufferSeconds()), o.getRawBufferBytes()));
-    for (SourceDataset d : SourceDataset.values()) {
-      if (!parsed.containsKey(d)) { // empty, but windowed like the rest, so that the clean stage's flattens agree
-        Schema s = Envelope.schema(d.parseSchema());
-        parsed.put(d, p.apply("No " + d.sourceName(), Create.empty(SchemaCoder.of(s))).setRowSchema(s)
-            .apply("Windows of no " + d.sourceName(), windows));
-      }
+          .setCoder(KEYED_CODER));
     }
     Map<Dataset, PCollection<Row>> dimensions = new EnumMap<>(Dataset.class);
     for (Dataset d : List.of(Dataset.DEPARTMENTS, Dataset.AISLES, Dataset.PRODUCTS)) {
       dimensions.put(d, p.apply("Clean " + d.datasetName(), ReadZone.of(d, clean)));
     }
-    CleanRecords.Output cleaned = Pipeline.applyTransform("Clean",
-        CleanRecords.Input.of(p, parsed).withExisting(dimensions), CleanRecords.with(cfg));
-    List<Dataset> written = new ArrayList<>();
-    if (sources.contains(Source.ORDERS)) {
-      written.add(Dataset.ORDERS);
-      written.add(Dataset.ORDER_LINES);
+    Streamed streamed = process(p, keyed, dimensions, new Settings(horizon, Duration.standardSeconds(o.getWindowSeconds()),
+        Duration.standardSeconds(o.getAllowedLatenessSeconds()), Duration.standardSeconds(o.getEarlyFiringSeconds()), cfg));
+
+    streamed.rawLines()
+        .apply("Deliver raw", DeliverRaw.to(raw, Duration.standardSeconds(o.getRawBufferSeconds()), o.getRawBufferBytes()));
+    for (Map.Entry<Dataset, PCollection<Row>> e : streamed.clean().entrySet()) {
+      Dataset d = e.getKey();
+      e.getValue().apply("Write " + d.datasetName(), WriteParquet.of(d, clean + "/" + d.datasetName(), "stream", 1));
     }
-    if (sources.contains(Source.CLICKSTREAM)) {
-      written.add(Dataset.CLICK_EVENTS);
-    }
-    if (sources.contains(Source.FEEDBACK)) {
-      written.add(Dataset.FEEDBACK);
-    }
-    for (Dataset d : written) {
-      cleaned.clean(d).apply("Write " + d.datasetName(), WriteParquet.of(d, clean + "/" + d.datasetName(), "stream", 1));
-    }
-    rejects.add(cleaned.rejects());
-    PCollectionList.of(rejects).apply("All rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA)
+    streamed.rejects()
         .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, clean + "/" + Dataset.REJECTED_DIR, "stream",
             new RejectPartition(), 1));
-    if (sources.contains(Source.ORDERS)) {
-      cleaned.clean(Dataset.ORDER_LINES)
-          .apply("Enrich", new EnrichOrderLines(cleaned.clean(Dataset.ORDERS), dimensions.get(Dataset.PRODUCTS),
-              dimensions.get(Dataset.AISLES), dimensions.get(Dataset.DEPARTMENTS)))
-          .apply("Department sales per minute",
-              DepartmentSalesPerMinute.with(Duration.standardSeconds(o.getEarlyFiringSeconds()), lateness))
-          .apply("Write department_sales_1m", WriteParquet.of(Dataset.DEPARTMENT_SALES_1M,
-              consumption + "/" + Dataset.DEPARTMENT_SALES_1M.datasetName(), "stream", 1));
+    if (streamed.departmentSales() != null) {
+      streamed.departmentSales().apply("Write department_sales_1m", WriteParquet.of(Dataset.DEPARTMENT_SALES_1M,
+          consumption + "/" + Dataset.DEPARTMENT_SALES_1M.datasetName(), "stream", 1));
     }
-    if (sources.contains(Source.CLICKSTREAM)) {
-      cleaned.clean(Dataset.CLICK_EVENTS)
-          .apply("Click sessions", ClickSessions.with(ClickSessions.GAP, lateness))
-          .apply("Write click_sessions", WriteParquet.of(Dataset.CLICK_SESSIONS,
-              consumption + "/" + Dataset.CLICK_SESSIONS.datasetName(), "stream", 1));
+    if (streamed.clickSessions() != null) {
+      streamed.clickSessions().apply("Write click_sessions", WriteParquet.of(Dataset.CLICK_SESSIONS,
+          consumption + "/" + Dataset.CLICK_SESSIONS.datasetName(), "stream", 1));
     }
 
     err.println("stream: reading " + sources.stream().map(s -> s.streamName(o)).toList() + " from " + position
@@ -274,7 +261,135 @@ public final class StreamPipeline {
             counters.getOrDefault(Accounting.DUPLICATES + d.sourceName(), 0L));
       }
     }
+    long tooLate = Backfill.metricValues(result, "org.apache.beam.runners.core.LateDataDroppingDoFnRunner")
+        .getOrDefault("droppedDueToLateness", 0L);
+    out.printf(Locale.ROOT, "  records dropped by a window as later than --allowedLatenessSeconds: %,d (they are in raw)%n", tooLate);
+    for (Source s : sources) {
+      long read = counters.getOrDefault(READ + s.id, 0L);
+      long unique = counters.getOrDefault(UNIQUE + s.id, 0L);
+      out.printf(Locale.ROOT, "  %s: %,d records read, %,d redeliveries dropped (same event id within %s)%n",
+          s.streamName(o), read, read - unique, o.getDedupeHorizon());
+    }
     return 0;
+  }
+
+  /**
+   * Beam's FlinkRunner hands {@code --savepointPath} to remote clusters only; for the embedded
+   * {@code [local]} cluster the restore goes through Flink's configuration instead: a copy of the
+   * {@code --flinkConfDir} configuration (if any) with {@code execution.savepoint.path} set. A
+   * retained checkpoint ({@code .../chk-N}) restores like a savepoint.
+   */
+  static void restoreLocalFlinkFromSavepoint(org.apache.beam.sdk.options.PipelineOptions options) throws java.io.IOException {
+    if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
+      return;
+    }
+    org.apache.beam.runners.flink.FlinkPipelineOptions f = options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
+    if (f.getSavepointPath() == null || !"[local]".equals(f.getFlinkMaster())) {
+      return;
+    }
+    org.apache.flink.configuration.Configuration c = f.getFlinkConfDir() == null ? new org.apache.flink.configuration.Configuration()
+        : org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(f.getFlinkConfDir());
+    c.set(org.apache.flink.runtime.jobgraph.SavepointConfigOptions.SAVEPOINT_PATH, f.getSavepointPath());
+    c.set(org.apache.flink.runtime.jobgraph.SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, Boolean.TRUE.equals(f.getAllowNonRestoredState()));
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lakebeam-flink-conf");
+    StringBuilder yaml = new StringBuilder();
+    for (Map.Entry<String, String> e : c.toMap().entrySet()) {
+      yaml.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+    }
+    java.nio.file.Files.writeString(dir.resolve("flink-conf.yaml"), yaml.toString(), StandardCharsets.UTF_8);
+    dir.toFile().deleteOnExit();
+    dir.resolve("flink-conf.yaml").toFile().deleteOnExit();
+    f.setFlinkConfDir(dir.toString());
+  }
+
+  static final KvCoder<String, Row> KEYED_CODER = KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(RawRecord.SCHEMA));
+
+  /** How the stream cleans and aggregates: redelivery horizon, window, allowed lateness, early firings, clean settings. */
+  record Settings(Duration horizon, Duration window, Duration lateness, Duration earlyFiring, CleanConfig cfg) {}
+
+  /**
+   * What the stream makes of its records before anything is written: the raw lines per stream, the
+   * clean rows per dataset of the streams read, every reject, and the consumption tables of the
+   * streams read (null when their stream is not read).
+   */
+  record Streamed(PCollection<KV<String, String>> rawLines, Map<Dataset, PCollection<Row>> clean, PCollection<Row> rejects,
+      PCollection<Row> departmentSales, PCollection<Row> clickSessions) {}
+
+  /**
+   * The stream's transforms after the read, for records keyed by event id and stamped with their
+   * event time (as {@link ToRawFn} makes them): redeliveries within the horizon dropped; then, in
+   * fixed event-time windows fired when the watermark passes and once per late record until the
+   * allowed lateness ends (panes discarded), the shared split/parse/clean, and the minute and
+   * session tables.
+   */
+  static Streamed process(Pipeline p, Map<Source, PCollection<KV<String, Row>>> keyed, Map<Dataset, PCollection<Row>> dimensions,
+      Settings settings) {
+    // Fired when the watermark passes the window, then once per late record; panes are discarded
+    // (a late record is cleaned and written on its own, deduped within its pane).
+    Window<Row> windows = Window.<Row>into(FixedWindows.of(settings.window()))
+        .withAllowedLateness(settings.lateness(), Window.ClosingBehavior.FIRE_IF_NON_EMPTY)
+        .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY) // no empty panes: every group has records
+        .discardingFiredPanes();
+    Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
+    List<PCollection<Row>> rejects = new ArrayList<>();
+    List<PCollection<KV<String, String>>> rawLines = new ArrayList<>();
+    for (Map.Entry<Source, PCollection<KV<String, Row>>> e : keyed.entrySet()) {
+      Source s = e.getKey();
+      // Raw delivery lands every record read, redeliveries included, like Firehose.
+      rawLines.add(e.getValue().apply("Raw lines of " + s.id, MapElements
+              .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+              .via((KV<String, Row> kv) -> KV.of(streamOf(kv.getValue()), kv.getValue().getString("payload"))))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
+      PCollection<Row> records = e.getValue()
+          .apply("Drop redeliveries of " + s.id, Deduplicate.<String, Row>keyedValues().withDuration(settings.horizon()))
+          .apply("Unique records of " + s.id, ParDo.of(new UniqueFn(s)))
+          .setRowSchema(RawRecord.SCHEMA);
+      PCollection<Row> windowed = records.apply("Windows of " + s.id, windows);
+      if (s == Source.ORDERS) {
+        PCollectionTuple split = windowed.apply("Split order events", new SplitOrderEvents());
+        rejects.add(split.get(Rejects.TAG));
+        parse(split.get(SplitOrderEvents.ORDERS), SourceDataset.ORDERS, parsed, rejects);
+        parse(split.get(SplitOrderEvents.ORDER_LINES), SourceDataset.ORDER_LINES, parsed, rejects);
+      } else {
+        parse(windowed, s.dataset(), parsed, rejects);
+      }
+    }
+    for (SourceDataset d : SourceDataset.values()) {
+      if (!parsed.containsKey(d)) { // empty, but windowed like the rest, so that the clean stage's flattens agree
+        Schema schema = Envelope.schema(d.parseSchema());
+        parsed.put(d, p.apply("No " + d.sourceName(), Create.empty(SchemaCoder.of(schema))).setRowSchema(schema)
+            .apply("Windows of no " + d.sourceName(), windows));
+      }
+    }
+    CleanRecords.Output cleaned = Pipeline.applyTransform("Clean",
+        CleanRecords.Input.of(p, parsed).withExisting(dimensions), CleanRecords.with(settings.cfg()));
+    Map<Dataset, PCollection<Row>> clean = new EnumMap<>(Dataset.class);
+    if (keyed.containsKey(Source.ORDERS)) {
+      clean.put(Dataset.ORDERS, cleaned.clean(Dataset.ORDERS));
+      clean.put(Dataset.ORDER_LINES, cleaned.clean(Dataset.ORDER_LINES));
+    }
+    if (keyed.containsKey(Source.CLICKSTREAM)) {
+      clean.put(Dataset.CLICK_EVENTS, cleaned.clean(Dataset.CLICK_EVENTS));
+    }
+    if (keyed.containsKey(Source.FEEDBACK)) {
+      clean.put(Dataset.FEEDBACK, cleaned.clean(Dataset.FEEDBACK));
+    }
+    rejects.add(cleaned.rejects());
+    PCollection<Row> allRejects = PCollectionList.of(rejects).apply("All rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA);
+    PCollection<Row> departmentSales = !keyed.containsKey(Source.ORDERS) ? null : cleaned.clean(Dataset.ORDER_LINES)
+        .apply("Enrich", new EnrichOrderLines(cleaned.clean(Dataset.ORDERS), dimensions.get(Dataset.PRODUCTS),
+            dimensions.get(Dataset.AISLES), dimensions.get(Dataset.DEPARTMENTS)))
+        .apply("Department sales per minute", DepartmentSalesPerMinute.with(settings.earlyFiring(), settings.lateness()));
+    PCollection<Row> clickSessions = !keyed.containsKey(Source.CLICKSTREAM) ? null : cleaned.clean(Dataset.CLICK_EVENTS)
+        .apply("Click sessions", ClickSessions.with(ClickSessions.GAP, settings.lateness()));
+    PCollection<KV<String, String>> raw = PCollectionList.of(rawLines).apply("All raw records", Flatten.pCollections());
+    return new Streamed(raw, clean, allRejects, departmentSales, clickSessions);
+  }
+
+  /** The stream a raw record came from: its source_ref is stream:shard:sequence. */
+  private static String streamOf(Row r) {
+    String ref = r.getString("source_ref");
+    return ref.substring(0, ref.indexOf(':'));
   }
 
   private static void parse(PCollection<Row> raws, SourceDataset d, Map<SourceDataset, PCollection<Row>> parsed, List<PCollection<Row>> rejects) {
@@ -316,46 +431,87 @@ public final class StreamPipeline {
 
   static Instant eventTime(String payload, String field) {
     try {
-      com.fasterxml.jackson.databind.JsonNode v = JSON.readTree(payload).get(field);
-      return v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
+      return eventTime(JSON.readTree(payload), field);
     } catch (Exception e) {
       return null;
     }
   }
 
-  /** A Kinesis record as a raw record, stamped with its event time (records without one keep their arrival time). */
-  static final class ToRawFn extends DoFn<KinesisRecord, Row> {
+  private static Instant eventTime(com.fasterxml.jackson.databind.JsonNode record, String field) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode v = record == null ? null : record.get(field);
+      return v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** The record's event id (a scalar), or null when the payload is no JSON object or has none. */
+  private static String eventId(com.fasterxml.jackson.databind.JsonNode record, String field) {
+    com.fasterxml.jackson.databind.JsonNode v = record == null || !record.isObject() ? null : record.get(field);
+    return v == null || !v.isValueNode() || v.isNull() ? null : v.asText();
+  }
+
+  /**
+   * A Kinesis record as a raw record keyed by its event id (for the redelivery check), stamped with
+   * its event time. Records without an id are keyed by their shard and sequence number (never
+   * dropped; the parser rejects them); records without an event time keep their arrival time.
+   */
+  static final class ToRawFn extends DoFn<KinesisRecord, KV<String, Row>> {
     private final Source source;
     private final String stream;
-    private final dev.lakebeam.transforms.records.Progress in;
+    private final dev.lakebeam.transforms.records.Progress read;
 
     ToRawFn(Source source, String stream) {
       this.source = source;
       this.stream = stream;
-      // Order events are counted by SplitOrderEvents (an event is one order and its lines).
-      this.in = source == Source.ORDERS ? null : dev.lakebeam.transforms.records.Progress.counter(Accounting.IN
-          + (source == Source.CLICKSTREAM ? SourceDataset.CLICK_EVENTS : SourceDataset.FEEDBACK).sourceName());
+      this.read = dev.lakebeam.transforms.records.Progress.counter(READ + source.id);
     }
 
     @ProcessElement
-    public void process(@Element KinesisRecord r, @Timestamp Instant arrival, OutputReceiver<Row> out) {
+    public void process(@Element KinesisRecord r, @Timestamp Instant arrival, OutputReceiver<KV<String, Row>> out) {
       String payload = new String(r.getDataAsBytes(), StandardCharsets.UTF_8);
-      SourceDataset d = switch (source) {
-        case ORDERS -> SourceDataset.ORDERS;
-        case CLICKSTREAM -> SourceDataset.CLICK_EVENTS;
-        case FEEDBACK -> SourceDataset.FEEDBACK;
-      };
-      Row row = RawRecord.of(d, "kinesis", stream + ":" + r.getShardId() + ":" + r.getSequenceNumber(), null, payload);
-      Instant t = eventTime(payload, source.timeField);
-      if (in != null) {
-        in.inc();
+      com.fasterxml.jackson.databind.JsonNode json;
+      try {
+        json = JSON.readTree(payload);
+      } catch (Exception e) {
+        json = null;
       }
-      out.outputWithTimestamp(row, t == null ? arrival : t);
+      String ref = stream + ":" + r.getShardId() + ":" + r.getSequenceNumber();
+      Row row = RawRecord.of(source.dataset(), "kinesis", ref, null, payload);
+      String id = eventId(json, source.idField);
+      Instant t = eventTime(json, source.timeField);
+      read.inc();
+      out.outputWithTimestamp(KV.of(id == null ? "@" + ref : id, row), t == null ? arrival : t);
     }
 
     @Override
     public Duration getAllowedTimestampSkew() {
       return Duration.millis(Long.MAX_VALUE); // event time is earlier than arrival: moving it back is the point
+    }
+  }
+
+  static final String READ = "kinesis_read.";
+  static final String UNIQUE = "kinesis_unique.";
+
+  /** The records left after the redelivery check, counted (the ones in of the accounting for clicks and feedback). */
+  static final class UniqueFn extends DoFn<KV<String, Row>, Row> {
+    private final dev.lakebeam.transforms.records.Progress unique;
+    private final dev.lakebeam.transforms.records.Progress in;
+
+    UniqueFn(Source source) {
+      this.unique = dev.lakebeam.transforms.records.Progress.counter(UNIQUE + source.id);
+      // Order events are counted by SplitOrderEvents (an event is one order and its lines).
+      this.in = source == Source.ORDERS ? null : dev.lakebeam.transforms.records.Progress.counter(Accounting.IN + source.dataset().sourceName());
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Row> r, OutputReceiver<Row> out) {
+      unique.inc();
+      if (in != null) {
+        in.inc();
+      }
+      out.output(r.getValue());
     }
   }
 

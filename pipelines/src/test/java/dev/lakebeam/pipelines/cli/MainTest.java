@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.pipelines.Main;
@@ -95,6 +96,8 @@ public class MainTest {
       assertEquals(String.join(" ", c) + ": " + err(), 2, run(args.toArray(String[]::new)));
       assertThat(err(), containsString(c[c.length - 1]));
     }
+    // The lake is Java's file:/x form of a URI: nothing may land in a relative folder named "file:".
+    assertFalse(Files.exists(Path.of("file:")));
   }
 
   @Test
@@ -159,9 +162,12 @@ public class MainTest {
   }
 
   @Test
-  public void commandsNotBuiltYetSaySoAndFail() {
-    assertEquals(1, run("bench"));
-    assertThat(err(), containsString("not built yet"));
+  public void benchUsageErrorsExit2() {
+    assertEquals(2, run("bench", "--orders=0"));
+    assertThat(err(), containsString("--orders must be at least 1"));
+    err.reset();
+    assertEquals(2, run("bench", "--orders=10", "--profiles=local,nope"));
+    assertThat(err(), containsString("--profiles: "));
   }
 
   @Test
@@ -173,6 +179,8 @@ public class MainTest {
       {"--initialPosition=YESTERDAY", "--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP"},
       {"--initialPosition=AT_TIMESTAMP", "needs --initialTimestamp"},
       {"--windowSeconds=0", "must be positive"},
+      {"--dedupeHorizon=forever", "--dedupeHorizon takes a duration like 90s"},
+      {"--ordersConsumerArn=lakebeam", "--ordersConsumerArn must be the ARN of a consumer of stream lakebeam-orders"},
       {"--maxReadTime=10s", "no departments in "},
     };
     for (String[] c : cases) {

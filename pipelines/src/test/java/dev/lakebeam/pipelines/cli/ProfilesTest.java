@@ -58,6 +58,10 @@ public class ProfilesTest {
     assertEquals(FlinkRunner.class, local.getRunner());
     assertEquals("[local]", local.getFlinkMaster());
     assertEquals(DirectRunner.class, parse(profiles, "direct").getRunner());
+    FlinkPipelineOptions localStream = parse(profiles, "local-streaming").as(FlinkPipelineOptions.class);
+    assertEquals("[local]", localStream.getFlinkMaster());
+    assertTrue(localStream.getCheckpointingInterval() > 0);
+    assertTrue(localStream.getRetainExternalizedCheckpointsOnCancellation());
     FlinkPipelineOptions emrStream = parse(profiles, "emr-streaming").as(FlinkPipelineOptions.class);
     assertEquals("[auto]", emrStream.getFlinkMaster());
     assertTrue(emrStream.getCheckpointingInterval() > 0);
@@ -81,7 +85,7 @@ public class ProfilesTest {
       new Profiles(List.of(DIR)).load("nope");
       fail();
     } catch (IllegalArgumentException e) {
-      assertThat(e.getMessage(), containsString("valid profiles: direct, local, flink-cluster, emr-backfill, emr-streaming"));
+      assertThat(e.getMessage(), containsString("valid profiles: direct, local, local-streaming, flink-cluster, emr-backfill, emr-streaming"));
     }
   }
 

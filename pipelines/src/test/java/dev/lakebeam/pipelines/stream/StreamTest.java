@@ -86,8 +86,20 @@ public class StreamTest {
     // Three shards read with parallelism 2 (apache/beam#31085: watermarks must advance when the
     // shards a reader holds run dry; feedback's 10 events leave most of its shards idle).
     run("replay", "--input=" + gen, "--speedup=1e9", "--shards=3");
+    // Orders are read through enhanced fan-out (SubscribeToShard on a registered consumer), the
+    // other streams by polling (GetRecords).
+    String consumerArn;
+    try (var kinesis = KINESIS.client()) {
+      String streamArn = kinesis.describeStreamSummary(b -> b.streamName("lakebeam-orders")).streamDescriptionSummary().streamARN();
+      consumerArn = kinesis.registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("lakebeam-test")).consumer().consumerARN();
+      for (int i = 0; i < 100 && kinesis.describeStreamConsumer(b -> b.consumerARN(consumerArn)).consumerDescription()
+          .consumerStatus() != software.amazon.awssdk.services.kinesis.model.ConsumerStatus.ACTIVE; i++) {
+        Thread.sleep(100);
+      }
+    }
     String summary = run("stream", "--profile=local", "--parallelism=2", "--lake=" + stream.toUri(),
-        "--initialPosition=TRIM_HORIZON", "--maxReadTime=30s", "--rawBufferSeconds=5");
+        "--initialPosition=TRIM_HORIZON", "--maxReadTime=30s", "--rawBufferSeconds=5", "--ordersConsumerArn=" + consumerArn);
+    assertThat(summary, containsString("lakebeam-orders: 300 records read, 0 redeliveries dropped"));
     assertThat(summary, containsString("stream: finished"));
 
     // Raw: every event, once, gzip JSON lines under raw/kinesis/{stream}/ingest_date=.
@@ -147,7 +159,7 @@ public class StreamTest {
         rows(stream.resolve("consumption").resolve("daily_department_sales")));
   }
 
-  private static void copy(Path from, Path to) throws Exception {
+  static void copy(Path from, Path to) throws Exception {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path f : s.toList()) {
         Path dst = to.resolve(from.relativize(f).toString());

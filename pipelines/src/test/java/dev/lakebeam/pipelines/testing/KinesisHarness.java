@@ -41,6 +41,7 @@ public final class KinesisHarness extends ExternalResource {
     pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(Servers.freePort()));
     pb.environment().put("LOG_LEVEL", "WARN");
     pb.environment().put("CREATE_STREAM_DURATION", "100ms");
+    pb.environment().put("REGISTER_STREAM_CONSUMER_DURATION", "100ms");
     process = pb.start();
     Servers.awaitPort(process, port, "kinesis-local (log in " + HOME + ")", 30);
   }

@@ -1,11 +1,14 @@
 package dev.lakebeam.pipelines.testing;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -41,12 +44,45 @@ public final class Lake {
     return out;
   }
 
+  /**
+   * The .parquet files under a folder, with folders and files whose names start with "." (a writer's
+   * temporary folder such as Beam's .temp-beam) skipped, as readers skip them; a temporary folder
+   * that vanishes while the walk runs (a running stream finalizing a window) is no error. Folders
+   * starting with "_" (the rejects) are included: the PII scans must see them.
+   */
   public static List<Path> parquetFiles(Path folder) throws IOException {
     if (!Files.isDirectory(folder)) {
       return List.of();
     }
-    try (Stream<Path> s = Files.walk(folder)) {
-      return s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
-    }
+    List<Path> out = new ArrayList<>();
+    Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        return !dir.equals(folder) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        if (!hidden(file) && file.getFileName().toString().endsWith(".parquet")) {
+          out.add(file);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    out.sort(null);
+    return out;
+  }
+
+  private static boolean hidden(Path p) {
+    String name = p.getFileName().toString();
+    return name.startsWith(".");
   }
 }

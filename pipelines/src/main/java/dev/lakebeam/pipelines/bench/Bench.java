@@ -1,0 +1,191 @@
+package dev.lakebeam.pipelines.bench;
+
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.pipelines.options.BenchOptions;
+import dev.lakebeam.schemas.OrderTimestamps;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench}: generates a set of the given scale (or reuses it), runs the backfill stage by
+ * stage (raw+clean, curated, consumption) on each runner profile, and the plain-Java lower bound
+ * of the clean stage's order-line work ({@link LowerBound}) on the same files; each in a JVM of its
+ * own under GNU time, which gives wall seconds, CPU seconds and peak RSS. Records per second count
+ * order lines (the bulk of the data). Prints a table, and appends it to {@code --report} if given.
+ */
+public final class Bench {
+  private static final Path GNU_TIME = Path.of("/usr/bin/time");
+  private static final List<List<String>> STAGES = List.of(List.of("raw", "clean"), List.of("curated"), List.of("consumption"));
+
+  private final BenchOptions o;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public Bench(BenchOptions o, PrintStream out, PrintStream err) {
+    this.o = o;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** One measured child process. */
+  record Run(String what, String profile, double wallSeconds, double cpuSeconds, long peakRssKb, long records, long outputBytes) {
+    double recordsPerSecond() {
+      return wallSeconds <= 0 ? 0 : records / wallSeconds;
+    }
+  }
+
+  private int orders() {
+    return o.getOrders() == null ? BenchOptions.DEFAULT_ORDERS : o.getOrders();
+  }
+
+  public int run() throws Exception {
+    if (orders() < 1) {
+      throw new UsageException("--orders must be at least 1, was " + orders());
+    }
+    List<String> profiles = new ArrayList<>();
+    Profiles known = Profiles.standard();
+    for (String p : o.getProfiles().split(",")) {
+      if (!p.isBlank()) {
+        try {
+          known.load(p.trim());
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--profiles: " + e.getMessage());
+        }
+        profiles.add(p.trim());
+      }
+    }
+    if (!Files.isExecutable(GNU_TIME)) {
+      throw new IllegalStateException("bench measures each stage with GNU time, and " + GNU_TIME + " is missing (apt-get install time)");
+    }
+    Path work = Path.of(o.getWorkDir()).toAbsolutePath();
+    Path data = work.resolve("data-" + orders() + "-" + o.getSeed());
+    Path files = data.resolve("files");
+    if (!Files.isRegularFile(files.resolve("order_products__prior.csv"))) {
+      err.printf(Locale.ROOT, "bench: generating %,d orders into %s%n", orders(), data);
+      deleteTree(data);
+      new Generator(new Generator.Config(data, orders(), o.getSeed(), Generator.Config.defaultProducts(orders()),
+          OrderTimestamps.DEFAULT_AS_OF), err).run();
+    } else {
+      err.println("bench: reusing the set in " + data);
+    }
+    long lines = dataLines(files.resolve("order_products__prior.csv")) + dataLines(files.resolve("order_products__train.csv"));
+
+    List<Run> runs = new ArrayList<>();
+    Path lowerOut = work.resolve("lower-bound.parquet");
+    err.println("bench: lower bound (plain Java, one thread)");
+    Run lower = measure("lower bound: order lines parse+validate+Parquet", "-", lines, List.of(LowerBound.class.getName(),
+        files.toString(), lowerOut.toString()), work.resolve("lower-bound.log"));
+    runs.add(new Run(lower.what(), lower.profile(), lower.wallSeconds(), lower.cpuSeconds(), lower.peakRssKb(), lines, Files.size(lowerOut)));
+    for (String profile : profiles) {
+      Path lake = work.resolve("lake-" + profile);
+      deleteTree(lake);
+      for (List<String> zones : STAGES) {
+        String stage = String.join("+", zones);
+        err.println("bench: " + profile + " " + stage);
+        Run r = measure("backfill " + stage, profile, lines, List.of(Main.class.getName(), "backfill", "--profile=" + profile,
+            "--input=" + files, "--lake=" + lake.toUri(), "--zones=" + String.join(",", zones), "--progressSeconds=0"),
+            work.resolve("backfill-" + profile + "-" + stage + ".log"));
+        long bytes = 0;
+        for (String z : zones) {
+          bytes += treeSize(lake.resolve(z));
+        }
+        runs.add(new Run(r.what(), profile, r.wallSeconds(), r.cpuSeconds(), r.peakRssKb(), lines, bytes));
+      }
+    }
+
+    String table = table(lines, runs);
+    out.print(table);
+    if (o.getReport() != null) {
+      Files.writeString(Path.of(o.getReport()), table + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      out.println("bench: appended to " + o.getReport());
+    }
+    return 0;
+  }
+
+  private String table(long lines, List<Run> runs) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "%n### bench --orders=%d --seed=%d (%s, %d cores, Java %s)%n%n", orders(), o.getSeed(),
+        LocalDate.now(ZoneOffset.UTC), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+    sb.append(String.format(Locale.ROOT, "%,d order lines. Records/s counts order lines.%n%n", lines));
+    sb.append("| run | profile | wall s | lines/s | CPU s | peak RSS MiB | output MiB |\n|---|---|---:|---:|---:|---:|---:|\n");
+    Run lower = runs.get(0);
+    for (Run r : runs) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %,.0f | %.1f | %,d | %.1f |%n", r.what(), r.profile(), r.wallSeconds(),
+          r.recordsPerSecond(), r.cpuSeconds(), r.peakRssKb() / 1024, r.outputBytes() / 1048576.0));
+    }
+    for (Run r : runs) {
+      if (r.what().equals("backfill raw+clean")) {
+        sb.append(String.format(Locale.ROOT, "%nClean stage (raw+clean) on %s: %.0f %% of the lower bound's lines/s.%n", r.profile(),
+            100 * r.recordsPerSecond() / lower.recordsPerSecond()));
+      }
+    }
+    for (String profile : runs.stream().map(Run::profile).filter(p -> !p.equals("-")).distinct().toList()) {
+      double total = runs.stream().filter(r -> r.profile().equals(profile)).mapToDouble(Run::wallSeconds).sum();
+      sb.append(String.format(Locale.ROOT, "Backfill end to end on %s: %.1f s (%,.0f lines/s).%n", profile, total, lines / total));
+    }
+    return sb.toString();
+  }
+
+  /** Runs a class of this jar in a JVM of its own under GNU time; fails if it fails. */
+  private Run measure(String what, String profile, long records, List<String> mainAndArgs, Path log) throws Exception {
+    Path timeFile = Files.createTempFile("lakebeam-bench", ".time");
+    List<String> cmd = new ArrayList<>(List.of(GNU_TIME.toString(), "-f", "%e %U %S %M", "-o", timeFile.toString(),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
+    cmd.addAll(mainAndArgs);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    int code = p.waitFor();
+    if (code != 0) {
+      throw new IllegalStateException(what + " on " + profile + " failed (exit " + code + "); its output is in " + log);
+    }
+    String[] t = Files.readString(timeFile).trim().split("\\s+");
+    Files.deleteIfExists(timeFile);
+    double wall = Double.parseDouble(t[t.length - 4]);
+    double cpu = Double.parseDouble(t[t.length - 3]) + Double.parseDouble(t[t.length - 2]);
+    Run r = new Run(what, profile, wall, cpu, Long.parseLong(t[t.length - 1]), records, 0);
+    err.printf(Locale.ROOT, "bench:   %.1f s wall, %.1f s CPU, %,d MiB peak RSS%n", wall, cpu, r.peakRssKb() / 1024);
+    return r;
+  }
+
+  private static long dataLines(Path csv) throws IOException {
+    if (!Files.exists(csv)) {
+      return 0;
+    }
+    try (Stream<String> s = Files.lines(csv)) {
+      return Math.max(0, s.count() - 1);
+    }
+  }
+
+  private static long treeSize(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+  }
+}

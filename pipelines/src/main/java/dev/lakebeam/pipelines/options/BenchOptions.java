@@ -1,0 +1,40 @@
+package dev.lakebeam.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Options of {@code bench}: the scale, where to work, which runner profiles to measure. */
+public interface BenchOptions extends PipelineOptions {
+  /** Default of --orders for bench (see {@link CommandDefault}). */
+  int DEFAULT_ORDERS = 1_000_000;
+
+  @Description("Orders to generate (about 10 order lines each); the full Instacart scale is 3421083.")
+  @CommandDefault("1000000")
+  Integer getOrders();
+
+  void setOrders(Integer value);
+
+  @Description("Seed of the generated set.")
+  @Default.Long(42L)
+  Long getSeed();
+
+  void setSeed(Long value);
+
+  @Description("Working folder: the generated set, one lake per profile and the lower bound's output (reused when the set exists).")
+  @Default.String("bench-work")
+  String getWorkDir();
+
+  void setWorkDir(String value);
+
+  @Description("Comma-separated runner profiles to measure the backfill on (direct is slow: keep its scale small).")
+  @Default.String("local,direct")
+  String getProfiles();
+
+  void setProfiles(String value);
+
+  @Description("Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
+  String getReport();
+
+  void setReport(String value);
+}

@@ -1,0 +1,57 @@
+package dev.lakebeam.pipelines.bench;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.testing.Lake;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * bench works end to end at a tiny scale (the figures themselves are not asserted: performance is
+ * measured by running bench, never by a test): every stage ran in its own JVM and reported its
+ * time, the lower bound wrote every valid order line, the report was appended.
+ */
+public class BenchTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void benchMeasuresEveryStageAndTheLowerBound() throws Exception {
+    Path work = tmp.newFolder("work").toPath();
+    Path report = work.resolve("report.md");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        new Profiles(List.of(Path.of("..", "runner-profiles")))).run("bench", "--orders=200", "--seed=5", "--profiles=local",
+        "--workDir=" + work, "--report=" + report);
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(text + err.toString(StandardCharsets.UTF_8), 0, code);
+    long lines = 0;
+    for (String f : List.of("order_products__prior.csv", "order_products__train.csv")) {
+      lines += Files.readAllLines(work.resolve("data-200-5").resolve("files").resolve(f)).size() - 1;
+    }
+    assertThat(text, containsString(String.format(java.util.Locale.ROOT, "%,d order lines.", lines)));
+    for (String stage : List.of("backfill raw+clean", "backfill curated", "backfill consumption")) {
+      assertThat(text, containsString("| " + stage + " | local | "));
+    }
+    assertThat(text, containsString("| lower bound: order lines parse+validate+Parquet | - | "));
+    assertTrue(text, text.lines().anyMatch(l -> l.matches("Clean stage \\(raw\\+clean\\) on local: \\d+ % of the lower bound's lines/s\\.")));
+    assertThat(text.lines().filter(l -> l.startsWith("Backfill end to end on local:")).findFirst().orElse(""),
+        matchesPattern("Backfill end to end on local: \\d+\\.\\d s \\([\\d,]+ lines/s\\)\\."));
+    assertEquals(lines, Lake.readFile(work.resolve("lower-bound.parquet")).size());
+    assertTrue(Files.isDirectory(work.resolve("lake-local").resolve("consumption").resolve("daily_department_sales")));
+    assertEquals(Files.readString(report).trim(), text.substring(0, text.indexOf("bench: appended")).trim());
+  }
+}

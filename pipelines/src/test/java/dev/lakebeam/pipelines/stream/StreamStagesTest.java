@@ -1,0 +1,106 @@
+package dev.lakebeam.pipelines.stream;
+
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.transforms.clean.CleanConfig;
+import dev.lakebeam.transforms.clean.Tokenizer;
+import dev.lakebeam.transforms.records.RawRecord;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * The stream's transforms after the Kinesis read, on a TestStream: a redelivery within the horizon
+ * is dropped; a clean order comes out in its window's on-time pane, a late one within the allowed
+ * lateness in a late pane, and one past the lateness not at all.
+ */
+public class StreamStagesTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  private static final Instant BASE = Instant.parse("2025-01-01T00:00:00Z");
+
+  private static TimestampedValue<KV<String, Row>> order(int id, int seconds, String ref) {
+    Instant t = BASE.plus(Duration.standardSeconds(seconds));
+    String json = "{\"order_id\":" + id + ",\"user_id\":" + id + ",\"eval_set\":\"prior\",\"order_number\":1,\"order_dow\":3,"
+        + "\"order_hour_of_day\":0,\"days_since_prior_order\":null,\"order_ts\":\"" + t + "\","
+        + "\"lines\":[{\"product_id\":1,\"add_to_cart_order\":1,\"reordered\":0,\"quantity\":1}]}";
+    Row raw = RawRecord.of(SourceDataset.ORDERS, "kinesis", "lakebeam-orders:shardId-000000000000:" + ref, null, json);
+    return TimestampedValue.of(KV.of(String.valueOf(id), raw), t);
+  }
+
+  @Test
+  public void redeliveriesAreDroppedAndLateOrdersLandInLatePanesUntilTheLatenessEnds() {
+    TestStream<KV<String, Row>> records = TestStream.create(StreamPipeline.KEYED_CODER)
+        .addElements(order(1, 10, "1"))
+        .advanceProcessingTime(Duration.standardMinutes(1))
+        .addElements(order(1, 10, "2")) // the same order put twice: dropped within the 10-minute horizon
+        .advanceWatermarkTo(BASE.plus(Duration.standardSeconds(61)))
+        .addElements(order(2, 30, "3")) // late, within the allowed 600 s
+        .advanceWatermarkTo(BASE.plus(Duration.standardSeconds(60 + 600 + 10)))
+        .addElements(order(3, 40, "4")) // later than the allowed lateness: dropped
+        .addElements(order(4, 700, "5")) // on time in its own window
+        .advanceWatermarkToInfinity();
+    Map<StreamPipeline.Source, PCollection<KV<String, Row>>> keyed = new EnumMap<>(StreamPipeline.Source.class);
+    keyed.put(StreamPipeline.Source.ORDERS, p.apply(records));
+    Map<Dataset, PCollection<Row>> dimensions = new EnumMap<>(Dataset.class);
+    Map<Dataset, List<Object>> oneEach = Map.of(
+        Dataset.DEPARTMENTS, List.of(1, "produce"), Dataset.AISLES, List.of(1, "fresh fruits"),
+        Dataset.PRODUCTS, List.of(1, "Banana", 1, 1, 0.25));
+    for (Map.Entry<Dataset, List<Object>> e : oneEach.entrySet()) {
+      org.apache.beam.sdk.schemas.Schema schema = e.getKey().beamSchema();
+      Row row = Row.withSchema(schema).addValues(e.getValue()).addValues("files", "test:1", BASE, 1).build();
+      dimensions.put(e.getKey(), p.apply("Dimension " + e.getKey().datasetName(), Create.of(row).withRowSchema(schema)));
+    }
+    CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, new Tokenizer("stream-stages-test-key".getBytes(StandardCharsets.UTF_8)),
+        OrderTimestamps.DEFAULT_AS_OF, null, null);
+    StreamPipeline.Streamed out = StreamPipeline.process(p, keyed, dimensions, new StreamPipeline.Settings(
+        Duration.standardMinutes(10), Duration.standardSeconds(60), Duration.standardSeconds(600), Duration.standardSeconds(5), cfg));
+
+    PCollection<String> orders = out.clean().get(Dataset.ORDERS)
+        .apply("Order ids", MapElements.into(TypeDescriptors.strings()).via((Row r) -> "order " + r.getValue("order_id")));
+    IntervalWindow first = new IntervalWindow(BASE, Duration.standardSeconds(60));
+    IntervalWindow twelfth = new IntervalWindow(BASE.plus(Duration.standardSeconds(660)), Duration.standardSeconds(60));
+    PAssert.that(orders).inOnTimePane(first).containsInAnyOrder("order 1");
+    PAssert.that(orders).inLatePane(first).containsInAnyOrder("order 2");
+    PAssert.that(orders).inOnTimePane(twelfth).containsInAnyOrder("order 4");
+    PAssert.that(orders).containsInAnyOrder("order 1", "order 2", "order 4");
+    PCollection<String> lines = out.clean().get(Dataset.ORDER_LINES)
+        .apply("Line ids", MapElements.into(TypeDescriptors.strings()).via((Row r) -> "line " + r.getValue("order_id")));
+    PAssert.that(lines).inOnTimePane(first).containsInAnyOrder("line 1");
+    PAssert.that(lines).inOnTimePane(first).containsInAnyOrder("line 1");
+    PAssert.that(lines).inOnTimePane(twelfth).containsInAnyOrder("line 4");
+    // Every line of orders 1, 2 and 4 once, clean or rejected; order 3's line is dropped with it.
+    // Known limit (README): a late order's lines meet their order in the clean stage's order join
+    // per late firing; when they come apart, the lines are rejected as UNKNOWN_REFERENCE (kept,
+    // payload included), never lost or duplicated.
+    PCollection<String> rejectedLines = out.rejects().apply("Rejected lines", MapElements.into(TypeDescriptors.strings())
+        .via((Row r) -> r.getString("dataset") + " " + r.getString("reason_code") + " " + r.getString("message")));
+    PCollection<String> fates = org.apache.beam.sdk.values.PCollectionList.of(lines).and(rejectedLines.apply("Reject ids",
+            MapElements.into(TypeDescriptors.strings()).via((String m) -> m.replaceAll(
+                "^order_lines UNKNOWN_REFERENCE order_id (\\d+) is not in orders$", "line $1"))))
+        .apply("Line fates", org.apache.beam.sdk.transforms.Flatten.pCollections());
+    PAssert.that(fates).containsInAnyOrder("line 1", "line 2", "line 4");
+    // Raw delivery keeps every record read, the redelivery too (it is dropped after the landing).
+    PAssert.that(out.rawLines().apply("Raw streams", MapElements.into(TypeDescriptors.strings()).via((KV<String, String> kv) -> kv.getKey())))
+        .containsInAnyOrder("lakebeam-orders", "lakebeam-orders", "lakebeam-orders", "lakebeam-orders", "lakebeam-orders");
+    p.run().waitUntilFinish();
+  }
+}
