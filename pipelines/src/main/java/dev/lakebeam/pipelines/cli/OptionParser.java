@@ -98,10 +98,28 @@ public final class OptionParser {
           PipelineOptionsFactory.fromArgs(beamArgs.toArray(String[]::new))
               .withValidation()
               .as(command.optionsClass());
+      if (command.runsPipeline()) {
+        useEveryCoreOnLocalFlink(options);
+      }
       return new Parsed(options, profile, merged);
     } catch (IllegalArgumentException e) {
       throw new UsageException(
           "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * On Flink's embedded [local] cluster a parallelism of -1 ("the environment's default") runs every
+   * operator with one subtask, since Beam's local environment defaults to 1: it becomes one
+   * subtask per core here, which is what the local profiles promise.
+   */
+  static void useEveryCoreOnLocalFlink(PipelineOptions options) {
+    if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
+      return;
+    }
+    org.apache.beam.runners.flink.FlinkPipelineOptions flink = options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
+    if ("[local]".equals(flink.getFlinkMaster()) && (flink.getParallelism() == null || flink.getParallelism() <= 0)) {
+      flink.setParallelism(Runtime.getRuntime().availableProcessors());
     }
   }
 

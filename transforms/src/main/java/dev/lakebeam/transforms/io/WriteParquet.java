@@ -80,7 +80,8 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
         FileIO.<String, KeyedRecord>writeDynamic()
             .by(KeyedRecord::partition)
             .withDestinationCoder(StringUtf8Coder.of())
-            .via(Contextful.fn(KeyedRecord::record), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY))
+            .via(Contextful.fn(KeyedRecord::record), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY)
+                .withConfiguration(new LeanConfiguration()))
             .to(folder)
             .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
