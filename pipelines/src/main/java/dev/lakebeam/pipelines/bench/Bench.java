@@ -118,8 +118,9 @@ public final class Bench {
 
   private String table(long lines, List<Run> runs) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%n### bench --orders=%d --seed=%d (%s, %d cores, Java %s)%n%n", orders(), o.getSeed(),
-        LocalDate.now(ZoneOffset.UTC), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+    sb.append(String.format(Locale.ROOT, "%n### bench --orders=%d --seed=%d (%s; %s, %d cores, %d GiB; Java %s)%n%n", orders(), o.getSeed(),
+        LocalDate.now(ZoneOffset.UTC), cpuModel(), Runtime.getRuntime().availableProcessors(), memoryGib(),
+        System.getProperty("java.version")));
     sb.append(String.format(Locale.ROOT, "%,d order lines. Records/s counts order lines.%n%n", lines));
     sb.append("| run | profile | wall s | lines/s | CPU s | peak RSS MiB | output MiB |\n|---|---|---:|---:|---:|---:|---:|\n");
     Run lower = runs.get(0);
@@ -158,6 +159,24 @@ public final class Bench {
     Run r = new Run(what, profile, wall, cpu, Long.parseLong(t[t.length - 1]), records, 0);
     err.printf(Locale.ROOT, "bench:   %.1f s wall, %.1f s CPU, %,d MiB peak RSS%n", wall, cpu, r.peakRssKb() / 1024);
     return r;
+  }
+
+  /** The CPU model from /proc/cpuinfo ("unknown CPU" elsewhere). */
+  private static String cpuModel() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
+  /** Physical memory in GiB (0 if unknown). */
+  private static long memoryGib() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return Math.round(sun.getTotalMemorySize() / (1024.0 * 1024 * 1024));
+    }
+    return 0;
   }
 
   private static long dataLines(Path csv) throws IOException {

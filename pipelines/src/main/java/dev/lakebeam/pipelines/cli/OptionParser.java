@@ -100,6 +100,11 @@ public final class OptionParser {
               .as(command.optionsClass());
       if (command.runsPipeline()) {
         useEveryCoreOnLocalFlink(options);
+        if (!merged.containsKey("appName")) {
+          // Flink's job name (and Beam's default job name) start with this, not with the class
+          // that happened to create the options.
+          options.as(org.apache.beam.sdk.options.ApplicationNameOptions.class).setAppName("lakebeam-" + command.cliName());
+        }
       }
       return new Parsed(options, profile, merged);
     } catch (IllegalArgumentException e) {

@@ -146,11 +146,12 @@ public final class Replayer {
         for (Map.Entry<Stream, Path> e : files.entrySet()) {
           total.put(e.getKey(), lines(e.getValue()));
         }
+        int maxBatch = batchForRate(o.getRate());
         for (Map.Entry<Stream, Path> e : files.entrySet()) {
           List<Event> batch = new ArrayList<>();
           int[] bytes = {0};
           read(e.getKey(), e.getValue(), ev -> {
-            if (batch.size() == MAX_BATCH_RECORDS || bytes[0] + ev.data().length + ev.partitionKey().length() > MAX_BATCH_BYTES) {
+            if (batch.size() == maxBatch || bytes[0] + ev.data().length + ev.partitionKey().length() > MAX_BATCH_BYTES) {
               send(kinesis, batch);
               batch.clear();
               bytes[0] = 0;
@@ -275,6 +276,15 @@ public final class Replayer {
     }
     pace();
     progress();
+  }
+
+  /**
+   * Records per PutRecords call: up to 500 unpaced; with --rate, a tenth of a second's worth (at
+   * least one), so that records arrive at a steady rate rather than in one burst per 500 followed
+   * by a pause.
+   */
+  static int batchForRate(double rate) {
+    return rate <= 0 ? MAX_BATCH_RECORDS : (int) Math.max(1, Math.min(MAX_BATCH_RECORDS, Math.ceil(rate / 10)));
   }
 
   private void pace() {

@@ -199,9 +199,7 @@ public final class StreamPipeline {
       String name = s.streamName(o);
       KinesisIO.Read read = KinesisIO.read()
           .withStreamName(name)
-          .withCustomWatermarkPolicy(WatermarkPolicyFactory.withCustomWatermarkPolicy(WatermarkParameters.create()
-              .withTimestampFn(new EventTime(s.timeField))
-              .withWatermarkIdleDurationThreshold(Duration.standardSeconds(o.getIdleSeconds()))));
+          .withCustomWatermarkPolicy(new EventTimeWatermarks(s.timeField, Duration.standardSeconds(o.getIdleSeconds())));
       read = startAt == null ? read.withInitialPositionInStream(position) : read.withInitialTimestampInStream(startAt);
       if (maxReadTime != null) {
         read = read.withMaxReadTime(maxReadTime);
@@ -413,6 +411,32 @@ public final class StreamPipeline {
   }
 
   /** The event time of a record, for the watermark: its time field, or its arrival when it has none (the parser rejects it). */
+  /**
+   * Event-time watermarks per shard, idle shards following the clock after the threshold. Beam's
+   * {@code WatermarkParameters.create()} stamps its "last record seen" time when the pipeline is
+   * built on the client, and every shard's policy starts from that instant: a job that starts (or
+   * is restored from a savepoint) more than the idle threshold later sees each shard as idle
+   * before its first read, moves the watermark to the clock, and drops a shard's backlog of older
+   * events as too late. Here the parameters are created with the policy, on the worker, when the
+   * shard's reader starts. (Seen as two lost orders in StreamRestartTest on a loaded machine.)
+   */
+  static final class EventTimeWatermarks implements WatermarkPolicyFactory {
+    private final String field;
+    private final Duration idle;
+
+    EventTimeWatermarks(String field, Duration idle) {
+      this.field = field;
+      this.idle = idle;
+    }
+
+    @Override
+    public org.apache.beam.sdk.io.aws2.kinesis.WatermarkPolicy createWatermarkPolicy() {
+      return WatermarkPolicyFactory.withCustomWatermarkPolicy(WatermarkParameters.create()
+              .withTimestampFn(new EventTime(field)).withWatermarkIdleDurationThreshold(idle))
+          .createWatermarkPolicy();
+    }
+  }
+
   static final class EventTime implements SerializableFunction<KinesisRecord, Instant> {
     private final String field;
 

@@ -57,6 +57,8 @@ public class ProfilesTest {
     FlinkPipelineOptions local = parse(profiles, "local").as(FlinkPipelineOptions.class);
     assertEquals(FlinkRunner.class, local.getRunner());
     assertEquals("[local]", local.getFlinkMaster());
+    // parallelism=-1 in the profile means one subtask per core (Beam's local default would be 1).
+    assertEquals(Integer.valueOf(Runtime.getRuntime().availableProcessors()), local.getParallelism());
     assertEquals(DirectRunner.class, parse(profiles, "direct").getRunner());
     FlinkPipelineOptions localStream = parse(profiles, "local-streaming").as(FlinkPipelineOptions.class);
     assertEquals("[local]", localStream.getFlinkMaster());

@@ -122,6 +122,25 @@ public class ReplayTest {
   }
 
   @Test
+  public void rateSpreadsTheRecordsOverTimeInsteadOfOneBurst() throws Exception {
+    Path gen = TMP.newFolder("paced").toPath();
+    new Generator(new Generator.Config(gen, 40, 4L, 30, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    assertEquals(log.toString(StandardCharsets.UTF_8), 0, run(log, "replay", "--input=" + gen, "--streams=orders",
+        "--ordersStream=paced-orders", "--shards=1", "--rate=20"));
+    List<Record> records = read(KINESIS.client(), "paced-orders").values().iterator().next();
+    assertEquals(40, records.size());
+    // 40 records at 20/s: the last arrives about 2 s after the first (one PutRecords of all 40
+    // would put them within milliseconds of each other).
+    java.time.Duration span = java.time.Duration.between(records.get(0).approximateArrivalTimestamp(),
+        records.get(records.size() - 1).approximateArrivalTimestamp());
+    assertTrue("arrivals spread over " + span, span.toMillis() >= 1500);
+    assertEquals(2, Replayer.batchForRate(20));
+    assertEquals(1, Replayer.batchForRate(4));
+    assertEquals(Replayer.MAX_BATCH_RECORDS, Replayer.batchForRate(0));
+  }
+
+  @Test
   public void badUsageExits2() {
     String[][] cases = {
       {"--streams=orders,payments", "'payments' is none of them"},

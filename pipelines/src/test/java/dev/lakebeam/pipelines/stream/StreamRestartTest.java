@@ -59,7 +59,11 @@ public class StreamRestartTest {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream", "--profile=local-streaming",
         "--streams=orders", "--parallelism=2", "--lake=" + lake.toUri(), "--initialPosition=TRIM_HORIZON",
-        "--rawBufferSeconds=5", "--stateBackendStoragePath=" + checkpoints.toUri()));
+        "--rawBufferSeconds=5", "--stateBackendStoragePath=" + checkpoints.toUri(),
+        // Historical events into a running stream (README, stream, known limits): a reader that
+        // stalls for --idleSeconds on a loaded machine would move its shard's watermark to the
+        // clock and make the rest of the backlog late; 30 s keeps the test about restarts.
+        "--idleSeconds=30"));
     cmd.addAll(KINESIS.beamOptions());
     cmd.addAll(List.of(more));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -163,7 +167,7 @@ public class StreamRestartTest {
       // Orders alone are no sign: the killed run may have written a window's orders but not yet its
       // lines, which the restored run writes when that window fires again.
       int expectedLines = Lake.read(batch.resolve("clean").resolve("order_lines")).size();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
       while ((Lake.read(lake.resolve("clean").resolve("orders")).size() < expected
               || Lake.read(lake.resolve("clean").resolve("order_lines")).size() < expectedLines)
           && second.isAlive() && System.nanoTime() < deadline) {
