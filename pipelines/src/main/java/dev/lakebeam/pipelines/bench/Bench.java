@@ -128,9 +128,10 @@ public final class Bench {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %,.0f | %.1f | %,d | %.1f |%n", r.what(), r.profile(), r.wallSeconds(),
           r.recordsPerSecond(), r.cpuSeconds(), r.peakRssKb() / 1024, r.outputBytes() / 1048576.0));
     }
+    sb.append('\n');
     for (Run r : runs) {
       if (r.what().equals("backfill raw+clean")) {
-        sb.append(String.format(Locale.ROOT, "%nClean stage (raw+clean) on %s: %.0f %% of the lower bound's lines/s.%n", r.profile(),
+        sb.append(String.format(Locale.ROOT, "Clean stage (raw+clean) on %s: %.1f %% of the lower bound's lines/s.%n", r.profile(),
             100 * r.recordsPerSecond() / lower.recordsPerSecond()));
       }
     }

@@ -47,7 +47,7 @@ public class BenchTest {
       assertThat(text, containsString("| " + stage + " | local | "));
     }
     assertThat(text, containsString("| lower bound: order lines parse+validate+Parquet | - | "));
-    assertTrue(text, text.lines().anyMatch(l -> l.matches("Clean stage \\(raw\\+clean\\) on local: \\d+ % of the lower bound's lines/s\\.")));
+    assertTrue(text, text.lines().anyMatch(l -> l.matches("Clean stage \\(raw\\+clean\\) on local: \\d+\\.\\d % of the lower bound's lines/s\\.")));
     assertThat(text.lines().filter(l -> l.startsWith("Backfill end to end on local:")).findFirst().orElse(""),
         matchesPattern("Backfill end to end on local: \\d+\\.\\d s \\([\\d,]+ lines/s\\)\\."));
     assertEquals(lines, Lake.readFile(work.resolve("lower-bound.parquet")).size());
