@@ -58,11 +58,6 @@ public final class Main {
         return OK;
       }
       OptionParser.Parsed parsed = new OptionParser(profiles).parse(command, rest);
-      if (command.pendingIn().isPresent()) {
-        err.println(
-            "lakebeam: '" + command.cliName() + "' is not built yet (" + command.pendingIn().get() + ")");
-        return FAILED;
-      }
       return Commands.run(command, parsed, out, err);
     } catch (UsageException e) {
       err.println("lakebeam: " + e.getMessage());

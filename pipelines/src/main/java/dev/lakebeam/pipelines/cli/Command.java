@@ -16,61 +16,52 @@ public enum Command {
       "backfill",
       "bounded run: files and/or PostgreSQL into raw, clean, curated and consumption",
       BackfillOptions.class,
-      true,
-      null),
+      true),
   STREAM(
       "stream",
       "unbounded run: Kinesis streams into the same zones with the same transforms",
       StreamOptions.class,
-      true,
-      null),
+      true),
   GENERATE(
       "generate",
       "write a deterministic synthetic data set (Instacart CSV, extensions, Kinesis files)",
       GenerateOptions.class,
-      false,
-      null),
+      false),
   SEED_RDS(
-      "seed-rds", "load a file set into PostgreSQL (the RDS source), idempotently", SeedRdsOptions.class, false, null),
+      "seed-rds", "load a file set into PostgreSQL (the RDS source), idempotently", SeedRdsOptions.class, false),
   REPLAY(
-      "replay", "push a data set's kinesis/ events into Kinesis streams", dev.lakebeam.pipelines.options.ReplayOptions.class, false, null),
+      "replay", "push a data set's kinesis/ events into Kinesis streams", dev.lakebeam.pipelines.options.ReplayOptions.class, false),
   DDL(
       "ddl",
       "print Athena/Glue CREATE EXTERNAL TABLE statements for every dataset",
       DdlOptions.class,
-      false,
-      null),
+      false),
   TRAIN_MODEL(
       "train-model",
       "fit the reorder model on a lake's curated features and train orders; report its quality",
       dev.lakebeam.pipelines.options.TrainModelOptions.class,
-      false,
-      null),
-  PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false, null),
+      false),
+  PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false),
   BENCH(
       "bench",
       "benchmark the backfill, stage by stage and per runner profile, against a plain-Java lower bound",
       dev.lakebeam.pipelines.options.BenchOptions.class,
-      false,
-      null);
+      false);
 
   private final String cliName;
   private final String description;
   private final Class<? extends PipelineOptions> optionsClass;
   private final boolean runsPipeline;
-  private final String pendingIn;
 
   Command(
       String cliName,
       String description,
       Class<? extends PipelineOptions> optionsClass,
-      boolean runsPipeline,
-      String pendingIn) {
+      boolean runsPipeline) {
     this.cliName = cliName;
     this.description = description;
     this.optionsClass = optionsClass;
     this.runsPipeline = runsPipeline;
-    this.pendingIn = pendingIn;
   }
 
   public String cliName() {
@@ -90,20 +81,13 @@ public enum Command {
     return runsPipeline;
   }
 
-  /** Where a command not built yet is tracked, or empty when it is built. */
-  public Optional<String> pendingIn() {
-    return Optional.ofNullable(pendingIn);
-  }
-
   public static Optional<Command> find(String name) {
     return Arrays.stream(values()).filter(c -> c.cliName.equals(name)).findFirst();
   }
 
   static void printList(PrintStream out) {
     for (Command c : values()) {
-      out.printf(
-          "  %-10s %s%s%n",
-          c.cliName, c.description, c.pendingIn == null ? "" : " (not built yet: " + c.pendingIn + ")");
+      out.printf("  %-10s %s%n", c.cliName, c.description);
     }
   }
 }

@@ -193,7 +193,6 @@ public final class OptionParser {
     s.println("Usage: java -jar lakebeam.jar " + command.cliName() + " [--profile=NAME] [--option=value ...]");
     s.println();
     s.println(command.description());
-    command.pendingIn().ifPresent(p -> s.println("(not built yet: " + p + ")"));
     s.println();
     List<OptionSpec.Option> options = OptionSpec.ownOptions(command.optionsClass());
     if (!options.isEmpty()) {

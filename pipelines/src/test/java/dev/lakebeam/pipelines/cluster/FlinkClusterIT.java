@@ -8,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.FlinkClusterHarness;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
@@ -16,7 +15,6 @@ import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +23,6 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -85,17 +81,7 @@ public class FlinkClusterIT {
     TreeMap<String, List<String>> out = new TreeMap<>();
     try (Stream<Path> s = Files.list(lake.resolve(zone))) {
       for (Path d : s.filter(Files::isDirectory).toList()) {
-        List<String> rows = new ArrayList<>();
-        for (GenericRecord r : Lake.read(d)) {
-          StringBuilder sb = new StringBuilder();
-          for (Schema.Field f : r.getSchema().getFields()) {
-            if (!f.name().equals("_ingested_at")) {
-              sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
-            }
-          }
-          rows.add(sb.toString());
-        }
-        rows.sort(null);
+        List<String> rows = Lake.rows(d, java.util.Set.of("_ingested_at"));
         out.put(d.getFileName().toString(), rows);
       }
     }
@@ -137,22 +123,6 @@ public class FlinkClusterIT {
     }
   }
 
-  /** Orders and lines of a lake's clean zone, as sorted strings without the run-specific columns. */
-  private static List<String> clean(Path lake, String dataset) throws Exception {
-    List<String> rows = new ArrayList<>();
-    for (GenericRecord r : Lake.read(lake.resolve("clean").resolve(dataset))) {
-      StringBuilder sb = new StringBuilder();
-      for (Schema.Field f : r.getSchema().getFields()) {
-        if (!List.of("_source", "_source_ref", "_ingested_at").contains(f.name())) {
-          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
-        }
-      }
-      rows.add(sb.toString());
-    }
-    rows.sort(null);
-    return rows;
-  }
-
   private static String runningJob() throws Exception {
     for (JsonNode j : cluster.get("/jobs/overview").get("jobs")) {
       if (j.get("state").asText().equals("RUNNING")) {
@@ -171,29 +141,10 @@ public class FlinkClusterIT {
         "--zones=raw,clean", "--lake=" + batch.toUri());
     Path lake = TMP.newFolder("stream").toPath();
     for (String d : List.of("departments", "aisles", "products", "customers")) {
-      Path from = batch.resolve("clean").resolve(d);
-      try (Stream<Path> s = Files.walk(from)) {
-        for (Path f : s.filter(Files::isRegularFile).toList()) {
-          Path to = lake.resolve("clean").resolve(d).resolve(from.relativize(f));
-          Files.createDirectories(to.getParent());
-          Files.copy(f, to);
-        }
-      }
+      Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
     }
-    // The orders in event-time order.
-    ObjectMapper json = new ObjectMapper();
     Path events = TMP.newFolder("events").toPath();
-    Files.createDirectories(events.resolve("kinesis"));
-    List<String> orders = new ArrayList<>(Files.readAllLines(gen.resolve("kinesis").resolve("orders.jsonl")).stream()
-        .filter(l -> !l.isBlank()).toList());
-    orders.sort(Comparator.comparing(l -> {
-      try {
-        return json.readTree(l).get("order_ts").asText();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }));
-    Files.write(events.resolve("kinesis").resolve("orders.jsonl"), orders);
+    Lake.ordersInEventTimeOrder(gen, events);
 
     Path work = cluster.work();
     // The stream exists first; the events are put only once the job runs on the cluster (staging
@@ -269,11 +220,11 @@ public class FlinkClusterIT {
       String replayed = replaying.get(5, TimeUnit.MINUTES);
       assertThat(replayed, containsString("300 records"));
 
-      List<String> wantOrders = clean(batch, "orders");
-      List<String> wantLines = clean(batch, "order_lines");
+      List<String> wantOrders = Lake.rows(batch.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS);
+      List<String> wantLines = Lake.rows(batch.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS);
       assertEquals(300, wantOrders.size());
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-      while ((clean(lake, "orders").size() < wantOrders.size() || clean(lake, "order_lines").size() < wantLines.size())
+      while ((Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS).size() < wantOrders.size() || Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS).size() < wantLines.size())
           && second.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(2000);
       }
@@ -284,8 +235,8 @@ public class FlinkClusterIT {
       assertThat(cluster.get("/jobs/" + resumed + "/checkpoints").at("/latest/restored/external_path").asText(), containsString("savepoint"));
       cluster.cancel(resumed);
       assertTrue(second.waitFor(90, TimeUnit.SECONDS));
-      assertEquals("orders (" + atStop + " were in clean at the stop)", wantOrders, clean(lake, "orders"));
-      assertEquals("order_lines", wantLines, clean(lake, "order_lines"));
+      assertEquals("orders (" + atStop + " were in clean at the stop)", wantOrders, Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS));
+      assertEquals("order_lines", wantLines, Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS));
     } finally {
       first.destroyForcibly();
       if (second != null) {

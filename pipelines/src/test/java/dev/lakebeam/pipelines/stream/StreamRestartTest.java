@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.cli.Profiles;
 import dev.lakebeam.pipelines.generate.Generator;
@@ -28,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.apache.avro.generic.GenericRecord;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -86,20 +84,6 @@ public class StreamRestartTest {
     return Long.parseLong(chk.getFileName().toString().substring("chk-".length()));
   }
 
-  private static List<String> rows(Path folder) throws Exception {
-    List<String> out = new ArrayList<>();
-    for (GenericRecord r : Lake.read(folder)) {
-      StringBuilder sb = new StringBuilder();
-      for (org.apache.avro.Schema.Field f : r.getSchema().getFields()) {
-        if (!Set.of("_source", "_source_ref", "_ingested_at").contains(f.name())) {
-          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
-        }
-      }
-      out.add(sb.toString());
-    }
-    out.sort(null);
-    return out;
-  }
 
   @Test
   public void aStreamKilledMidWayAndRestoredFromItsCheckpointLosesNothingAndDuplicatesNothing() throws Exception {
@@ -110,23 +94,12 @@ public class StreamRestartTest {
         "--zones=raw,clean", "--lake=" + batch.toUri());
     Path lake = TMP.newFolder("stream").toPath();
     for (String d : List.of("departments", "aisles", "products", "customers")) {
-      StreamTest.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
+      Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
     }
     // The orders in event-time order at a steady 8/s (about 38 s): every shard keeps receiving,
     // so no shard's watermark jumps to the clock while historical events are still arriving.
-    ObjectMapper json = new ObjectMapper();
     Path events = TMP.newFolder("events").toPath();
-    Files.createDirectories(events.resolve("kinesis"));
-    List<String> orders = new ArrayList<>(Files.readAllLines(gen.resolve("kinesis").resolve("orders.jsonl")).stream()
-        .filter(l -> !l.isBlank()).toList());
-    orders.sort(Comparator.comparing(l -> {
-      try {
-        return json.readTree(l).get("order_ts").asText();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }));
-    Files.write(events.resolve("kinesis").resolve("orders.jsonl"), orders);
+    List<String> orders = Lake.ordersInEventTimeOrder(gen, events);
 
     Path checkpoints = TMP.newFolder("checkpoints").toPath();
     // The two runs' logs outlive the test (under target/), for a failure's diagnosis.
@@ -188,8 +161,8 @@ public class StreamRestartTest {
       assertTrue(second.waitFor(30, TimeUnit.SECONDS));
 
       for (String d : List.of("orders", "order_lines")) {
-        List<String> want = rows(batch.resolve("clean").resolve(d));
-        List<String> got = rows(lake.resolve("clean").resolve(d));
+        List<String> want = Lake.rows(batch.resolve("clean").resolve(d), Lake.RUN_COLUMNS);
+        List<String> got = Lake.rows(lake.resolve("clean").resolve(d), Lake.RUN_COLUMNS);
         if (!want.equals(got)) {
           List<String> missing = new ArrayList<>(want);
           got.forEach(missing::remove);

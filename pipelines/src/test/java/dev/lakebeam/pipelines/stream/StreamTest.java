@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -56,21 +55,6 @@ public class StreamTest {
     return text;
   }
 
-  /** Rows as sorted strings without the columns that name the source or the run. */
-  private static List<String> rows(Path folder) throws Exception {
-    List<String> out = new ArrayList<>();
-    for (GenericRecord r : Lake.read(folder)) {
-      StringBuilder sb = new StringBuilder();
-      for (Schema.Field f : r.getSchema().getFields()) {
-        if (!Set.of("_source", "_source_ref", "_ingested_at").contains(f.name())) {
-          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
-        }
-      }
-      out.add(sb.toString());
-    }
-    out.sort(null);
-    return out;
-  }
 
   @Test
   public void theSameEventsThroughBackfillAndThroughTheStreamGiveTheSameLake() throws Exception {
@@ -81,7 +65,7 @@ public class StreamTest {
         "--zones=raw,clean,curated,consumption", "--lake=" + batch.toUri());
     Path stream = TMP.newFolder("stream").toPath();
     for (String d : List.of("departments", "aisles", "products", "customers")) { // the stream's reference data
-      copy(batch.resolve("clean").resolve(d), stream.resolve("clean").resolve(d));
+      Lake.copy(batch.resolve("clean").resolve(d), stream.resolve("clean").resolve(d));
     }
     // Three shards read with parallelism 2 (apache/beam#31085: watermarks must advance when the
     // shards a reader holds run dry; feedback's 10 events leave most of its shards idle).
@@ -122,9 +106,9 @@ public class StreamTest {
 
     // Clean: the same rows as the backfill's (apart from source names and run times).
     for (String d : List.of("orders", "order_lines", "click_events", "feedback")) {
-      List<String> expected = rows(batch.resolve("clean").resolve(d));
+      List<String> expected = Lake.rows(batch.resolve("clean").resolve(d), Lake.RUN_COLUMNS);
       assertFalse(d, expected.isEmpty());
-      assertEquals(d, expected, rows(stream.resolve("clean").resolve(d)));
+      assertEquals(d, expected, Lake.rows(stream.resolve("clean").resolve(d), Lake.RUN_COLUMNS));
     }
 
     // department_sales_1m: the latest firing of each minute and department adds up to the day's items.
@@ -155,20 +139,8 @@ public class StreamTest {
 
     // Daily aggregates from the stream's clean zone equal the backfill's.
     run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--zones=curated,consumption", "--lake=" + stream.toUri());
-    assertEquals(rows(batch.resolve("consumption").resolve("daily_department_sales")),
-        rows(stream.resolve("consumption").resolve("daily_department_sales")));
+    assertEquals(Lake.rows(batch.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS),
+        Lake.rows(stream.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS));
   }
 
-  static void copy(Path from, Path to) throws Exception {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path f : s.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(f, dst);
-        }
-      }
-    }
-  }
 }

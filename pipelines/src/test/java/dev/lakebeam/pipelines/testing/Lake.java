@@ -85,4 +85,57 @@ public final class Lake {
     String name = p.getFileName().toString();
     return name.startsWith(".");
   }
+
+  /** Columns that name a record's source or its run: equal data from two runs differs only in them. */
+  public static final java.util.Set<String> RUN_COLUMNS = java.util.Set.of("_source", "_source_ref", "_ingested_at");
+
+  /** Every record under a folder as "name=value;..." without the given columns, sorted. */
+  public static List<String> rows(Path folder, java.util.Set<String> without) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (GenericRecord r : read(folder)) {
+      StringBuilder sb = new StringBuilder();
+      for (org.apache.avro.Schema.Field f : r.getSchema().getFields()) {
+        if (!without.contains(f.name())) {
+          sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
+        }
+      }
+      out.add(sb.toString());
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Copies a folder tree (a dataset of one lake into another). */
+  public static void copy(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+      for (Path f : s.toList()) {
+        Path dst = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(dst);
+        } else {
+          Files.copy(f, dst);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes a generated set's orders events, sorted by order_ts, to {out}/kinesis/orders.jsonl (the
+   * input of a replay in event-time order); returns the lines.
+   */
+  public static List<String> ordersInEventTimeOrder(Path generated, Path out) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> orders = new ArrayList<>(Files.readAllLines(generated.resolve("kinesis").resolve("orders.jsonl")).stream()
+        .filter(l -> !l.isBlank()).toList());
+    orders.sort(java.util.Comparator.comparing(l -> {
+      try {
+        return json.readTree(l).get("order_ts").asText();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }));
+    Files.createDirectories(out.resolve("kinesis"));
+    Files.write(out.resolve("kinesis").resolve("orders.jsonl"), orders);
+    return orders;
+  }
 }
