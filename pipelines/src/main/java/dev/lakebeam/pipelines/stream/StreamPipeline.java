@@ -19,7 +19,9 @@ import dev.lakebeam.transforms.parse.SplitOrderEvents;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.CountReasons;
 import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.clean.Rules;
 import dev.lakebeam.transforms.records.RawRecord;
+import org.apache.beam.sdk.values.TimestampedValue;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
 import dev.lakebeam.transforms.stream.ClickSessions;
@@ -451,6 +453,12 @@ public final class StreamPipeline {
     }
   }
 
+  /**
+   * Event times later than the clock plus this are not used as timestamps (the record takes its
+   * arrival time and the clean stage rejects it as FUTURE_TIMESTAMP when it is past the tolerance).
+   */
+  static final Duration TRUSTED_AHEAD = Duration.standardHours(1);
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   static Instant eventTime(String payload, String field) {
@@ -464,8 +472,11 @@ public final class StreamPipeline {
   private static Instant eventTime(com.fasterxml.jackson.databind.JsonNode record, String field) {
     try {
       com.fasterxml.jackson.databind.JsonNode v = record == null ? null : record.get(field);
-      return v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
-    } catch (java.time.format.DateTimeParseException e) {
+      Instant t = v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
+      // Not trusted for windows and watermarks: a year-9999 event would hold its window (and with
+      // it the watermark) forever, a year-0001 one would be dropped as late instead of rejected.
+      return t == null || t.isBefore(Rules.EARLIEST_EVENT) || t.isAfter(Instant.now().plus(TRUSTED_AHEAD)) ? null : t;
+    } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
       return null;
     }
   }
@@ -474,6 +485,24 @@ public final class StreamPipeline {
   private static String eventId(com.fasterxml.jackson.databind.JsonNode record, String field) {
     com.fasterxml.jackson.databind.JsonNode v = record == null || !record.isObject() ? null : record.get(field);
     return v == null || !v.isValueNode() || v.isNull() ? null : v.asText();
+  }
+
+  /**
+   * One record of a stream as the stream's stages take it: a raw record keyed by its event id (or
+   * by {@code @ref} when it has none), stamped with its event time when that is trusted, else with
+   * its arrival.
+   */
+  static TimestampedValue<KV<String, Row>> toRaw(Source source, String ref, String payload, Instant arrival) {
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      json = JSON.readTree(payload);
+    } catch (Exception e) {
+      json = null;
+    }
+    Row row = RawRecord.of(source.dataset(), "kinesis", ref, null, payload);
+    String id = eventId(json, source.idField);
+    Instant t = eventTime(json, source.timeField);
+    return TimestampedValue.of(KV.of(id == null ? "@" + ref : id, row), t == null ? arrival : t);
   }
 
   /**
@@ -494,19 +523,10 @@ public final class StreamPipeline {
 
     @ProcessElement
     public void process(@Element KinesisRecord r, @Timestamp Instant arrival, OutputReceiver<KV<String, Row>> out) {
-      String payload = new String(r.getDataAsBytes(), StandardCharsets.UTF_8);
-      com.fasterxml.jackson.databind.JsonNode json;
-      try {
-        json = JSON.readTree(payload);
-      } catch (Exception e) {
-        json = null;
-      }
-      String ref = stream + ":" + r.getShardId() + ":" + r.getSequenceNumber();
-      Row row = RawRecord.of(source.dataset(), "kinesis", ref, null, payload);
-      String id = eventId(json, source.idField);
-      Instant t = eventTime(json, source.timeField);
+      TimestampedValue<KV<String, Row>> v =
+          toRaw(source, stream + ":" + r.getShardId() + ":" + r.getSequenceNumber(), new String(r.getDataAsBytes(), StandardCharsets.UTF_8), arrival);
       read.inc();
-      out.outputWithTimestamp(KV.of(id == null ? "@" + ref : id, row), t == null ? arrival : t);
+      out.outputWithTimestamp(v.getValue(), v.getTimestamp());
     }
 
     @Override

@@ -52,7 +52,7 @@ public class BadCorpusCatalogTest {
               .collect(Collectors.toSet());
       assertEquals("files in bad/ and rows in EXPECTED.csv", files, documented);
     }
-    assertThat("kinds of bad input", documented.size(), greaterThanOrEqualTo(20));
+    assertThat("kinds of bad input", documented.size(), greaterThanOrEqualTo(40));
     // Every reason a parser or validator can give is exercised by at least one file.
     for (RejectReason r : RejectReason.values()) {
       assertTrue("no bad file produces " + r, reasonsSeen.contains(r.name()));

@@ -18,7 +18,7 @@ public final class Rules {
   /**
    * Checks one record.
    *
-   * @param latestAllowed event times after this instant are FUTURE_TIMESTAMP
+   * @param latestAllowed event times after this instant are FUTURE_TIMESTAMP; before 1970 they are OUT_OF_RANGE
    */
   public static void check(SourceDataset d, Row r, Instant latestAllowed) throws ParseError {
     switch (d) {
@@ -74,8 +74,14 @@ public final class Rules {
     }
   }
 
+  /** Event times before this are out of range (a year 0001 default, a zeroed clock). */
+  public static final Instant EARLIEST_EVENT = new Instant(0L);
+
   private static void notFuture(Row r, String field, Instant latestAllowed) throws ParseError {
     org.joda.time.ReadableDateTime v = r.getDateTime(field);
+    if (v != null && v.toInstant().isBefore(EARLIEST_EVENT)) {
+      throw new ParseError(RejectReason.OUT_OF_RANGE, field + " " + v + " is before " + EARLIEST_EVENT);
+    }
     if (v != null && v.toInstant().isAfter(latestAllowed)) {
       throw new ParseError(RejectReason.FUTURE_TIMESTAMP, field + " " + v + " is later than " + latestAllowed + " (the run's clock plus the tolerance)");
     }

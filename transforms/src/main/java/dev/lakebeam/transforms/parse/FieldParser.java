@@ -118,9 +118,15 @@ public final class FieldParser {
       case STRING:
         return v.asText();
       case DOUBLE:
+        if (!Double.isFinite(v.asDouble())) {
+          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(v.asText()) + " is out of range for a number");
+        }
         return v.asDouble();
       case INT32:
       case INT64:
+        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
+          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(v.asText()) + " is out of range for its type");
+        }
         BigDecimal d = v.decimalValue();
         return fromText(f, d.stripTrailingZeros().toPlainString());
       default:

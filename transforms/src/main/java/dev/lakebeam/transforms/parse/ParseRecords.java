@@ -93,7 +93,7 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     @Setup
     public void setup() {
       parser = new FieldParser(dataset.parseSchema(), defaults(dataset));
-      json = new ObjectMapper();
+      json = StrictJson.mapper();
       headers = new HashMap<>();
       envelope = Envelope.schema(dataset.parseSchema());
     }

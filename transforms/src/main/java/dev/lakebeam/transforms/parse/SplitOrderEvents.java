@@ -54,7 +54,7 @@ public final class SplitOrderEvents extends PTransform<PCollection<Row>, PCollec
 
     @Setup
     public void setup() {
-      json = new ObjectMapper();
+      json = StrictJson.mapper();
     }
 
     @ProcessElement
