@@ -102,6 +102,12 @@ public final class Backfill {
     java.util.Set<Zone> zones = zones(o.getZones());
     boolean ingest = zones.contains(Zone.CLEAN);
     boolean curate = zones.contains(Zone.CURATED) || zones.contains(Zone.CONSUMPTION);
+    if (o.getMaxRejectRatio() == null || !(o.getMaxRejectRatio() >= 0 && o.getMaxRejectRatio() <= 1)) {
+      throw new UsageException("--maxRejectRatio takes a share of the records from 0 to 1 (0.01: 1 %), was " + o.getMaxRejectRatio());
+    }
+    if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1024) {
+      throw new UsageException("--maxRecordBytes must be at least 1024, was " + o.getMaxRecordBytes());
+    }
     if (o.getTopN() == null || o.getTopN() < 1) {
       throw new UsageException("--topN must be at least 1, was " + o.getTopN());
     }
@@ -291,6 +297,15 @@ public final class Backfill {
       if (!broken.isEmpty()) {
         throw new IllegalStateException("records unaccounted for; nothing was published: " + String.join("; ", broken));
       }
+      String overBudget = overRejectBudget(counts, o.getMaxRejectRatio());
+      if (overBudget != null) { // the rejects are what the user needs now: published; the clean data is not
+        ZonePublisher.Published rej =
+            ZonePublisher.publish(staging + "/" + Dataset.REJECTED_DIR, clean + "/" + Dataset.REJECTED_DIR, ZonePublisher.namedWith(scope));
+        outputs.put(Dataset.REJECTED_DIR, rej.files());
+        ZonePublisher.deleteAll(staging);
+        removeEmptyStaging(clean);
+        throw new IllegalStateException(overBudget + "; no clean data was published, the rejects are in " + clean + "/" + Dataset.REJECTED_DIR);
+      }
       for (Dataset d : written) {
         ZonePublisher.Published pub =
             ZonePublisher.publish(staging + "/" + d.datasetName(), clean + "/" + d.datasetName(),
@@ -427,6 +442,33 @@ public final class Backfill {
     }
     throw new UsageException("set $" + variable + " to the HMAC key for PII tokens (at least 16 bytes); "
         + "only the direct and local profiles may fall back to a development key");
+  }
+
+  /**
+   * Null when the run's rejects are within --maxRejectRatio of its records (those inside the run's
+   * date range), else what went over, with the dataset that rejected the largest share.
+   */
+  static String overRejectBudget(Map<String, Map<String, Long>> counts, double maxRatio) {
+    long in = 0;
+    long rejected = 0;
+    String worst = null;
+    double worstShare = -1;
+    for (Map.Entry<String, Map<String, Long>> e : counts.entrySet()) {
+      long n = e.getValue().get("in") - e.getValue().get("skipped");
+      long r = e.getValue().get("rejected");
+      in += n;
+      rejected += r;
+      double share = n == 0 ? 0 : (double) r / n;
+      if (share > worstShare) {
+        worstShare = share;
+        worst = String.format(Locale.ROOT, "%s %d of %d", e.getKey(), r, n);
+      }
+    }
+    if (in == 0 || rejected <= maxRatio * in) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "reject budget exceeded: %d of %d records rejected (%.2f %%), over --maxRejectRatio=%s (%.2f %%); most: %s",
+        rejected, in, 100.0 * rejected / in, maxRatio, 100 * maxRatio, worst);
   }
 
   /** An option's value for the manifest: secrets masked, passwords in URLs masked. */

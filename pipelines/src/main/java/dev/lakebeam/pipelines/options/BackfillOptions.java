@@ -33,6 +33,13 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setMaxRecordBytes(Integer value);
 
+  @Description("Reject budget, like Glue's error threshold: when more than this share of the run's records (0..1) is rejected, "
+      + "the run fails after writing the rejects and the manifest, and publishes no clean data. 1 (the default): no budget.")
+  @Default.Double(1.0)
+  Double getMaxRejectRatio();
+
+  void setMaxRejectRatio(Double value);
+
   @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
   @Default.Integer(60)
   Integer getFutureToleranceMinutes();
