@@ -19,6 +19,7 @@ import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.CleanRecords;
 import dev.lakebeam.transforms.clean.MergeLatest;
 import dev.lakebeam.transforms.io.ReadZone;
+import dev.lakebeam.transforms.clean.ProtectRejects;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import dev.lakebeam.transforms.io.CopyToRaw;
 import dev.lakebeam.transforms.io.WriteParquet;
@@ -265,6 +266,7 @@ public final class Backfill {
     PCollectionList.of(rejects)
         .apply("All rejects", Flatten.pCollections())
         .setRowSchema(Rejects.SCHEMA)
+        .apply("Protect rejects", ProtectRejects.with(tokenizer))
         .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, staging + "/" + Dataset.REJECTED_DIR, scope,
             (Row r) -> r.getString("dataset") + "/ingest_date=" + day, 1));

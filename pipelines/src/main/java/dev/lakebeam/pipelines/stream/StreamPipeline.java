@@ -9,6 +9,7 @@ import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.CleanRecords;
+import dev.lakebeam.transforms.clean.ProtectRejects;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import dev.lakebeam.transforms.curated.EnrichOrderLines;
 import dev.lakebeam.transforms.io.DeliverRaw;
@@ -375,7 +376,8 @@ public final class StreamPipeline {
       clean.put(Dataset.FEEDBACK, cleaned.clean(Dataset.FEEDBACK));
     }
     rejects.add(cleaned.rejects());
-    PCollection<Row> allRejects = PCollectionList.of(rejects).apply("All rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA);
+    PCollection<Row> allRejects = PCollectionList.of(rejects).apply("All rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA)
+        .apply("Protect rejects", ProtectRejects.with(settings.cfg().tokenizer()));
     PCollection<Row> departmentSales = !keyed.containsKey(Source.ORDERS) ? null : cleaned.clean(Dataset.ORDER_LINES)
         .apply("Enrich", new EnrichOrderLines(cleaned.clean(Dataset.ORDERS), dimensions.get(Dataset.PRODUCTS),
             dimensions.get(Dataset.AISLES), dimensions.get(Dataset.DEPARTMENTS)))

@@ -44,4 +44,9 @@ public final class CleanConfig implements Serializable {
   boolean inRange(LocalDate d) {
     return (from == null || !d.isBefore(from)) && (to == null || !d.isAfter(to));
   }
+
+  /** The PII tokenizer of the run (its key is never printed). */
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
 }

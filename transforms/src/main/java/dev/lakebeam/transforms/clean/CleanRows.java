@@ -37,16 +37,11 @@ public final class CleanRows {
           v = target.schemaVersion();
           break;
         case "name_token":
-          v = cfg.tokenizer.token(Tokenizer.Kind.NAME, rec.getString("full_name"));
-          break;
         case "email_token":
-          v = cfg.tokenizer.token(Tokenizer.Kind.EMAIL, rec.getString("email"));
-          break;
         case "phone_token":
-          v = cfg.tokenizer.token(Tokenizer.Kind.PHONE, rec.getString("phone"));
-          break;
         case "ip_token":
-          v = cfg.tokenizer.token(Tokenizer.Kind.IP, rec.getString("ip"));
+          String source = Tokenizer.TOKEN_FIELDS.get(name);
+          v = cfg.tokenizer.token(Tokenizer.PII_FIELDS.get(source), rec.getString(source));
           break;
         case "user_id":
           v = in.hasField("user_id") ? rec.getValue("user_id") : rec.getValue("customer_id");

@@ -24,6 +24,14 @@ public final class Tokenizer implements Serializable {
     IP
   }
 
+  /** Source fields that hold PII, by the kind of token they become. */
+  public static final java.util.Map<String, Kind> PII_FIELDS =
+      java.util.Map.of("full_name", Kind.NAME, "email", Kind.EMAIL, "phone", Kind.PHONE, "ip", Kind.IP);
+
+  /** Clean fields that hold tokens, by the source field they are made from. */
+  public static final java.util.Map<String, String> TOKEN_FIELDS =
+      java.util.Map.of("name_token", "full_name", "email_token", "email", "phone_token", "phone", "ip_token", "ip");
+
   private static final long serialVersionUID = 1L;
   private final byte[] key;
   private transient Mac mac;

@@ -1,0 +1,86 @@
+package dev.lakebeam.transforms.clean;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.Rejects;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+public class ProtectRejectsTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  private static final Tokenizer TOKENS = new Tokenizer("protect-rejects-test-key".getBytes(StandardCharsets.UTF_8));
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Row reject(String dataset, String payload) {
+    return Rejects.of(dataset, RejectReason.WRONG_TYPE, "m", "f.jsonl:1", payload, Instant.parse("2025-01-01T00:00:00Z"));
+  }
+
+  @Test
+  public void theDatasetsWithPersonalDataAreTheOnesWithTokens() {
+    assertEquals(Set.of("customers", "click_events", "feedback"), ProtectRejects.PII_DATASETS);
+  }
+
+  @Test
+  public void piiFieldsOfAnyTypeAndDepthBecomeTheTokensOfTheCleanRows() throws Exception {
+    String payload = "{\"customer_id\":7,\"full_name\":[\"Wanda\",\"Quist\"],\"email\":\"Wanda.Quist@Example.com\","
+        + "\"phone\":{\"n\":\"+1-555-555-0101\"},\"country\":\"US\",\"extra\":{\"ip\":\"198.51.100.7\"}}";
+    Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
+    JsonNode n = JSON.readTree(out.getString("payload"));
+    assertEquals(TOKENS.token(Tokenizer.Kind.EMAIL, "wanda.quist@example.com"), n.get("email").asText());
+    assertEquals(TOKENS.token(Tokenizer.Kind.NAME, "[\"Wanda\",\"Quist\"]"), n.get("full_name").asText());
+    assertEquals(TOKENS.token(Tokenizer.Kind.IP, "198.51.100.7"), n.get("extra").get("ip").asText());
+    assertEquals(7, n.get("customer_id").asInt());
+    assertEquals("US", n.get("country").asText());
+    for (String pii : new String[] {"Wanda", "Quist", "555-0101", "198.51.100.7", "Example.com"}) {
+      assertThat(out.toString(), not(containsString(pii)));
+    }
+  }
+
+  @Test
+  public void aPayloadThatDoesNotParseIsWithheldAndPointsAtTheRawZone() {
+    Row out = ProtectRejects.protect(reject("feedback", "{\"email\":\"cut.off@exam"), TOKENS, JSON);
+    assertEquals("", out.getString("payload"));
+    assertNull(out.getString("payload_base64"));
+    assertThat(out.getString("message"), containsString("payload of 22 bytes withheld"));
+    assertThat(out.getString("message"), containsString("raw zone at source_ref"));
+    Row bytes = ProtectRejects.protect(Rejects.ofBytes("customers", RejectReason.INVALID_ENCODING, "m", "f:2",
+        "{\"email\":\"a@b.c\u0000\"}".getBytes(StandardCharsets.UTF_8), Instant.now()), TOKENS, JSON);
+    assertNull(bytes.getString("payload_base64"));
+    assertEquals("", bytes.getString("payload"));
+  }
+
+  @Test
+  public void rejectsOfDatasetsWithoutPersonalDataPassUnchanged() {
+    Row r = reject("orders", "900001,9001,prior,x");
+    assertEquals(r, ProtectRejects.protect(r, TOKENS, JSON));
+  }
+
+  @Test
+  public void theTransformProtectsEveryReject() {
+    PCollection<String> payloads = p.apply(Create.of(reject("click_events", "{\"ip\":\"203.0.113.9\",\"type\":\"search\"}"),
+            reject("orders", "1,2,3")).withRowSchema(Rejects.SCHEMA))
+        .apply(ProtectRejects.with(TOKENS))
+        .apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")));
+    PAssert.that(payloads).containsInAnyOrder(
+        "{\"ip\":\"" + TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9") + "\",\"type\":\"search\"}", "1,2,3");
+    p.run();
+  }
+}
