@@ -124,6 +124,12 @@ public final class Backfill {
         throw new UsageException("--sources takes files and/or rds, was '" + o.getSources() + "'");
       }
     }
+    java.util.Set<RdsTable> rdsTables;
+    try {
+      rdsTables = RdsTable.named(o.getRdsTables());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--rdsTables: " + e.getMessage());
+    }
     boolean readFiles = ingest && sources.contains("files");
     boolean readRds = ingest && sources.contains("rds");
     LocalDate from = date("--from", o.getFrom());
@@ -182,7 +188,7 @@ public final class Backfill {
     Map<RdsTable, java.util.Set<String>> touched = new EnumMap<>(RdsTable.class);
     if (readRds) {
       try (java.sql.Connection c = Jdbc.connect(o)) {
-        for (RdsTable t : RdsTable.values()) {
+        for (RdsTable t : rdsTables) {
           RdsExtract e = RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize());
           if (incremental) {
             java.time.Instant old = oldMarks.get(t.table());

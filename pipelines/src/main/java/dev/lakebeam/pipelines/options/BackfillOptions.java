@@ -64,6 +64,13 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setProgressSeconds(Integer value);
 
+  @Description("Comma-separated database tables to read with --sources=rds (default: all): departments, aisles, products, "
+      + "customers, orders, order_lines, feedback. Only these names are accepted (an allow-list).")
+  @Default.String("departments,aisles,products,customers,orders,order_lines,feedback")
+  String getRdsTables();
+
+  void setRdsTables(String value);
+
   @Description("Key ranges each database table is read in, in parallel (--sources=rds).")
   @Default.Integer(4)
   Integer getJdbcPartitions();

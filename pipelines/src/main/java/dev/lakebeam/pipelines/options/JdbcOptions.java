@@ -30,4 +30,11 @@ public interface JdbcOptions extends PipelineOptions {
   String getJdbcPasswordFile();
 
   void setJdbcPasswordFile(String value);
+
+  @Description("Refuse a --jdbcUrl without sslmode=verify-full: TLS, with the server's certificate checked against sslrootcert "
+      + "and its host name against the certificate (the emr-backfill profile sets it).")
+  @Default.Boolean(false)
+  Boolean getJdbcRequireTls();
+
+  void setJdbcRequireTls(Boolean value);
 }

@@ -25,6 +25,10 @@ public final class Jdbc {
     if (!url.startsWith("jdbc:postgresql://")) {
       throw new UsageException("--jdbcUrl must be a PostgreSQL URL (jdbc:postgresql://host:port/db), was " + redact(url));
     }
+    if (Boolean.TRUE.equals(o.getJdbcRequireTls()) && !url.matches("(?s).*[?&]sslmode=verify-full(&.*)?$")) {
+      throw new UsageException("--jdbcRequireTls: the JDBC URL must ask for TLS with the server verified, e.g. "
+          + "jdbc:postgresql://HOST:5432/DB?sslmode=verify-full&sslrootcert=/path/to/rds-ca-bundle.pem; was " + redact(url));
+    }
     return connect(url, o.getJdbcUser(), password(o));
   }
 

@@ -56,6 +56,24 @@ public enum RdsTable {
     return m;
   }
 
+  /**
+   * The tables a comma-separated list names, in the enum's order. Each name must be one of the
+   * allow-list exactly (lower case, no schema, no quoting): anything else is refused before any
+   * SQL is built, so an option can never inject an identifier.
+   */
+  public static java.util.Set<RdsTable> named(String list) {
+    java.util.Set<RdsTable> out = java.util.EnumSet.noneOf(RdsTable.class);
+    for (String name : list.split(",", -1)) {
+      RdsTable t = java.util.Arrays.stream(values()).filter(v -> v.table.equals(name.trim())).findFirst().orElse(null);
+      if (t == null) {
+        throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a table lakebeam reads; valid: "
+            + String.join(", ", java.util.Arrays.stream(values()).map(RdsTable::table).toList()));
+      }
+      out.add(t);
+    }
+    return out;
+  }
+
   public String table() {
     return table;
   }

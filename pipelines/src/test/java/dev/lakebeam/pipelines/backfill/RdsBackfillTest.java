@@ -145,6 +145,35 @@ public class RdsBackfillTest {
     assertFalse("nothing in clean after failed runs", Files.exists(lake.resolve("clean")));
   }
 
+  @Test
+  public void tableNamesFromOptionsComeOnlyFromTheAllowList() throws Exception {
+    seed();
+    long customers = count("shop.customers");
+    Path lake = TMP.newFolder("hostile").toPath();
+    for (String hostile : List.of("orders;DROP TABLE shop.customers;--", "customers WHERE 1=1", "shop.orders", "\"orders\"",
+        "Orders", "pg_catalog.pg_authid", "orders,feedback)--", "")) {
+      RejectBudgetTest.Outcome r = RejectBudgetTest.run("backfill", "--profile=direct", "--sources=rds", "--jdbcUrl=" + PG.url(),
+          "--lake=" + lake.toUri(), "--rdsTables=" + hostile);
+      assertEquals(hostile + ": " + r.output(), 2, r.code());
+      assertThat(r.output(), containsString("is not a table lakebeam reads; valid: departments, aisles, products, customers, orders, order_lines, feedback"));
+    }
+    assertEquals("the hostile names ran no SQL", customers, count("shop.customers"));
+    assertFalse("nothing written", Files.exists(lake.resolve("clean")));
+    // The allow-listed subset reads just those tables.
+    BackfillTest.run("backfill", "--profile=direct", "--sources=rds", "--jdbcUrl=" + PG.url(), "--lake=" + lake.toUri(),
+        "--rdsTables=departments,aisles");
+    try (java.util.stream.Stream<Path> s = Files.list(lake.resolve("clean"))) {
+      assertEquals(List.of("aisles", "departments"), s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("_")).sorted().toList());
+    }
+  }
+
+  private static long count(String table) throws Exception {
+    try (Connection c = PG.connect(); Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private static String fail(String jdbcUrl, Path lake) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code =

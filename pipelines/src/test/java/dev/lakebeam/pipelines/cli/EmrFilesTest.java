@@ -86,7 +86,21 @@ public class EmrFilesTest {
     JsonNode steps = read("backfill-steps.json");
     assertEquals("the first step fetches the script the others run", SUBMIT, steps.get(0).get("Args").get(4).asText());
     List<List<List<String>>> runs = lakebeamSteps(steps);
-    assertEquals(1, runs.size());
+    assertEquals(2, runs.size());
+    // The database step: TLS with the server verified, the password from Secrets Manager.
+    OptionParser.Parsed rds = parse(runs.get(1).get(1));
+    BackfillOptions ro = rds.options().as(BackfillOptions.class);
+    assertEquals("rds", ro.getSources());
+    assertTrue(ro.getJdbcRequireTls());
+    assertThat(ro.getJdbcUrl(), containsString("sslmode=verify-full"));
+    assertThat(ro.getJdbcUrl(), containsString("sslrootcert=/home/hadoop/rds-ca-bundle.pem"));
+    assertFalse("no password on the command line", String.join(" ", runs.get(1).get(1)).toLowerCase(java.util.Locale.ROOT).contains("password="));
+    assertEquals("lakebeam/hmac-key,lakebeam/rds-password", steps.get(2).get("Args").get(3).asText());
+    // The profile refuses a URL without verified TLS before connecting.
+    ro.setJdbcUrl("jdbc:postgresql://db.example.com:5432/shop?sslmode=require");
+    UsageException e = org.junit.Assert.assertThrows(UsageException.class, () -> dev.lakebeam.pipelines.rds.Jdbc.connect(ro));
+    assertThat(e.getMessage(), containsString("sslmode=verify-full"));
+    assertEquals(0.01, ro.getMaxRejectRatio(), 0);
     List<String> flink = runs.get(0).get(0);
     assertEquals("yarn-cluster", flink.get(flink.indexOf("-m") + 1));
     OptionParser.Parsed p = parse(runs.get(0).get(1));
@@ -143,6 +157,40 @@ public class EmrFilesTest {
     String text = Files.readString(script);
     assertThat(text, containsString("export LAKEBEAM_HMAC_KEY"));
     assertThat(text, containsString("secretsmanager get-secret-value"));
+    for (String boot : List.of("bootstrap-rds-ca.sh")) {
+      Process b = new ProcessBuilder("bash", "-n", EMR.resolve(boot).toString()).redirectErrorStream(true).start();
+      assertEquals(boot, 0, b.waitFor());
+    }
+  }
+
+  /**
+   * What the script hands to Flink, with the AWS and Flink CLIs (not on this machine) replaced by
+   * recorders on the PATH: both secrets reach the environment, neither a command line.
+   */
+  @Test
+  public void theSubmitScriptPutsBothSecretsInTheEnvironmentOnly() throws Exception {
+    Path bin = Files.createTempDirectory("emr-bin");
+    Path record = bin.resolve("flink-call.txt");
+    Files.writeString(bin.resolve("aws"), "#!/usr/bin/env bash\n"
+        + "case \"$*\" in *'s3 cp'*) exit 0;; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
+    Files.writeString(bin.resolve("flink"), "#!/usr/bin/env bash\n"
+        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_KEY\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; } > " + record + "\n");
+    bin.resolve("aws").toFile().setExecutable(true);
+    bin.resolve("flink").toFile().setExecutable(true);
+    ProcessBuilder pb = new ProcessBuilder("bash", EMR.resolve("lakebeam-submit.sh").toString(), "s3://b/lakebeam.jar",
+        "lakebeam/hmac-key,lakebeam/rds-password", "-m", "yarn-cluster", "--", "backfill", "--sources=rds").redirectErrorStream(true);
+    pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(out, 0, p.waitFor());
+    List<String> call = Files.readAllLines(record);
+    assertEquals("args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds", call.get(0));
+    assertEquals("hmac: hmac-secret-value", call.get(1));
+    assertEquals("jdbc: jdbc-secret-value", call.get(2));
+    // With one secret named, no database password is set.
+    pb.command().set(3, "lakebeam/hmac-key");
+    assertEquals(0, pb.start().waitFor());
+    assertEquals("jdbc: unset", Files.readAllLines(record).get(2));
   }
 
   @Test
