@@ -33,8 +33,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Restart: the stream (profile local-streaming: checkpoints kept on crash) is killed with SIGKILL
- * while events are still being put into Kinesis, then started again from its newest completed
- * checkpoint with {@code --savepointPath}. Afterwards the clean zone holds every order and order
+ * five times, each at a random point after its run completed a checkpoint, while events are still
+ * being put into Kinesis, and started again each time from the newest completed checkpoint with
+ * {@code --savepointPath}. Afterwards the clean zone holds every order and order
  * line exactly once, the same rows as a backfill of the same events, and the raw zone holds every
  * event (at least once: raw delivery after a restore may repeat what the killed job had written).
  */
@@ -80,13 +81,22 @@ public class StreamRestartTest {
     }
   }
 
+  /** The id of the newest completed checkpoint of any run, 0 when none. */
+  private static long newestId(Path checkpoints) throws Exception {
+    List<Path> done = completedCheckpoints(checkpoints);
+    return done.isEmpty() ? 0 : checkpointId(done.get(done.size() - 1));
+  }
+
   private static long checkpointId(Path chk) {
     return Long.parseLong(chk.getFileName().toString().substring("chk-".length()));
   }
 
 
+  /** How many times the stream is killed while events flow. */
+  private static final int KILLS = 5;
+
   @Test
-  public void aStreamKilledMidWayAndRestoredFromItsCheckpointLosesNothingAndDuplicatesNothing() throws Exception {
+  public void aStreamKilledFiveTimesAndRestoredEachTimeLosesNothingAndDuplicatesNothing() throws Exception {
     Path gen = TMP.newFolder("gen").toPath();
     new Generator(new Generator.Config(gen, 300, 13L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
     Path batch = TMP.newFolder("batch").toPath();
@@ -96,65 +106,77 @@ public class StreamRestartTest {
     for (String d : List.of("departments", "aisles", "products", "customers")) {
       Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
     }
-    // The orders in event-time order at a steady 8/s (about 38 s): every shard keeps receiving,
-    // so no shard's watermark jumps to the clock while historical events are still arriving.
+    // The orders in event-time order at a steady 2/s (about 150 s, long enough for five kills and
+    // restarts): every shard keeps receiving, so no shard's watermark jumps to the clock while
+    // historical events are still arriving.
     Path events = TMP.newFolder("events").toPath();
     List<String> orders = Lake.ordersInEventTimeOrder(gen, events);
 
     Path checkpoints = TMP.newFolder("checkpoints").toPath();
-    // The two runs' logs outlive the test (under target/), for a failure's diagnosis.
-    Path log1 = Files.createDirectories(Path.of("target", "stream-restart")).toAbsolutePath().resolve("stream-1.log");
-    Path log2 = log1.resolveSibling("stream-2.log");
-    List<String> replay = new ArrayList<>(List.of("replay", "--input=" + events, "--streams=orders", "--shards=3", "--rate=8"));
+    // The runs' logs outlive the test (under target/), for a failure's diagnosis.
+    Path logs = Files.createDirectories(Path.of("target", "stream-restart")).toAbsolutePath();
+    List<String> replay = new ArrayList<>(List.of("replay", "--input=" + events, "--streams=orders", "--shards=3", "--rate=2"));
     replay.addAll(KINESIS.beamOptions());
     CompletableFuture<String> replaying = CompletableFuture.supplyAsync(() -> run(replay.toArray(String[]::new)));
     Thread.sleep(2000);
-    Process first = stream(lake, checkpoints, log1);
-    Process second = null;
+    long seed = System.nanoTime();
+    java.util.Random random = new java.util.Random(seed);
+    Path log = logs.resolve("stream-1.log");
+    Process current = stream(lake, checkpoints, log);
+    Path restoreFrom = null;
+    List<String> kills = new ArrayList<>();
+    int beforeKill = 0;
     try {
-      // Kill it once it has completed a checkpoint and written clean files, while the replay still runs.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while ((completedCheckpoints(checkpoints).isEmpty() || Lake.parquetFiles(lake.resolve("clean").resolve("orders")).isEmpty())
-          && first.isAlive() && System.nanoTime() < deadline) {
-        Thread.sleep(500);
+      for (int k = 1; k <= KILLS; k++) {
+        // Kill it at a random point once it has completed a checkpoint of its own (and, the first
+        // time, written clean files), while the replay still runs.
+        long floor = restoreFrom == null ? 0 : checkpointId(restoreFrom);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while ((newestId(checkpoints) <= floor || (k == 1 && Lake.parquetFiles(lake.resolve("clean").resolve("orders")).isEmpty()))
+            && current.isAlive() && System.nanoTime() < deadline) {
+          Thread.sleep(500);
+        }
+        assertTrue("run " + k + " died on its own; see " + log + ":\n" + Files.readString(log), current.isAlive());
+        assertTrue("run " + k + " completed no checkpoint within 120 s; see " + log, newestId(checkpoints) > floor);
+        Thread.sleep(random.nextInt(5000)); // anywhere between two checkpoints (5 s apart)
+        assertFalse("the replay ended before kill " + k + ": the test would not stop the stream while events flow", replaying.isDone());
+        current.destroyForcibly(); // SIGKILL: no final checkpoint, no flush
+        assertTrue(current.waitFor(30, TimeUnit.SECONDS));
+        beforeKill = Lake.read(lake.resolve("clean").resolve("orders")).size();
+        List<Path> done = completedCheckpoints(checkpoints);
+        restoreFrom = done.get(done.size() - 1);
+        kills.add(String.format("kill %d: %d of 300 orders in clean, restore from %s", k, beforeKill,
+            checkpoints.relativize(restoreFrom)));
+        System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
+        log = logs.resolve("stream-" + (k + 1) + ".log");
+        current = stream(lake, checkpoints, log, "--savepointPath=" + restoreFrom);
       }
-      assertTrue("the first run died on its own; see " + log1 + ":\n" + Files.readString(log1), first.isAlive());
-      assertFalse("no checkpoint and clean file within 120 s; see " + log1, completedCheckpoints(checkpoints).isEmpty());
-      Thread.sleep(3000);
-      assertFalse("the replay ended before the kill: the test would not stop the stream mid-way", replaying.isDone());
-      first.destroyForcibly(); // SIGKILL: no final checkpoint, no flush
-      assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-      int beforeKill = Lake.read(lake.resolve("clean").resolve("orders")).size();
-      List<Path> done = completedCheckpoints(checkpoints);
-      Path restoreFrom = done.get(done.size() - 1);
-
-      System.out.printf("StreamRestartTest: killed the first run with %d of 300 orders in clean; restoring from %s%n",
-          beforeKill, restoreFrom);
-      second = stream(lake, checkpoints, log2, "--savepointPath=" + restoreFrom);
+      Process second = current;
       String replayed = replaying.get(5, TimeUnit.MINUTES);
       assertTrue(replayed, replayed.contains("300 records"));
 
-      // The second run catches up; then give it time to write anything twice.
+      // The last run catches up; then give it time to write anything twice.
       int expected = Lake.read(batch.resolve("clean").resolve("orders")).size();
       assertEquals(300, expected);
       // Orders alone are no sign: the killed run may have written a window's orders but not yet its
       // lines, which the restored run writes when that window fires again.
       int expectedLines = Lake.read(batch.resolve("clean").resolve("order_lines")).size();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
       while ((Lake.read(lake.resolve("clean").resolve("orders")).size() < expected
               || Lake.read(lake.resolve("clean").resolve("order_lines")).size() < expectedLines)
           && second.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(1000);
       }
       Thread.sleep(15_000);
-      assertTrue("the restored run died; see " + log2 + ":\n" + Files.readString(log2), second.isAlive());
+      assertTrue("the last restored run died; see " + log + ":\n" + Files.readString(log), second.isAlive());
 
       // It resumed from the checkpoint: Flink numbers its checkpoints on from the restored one.
       long restoredId = checkpointId(restoreFrom);
       Path job1 = restoreFrom.getParent();
-      List<Path> later = completedCheckpoints(checkpoints).stream().filter(c -> !c.getParent().equals(job1)).toList();
-      assertFalse("the restored run completed no checkpoint", later.isEmpty());
-      assertTrue(later + " after " + restoreFrom, checkpointId(later.get(0)) > restoredId);
+      List<Path> all = completedCheckpoints(checkpoints);
+      Path newest = all.get(all.size() - 1);
+      assertFalse("the last restored run completed no checkpoint", newest.getParent().equals(job1));
+      assertTrue(newest + " after " + restoreFrom, checkpointId(newest) > restoredId);
       // Stop it before reading the zones back, so no file is renamed under the reader's feet; what a
       // killed writer leaves behind (temporary names starting with ".") is invisible to readers.
       second.destroyForcibly();
@@ -169,9 +191,9 @@ public class StreamRestartTest {
           List<String> extra = new ArrayList<>(got);
           want.forEach(extra::remove);
           fail(String.format("%s: %d rows expected, %d in clean; %d missing (first: %s), %d extra (first: %s); %d orders were in"
-              + " clean at the kill; %d rejects in the stream's lake; logs %s, %s", d, want.size(), got.size(), missing.size(),
-              missing.stream().limit(3).toList(), extra.size(), extra.stream().limit(3).toList(), beforeKill,
-              Lake.read(lake.resolve("clean").resolve("_rejected")).size(), log1, log2));
+              + " clean at the last kill; %d rejects in the stream's lake; kills (seed %d): %s; logs in %s", d, want.size(), got.size(),
+              missing.size(), missing.stream().limit(3).toList(), extra.size(), extra.stream().limit(3).toList(), beforeKill,
+              Lake.read(lake.resolve("clean").resolve("_rejected")).size(), seed, kills, logs));
         }
       }
       Set<String> raw = new HashSet<>();
@@ -184,12 +206,10 @@ public class StreamRestartTest {
         }
       }
       assertEquals("raw: every event at least once", new HashSet<>(orders), raw);
+      System.out.println("StreamRestartTest: killed " + KILLS + " times (seed " + seed + "), every order and line once in clean");
     } finally {
-      first.destroyForcibly();
-      if (second != null) {
-        second.destroyForcibly();
-        second.waitFor(30, TimeUnit.SECONDS);
-      }
+      current.destroyForcibly();
+      current.waitFor(30, TimeUnit.SECONDS);
     }
   }
 }
