@@ -9,6 +9,7 @@ import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.cli.Profiles;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
+import dev.lakebeam.pipelines.testing.CuttableLink;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.BufferedReader;
@@ -43,6 +44,8 @@ public class StreamRestartTest {
   @ClassRule public static final KinesisHarness KINESIS = new KinesisHarness();
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  /** The stream jobs reach Kinesis through this link; replay goes straight to the emulator. */
+  private static CuttableLink link;
 
   private static String run(String... args) {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -63,7 +66,9 @@ public class StreamRestartTest {
         // stalls for --idleSeconds on a loaded machine would move its shard's watermark to the
         // clock and make the rest of the backlog late; 30 s keeps the test about restarts.
         "--idleSeconds=30"));
-    cmd.addAll(KINESIS.beamOptions());
+    for (String o : KINESIS.beamOptions()) { // Kinesis through the link the test can cut
+      cmd.add(o.startsWith("--endpoint=") ? "--endpoint=http://127.0.0.1:" + link.port() : o);
+    }
     cmd.addAll(List.of(more));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("LAKEBEAM_PROFILES_DIR", REPO.resolve("runner-profiles").toString());
@@ -92,13 +97,15 @@ public class StreamRestartTest {
   }
 
 
+  /** Orders replayed (at 2/s). */
+  private static final int ORDERS = 400;
   /** How many times the stream is killed while events flow. */
   private static final int KILLS = 5;
 
   @Test
   public void aStreamKilledFiveTimesAndRestoredEachTimeLosesNothingAndDuplicatesNothing() throws Exception {
     Path gen = TMP.newFolder("gen").toPath();
-    new Generator(new Generator.Config(gen, 300, 13L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(new Generator.Config(gen, ORDERS, 13L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
     Path batch = TMP.newFolder("batch").toPath();
     run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--input=" + gen.resolve("files"),
         "--zones=raw,clean", "--lake=" + batch.toUri());
@@ -106,8 +113,9 @@ public class StreamRestartTest {
     for (String d : List.of("departments", "aisles", "products", "customers")) {
       Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
     }
-    // The orders in event-time order at a steady 2/s (about 150 s, long enough for five kills and
-    // restarts): every shard keeps receiving, so no shard's watermark jumps to the clock while
+    link = new CuttableLink(Integer.parseInt(KINESIS.endpoint().substring(KINESIS.endpoint().lastIndexOf(':') + 1)));
+    // The orders in event-time order at a steady 2/s (400 orders, about 200 s, long enough for five kills,
+    // restarts and a Kinesis outage): every shard keeps receiving, so no shard's watermark jumps to the clock while
     // historical events are still arriving.
     Path events = TMP.newFolder("events").toPath();
     List<String> orders = Lake.ordersInEventTimeOrder(gen, events);
@@ -145,19 +153,34 @@ public class StreamRestartTest {
         beforeKill = Lake.read(lake.resolve("clean").resolve("orders")).size();
         List<Path> done = completedCheckpoints(checkpoints);
         restoreFrom = done.get(done.size() - 1);
-        kills.add(String.format("kill %d: %d of 300 orders in clean, restore from %s", k, beforeKill,
+        kills.add(String.format("kill %d: %d of " + ORDERS + " orders in clean, restore from %s", k, beforeKill,
             checkpoints.relativize(restoreFrom)));
         System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
         log = logs.resolve("stream-" + (k + 1) + ".log");
         current = stream(lake, checkpoints, log, "--savepointPath=" + restoreFrom);
+        if (k == 2) {
+          // Kinesis unreachable for 10 s under a running job (connections reset, new ones
+          // refused): once the restored run has checkpointed, cut the link, then restore it.
+          // KinesisIO's shard readers keep retrying (logging every failure) and carry on.
+          long restored = checkpointId(restoreFrom);
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
+            Thread.sleep(500);
+          }
+          link.cut();
+          Thread.sleep(10_000);
+          link.restore();
+          kills.add("Kinesis unreachable for 10 s during run 3");
+          System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
+        }
       }
       Process second = current;
       String replayed = replaying.get(5, TimeUnit.MINUTES);
-      assertTrue(replayed, replayed.contains("300 records"));
+      assertTrue(replayed, replayed.contains(ORDERS + " records"));
 
       // The last run catches up; then give it time to write anything twice.
       int expected = Lake.read(batch.resolve("clean").resolve("orders")).size();
-      assertEquals(300, expected);
+      assertEquals(ORDERS, expected);
       // Orders alone are no sign: the killed run may have written a window's orders but not yet its
       // lines, which the restored run writes when that window fires again.
       int expectedLines = Lake.read(batch.resolve("clean").resolve("order_lines")).size();
@@ -208,6 +231,7 @@ public class StreamRestartTest {
       assertEquals("raw: every event at least once", new HashSet<>(orders), raw);
       System.out.println("StreamRestartTest: killed " + KILLS + " times (seed " + seed + "), every order and line once in clean");
     } finally {
+      link.close();
       current.destroyForcibly();
       current.waitFor(30, TimeUnit.SECONDS);
     }
