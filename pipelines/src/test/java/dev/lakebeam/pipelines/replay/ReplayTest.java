@@ -12,6 +12,7 @@ import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.cli.Profiles;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
+import dev.lakebeam.pipelines.testing.ThrottlingProxy;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -138,6 +139,44 @@ public class ReplayTest {
     assertEquals(2, Replayer.batchForRate(20));
     assertEquals(1, Replayer.batchForRate(4));
     assertEquals(Replayer.MAX_BATCH_RECORDS, Replayer.batchForRate(0));
+  }
+
+  /**
+   * Throttling on writes: the emulator does not enforce Kinesis's shard limits, so a proxy in
+   * front of it refuses every third PutRecords call with ProvisionedThroughputExceeded (without
+   * passing it on), alternately as a failed call (retried by the SDK) and as an answer whose every
+   * record failed (retried by replay, which counts them). The stream ends up with every record of
+   * the sample exactly once.
+   */
+  @Test
+  public void throttledWritesAreRetriedAndEveryRecordArrivesOnce() throws Exception {
+    int port = Integer.parseInt(KINESIS.endpoint().substring(KINESIS.endpoint().lastIndexOf(':') + 1));
+    try (ThrottlingProxy proxy = new ThrottlingProxy(port, "PutRecords", 3)) {
+      List<String> args = new ArrayList<>(List.of("replay", "--input=" + Path.of("..", "sample-data"), "--streams=clickstream",
+          "--clickstreamStream=throttled-clicks", "--shards=1"));
+      for (String o : KINESIS.beamOptions()) {
+        args.add(o.startsWith("--endpoint=") ? "--endpoint=" + proxy.endpoint() : o);
+      }
+      ByteArrayOutputStream log = new ByteArrayOutputStream();
+      PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8);
+      int code = new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles")))).run(args.toArray(String[]::new));
+      String text = log.toString(StandardCharsets.UTF_8);
+      assertEquals(text, 0, code);
+      assertTrue("no call was throttled: " + text, proxy.refused() >= 2);
+      java.util.regex.Matcher retried = java.util.regex.Pattern.compile("([\\d,]+) retried").matcher(text);
+      assertTrue("replay reports no retried records: " + text, retried.find());
+      assertTrue(text, Long.parseLong(retried.group(1).replace(",", "")) > 0);
+      System.out.println("ReplayTest: " + proxy.refused() + " PutRecords calls throttled; " + text.lines().filter(l -> l.startsWith("replay:")).toList());
+    }
+    List<String> want = new ArrayList<>(Files.readAllLines(Path.of("..", "sample-data", "kinesis", "clickstream.jsonl")));
+    want.removeIf(String::isBlank);
+    List<String> got = new ArrayList<>();
+    for (Record r : read(KINESIS.client(), "throttled-clicks").values().iterator().next()) {
+      got.add(r.data().asUtf8String());
+    }
+    want.sort(null);
+    got.sort(null);
+    assertEquals("every record once", want, got);
   }
 
   @Test

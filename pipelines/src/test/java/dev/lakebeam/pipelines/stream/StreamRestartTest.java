@@ -11,6 +11,7 @@ import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.CuttableLink;
 import dev.lakebeam.pipelines.testing.Lake;
+import dev.lakebeam.pipelines.testing.ThrottlingProxy;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -39,13 +40,21 @@ import org.junit.rules.TemporaryFolder;
  * {@code --savepointPath}. Afterwards the clean zone holds every order and order
  * line exactly once, the same rows as a backfill of the same events, and the raw zone holds every
  * event (at least once: raw delivery after a restore may repeat what the killed job had written).
+ * On the way, Kinesis faults under the running job: reads throttled throughout (5 GetRecords
+ * calls in a row refused out of every 40), Kinesis unreachable for 10 s during run 3, and the
+ * emulator restarted during run 4.
  */
 public class StreamRestartTest {
-  @ClassRule public static final KinesisHarness KINESIS = new KinesisHarness();
+  @ClassRule public static final KinesisHarness KINESIS = KinesisHarness.persistent();
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-  /** The stream jobs reach Kinesis through this link; replay goes straight to the emulator. */
+  /**
+   * The stream jobs reach Kinesis through this link and then the throttling proxy; replay goes
+   * straight to the emulator.
+   */
   private static CuttableLink link;
+  /** Refuses 5 GetRecords calls in a row out of every 40, as Kinesis does past a shard's read limit. */
+  private static ThrottlingProxy throttle;
 
   private static String run(String... args) {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -98,7 +107,7 @@ public class StreamRestartTest {
 
 
   /** Orders replayed (at 2/s). */
-  private static final int ORDERS = 400;
+  private static final int ORDERS = 500;
   /** How many times the stream is killed while events flow. */
   private static final int KILLS = 5;
 
@@ -113,8 +122,10 @@ public class StreamRestartTest {
     for (String d : List.of("departments", "aisles", "products", "customers")) {
       Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
     }
-    link = new CuttableLink(Integer.parseInt(KINESIS.endpoint().substring(KINESIS.endpoint().lastIndexOf(':') + 1)));
-    // The orders in event-time order at a steady 2/s (400 orders, about 200 s, long enough for five kills,
+    throttle = new ThrottlingProxy(Integer.parseInt(KINESIS.endpoint().substring(KINESIS.endpoint().lastIndexOf(':') + 1)),
+        "GetRecords", 40, 5);
+    link = new CuttableLink(throttle.port());
+    // The orders in event-time order at a steady 2/s (500 orders, about 250 s, long enough for five kills,
     // restarts and a Kinesis outage): every shard keeps receiving, so no shard's watermark jumps to the clock while
     // historical events are still arriving.
     Path events = TMP.newFolder("events").toPath();
@@ -173,6 +184,19 @@ public class StreamRestartTest {
           kills.add("Kinesis unreachable for 10 s during run 3");
           System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
         }
+        if (k == 3) {
+          // The emulator itself restarted under the running job and the running replay (its data
+          // kept, as the service keeps it): both lose their connections and are refused until
+          // it listens again, then carry on.
+          long restored = checkpointId(restoreFrom);
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
+            Thread.sleep(500);
+          }
+          long down = KINESIS.restart();
+          kills.add("Kinesis emulator restarted during run 4 (restart took " + down + " ms)");
+          System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
+        }
       }
       Process second = current;
       String replayed = replaying.get(5, TimeUnit.MINUTES);
@@ -229,9 +253,12 @@ public class StreamRestartTest {
         }
       }
       assertEquals("raw: every event at least once", new HashSet<>(orders), raw);
-      System.out.println("StreamRestartTest: killed " + KILLS + " times (seed " + seed + "), every order and line once in clean");
+      assertTrue("no GetRecords call was throttled", throttle.refused() > 0);
+      System.out.println("StreamRestartTest: killed " + KILLS + " times (seed " + seed + "), " + throttle.refused() + " of "
+          + throttle.calls() + " GetRecords calls throttled, every order and line once in clean");
     } finally {
       link.close();
+      throttle.close();
       current.destroyForcibly();
       current.waitFor(30, TimeUnit.SECONDS);
     }

@@ -19,6 +19,10 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
  * ports and stopped by its PID (SIGTERM, then SIGKILL after 5 s). Its server binds 0.0.0.0; the
  * harness runs a copy of {@code main.js} with the bind address patched to 127.0.0.1 and refuses to
  * start if the patch no longer applies.
+ *
+ * <p>{@link #persistent()} keeps the emulator's streams in a file (kinesis-local's own
+ * persistence, written on shutdown), so that {@link #restart()} brings them back on the same port
+ * the way the service keeps its data across a failure of its front end.
  */
 public final class KinesisHarness extends ExternalResource {
   public static final String VERSION = "0.6.2";
@@ -26,19 +30,81 @@ public final class KinesisHarness extends ExternalResource {
   public static final String SECRET_KEY = "lakebeam-test-secret";
   private static final Path HOME = Path.of("target", "kinesis-local").toAbsolutePath();
 
+  private final boolean persistent;
   private Process process;
   private int port;
+  private int tlsPort;
+
+  public KinesisHarness() {
+    this(false);
+  }
+
+  private KinesisHarness(boolean persistent) {
+    this.persistent = persistent;
+  }
+
+  /** An emulator whose streams survive {@link #restart()}. */
+  public static KinesisHarness persistent() {
+    return new KinesisHarness(true);
+  }
 
   @Override
   protected void before() throws Throwable {
-    Path script = install();
     port = Servers.freePort();
+    tlsPort = Servers.freePort();
+    forgetData();
+    start();
+  }
+
+  /** Removes what an earlier emulator on the same port persisted. */
+  private void forgetData() throws IOException {
+    Path data = HOME.resolve("data-" + port);
+    if (Files.isDirectory(data)) {
+      try (java.util.stream.Stream<Path> s = Files.walk(data)) {
+        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops the emulator (SIGTERM: it refuses new connections, drains open ones for up to 30 s,
+   * then writes its data) and starts it again on the same port with the data it had. Only for
+   * {@link #persistent()} emulators. A stop that needs SIGKILL would lose what was acknowledged
+   * since the last save, so it fails instead.
+   *
+   * @return how long the restart took (SIGTERM to listening again), in milliseconds
+   */
+  public long restart() throws Exception {
+    if (!persistent) {
+      throw new IllegalStateException("restart() would lose the streams of an emulator that is not persistent()");
+    }
+    long t0 = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new IllegalStateException("kinesis-local did not stop within 60 s of SIGTERM; killed, its data since the last save lost");
+    }
+    start();
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+  }
+
+  private void start() throws Exception {
+    Path script = install();
     ProcessBuilder pb = new ProcessBuilder("node", script.toString())
         .directory(script.getParent().toFile())
         .redirectErrorStream(true)
-        .redirectOutput(HOME.resolve("kinesis-local-" + port + ".log").toFile());
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(HOME.resolve("kinesis-local-" + port + ".log").toFile()));
     pb.environment().put("KINESIS_MOCK_PLAIN_PORT", String.valueOf(port));
-    pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(Servers.freePort()));
+    pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(tlsPort));
+    if (persistent) {
+      pb.environment().put("SHOULD_PERSIST_DATA", "true");
+      pb.environment().put("LOAD_DATA_IF_EXISTS", "true");
+      pb.environment().put("PERSIST_PATH", HOME.resolve("data-" + port).toString());
+    } else {
+      pb.environment().put("SHOULD_PERSIST_DATA", "false");
+    }
     pb.environment().put("LOG_LEVEL", "WARN");
     pb.environment().put("CREATE_STREAM_DURATION", "100ms");
     pb.environment().put("REGISTER_STREAM_CONSUMER_DURATION", "100ms");
@@ -50,6 +116,11 @@ public final class KinesisHarness extends ExternalResource {
   protected void after() {
     Servers.stop(process);
     process = null;
+    try {
+      forgetData();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Installs kinesis-local once and writes the loopback copy of its main.js. */
