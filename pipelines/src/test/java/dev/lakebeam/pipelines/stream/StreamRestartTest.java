@@ -41,8 +41,8 @@ import org.junit.rules.TemporaryFolder;
  * line exactly once, the same rows as a backfill of the same events, and the raw zone holds every
  * event (at least once: raw delivery after a restore may repeat what the killed job had written).
  * On the way, Kinesis faults under the running job: reads throttled throughout (5 GetRecords
- * calls in a row refused out of every 40), Kinesis unreachable for 10 s during run 3, and the
- * emulator restarted during run 4.
+ * calls in a row refused out of every 40), Kinesis unreachable for 10 s during run 3, the
+ * emulator restarted during run 4, and the stream resharded from 3 to 6 shards during run 5.
  */
 public class StreamRestartTest {
   @ClassRule public static final KinesisHarness KINESIS = KinesisHarness.persistent();
@@ -195,6 +195,29 @@ public class StreamRestartTest {
           }
           long down = KINESIS.restart();
           kills.add("Kinesis emulator restarted during run 4 (restart took " + down + " ms)");
+          System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
+        }
+        if (k == 4) {
+          // The orders stream resharded from 3 to 6 shards under the running job (and before the
+          // last kill, so that a restore meets closed parents and open children): the parents
+          // close, new records go to the children.
+          long restored = checkpointId(restoreFrom);
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
+            Thread.sleep(500);
+          }
+          try (var kinesis = KINESIS.client()) {
+            kinesis.updateShardCount(b -> b.streamName("lakebeam-orders").targetShardCount(6)
+                .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
+            long open = 0;
+            for (int i = 0; i < 100 && open != 6; i++) {
+              Thread.sleep(100);
+              open = kinesis.listShards(b -> b.streamName("lakebeam-orders")).shards().stream()
+                  .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null).count();
+            }
+            assertEquals("open shards after resharding", 6, open);
+          }
+          kills.add("orders resharded from 3 to 6 shards during run 5");
           System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
         }
       }
