@@ -46,6 +46,11 @@ public enum Command {
       "bench",
       "benchmark the backfill, stage by stage and per runner profile, against a plain-Java lower bound",
       dev.lakebeam.pipelines.options.BenchOptions.class,
+      false),
+  BENCH_STREAM(
+      "bench-stream",
+      "benchmark the stream: events/s through to clean and freshness of department_sales_1m, beside Kinesis's own put rate",
+      dev.lakebeam.pipelines.options.BenchStreamOptions.class,
       false);
 
   private final String cliName;

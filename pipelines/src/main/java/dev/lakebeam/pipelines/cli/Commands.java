@@ -47,6 +47,9 @@ public final class Commands {
       case BENCH:
         return new dev.lakebeam.pipelines.bench.Bench(
             parsed.options().as(dev.lakebeam.pipelines.options.BenchOptions.class), out, err).run();
+      case BENCH_STREAM:
+        return new dev.lakebeam.pipelines.bench.StreamBench(
+            parsed.options().as(dev.lakebeam.pipelines.options.BenchStreamOptions.class), parsed.values(), out, err).run();
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:

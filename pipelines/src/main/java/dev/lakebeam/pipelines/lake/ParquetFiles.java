@@ -42,6 +42,18 @@ public final class ParquetFiles {
     return n;
   }
 
+  /** Calls {@code each} for every record of one Parquet file; returns how many. */
+  public static long forEachInFile(String file, Consumer<GenericRecord> each) throws IOException {
+    long n = 0;
+    try (ParquetReader<GenericRecord> r = AvroParquetReader.<GenericRecord>builder(new BeamInputFile(FileSystems.matchNewResource(file, false))).build()) {
+      for (GenericRecord g = r.read(); g != null; g = r.read()) {
+        each.accept(g);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** A Parquet input file over a Beam filesystem channel. */
   static final class BeamInputFile implements InputFile {
     private final ResourceId id;
