@@ -106,6 +106,15 @@ public class StreamRestartTest {
   }
 
 
+  /** Waits (up to 120 s) until a run restored from {@code restoreFrom} has completed a checkpoint of its own. */
+  private static void awaitCheckpointAfter(Path checkpoints, Path restoreFrom, Process run) throws Exception {
+    long restored = checkpointId(restoreFrom);
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (newestId(checkpoints) <= restored && run.isAlive() && System.nanoTime() < until) {
+      Thread.sleep(500);
+    }
+  }
+
   /** Orders replayed (at 2/s). */
   private static final int ORDERS = 500;
   /** How many times the stream is killed while events flow. */
@@ -173,11 +182,7 @@ public class StreamRestartTest {
           // Kinesis unreachable for 10 s under a running job (connections reset, new ones
           // refused): once the restored run has checkpointed, cut the link, then restore it.
           // KinesisIO's shard readers keep retrying (logging every failure) and carry on.
-          long restored = checkpointId(restoreFrom);
-          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
-            Thread.sleep(500);
-          }
+          awaitCheckpointAfter(checkpoints, restoreFrom, current);
           link.cut();
           Thread.sleep(10_000);
           link.restore();
@@ -188,11 +193,7 @@ public class StreamRestartTest {
           // The emulator itself restarted under the running job and the running replay (its data
           // kept, as the service keeps it): both lose their connections and are refused until
           // it listens again, then carry on.
-          long restored = checkpointId(restoreFrom);
-          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
-            Thread.sleep(500);
-          }
+          awaitCheckpointAfter(checkpoints, restoreFrom, current);
           long down = KINESIS.restart();
           kills.add("Kinesis emulator restarted during run 4 (restart took " + down + " ms)");
           System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
@@ -201,11 +202,7 @@ public class StreamRestartTest {
           // The orders stream resharded from 3 to 6 shards under the running job (and before the
           // last kill, so that a restore meets closed parents and open children): the parents
           // close, new records go to the children.
-          long restored = checkpointId(restoreFrom);
-          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-          while (newestId(checkpoints) <= restored && current.isAlive() && System.nanoTime() < until) {
-            Thread.sleep(500);
-          }
+          awaitCheckpointAfter(checkpoints, restoreFrom, current);
           try (var kinesis = KINESIS.client()) {
             kinesis.updateShardCount(b -> b.streamName("lakebeam-orders").targetShardCount(6)
                 .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
