@@ -231,11 +231,9 @@ public final class Backfill {
     for (SourceDataset d : files.keySet()) {
       ReadSourceFiles read = ReadSourceFiles.of(d, input, o.getMaxRecordBytes());
       p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
-      PCollectionTuple r = p.apply("Read " + d.sourceName(), read);
+      PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
       rejects.add(r.get(Rejects.TAG));
-      PCollectionTuple parsedTuple = r.get(ReadSourceFiles.RAW).apply("Parse " + d.sourceName(), ParseRecords.of(d));
-      rejects.add(parsedTuple.get(Rejects.TAG));
-      parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
+      parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(r.get(ParseRecords.PARSED));
     }
     Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
     parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)

@@ -76,13 +76,14 @@ public final class CleanRecords
   @Override
   public Output expand(Input in) {
     List<PCollection<Row>> rejects = new ArrayList<>();
+    // Datasets with references are validated where their references are checked, in the same
+    // step: on Flink every two-output step breaks the chain of fused steps (its records are
+    // serialized to the next), so one step where there were two.
     Map<SourceDataset, PCollection<Row>> valid = new EnumMap<>(SourceDataset.class);
     for (SourceDataset d : SourceDataset.values()) {
-      PCollectionTuple v =
-          in.get(d)
-              .apply("Validate " + d.sourceName(), ParDo.of(new ValidateFn(d, cfg)).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
-      valid.put(d, v.get(ok()).setRowSchema(in.get(d).getSchema()));
-      rejects.add(v.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
+      if (!WITH_REFERENCES.contains(d)) {
+        valid.put(d, validate(in.get(d), d, List.of(), rejects));
+      }
     }
     Map<Dataset, PCollection<Row>> clean = new EnumMap<>(Dataset.class);
 
@@ -95,7 +96,7 @@ public final class CleanRecords
         ids(in.withExisting(Dataset.DEPARTMENTS, departments), "department_id", "departments");
     List<PCollectionView<Map<Integer, Integer>>> aisleIds = ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
     PCollection<Row> products =
-        refCheck(valid.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
+        validate(in.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
             List.of(new Ref("aisle_id", aisleIds, "aisles"), new Ref("department_id", departmentIds, "departments")),
             rejects);
     products = dedupe(products, SourceDataset.PRODUCTS);
@@ -114,15 +115,16 @@ public final class CleanRecords
     clean.put(Dataset.ORDERS, toClean(orders, SourceDataset.ORDERS));
 
     PCollection<Row> lines =
-        refCheck(valid.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES,
+        validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES,
             List.of(new Ref("product_id", productIds, "products")), rejects);
-    lines = dedupe(lines, SourceDataset.ORDER_LINES);
+    // Lines are deduped inside the join: their key (order_id, product_id) holds the join key, so
+    // one shuffle of the largest dataset does both (a separate dedupe was a second full shuffle).
     PCollectionTuple joinedLines = joinOrders(lines, orderRefs(orders, in.existing(Dataset.ORDERS)));
     rejects.add(joinedLines.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setRowSchema(Dataset.ORDER_LINES.beamSchema()));
 
     PCollection<Row> clicks =
-        refCheck(valid.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
+        validate(in.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
             List.of(new Ref("product_id", productIds, "products")), rejects);
     clean.put(Dataset.CLICK_EVENTS, toClean(dedupe(clicks, SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS));
     clean.put(Dataset.FEEDBACK, toClean(dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK), SourceDataset.FEEDBACK));
@@ -137,29 +139,6 @@ public final class CleanRecords
   }
 
   // ---------------------------------------------------------------- validate
-
-  static final class ValidateFn extends DoFn<Row, Row> {
-    private final SourceDataset d;
-    private final CleanConfig cfg;
-    private final Progress rejected;
-
-    ValidateFn(SourceDataset d, CleanConfig cfg) {
-      this.d = d;
-      this.cfg = cfg;
-      this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
-    }
-
-    @ProcessElement
-    public void process(@Element Row env, MultiOutputReceiver out) {
-      try {
-        Rules.check(d, Envelope.record(env), cfg.latestAllowed());
-        out.get(new TupleTag<Row>("ok") {}).output(env);
-      } catch (ParseError e) {
-        rejected.inc();
-        out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
-      }
-    }
-  }
 
   static Row reject(SourceDataset d, Row env, RejectReason reason, String message, String stage) {
     return Rejects.of(d.target().datasetName(), reason, message, env.getString("source_ref"), env.getString("payload"), Instant.now());
@@ -232,7 +211,11 @@ public final class CleanRecords
     return PCollectionList.of(fresh).and(old).apply("All order refs", Flatten.pCollections()).setRowSchema(ORDER_REF);
   }
 
-  private static PCollection<Row> refCheck(
+  private static final java.util.Set<SourceDataset> WITH_REFERENCES =
+      java.util.EnumSet.of(SourceDataset.PRODUCTS, SourceDataset.ORDER_LINES, SourceDataset.CLICK_EVENTS);
+
+  /** Validates each record on its own ({@link Rules}), then its references; rejects the rest. */
+  private PCollection<Row> validate(
       PCollection<Row> in, SourceDataset d, List<Ref> refs, List<PCollection<Row>> rejects) {
     List<List<PCollectionView<Map<Integer, Integer>>>> views = new ArrayList<>();
     List<PCollectionView<?>> all = new ArrayList<>();
@@ -246,21 +229,24 @@ public final class CleanRecords
     }
     PCollectionTuple t =
         in.apply(
-            "References of " + d.sourceName(),
-            ParDo.of(new RefCheckFn(d, views, fields, targets)).withSideInputs(all).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+            "Validate " + d.sourceName(),
+            ParDo.of(new ValidateFn(d, cfg, views, fields, targets)).withSideInputs(all).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
     rejects.add(t.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
     return t.get(ok()).setRowSchema(in.getSchema());
   }
 
-  static final class RefCheckFn extends DoFn<Row, Row> {
+  static final class ValidateFn extends DoFn<Row, Row> {
     private final SourceDataset d;
+    private final CleanConfig cfg;
     private final List<List<PCollectionView<Map<Integer, Integer>>>> views;
     private final List<String> fields;
     private final List<String> targets;
     private final Progress rejected;
 
-    RefCheckFn(SourceDataset d, List<List<PCollectionView<Map<Integer, Integer>>>> views, List<String> fields, List<String> targets) {
+    ValidateFn(SourceDataset d, CleanConfig cfg, List<List<PCollectionView<Map<Integer, Integer>>>> views, List<String> fields,
+        List<String> targets) {
       this.d = d;
+      this.cfg = cfg;
       this.views = views;
       this.fields = fields;
       this.targets = targets;
@@ -270,6 +256,13 @@ public final class CleanRecords
     @ProcessElement
     public void process(@Element Row env, ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
+      try {
+        Rules.check(d, rec, cfg.latestAllowed());
+      } catch (ParseError e) {
+        rejected.inc();
+        out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
+        return;
+      }
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
         if (v != null && views.get(i).stream().noneMatch(view -> c.sideInput(view).containsKey(v))) {
@@ -291,18 +284,21 @@ public final class CleanRecords
     return in.apply(
             "Key " + d.sourceName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
-                .via((Row env) -> {
-                  Row rec = Envelope.record(env);
-                  StringBuilder k = new StringBuilder();
-                  for (String f : keys) {
-                    k.append(String.valueOf((Object) rec.getValue(f))).append('\u0001');
-                  }
-                  return KV.of(k.toString(), env);
-                }))
+                .via((Row env) -> KV.of(key(env, keys), env)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)))
         .apply("Group " + d.sourceName() + " by key", GroupByKey.create())
         .apply("Dedupe " + d.sourceName(), ParDo.of(new PickFn(d)))
         .setRowSchema(schema);
+  }
+
+  /** A record's business key as one string. */
+  static String key(Row env, List<String> keyFields) {
+    Row rec = Envelope.record(env);
+    StringBuilder k = new StringBuilder();
+    for (String f : keyFields) {
+      k.append(String.valueOf((Object) rec.getValue(f))).append('\u0001');
+    }
+    return k.toString();
   }
 
   /** Keeps the latest version (updated_at), then the first source position; counts the rest. */
@@ -493,6 +489,7 @@ public final class CleanRecords
     private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
     private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
     private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress duplicates = Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
@@ -502,7 +499,15 @@ public final class CleanRecords
           order = o;
         }
       }
+      // The order's lines, one per business key (the same pick as the other datasets' dedupe).
+      Map<String, Row> unique = new java.util.LinkedHashMap<>();
+      long n = 0;
       for (Row line : e.getValue().getAll(lineTag)) {
+        n++;
+        unique.merge(key(line, SourceDataset.ORDER_LINES.keyFields()), line, (a, b) -> BETTER.compare(b, a) < 0 ? b : a);
+      }
+      duplicates.inc(n - unique.size());
+      for (Row line : unique.values()) {
         if (order == null) {
           rejected.inc();
           out.get(Rejects.TAG).output(reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,

@@ -19,7 +19,7 @@ public final class CleanRows {
     Row rec = Envelope.record(envelope);
     Schema in = rec.getSchema();
     Schema out = target.beamSchema();
-    Row.Builder b = Row.withSchema(out);
+    java.util.List<Object> b = new java.util.ArrayList<>(out.getFieldCount());
     for (Schema.Field f : out.getFields()) {
       String name = f.getName();
       Object v;
@@ -55,8 +55,8 @@ public final class CleanRows {
             v = null;
           }
       }
-      b.addValue(v);
+      b.add(v);
     }
-    return b.build();
+    return dev.lakebeam.transforms.records.Rows.attach(out, b);
   }
 }

@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.Rows;
 import java.math.BigDecimal;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -40,34 +41,34 @@ public final class FieldParser {
 
   /** A CSV record: {@code index} maps a field name to its column, or is absent. */
   public Row fromCsv(Map<String, Integer> index, List<String> fields) throws ParseError {
-    Row.Builder b = Row.withSchema(schema);
+    List<Object> b = new java.util.ArrayList<>(schema.getFieldCount());
     for (Schema.Field f : schema.getFields()) {
       Integer col = index.get(f.getName());
       String text = col == null ? null : fields.get(col);
-      b.addValue(fromText(f, text == null || text.isEmpty() ? null : text));
+      b.add(fromText(f, text == null || text.isEmpty() ? null : text));
     }
-    return b.build();
+    return Rows.attach(schema, b);
   }
 
   /** A JSON object; fields it has that the schema does not are ignored. */
   public Row fromJson(JsonNode obj) throws ParseError {
-    Row.Builder b = Row.withSchema(schema);
+    List<Object> b = new java.util.ArrayList<>(schema.getFieldCount());
     for (Schema.Field f : schema.getFields()) {
       JsonNode v = obj.get(f.getName());
       if (v == null || v.isNull()) {
-        b.addValue(fromText(f, null));
+        b.add(fromText(f, null));
       } else if (v.isTextual()) {
-        b.addValue(fromText(f, v.asText().isEmpty() ? null : v.asText()));
+        b.add(fromText(f, v.asText().isEmpty() ? null : v.asText()));
       } else if (v.isNumber()) {
-        b.addValue(fromNumber(f, v));
+        b.add(fromNumber(f, v));
       } else if (v.isBoolean() && f.getType().getTypeName() == Schema.TypeName.STRING) {
-        b.addValue(v.asText());
+        b.add(v.asText());
       } else {
         throw new ParseError(
             RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a JSON " + v.getNodeType().name().toLowerCase());
       }
     }
-    return b.build();
+    return Rows.attach(schema, b);
   }
 
   private Object fromText(Schema.Field f, String text) throws ParseError {
@@ -134,13 +135,38 @@ public final class FieldParser {
     }
   }
 
+  private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("[+-]?[0-9]+");
+
+  /** An optional sign and 1 to 18 digits: always within a long. */
+  private static boolean isShortInteger(String s) {
+    int from = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? 1 : 0;
+    int n = s.length() - from;
+    if (n < 1 || n > 18) {
+      return false;
+    }
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static long integer(Schema.Field f, String t, long min, long max) throws ParseError {
     String digits = t;
     int dot = t.indexOf('.');
     if (dot >= 0 && t.substring(dot + 1).chars().allMatch(c -> c == '0')) {
       digits = t.substring(0, dot);
     }
-    if (!digits.matches("[+-]?[0-9]+")) {
+    if (isShortInteger(digits)) { // the common case, without a regex or a BigDecimal
+      long v = Long.parseLong(digits);
+      if (v < min || v > max) {
+        throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(t) + " is out of range for its type");
+      }
+      return v;
+    }
+    if (!WHOLE.matcher(digits).matches()) {
       throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": '" + abbreviate(t) + "' is not a whole number");
     }
     BigDecimal v = new BigDecimal(digits);

@@ -72,8 +72,21 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     return out;
   }
 
-  static final class ParseFn extends DoFn<Row, Row> {
+  /** Where a parse sends its results. */
+  public interface Results {
+    void parsed(Row envelope);
+
+    void rejected(Row reject);
+  }
+
+  /**
+   * The parse of one record, usable inside another step (the file reader parses as it splits, so
+   * that its records are not handed from one Flink task to the next in between). Counts parsed
+   * and rejected records like {@link ParseRecords}.
+   */
+  public static final class Parser implements java.io.Serializable {
     private final SourceDataset dataset;
+    private final SourceDataset.Format format;
     private final Progress parsed;
     private final Progress rejected;
     private transient FieldParser parser;
@@ -81,31 +94,29 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     private transient Map<String, Map<String, Integer>> headers;
     private transient org.apache.beam.sdk.schemas.Schema envelope;
 
-    private final SourceDataset.Format format;
-
-    ParseFn(SourceDataset dataset, SourceDataset.Format format) {
+    public Parser(SourceDataset dataset, SourceDataset.Format format) {
       this.dataset = dataset;
       this.format = format;
       this.parsed = Progress.counter(Accounting.PARSED + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
 
-    @Setup
-    public void setup() {
-      parser = new FieldParser(dataset.parseSchema(), defaults(dataset));
-      json = StrictJson.mapper();
-      headers = new HashMap<>();
-      envelope = Envelope.schema(dataset.parseSchema());
+    /** The envelope schema of the parsed records. */
+    public org.apache.beam.sdk.schemas.Schema envelopeSchema() {
+      return Envelope.schema(dataset.parseSchema());
     }
 
-    @ProcessElement
-    public void process(@Element Row raw, MultiOutputReceiver out) {
-      String payload = raw.getString("payload");
-      String ref = raw.getString("source_ref");
+    public void parse(String source, String ref, String header, String payload, Results out) {
+      if (parser == null) {
+        parser = new FieldParser(dataset.parseSchema(), defaults(dataset));
+        json = StrictJson.mapper();
+        headers = new HashMap<>();
+        envelope = envelopeSchema();
+      }
       try {
         Row row;
         if (format == SourceDataset.Format.CSV) {
-          Map<String, Integer> index = headers.computeIfAbsent(raw.getString("header"), ParseFn::index);
+          Map<String, Integer> index = headers.computeIfAbsent(header, ParseFn::index);
           List<String> fields;
           try {
             fields = CsvFields.split(payload);
@@ -132,12 +143,35 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
           row = parser.fromJson(node);
         }
         parsed.inc();
-        out.get(PARSED).output(Envelope.wrap(envelope, row, dataset.sourceName(), raw.getString("source"), ref, payload));
+        out.parsed(Envelope.wrap(envelope, row, dataset.sourceName(), source, ref, payload));
       } catch (FieldParser.ParseError e) {
         rejected.inc();
-        out.get(Rejects.TAG)
-            .output(Rejects.of(dataset.target().datasetName(), e.reason(), e.getMessage(), ref, payload, Instant.now()));
+        out.rejected(Rejects.of(dataset.target().datasetName(), e.reason(), e.getMessage(), ref, payload, Instant.now()));
       }
+    }
+  }
+
+  static final class ParseFn extends DoFn<Row, Row> {
+    private final Parser parser;
+
+    ParseFn(SourceDataset dataset, SourceDataset.Format format) {
+      this.parser = new Parser(dataset, format);
+    }
+
+    @ProcessElement
+    public void process(@Element Row raw, MultiOutputReceiver out) {
+      parser.parse(raw.getString("source"), raw.getString("source_ref"), raw.getString("header"), raw.getString("payload"),
+          new Results() {
+            @Override
+            public void parsed(Row envelope) {
+              out.get(PARSED).output(envelope);
+            }
+
+            @Override
+            public void rejected(Row reject) {
+              out.get(Rejects.TAG).output(reject);
+            }
+          });
     }
 
     /** Column index by name; the key "\0columns" holds the number of columns. */

@@ -2,17 +2,31 @@ package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import dev.lakebeam.transforms.records.Progress;
@@ -38,15 +52,30 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final SourceDataset dataset;
   private final String folder;
   private final int maxRecordBytes;
+  private final long rangeBytes;
+  private final boolean parse;
 
-  private ReadSourceFiles(SourceDataset dataset, String folder, int maxRecordBytes) {
+  private ReadSourceFiles(SourceDataset dataset, String folder, int maxRecordBytes, long rangeBytes, boolean parse) {
     this.dataset = dataset;
     this.folder = folder.endsWith("/") ? folder : folder + "/";
     this.maxRecordBytes = maxRecordBytes;
+    this.rangeBytes = rangeBytes;
+    this.parse = parse;
   }
 
+  /** Raw records under {@link #RAW}, rejects under {@link Rejects#TAG}. */
   public static ReadSourceFiles of(SourceDataset dataset, String folder, int maxRecordBytes) {
-    return new ReadSourceFiles(dataset, folder, maxRecordBytes);
+    return new ReadSourceFiles(dataset, folder, maxRecordBytes, DEFAULT_RANGE_BYTES, false);
+  }
+
+  /**
+   * Parses each record as it is read ({@link ParseRecords.Parser}, the same parse and counts as
+   * {@link ParseRecords}): parsed envelopes under {@link ParseRecords#PARSED}, file and parse
+   * rejects together under {@link Rejects#TAG}, and no raw records. One step instead of two: on
+   * Flink a two-output step hands every record to the next task serialized.
+   */
+  public ReadSourceFiles parsed() {
+    return new ReadSourceFiles(dataset, folder, maxRecordBytes, rangeBytes, true);
   }
 
   /**
@@ -57,52 +86,152 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     return List.of(folder + dataset.filePattern(), folder + dataset.filePattern() + ".gz");
   }
 
+  /**
+   * Plain files larger than twice this are cut into ranges of about this many bytes (at most
+   * {@link #MAX_RANGES} of them) that different workers read: one large CSV is otherwise read and
+   * parsed by one core. Default {@link #DEFAULT_RANGE_BYTES}.
+   */
+  public ReadSourceFiles withRangeBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
+    }
+    return new ReadSourceFiles(dataset, folder, maxRecordBytes, bytes, parse);
+  }
+
+  public static final long DEFAULT_RANGE_BYTES = 4L << 20;
+  static final int MAX_RANGES = 64;
+
+  /** A planned range of a file, as it travels to the worker that reads it. */
+  static final Schema RANGE =
+      Schema.builder()
+          .addStringField("path")
+          .addInt64Field("start")
+          .addInt64Field("end")
+          .addInt64Field("first_line")
+          .addNullableField("header", Schema.FieldType.STRING)
+          .build();
+
   @Override
   public PCollectionTuple expand(PBegin begin) {
     PCollectionTuple out =
         begin
             .apply("Globs " + dataset.sourceName(), Create.of(globs()).withCoder(StringUtf8Coder.of()))
             .apply("Match " + dataset.sourceName(), FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-            .apply("Open " + dataset.sourceName(), FileIO.readMatches())
+            .apply("Plan ranges of " + dataset.sourceName(), ParDo.of(new PlanFn(dataset, maxRecordBytes, rangeBytes)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(RANGE)))
+            .apply("Spread ranges of " + dataset.sourceName(), Reshuffle.of())
+            .apply("Ranges of " + dataset.sourceName(), Values.create())
+            .setRowSchema(RANGE)
             .apply(
                 "Split " + dataset.sourceName(),
-                ParDo.of(new SplitFn(dataset, maxRecordBytes)).withOutputTags(RAW, TupleTagList.of(Rejects.TAG)));
-    out.get(RAW).setRowSchema(RawRecord.SCHEMA);
+                ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null))
+                    .withOutputTags(parse ? ParseRecords.PARSED : RAW, TupleTagList.of(Rejects.TAG)));
+    if (parse) {
+      out.get(ParseRecords.PARSED).setRowSchema(Envelope.schema(dataset.parseSchema()));
+    } else {
+      out.get(RAW).setRowSchema(RawRecord.SCHEMA);
+    }
     out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
     return out;
   }
 
-  static final class SplitFn extends DoFn<FileIO.ReadableFile, Row> {
+  /**
+   * Cuts each plain file larger than two ranges at record boundaries ({@link FileRanges}: one
+   * sequential read of the file); compressed and small files are one range. Keys spread the
+   * ranges over the workers.
+   */
+  static final class PlanFn extends DoFn<MatchResult.Metadata, KV<Integer, Row>> {
+    private final SourceDataset dataset;
+    private final int maxRecordBytes;
+    private final long rangeBytes;
+
+    PlanFn(SourceDataset dataset, int maxRecordBytes, long rangeBytes) {
+      this.dataset = dataset;
+      this.maxRecordBytes = maxRecordBytes;
+      this.rangeBytes = rangeBytes;
+    }
+
+    @ProcessElement
+    public void process(@Element MatchResult.Metadata file, OutputReceiver<KV<Integer, Row>> out) throws IOException {
+      ResourceId id = file.resourceId();
+      if (id.isDirectory()) {
+        return;
+      }
+      long size = file.sizeBytes();
+      FileRanges.Plan plan;
+      if (Compression.detect(id.getFilename()) != Compression.UNCOMPRESSED || size < 2 * rangeBytes) {
+        plan = FileRanges.whole(size);
+      } else {
+        long target = Math.max(rangeBytes, size / MAX_RANGES);
+        boolean csv = dataset.format() == SourceDataset.Format.CSV;
+        try (InputStream in = Channels.newInputStream(FileSystems.open(id))) {
+          plan = FileRanges.plan(in, size, csv, target, maxRecordBytes, h -> missingColumns(dataset, h).isEmpty());
+        }
+      }
+      int key = id.toString().hashCode();
+      for (FileRanges.Range r : plan.ranges()) {
+        out.output(KV.of(key++, Row.withSchema(RANGE)
+            .addValues(id.toString(), r.start(), r.end(), r.firstLine(), r.start() == 0 ? null : plan.header())
+            .build()));
+      }
+    }
+  }
+
+  static final class SplitFn extends DoFn<Row, Row> {
     private final SourceDataset dataset;
     private final int maxRecordBytes;
     private final Progress records;
     private final Progress rejected;
 
-    SplitFn(SourceDataset dataset, int maxRecordBytes) {
+    private final ParseRecords.Parser parser;
+
+    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
+      this.parser = parser;
       this.records = Progress.counter(Accounting.IN + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
-      String name = file.getMetadata().resourceId().getFilename();
+    public void process(@Element Row range, MultiOutputReceiver out) throws IOException {
+      ResourceId id = FileSystems.matchNewResource(range.getString("path"), false);
+      String name = id.getFilename();
+      long start = range.getInt64("start");
+      long end = range.getInt64("end");
       boolean csv = dataset.format() == SourceDataset.Format.CSV;
-      AtomicReference<String> header = new AtomicReference<>();
+      AtomicReference<String> header = new AtomicReference<>(range.getString("header"));
       AtomicReference<Boolean> headerOk = new AtomicReference<>(true);
       String target = dataset.target().datasetName();
       Instant now = Instant.now();
-      try (InputStream in = Channels.newInputStream(file.open())) {
+      ParseRecords.Results results = new ParseRecords.Results() {
+        @Override
+        public void parsed(Row envelope) {
+          out.get(ParseRecords.PARSED).output(envelope);
+        }
+
+        @Override
+        public void rejected(Row reject) {
+          out.get(Rejects.TAG).output(reject);
+        }
+      };
+      ReadableByteChannel channel = FileSystems.open(id);
+      if (start > 0) {
+        ((SeekableByteChannel) channel).position(start);
+      }
+      // Only the outermost stream is closed: Beam's S3 channel must be closed exactly once.
+      try (InputStream in = Channels.newInputStream(Compression.detect(name).readDecompressed(channel))) {
         new RecordSplitter(csv, maxRecordBytes)
             .split(
                 in,
+                range.getInt64("first_line"),
+                end == Long.MAX_VALUE ? Long.MAX_VALUE : end - start,
                 new RecordSplitter.Listener() {
                   @Override
                   public void record(long line, String text) {
                     String ref = name + ":" + line;
                     if (csv && header.get() == null && headerOk.get()) {
-                      List<String> missing = missingColumns(text);
+                      List<String> missing = missingColumns(dataset, text);
                       if (missing.isEmpty()) {
                         header.set(text);
                         return;
@@ -119,7 +248,11 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                                   ref, text, now));
                       return;
                     }
-                    out.get(RAW).output(RawRecord.of(dataset, "files", ref, header.get(), text));
+                    if (parser == null) {
+                      out.get(RAW).output(RawRecord.of(dataset, "files", ref, header.get(), text));
+                    } else {
+                      parser.parse("files", ref, header.get(), text, results);
+                    }
                   }
 
                   @Override
@@ -132,15 +265,16 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                 });
       }
     }
+  }
 
-    private List<String> missingColumns(String headerLine) {
-      List<String> names;
-      try {
-        names = CsvFields.split(headerLine).stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
-      } catch (CsvFields.MalformedCsv e) {
-        return dataset.requiredFields();
-      }
-      return dataset.requiredFields().stream().filter(f -> !names.contains(f)).toList();
+  /** The required columns a header line lacks (all of them when it is not a CSV line). */
+  static List<String> missingColumns(SourceDataset dataset, String headerLine) {
+    List<String> names;
+    try {
+      names = CsvFields.split(headerLine).stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
+    } catch (CsvFields.MalformedCsv e) {
+      return dataset.requiredFields();
     }
+    return dataset.requiredFields().stream().filter(f -> !names.contains(f)).toList();
   }
 }

@@ -37,16 +37,27 @@ public final class RecordSplitter {
 
   /** Reads the whole stream. I/O errors other than gzip damage are thrown (the file is unreadable). */
   public void split(InputStream in, Listener listener) throws IOException {
+    split(in, 1, Long.MAX_VALUE, listener);
+  }
+
+  /**
+   * Reads at most {@code limit} bytes of the stream: one range of a file that {@link FileRanges}
+   * cut at record boundaries. {@code firstLine} is the line number of the range's first byte; a
+   * UTF-8 BOM is skipped only at line 1 (the file's start).
+   */
+  public void split(InputStream in, long firstLine, long limit, Listener listener) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-    long line = 1;
-    long recordLine = 1;
+    long line = firstLine;
+    long recordLine = firstLine;
     boolean inQuotes = false;
     boolean oversized = false;
-    boolean first = true;
+    boolean first = firstLine == 1;
     byte[] chunk = new byte[1 << 16];
+    long left = limit;
     try {
       int n;
-      while ((n = in.read(chunk)) > 0) {
+      while (left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
+        left -= n;
         int start = 0;
         if (first) {
           first = false;

@@ -20,8 +20,18 @@ public final class Envelope {
         .build();
   }
 
+  /**
+   * The envelope's values are attached, not matched against the schema one by one: the record
+   * was built (and checked) by its own builder, the rest are strings, and Beam's matching of a
+   * nested row resolves the nested schema's field access again for every envelope (about 5 % of
+   * the clean stage's CPU before this).
+   */
   public static Row wrap(Schema envelopeSchema, Row record, String sourceDataset, String source, String ref, String payload) {
-    return Row.withSchema(envelopeSchema).addValues(record, sourceDataset, source, ref, payload).build();
+    Schema expected = envelopeSchema.getField(0).getType().getRowSchema();
+    if (record.getSchema() != expected && !record.getSchema().equals(expected)) {
+      throw new IllegalArgumentException("record schema " + record.getSchema() + " is not the envelope's");
+    }
+    return Row.withSchema(envelopeSchema).attachValues(record, sourceDataset, source, ref, payload);
   }
 
   public static Row record(Row envelope) {
@@ -29,9 +39,7 @@ public final class Envelope {
   }
 
   public static Row withRecord(Row envelope, Row record) {
-    return Row.withSchema(envelope.getSchema())
-        .addValues(record, envelope.getString("source_dataset"), envelope.getString("source"),
-            envelope.getString("source_ref"), envelope.getString("payload"))
-        .build();
+    return wrap(envelope.getSchema(), record, envelope.getString("source_dataset"), envelope.getString("source"),
+        envelope.getString("source_ref"), envelope.getString("payload"));
   }
 }

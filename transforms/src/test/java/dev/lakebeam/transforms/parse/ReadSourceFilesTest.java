@@ -1,0 +1,124 @@
+package dev.lakebeam.transforms.parse;
+
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A file read in many ranges by several workers yields exactly the records of a whole read. */
+public class ReadSourceFilesTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void aLargeCsvReadInRangesGivesEveryRecordOnceWithItsWholeFileReference() throws Exception {
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
+    for (int i = 1; i <= 2_000; i++) {
+      csv.append(i).append(',').append(i % 97).append(',').append(i % 5 == 0 ? "\"1\n\"" : "1").append(",0\n");
+      if (i % 250 == 0) {
+        csv.append("\"unterminated on purpose? no: closed\",x,y,z\n");
+      }
+    }
+    byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+    Path dir = tmp.newFolder("files").toPath();
+    Files.write(dir.resolve("order_products__prior.csv"), bytes);
+    try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(dir.resolve("order_products__train.csv.gz")))) {
+      gz.write(bytes); // compressed: one range, whatever its size
+    }
+    List<String> expected = new ArrayList<>();
+    for (String name : List.of("order_products__prior.csv", "order_products__train.csv.gz")) {
+      String[] header = {null};
+      new RecordSplitter(true, 1 << 20).split(new ByteArrayInputStream(bytes), new RecordSplitter.Listener() {
+        @Override
+        public void record(long line, String text) {
+          if (header[0] == null) {
+            header[0] = text;
+          } else {
+            expected.add(name + ":" + line + "|" + header[0] + "|" + text);
+          }
+        }
+
+        @Override
+        public void reject(long line, RejectReason reason, String message, byte[] payload) {
+          throw new AssertionError("no rejects in this file: " + reason);
+        }
+      });
+    }
+
+    ReadSourceFiles read = ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20).withRangeBytes(512);
+    PCollectionTuple out = p.apply(read);
+    PAssert.that(out.get(ReadSourceFiles.RAW).apply(MapElements.into(TypeDescriptors.strings())
+            .via((Row r) -> r.getString("source_ref") + "|" + r.getString("header") + "|" + r.getString("payload"))))
+        .containsInAnyOrder(expected);
+    PAssert.that(out.get(Rejects.TAG)).empty();
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void parsingWhileReadingGivesWhatParsingTheWholeFileGives() throws Exception {
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
+    for (int i = 1; i <= 1_000; i++) {
+      csv.append(i).append(',').append(i % 97).append(',').append(i % 7 == 0 ? "x" : "1").append(i % 11 == 0 ? ",0,9\n" : ",0\n");
+    }
+    Path dir = tmp.newFolder("parse").toPath();
+    Files.writeString(dir.resolve("order_products__prior.csv"), csv);
+    // Expected: the whole file split and parsed outside any pipeline.
+    List<String> parsed = new ArrayList<>();
+    List<String> rejected = new ArrayList<>();
+    ParseRecords.Parser parser = new ParseRecords.Parser(SourceDataset.ORDER_LINES, SourceDataset.Format.CSV);
+    ParseRecords.Results results = new ParseRecords.Results() {
+      @Override
+      public void parsed(Row envelope) {
+        parsed.add(envelope.toString());
+      }
+
+      @Override
+      public void rejected(Row reject) {
+        rejected.add(reject.getString("reason_code") + " " + reject.getString("source_ref"));
+      }
+    };
+    String[] header = {null};
+    new RecordSplitter(true, 1 << 20).split(new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)),
+        new RecordSplitter.Listener() {
+          @Override
+          public void record(long line, String text) {
+            if (header[0] == null) {
+              header[0] = text;
+            } else {
+              parser.parse("files", "order_products__prior.csv:" + line, header[0], text, results);
+            }
+          }
+
+          @Override
+          public void reject(long line, RejectReason reason, String message, byte[] payload) {
+            throw new AssertionError(reason);
+          }
+        });
+
+    PCollectionTuple out =
+        p.apply(ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20).withRangeBytes(256).parsed());
+    PAssert.that(out.get(ParseRecords.PARSED).apply("parsed", MapElements.into(TypeDescriptors.strings()).via(Row::toString)))
+        .containsInAnyOrder(parsed);
+    PAssert.that(out.get(Rejects.TAG).apply("rejected", MapElements.into(TypeDescriptors.strings())
+            .via((Row r) -> r.getString("reason_code") + " " + r.getString("source_ref"))))
+        .containsInAnyOrder(rejected);
+    p.run().waitUntilFinish();
+    org.junit.Assert.assertEquals(1_000 - 142 - 91 + 13, parsed.size()); // every 7th: bad int; every 11th: a column too many
+  }
+}
