@@ -446,18 +446,8 @@ public final class StreamBench {
   }
 
   private static void copyTree(Path from, Path to) throws IOException {
-    if (!Files.isDirectory(from)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path f : s.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(f, dst);
-        }
-      }
+    if (Files.isDirectory(from)) {
+      dev.lakebeam.pipelines.lake.LocalTrees.copy(from, to);
     }
   }
 }

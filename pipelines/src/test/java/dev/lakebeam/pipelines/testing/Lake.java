@@ -107,16 +107,7 @@ public final class Lake {
 
   /** Copies a folder tree (a dataset of one lake into another). */
   public static void copy(Path from, Path to) throws IOException {
-    try (java.util.stream.Stream<Path> s = Files.walk(from)) {
-      for (Path f : s.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(f, dst);
-        }
-      }
-    }
+    dev.lakebeam.pipelines.lake.LocalTrees.copy(from, to);
   }
 
   /**
