@@ -68,6 +68,9 @@ public final class Bench {
         profiles.add(p.trim());
       }
     }
+    if (o.getHeap() != null && !o.getHeap().matches("[1-9][0-9]*[kKmMgG]?")) {
+      throw new UsageException("--heap must be a size such as 1g or 1536m (as java's -Xmx takes it), was '" + o.getHeap() + "'");
+    }
     if (!Files.isExecutable(GNU_TIME)) {
       throw new IllegalStateException("bench measures each stage with GNU time, and " + GNU_TIME + " is missing (apt-get install time)");
     }
@@ -121,7 +124,8 @@ public final class Bench {
     sb.append(String.format(Locale.ROOT, "%n### bench --orders=%d --seed=%d (%s; %s, %d cores, %d GiB; Java %s)%n%n", orders(), o.getSeed(),
         LocalDate.now(ZoneOffset.UTC), cpuModel(), Runtime.getRuntime().availableProcessors(), memoryGib(),
         System.getProperty("java.version")));
-    sb.append(String.format(Locale.ROOT, "%,d order lines. Records/s counts order lines.%n%n", lines));
+    sb.append(String.format(Locale.ROOT, "%,d order lines. Records/s counts order lines. Heap of each JVM: %s.%n%n", lines,
+        o.getHeap() == null ? "the JVM's default" : "-Xmx" + o.getHeap()));
     sb.append("| run | profile | wall s | lines/s | CPU s | peak RSS MiB | output MiB |\n|---|---|---:|---:|---:|---:|---:|\n");
     Run lower = runs.get(0);
     for (Run r : runs) {
@@ -146,7 +150,11 @@ public final class Bench {
   private Run measure(String what, String profile, long records, List<String> mainAndArgs, Path log) throws Exception {
     Path timeFile = Files.createTempFile("lakebeam-bench", ".time");
     List<String> cmd = new ArrayList<>(List.of(GNU_TIME.toString(), "-f", "%e %U %S %M", "-o", timeFile.toString(),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    if (o.getHeap() != null) {
+      cmd.add("-Xmx" + o.getHeap());
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     cmd.addAll(mainAndArgs);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     int code = p.waitFor();

@@ -33,6 +33,12 @@ public interface BenchOptions extends PipelineOptions {
 
   void setProfiles(String value);
 
+  @Description("Maximum heap of each measured JVM, passed as -Xmx (e.g. 1g, 1536m): the same heap at every scale shows "
+      + "whether memory stays flat. Unset: the JVM's default (a quarter of the machine's memory).")
+  String getHeap();
+
+  void setHeap(String value);
+
   @Description("Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
   String getReport();
 

@@ -35,7 +35,7 @@ public class BenchTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
         new Profiles(List.of(Path.of("..", "runner-profiles")))).run("bench", "--orders=200", "--seed=5", "--profiles=local",
-        "--workDir=" + work, "--report=" + report);
+        "--workDir=" + work, "--report=" + report, "--heap=768m");
     String text = out.toString(StandardCharsets.UTF_8);
     assertEquals(text + err.toString(StandardCharsets.UTF_8), 0, code);
     long lines = 0;
@@ -43,6 +43,7 @@ public class BenchTest {
       lines += Files.readAllLines(work.resolve("data-200-5").resolve("files").resolve(f)).size() - 1;
     }
     assertThat(text, containsString(String.format(java.util.Locale.ROOT, "%,d order lines.", lines)));
+    assertThat(text, containsString("Heap of each JVM: -Xmx768m."));
     for (String stage : List.of("backfill raw+clean", "backfill curated", "backfill consumption")) {
       assertThat(text, containsString("| " + stage + " | local | "));
     }
@@ -53,5 +54,19 @@ public class BenchTest {
     assertEquals(lines, Lake.readFile(work.resolve("lower-bound.parquet")).size());
     assertTrue(Files.isDirectory(work.resolve("lake-local").resolve("consumption").resolve("daily_department_sales")));
     assertEquals(Files.readString(report).trim(), text.substring(0, text.indexOf("bench: appended")).trim());
+  }
+
+  @Test
+  public void aHeapThatJavaWouldNotTakeIsRefusedBeforeAnythingRuns() throws Exception {
+    Path work = tmp.newFolder("bad").toPath();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new Main(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), new Profiles(List.of(Path.of("..", "runner-profiles"))))
+        .run("bench", "--orders=10", "--profiles=local", "--workDir=" + work, "--heap=1 GB");
+    assertEquals(2, code);
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("--heap must be a size such as 1g or 1536m"));
+    try (java.util.stream.Stream<Path> left = Files.list(work)) {
+      assertEquals("nothing generated", 0, left.count());
+    }
   }
 }
