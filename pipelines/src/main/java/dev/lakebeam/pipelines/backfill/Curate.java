@@ -80,12 +80,12 @@ final class Curate {
     Map<Dataset, String> staged = new EnumMap<>(Dataset.class);
     PCollection<Row> enriched;
     if (buildCurated) {
-      enriched = p.apply("Read clean order_lines", ReadZone.of(Dataset.ORDER_LINES, clean))
+      enriched = p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES, clean))
           .apply("Enrich", new EnrichOrderLines(
-              p.apply("Read clean orders", ReadZone.of(Dataset.ORDERS, clean)),
-              p.apply("Read clean products", ReadZone.of(Dataset.PRODUCTS, clean)),
-              p.apply("Read clean aisles", ReadZone.of(Dataset.AISLES, clean)),
-              p.apply("Read clean departments", ReadZone.of(Dataset.DEPARTMENTS, clean))));
+              p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS, clean)),
+              p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS, clean)),
+              p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES, clean)),
+              p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS, clean))));
       write(enriched, Dataset.ORDER_LINES_ENRICHED, curatedStaging, null, staged);
     } else {
       enriched = p.apply("Read curated order_lines_enriched", ReadZone.of(Dataset.ORDER_LINES_ENRICHED, curated));
@@ -130,6 +130,11 @@ final class Curate {
       Backfill.removeEmptyStaging(consumption);
     }
     return new Outcome(outputs, rows);
+  }
+
+  /** A clean dataset, only the columns the enrichment reads. */
+  private static ReadZone enrichmentInput(Dataset d, String clean) {
+    return ReadZone.of(d, clean).columns(EnrichOrderLines.COLUMNS.get(d));
   }
 
   private void write(PCollection<Row> rows, Dataset d, String staging, String partition, Map<Dataset, String> staged) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -29,11 +30,14 @@ import org.joda.time.Instant;
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
-    return enriched
+    // Only the fields summed cross the shuffle by day (about a fifth of an enriched line's bytes).
+    PCollection<Row> lines = enriched.apply("Fields of the sums",
+        Select.fieldNames("order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
+    return lines
         .apply("Key by day",
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.rows()))
                 .via((Row r) -> KV.of(day(r), r)))
-        .setCoder(KvCoder.of(VarLongCoder.of(), SchemaCoder.of(enriched.getSchema())))
+        .setCoder(KvCoder.of(VarLongCoder.of(), SchemaCoder.of(lines.getSchema())))
         .apply("Group by day", GroupByKey.create())
         .apply("Sum per department", ParDo.of(new SumFn()))
         .setRowSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema());

@@ -2,6 +2,9 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.Rows;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -23,6 +26,18 @@ import org.apache.beam.sdk.values.TupleTag;
  * key (both are large); products, aisles and departments are small and come as side inputs.
  */
 public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollection<Row>> {
+  /**
+   * The columns of each clean input that enrichment reads: a reader may project on them (the clean
+   * rows' lineage columns, which are most of a line's bytes, then never reach the join's shuffle).
+   */
+  public static final Map<Dataset, List<String>> COLUMNS = Map.of(
+      Dataset.ORDER_LINES, List.of("order_id", "product_id", "add_to_cart_order", "reordered", "quantity"),
+      Dataset.ORDERS, List.of("order_id", "user_id", "eval_set", "order_number", "order_dow", "order_hour_of_day",
+          "days_since_prior_order", "order_ts"),
+      Dataset.PRODUCTS, List.of("product_id", "product_name", "aisle_id", "department_id", "unit_price"),
+      Dataset.AISLES, List.of("aisle_id", "aisle"),
+      Dataset.DEPARTMENTS, List.of("department_id", "department"));
+
   private final PCollection<Row> orders;
   private final PCollection<Row> products;
   private final PCollection<Row> aisles;
@@ -97,27 +112,26 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         Row department = d.get(product.getInt32("department_id"));
         Double price = product.getDouble("unit_price");
         int quantity = line.getInt32("quantity");
-        out.output(Row.withSchema(Dataset.ORDER_LINES_ENRICHED.beamSchema())
-            .withFieldValue("order_id", line.getInt32("order_id"))
-            .withFieldValue("product_id", line.getInt32("product_id"))
-            .withFieldValue("add_to_cart_order", line.getInt32("add_to_cart_order"))
-            .withFieldValue("reordered", line.getInt32("reordered"))
-            .withFieldValue("quantity", quantity)
-            .withFieldValue("user_id", order.getInt32("user_id"))
-            .withFieldValue("eval_set", order.getString("eval_set"))
-            .withFieldValue("order_number", order.getInt32("order_number"))
-            .withFieldValue("order_dow", order.getInt32("order_dow"))
-            .withFieldValue("order_hour_of_day", order.getInt32("order_hour_of_day"))
-            .withFieldValue("days_since_prior_order", order.getInt32("days_since_prior_order"))
-            .withFieldValue("order_ts", order.getDateTime("order_ts"))
-            .withFieldValue("product_name", product.getString("product_name"))
-            .withFieldValue("aisle_id", product.getInt32("aisle_id"))
-            .withFieldValue("aisle", aisle == null ? "" : aisle.getString("aisle"))
-            .withFieldValue("department_id", product.getInt32("department_id"))
-            .withFieldValue("department", department == null ? "" : department.getString("department"))
-            .withFieldValue("unit_price", price)
-            .withFieldValue("line_revenue", price == null ? null : Money.cents(price * quantity))
-            .build());
+        out.output(Rows.attach(Dataset.ORDER_LINES_ENRICHED.beamSchema(), Arrays.asList(
+            line.getInt32("order_id"),
+            line.getInt32("product_id"),
+            line.getInt32("add_to_cart_order"),
+            line.getInt32("reordered"),
+            quantity,
+            order.getInt32("user_id"),
+            order.getString("eval_set"),
+            order.getInt32("order_number"),
+            order.getInt32("order_dow"),
+            order.getInt32("order_hour_of_day"),
+            order.getInt32("days_since_prior_order"),
+            order.getDateTime("order_ts"),
+            product.getString("product_name"),
+            product.getInt32("aisle_id"),
+            aisle == null ? "" : aisle.getString("aisle"),
+            product.getInt32("department_id"),
+            department == null ? "" : department.getString("department"),
+            price,
+            price == null ? null : Money.cents(price * quantity))));
       }
     }
   }

@@ -2,9 +2,11 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,7 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -54,6 +57,13 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       .addNullableField("monetary_cents", Schema.FieldType.INT64)
       .build();
 
+  /**
+   * The enriched fields the roll-up reads: only these cross the shuffle by user (about half the
+   * bytes of a whole enriched line, which also carries product, aisle and price).
+   */
+  static final String[] ROLL_UP_FIELDS = {"user_id", "order_id", "order_ts", "eval_set", "order_number",
+      "days_since_prior_order", "product_id", "add_to_cart_order", "reordered", "department_id", "department", "line_revenue"};
+
   static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
 
   private final LocalDate asOf;
@@ -70,6 +80,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
   @Override
   public PCollectionTuple expand(PCollection<Row> enriched) {
     PCollectionTuple perUser = enriched
+        .apply("Fields of the roll-up", Select.fieldNames(ROLL_UP_FIELDS))
         .apply("Key by user", KeyByInt.of("user_id"))
         .apply("Group by user", GroupByKey.create())
         .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
@@ -101,14 +112,8 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
     List<Long> s = kv.getValue();
     long lines = s.get(0);
     long users = s.get(1);
-    return Row.withSchema(Dataset.PRODUCT_FEATURES.beamSchema())
-        .withFieldValue("product_id", kv.getKey())
-        .withFieldValue("orders", lines)
-        .withFieldValue("distinct_users", users)
-        .withFieldValue("reorder_probability", (double) s.get(2) / lines)
-        .withFieldValue("mean_add_to_cart_position", (double) s.get(3) / lines)
-        .withFieldValue("first_time_reorder_share", (double) s.get(4) / users)
-        .build();
+    return Rows.attach(Dataset.PRODUCT_FEATURES.beamSchema(), Arrays.asList(
+        kv.getKey(), lines, users, (double) s.get(2) / lines, (double) s.get(3) / lines, (double) s.get(4) / users));
   }
 
   /** One user's lines: their features, their per-product features and stats, their RFM inputs. */
@@ -176,12 +181,8 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         departmentNames.put(r.getInt32("department_id"), r.getString("department"));
       }
       long lastDay = orderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(RFM).output(Row.withSchema(RFM_SCHEMA)
-          .withFieldValue("user_id", userId)
-          .withFieldValue("recency", (int) (asOfDay - lastDay))
-          .withFieldValue("frequency", orderDay.size())
-          .withFieldValue("monetary_cents", priced ? cents : null)
-          .build());
+      out.get(RFM).output(Rows.attach(RFM_SCHEMA, Arrays.asList(
+          userId, (int) (asOfDay - lastDay), orderDay.size(), priced ? (Long) cents : null)));
       if (priorOrders.isEmpty()) {
         return;
       }
@@ -206,32 +207,29 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       }
       favouriteName = departmentNames.get(favourite);
       long lastPriorDay = priorOrderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(USER_FEATURES).output(Row.withSchema(Dataset.USER_FEATURES.beamSchema())
-          .withFieldValue("user_id", userId)
-          .withFieldValue("orders", orders)
-          .withFieldValue("total_items", priorLines)
-          .withFieldValue("distinct_products", pairs.size())
-          .withFieldValue("mean_basket_size", (double) priorLines / orders)
-          .withFieldValue("mean_days_between_orders", gapCount == 0 ? null : (double) gapSum / gapCount)
-          .withFieldValue("std_days_between_orders", gapCount == 0 ? null
-              : Math.sqrt((double) (gapCount * gapSquares - gapSum * gapSum) / ((double) gapCount * gapCount)))
-          .withFieldValue("reorder_ratio", linesAfterFirst == 0 ? null : (double) reorderedAfterFirst / linesAfterFirst)
-          .withFieldValue("favourite_department_id", favourite)
-          .withFieldValue("favourite_department", favouriteName)
-          .withFieldValue("days_since_last_order", (int) (asOfDay - lastPriorDay))
-          .build());
+      out.get(USER_FEATURES).output(Rows.attach(Dataset.USER_FEATURES.beamSchema(), Arrays.asList(
+          userId,
+          orders,
+          priorLines,
+          pairs.size(),
+          (double) priorLines / orders,
+          gapCount == 0 ? null : (Double) ((double) gapSum / gapCount),
+          gapCount == 0 ? null : (Double) Math.sqrt((double) (gapCount * gapSquares - gapSum * gapSum) / ((double) gapCount * gapCount)),
+          linesAfterFirst == 0 ? null : (Double) ((double) reorderedAfterFirst / linesAfterFirst),
+          favourite,
+          favouriteName,
+          (int) (asOfDay - lastPriorDay))));
       for (Map.Entry<Integer, Pair> e : pairs.entrySet()) {
         Pair p = e.getValue();
-        out.get(USER_PRODUCT_FEATURES).output(Row.withSchema(Dataset.USER_PRODUCT_FEATURES.beamSchema())
-            .withFieldValue("user_id", userId)
-            .withFieldValue("product_id", e.getKey())
-            .withFieldValue("times_bought", p.times)
-            .withFieldValue("order_share", (double) p.times / orders)
-            .withFieldValue("last_order_number", p.lastOrderNumber)
-            .withFieldValue("orders_since_last", maxOrderNumber - p.lastOrderNumber)
-            .withFieldValue("mean_add_to_cart_position", (double) p.cartSum / p.times)
-            .withFieldValue("in_last_order", p.lastOrderNumber == maxOrderNumber)
-            .build());
+        out.get(USER_PRODUCT_FEATURES).output(Rows.attach(Dataset.USER_PRODUCT_FEATURES.beamSchema(), Arrays.asList(
+            userId,
+            e.getKey(),
+            p.times,
+            (double) p.times / orders,
+            p.lastOrderNumber,
+            maxOrderNumber - p.lastOrderNumber,
+            (double) p.cartSum / p.times,
+            p.lastOrderNumber == maxOrderNumber)));
         out.get(PRODUCT_STATS).output(KV.of(e.getKey(),
             List.of((long) p.times, 1L, (long) p.reordered, p.cartSum, p.times >= 2 ? 1L : 0L)));
       }

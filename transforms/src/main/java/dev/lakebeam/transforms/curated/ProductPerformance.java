@@ -1,7 +1,9 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.Rows;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -44,11 +46,10 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
         .apply("Line sums", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
             .via((Row r) -> {
               Double revenue = r.getDouble("line_revenue");
-              return KV.of(r.getInt32("product_id"), Row.withSchema(SUMS)
-                  .addValues(r.getInt32("product_id"), r.getString("product_name"), r.getInt32("department_id"),
-                      r.getString("department"), 1L, (long) r.getInt32("quantity"), (long) r.getInt32("reordered"),
-                      revenue == null ? null : Math.round(revenue * 100))
-                  .build());
+              return KV.of(r.getInt32("product_id"), Rows.attach(SUMS, Arrays.asList(
+                  r.getInt32("product_id"), r.getString("product_name"), r.getInt32("department_id"),
+                  r.getString("department"), 1L, (long) r.getInt32("quantity"), (long) r.getInt32("reordered"),
+                  revenue == null ? null : (Long) Math.round(revenue * 100))));
             }))
         .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(SUMS)))
         .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
@@ -64,12 +65,11 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
   static Row add(Row a, Row b) {
     Long ra = a.getInt64("revenue_cents");
     Long rb = b.getInt64("revenue_cents");
-    return Row.withSchema(SUMS)
-        .addValues(a.getInt32("product_id"), a.getString("product_name"), a.getInt32("department_id"), a.getString("department"),
-            a.getInt64("lines") + b.getInt64("lines"), a.getInt64("units") + b.getInt64("units"),
-            a.getInt64("reordered") + b.getInt64("reordered"),
-            ra == null ? rb : rb == null ? ra : Long.valueOf(ra + rb))
-        .build();
+    return Rows.attach(SUMS, Arrays.asList(
+        a.getInt32("product_id"), a.getString("product_name"), a.getInt32("department_id"), a.getString("department"),
+        a.getInt64("lines") + b.getInt64("lines"), a.getInt64("units") + b.getInt64("units"),
+        a.getInt64("reordered") + b.getInt64("reordered"),
+        ra == null ? rb : rb == null ? ra : Long.valueOf(ra + rb)));
   }
 
   static final class RankFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {

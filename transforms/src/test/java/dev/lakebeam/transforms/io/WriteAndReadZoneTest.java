@@ -14,7 +14,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** Rows written by WriteParquet into date partitions come back unchanged through ReadZone. */
+/**
+ * Rows written by WriteParquet into date partitions come back unchanged through ReadZone, whole or
+ * projected on some columns.
+ */
 public class WriteAndReadZoneTest {
   @Rule public final transient TestPipeline write = TestPipeline.create();
   @Rule public final transient TestPipeline read = TestPipeline.create();
@@ -51,5 +54,31 @@ public class WriteAndReadZoneTest {
     }
     PAssert.that(read.apply(ReadZone.of(Dataset.FEEDBACK, zone.toString()))).containsInAnyOrder(rows);
     read.run();
+  }
+
+  @Test
+  public void columnsReadOnlyThoseFieldsInTheSchemasOrder() throws Exception {
+    Path zone = tmp.newFolder("clean").toPath();
+    List<Row> rows = List.of(feedback("a", "2025-06-01T23:59:59Z"), feedback("b", "2025-06-02T00:00:00Z"));
+    write.apply(Create.of(rows).withRowSchema(Dataset.FEEDBACK.beamSchema()))
+        .apply(WriteParquet.of(Dataset.FEEDBACK, zone.resolve("feedback").toString(), "part", 1));
+    write.run().waitUntilFinish();
+    ReadZone projected = ReadZone.of(Dataset.FEEDBACK, zone.toString()).columns(List.of("submitted_at", "feedback_id", "email_token"));
+    org.apache.beam.sdk.schemas.Schema schema = projected.schema();
+    org.junit.Assert.assertEquals(List.of("feedback_id", "email_token", "submitted_at"), schema.getFieldNames());
+    List<Row> expected = rows.stream()
+        .map(r -> Row.withSchema(schema).addValues(r.getString("feedback_id"), null, r.getDateTime("submitted_at")).build())
+        .toList();
+    PAssert.that(read.apply(projected)).containsInAnyOrder(expected);
+    read.run();
+  }
+
+  @Test
+  public void aColumnTheDatasetLacksIsNamed() {
+    IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class,
+        () -> ReadZone.of(Dataset.FEEDBACK, "/nowhere").columns(List.of("feedback_id", "ratting")));
+    org.junit.Assert.assertTrue(e.getMessage(), e.getMessage().startsWith("feedback has no column ratting; its columns: [feedback_id"));
+    write.enableAbandonedNodeEnforcement(false);
+    read.enableAbandonedNodeEnforcement(false);
   }
 }
