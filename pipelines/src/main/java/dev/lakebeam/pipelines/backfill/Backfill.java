@@ -335,6 +335,7 @@ public final class Backfill {
         if (progress != null) {
           progress.shutdownNow(); // its figures are the clean stage's
         }
+        progress = startCurateProgress(start);
         long stageStart = System.nanoTime();
         err.println("backfill: building " + (zones.contains(Zone.CURATED) ? "curated and " : "") + "consumption from "
             + (zones.contains(Zone.CURATED) ? clean : LakeOptions.zonePath(o, Zone.CURATED)));
@@ -370,6 +371,29 @@ public final class Backfill {
    */
   private java.util.concurrent.ScheduledExecutorService startProgress(Instant start) {
     Progress.reset();
+    return everyProgressPeriod(() -> err.printf(Locale.ROOT,
+        "backfill: %,d s: %,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
+        (Instant.now().getMillis() - start.getMillis()) / 1000,
+        Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
+        Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED)));
+  }
+
+  /**
+   * Progress of the curated/consumption stage, every --progressSeconds: the rows handed to each of
+   * its writers so far (the enriched lines grow as the join runs; aggregates appear at their end).
+   */
+  private java.util.concurrent.ScheduledExecutorService startCurateProgress(Instant start) {
+    return everyProgressPeriod(() -> {
+      java.util.SortedMap<String, Long> rows = Progress.tally(dev.lakebeam.transforms.records.CountRows.NAMESPACE);
+      err.printf(Locale.ROOT, "backfill: %,d s: rows to the curated and consumption writers: %s%n",
+          (Instant.now().getMillis() - start.getMillis()) / 1000,
+          rows.isEmpty() ? "none yet (reading, joining)"
+              : String.join(", ", rows.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).toList()));
+    });
+  }
+
+  /** Runs a progress line every --progressSeconds on a daemon thread (none when it is 0). */
+  private java.util.concurrent.ScheduledExecutorService everyProgressPeriod(Runnable line) {
     int every = o.getProgressSeconds();
     if (every <= 0) {
       return null;
@@ -380,13 +404,7 @@ public final class Backfill {
           t.setDaemon(true);
           return t;
         });
-    s.scheduleAtFixedRate(
-        () -> err.printf(Locale.ROOT,
-            "backfill: %,d s: %,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
-            (Instant.now().getMillis() - start.getMillis()) / 1000,
-            Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
-            Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED)),
-        every, every, java.util.concurrent.TimeUnit.SECONDS);
+    s.scheduleAtFixedRate(line, every, every, java.util.concurrent.TimeUnit.SECONDS);
     return s;
   }
 

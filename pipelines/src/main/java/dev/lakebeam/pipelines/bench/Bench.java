@@ -98,10 +98,10 @@ public final class Bench {
       deleteTree(lake);
       for (List<String> zones : STAGES) {
         String stage = String.join("+", zones);
-        err.println("bench: " + profile + " " + stage);
+        Path log = work.resolve("backfill-" + profile + "-" + stage + ".log");
+        err.println("bench: " + profile + " " + stage + " (progress every 30 s in " + log + ")");
         Run r = measure("backfill " + stage, profile, lines, List.of(Main.class.getName(), "backfill", "--profile=" + profile,
-            "--input=" + files, "--lake=" + lake.toUri(), "--zones=" + String.join(",", zones), "--progressSeconds=0"),
-            work.resolve("backfill-" + profile + "-" + stage + ".log"));
+            "--input=" + files, "--lake=" + lake.toUri(), "--zones=" + String.join(",", zones), "--progressSeconds=30"), log);
         long bytes = 0;
         for (String z : zones) {
           bytes += treeSize(lake.resolve(z));

@@ -50,8 +50,14 @@ public class CuratedOracleTest {
     BackfillTest.run("seed-rds", "--input=" + gen.resolve("files"), "--jdbcUrl=" + PG.url());
     lake = TMP.newFolder("lake").toPath();
     String summary = BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--sources=rds", "--jdbcUrl=" + PG.url(),
-        "--zones=raw,clean,curated,consumption", "--serveJdbc=" + PG.url(), "--lake=" + lake.toUri());
+        "--zones=raw,clean,curated,consumption", "--serveJdbc=" + PG.url(), "--lake=" + lake.toUri(), "--progressSeconds=1");
     assertTrue(summary, summary.contains("consumption/reorder_predictions"));
+    assertTrue("progress lines while curated and consumption are built: " + summary,
+        summary.contains(" s: rows to the curated and consumption writers: "));
+    long enriched = dev.lakebeam.pipelines.lake.ParquetFiles.forEach(lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> { });
+    assertTrue(enriched > 1000);
+    assertEquals("the in-process tally behind the progress lines counts every enriched line", Long.valueOf(enriched),
+        dev.lakebeam.transforms.records.Progress.tally(dev.lakebeam.transforms.records.CountRows.NAMESPACE).get("order_lines_enriched"));
   }
 
   @Test

@@ -44,7 +44,9 @@ import org.joda.time.Instant;
  * Reads the files of one source dataset under a folder or prefix (plain or .gz) into raw records,
  * one per CSV record or JSON line. File-level problems (no header, damaged gzip, an unterminated
  * quote, oversized or badly encoded records) become rejects; a file that cannot be opened fails
- * the run.
+ * the run. A large plain file is cut into byte ranges at record boundaries ({@link FileRanges}),
+ * spread over the workers, so every core splits it; {@link #parsed()} also parses the records as
+ * they are split.
  */
 public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> {
   public static final TupleTag<Row> RAW = new TupleTag<Row>("raw") {};

@@ -1,14 +1,15 @@
 package dev.lakebeam.transforms.records;
 
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
-/** Passes rows through, counting them in the counter {@code lakebeam.out/<name>} (rows written per output dataset). */
+/**
+ * Passes rows through, counting them in the counter {@code lakebeam.out/<name>} (rows written per
+ * output dataset), also tallied in-process for progress lines ({@link Progress#tally}).
+ */
 public final class CountRows extends PTransform<PCollection<Row>, PCollection<Row>> {
   public static final String NAMESPACE = "lakebeam.out";
   private final String name;
@@ -27,10 +28,10 @@ public final class CountRows extends PTransform<PCollection<Row>, PCollection<Ro
   }
 
   static final class CountFn extends DoFn<Row, Row> {
-    private final Counter counter;
+    private final Progress counter;
 
     CountFn(String name) {
-      this.counter = Metrics.counter(NAMESPACE, name);
+      this.counter = Progress.counter(NAMESPACE, name);
     }
 
     @ProcessElement

@@ -15,19 +15,27 @@ import org.apache.beam.sdk.metrics.Metrics;
  */
 public final class Progress implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final Map<String, LongAdder> TALLY = new ConcurrentHashMap<>();
+  /** namespace → counter name → in-process sum. */
+  private static final Map<String, Map<String, LongAdder>> TALLY = new ConcurrentHashMap<>();
 
+  private final String namespace;
   private final String name;
   private final Counter counter;
 
-  private Progress(String name) {
+  private Progress(String namespace, String name) {
+    this.namespace = namespace;
     this.name = name;
-    this.counter = Metrics.counter(Accounting.NAMESPACE, name);
+    this.counter = Metrics.counter(namespace, name);
   }
 
   /** The counter {@code name} in the {@link Accounting#NAMESPACE} namespace. */
   public static Progress counter(String name) {
-    return new Progress(name);
+    return new Progress(Accounting.NAMESPACE, name);
+  }
+
+  /** The counter {@code name} in another namespace (e.g. {@link CountRows#NAMESPACE}). */
+  public static Progress counter(String namespace, String name) {
+    return new Progress(namespace, name);
   }
 
   public void inc() {
@@ -36,13 +44,20 @@ public final class Progress implements Serializable {
 
   public void inc(long n) {
     counter.inc(n);
-    TALLY.computeIfAbsent(name, k -> new LongAdder()).add(n);
+    TALLY.computeIfAbsent(namespace, k -> new ConcurrentHashMap<>()).computeIfAbsent(name, k -> new LongAdder()).add(n);
   }
 
-  /** The in-process sum of all counters whose name starts with a prefix (e.g. {@code "in."}). */
+  /** The in-process sums of a namespace's counters so far, by name (sorted). */
+  public static java.util.SortedMap<String, Long> tally(String namespace) {
+    java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+    TALLY.getOrDefault(namespace, Map.of()).forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  /** The in-process sum of all accounting counters whose name starts with a prefix (e.g. {@code "in."}). */
   public static long total(String prefix) {
     long sum = 0;
-    for (Map.Entry<String, LongAdder> e : TALLY.entrySet()) {
+    for (Map.Entry<String, LongAdder> e : TALLY.getOrDefault(Accounting.NAMESPACE, Map.of()).entrySet()) {
       if (e.getKey().startsWith(prefix)) {
         sum += e.getValue().sum();
       }
