@@ -5,6 +5,7 @@ import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.parse.FieldParser.ParseError;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
@@ -31,6 +32,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
@@ -137,6 +139,8 @@ public final class CleanRecords
   private static TupleTag<Row> ok() {
     return new TupleTag<Row>("ok") {};
   }
+
+  private static final TupleTag<Row> OK = ok();
 
   // ---------------------------------------------------------------- validate
 
@@ -253,8 +257,18 @@ public final class CleanRecords
       this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
     }
 
+    private transient BundleSideInputs sides;
+
+    @StartBundle
+    public void startBundle() {
+      if (sides == null) {
+        sides = new BundleSideInputs();
+      }
+      sides.reset();
+    }
+
     @ProcessElement
-    public void process(@Element Row env, ProcessContext c, MultiOutputReceiver out) {
+    public void process(@Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
@@ -265,14 +279,23 @@ public final class CleanRecords
       }
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
-        if (v != null && views.get(i).stream().noneMatch(view -> c.sideInput(view).containsKey(v))) {
+        if (v != null && !anyHas(views.get(i), v, window, c)) {
           rejected.inc();
           out.get(Rejects.TAG).output(reject(d, env, RejectReason.UNKNOWN_REFERENCE,
               fields.get(i) + " " + v + " is not in " + targets.get(i), "validate"));
           return;
         }
       }
-      out.get(new TupleTag<Row>("ok") {}).output(env);
+      out.get(OK).output(env);
+    }
+
+    private boolean anyHas(List<PCollectionView<Map<Integer, Integer>>> parts, Integer key, BoundedWindow window, ProcessContext c) {
+      for (PCollectionView<Map<Integer, Integer>> part : parts) {
+        if (sides.get(part, window, c).containsKey(key)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -464,7 +487,7 @@ public final class CleanRecords
         mergedPrices.inc();
       }
       cleanProducts.inc();
-      out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.PRODUCTS, product, extra, c));
+      out.get(OK).output(CleanRows.build(Dataset.PRODUCTS, product, extra, c));
     }
   }
 
@@ -527,7 +550,7 @@ public final class CleanRecords
           extra.put("quantity", 1);
         }
         cleanLines.inc();
-        out.get(new TupleTag<Row>("ok") {}).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+        out.get(OK).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
       }
     }
   }

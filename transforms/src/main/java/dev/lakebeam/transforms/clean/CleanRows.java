@@ -15,48 +15,90 @@ import org.apache.beam.sdk.values.Row;
 public final class CleanRows {
   private CleanRows() {}
 
+  /** Where each clean field comes from; the last plan per target, for the record schema it saw. */
+  private static final Map<Dataset, Plan> PLANS = new java.util.concurrent.ConcurrentHashMap<>();
+
   public static Row build(Dataset target, Row envelope, Map<String, Object> extra, CleanConfig cfg) {
     Row rec = Envelope.record(envelope);
-    Schema in = rec.getSchema();
-    Schema out = target.beamSchema();
+    Plan plan = PLANS.get(target);
+    if (plan == null || !plan.fits(rec.getSchema())) {
+      plan = new Plan(target, rec.getSchema());
+      PLANS.put(target, plan);
+    }
+    Schema out = plan.out;
     java.util.List<Object> b = new java.util.ArrayList<>(out.getFieldCount());
-    for (Schema.Field f : out.getFields()) {
-      String name = f.getName();
+    for (int i = 0; i < plan.kinds.length; i++) {
       Object v;
-      switch (name) {
-        case "_source":
-          v = envelope.getString("source");
-          break;
-        case "_source_ref":
-          v = envelope.getString("source_ref");
-          break;
-        case "_ingested_at":
-          v = cfg.ingestedAt();
-          break;
-        case "_schema_version":
-          v = target.schemaVersion();
-          break;
-        case "name_token":
-        case "email_token":
-        case "phone_token":
-        case "ip_token":
-          String source = Tokenizer.TOKEN_FIELDS.get(name);
+      switch (plan.kinds[i]) {
+        case SOURCE -> v = envelope.getString("source");
+        case SOURCE_REF -> v = envelope.getString("source_ref");
+        case INGESTED_AT -> v = cfg.ingestedAt();
+        case SCHEMA_VERSION -> v = plan.version;
+        case TOKEN -> {
+          String source = plan.tokenSources[i];
           v = cfg.tokenizer.token(Tokenizer.PII_FIELDS.get(source), rec.getString(source));
-          break;
-        case "user_id":
-          v = in.hasField("user_id") ? rec.getValue("user_id") : rec.getValue("customer_id");
-          break;
-        default:
-          if (extra.containsKey(name)) {
+        }
+        default -> {
+          // A record field (or, for user_id, customer_id), unless an extra value is given.
+          String name = out.getField(i).getName();
+          if (!extra.isEmpty() && extra.containsKey(name)) {
             v = extra.get(name);
-          } else if (in.hasField(name)) {
-            v = rec.getValue(name);
           } else {
-            v = null;
+            v = plan.recordIndex[i] >= 0 ? rec.getValue(plan.recordIndex[i]) : null;
           }
+        }
       }
       b.add(v);
     }
     return dev.lakebeam.transforms.records.Rows.attach(out, b);
+  }
+
+  private enum Kind {
+    SOURCE, SOURCE_REF, INGESTED_AT, SCHEMA_VERSION, TOKEN, FIELD
+  }
+
+  private static final class Plan {
+    final Schema in;
+    final Schema out;
+    final int version;
+    final Kind[] kinds;
+    final int[] recordIndex;
+    final String[] tokenSources;
+
+    Plan(Dataset target, Schema in) {
+      this.in = in;
+      this.out = target.beamSchema();
+      this.version = target.schemaVersion();
+      int n = out.getFieldCount();
+      kinds = new Kind[n];
+      recordIndex = new int[n];
+      tokenSources = new String[n];
+      for (int i = 0; i < n; i++) {
+        String name = out.getField(i).getName();
+        recordIndex[i] = -1;
+        switch (name) {
+          case "_source" -> kinds[i] = Kind.SOURCE;
+          case "_source_ref" -> kinds[i] = Kind.SOURCE_REF;
+          case "_ingested_at" -> kinds[i] = Kind.INGESTED_AT;
+          case "_schema_version" -> kinds[i] = Kind.SCHEMA_VERSION;
+          case "name_token", "email_token", "phone_token", "ip_token" -> {
+            kinds[i] = Kind.TOKEN;
+            tokenSources[i] = Tokenizer.TOKEN_FIELDS.get(name);
+          }
+          case "user_id" -> {
+            kinds[i] = Kind.FIELD;
+            recordIndex[i] = in.hasField("user_id") ? in.indexOf("user_id") : in.hasField("customer_id") ? in.indexOf("customer_id") : -1;
+          }
+          default -> {
+            kinds[i] = Kind.FIELD;
+            recordIndex[i] = in.hasField(name) ? in.indexOf(name) : -1;
+          }
+        }
+      }
+    }
+
+    boolean fits(Schema schema) {
+      return schema == in || schema.equals(in);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.KeyByInt;
 import dev.lakebeam.transforms.records.Rows;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -91,8 +93,18 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       this.departments = departments;
     }
 
+    private transient BundleSideInputs sides;
+
+    @StartBundle
+    public void startBundle() {
+      if (sides == null) {
+        sides = new BundleSideInputs();
+      }
+      sides.reset();
+    }
+
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> e, ProcessContext c, OutputReceiver<Row> out) {
+    public void process(@Element KV<Integer, CoGbkResult> e, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
       Row order = null;
       for (Row o : e.getValue().getAll(orderTag)) {
         order = o;
@@ -100,9 +112,9 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       if (order == null) {
         throw new IllegalStateException("clean order_lines reference order " + e.getKey() + ", which clean orders lack");
       }
-      Map<Integer, Row> p = c.sideInput(products);
-      Map<Integer, Row> a = c.sideInput(aisles);
-      Map<Integer, Row> d = c.sideInput(departments);
+      Map<Integer, Row> p = sides.get(products, window, c);
+      Map<Integer, Row> a = sides.get(aisles, window, c);
+      Map<Integer, Row> d = sides.get(departments, window, c);
       for (Row line : e.getValue().getAll(lineTag)) {
         Row product = p.get(line.getInt32("product_id"));
         if (product == null) {

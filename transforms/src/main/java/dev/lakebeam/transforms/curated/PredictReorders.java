@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.KeyByInt;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -81,13 +83,23 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       this.products = products;
     }
 
+    private transient BundleSideInputs sides;
+
+    @StartBundle
+    public void startBundle() {
+      if (sides == null) {
+        sides = new BundleSideInputs();
+      }
+      sides.reset();
+    }
+
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> e, ProcessContext c, OutputReceiver<Row> out) {
+    public void process(@Element KV<Integer, CoGbkResult> e, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
       Row user = e.getValue().getOnly(userTag, null);
       if (user == null) {
         return; // no prior orders: nothing to predict from
       }
-      Map<Integer, Row> p = c.sideInput(products);
+      Map<Integer, Row> p = sides.get(products, window, c);
       // Keep the N best in a heap whose head is the worst kept.
       PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
       for (Row pair : e.getValue().getAll(pairTag)) {

@@ -1,7 +1,7 @@
 package dev.lakebeam.transforms.io;
 
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
-import dev.lakebeam.schemas.LakeSchemas;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
@@ -116,6 +116,7 @@ public final class ReadZone extends PTransform<PBegin, PCollection<Row>> {
 
   static final class ToRow extends SimpleFunction<GenericRecord, Row> {
     private final Schema beam;
+    private transient AvroRows.ToRow convert;
 
     ToRow(Schema beam) {
       this.beam = beam;
@@ -123,7 +124,10 @@ public final class ReadZone extends PTransform<PBegin, PCollection<Row>> {
 
     @Override
     public Row apply(GenericRecord r) {
-      return LakeSchemas.toRow(r, beam);
+      if (convert == null) {
+        convert = new AvroRows.ToRow(beam);
+      }
+      return convert.apply(r);
     }
   }
 }

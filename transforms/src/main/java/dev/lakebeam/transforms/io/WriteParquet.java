@@ -1,24 +1,21 @@
 package dev.lakebeam.transforms.io;
 
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
-import dev.lakebeam.schemas.LakeSchemas;
 import dev.lakebeam.schemas.Partitioning;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
@@ -60,98 +57,67 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     if (dataset.partitioning() != Partitioning.EVENT_DATE) {
       return r -> "";
     }
-    String column = dataset.eventTimeColumn().orElseThrow();
-    return r -> PARTITION.format(java.time.Instant.ofEpochMilli(r.getDateTime(column).getMillis()));
+    return new DayPartition(dataset.eventTimeColumn().orElseThrow());
   }
 
+  /**
+   * Rows cross the writer's shuffle as Beam rows (its schema coder) and become Avro records in the
+   * writer: converting before the shuffle made every record cross it through Avro's resolving
+   * datum reader, the costlier of the two coders, and the conversion ran the same number of times.
+   */
   @Override
   public WriteFilesResult<String> expand(PCollection<Row> rows) {
     Schema avro = dataset.avroSchema();
-    String avroJson = avro.toString();
-    SerializableFunction<Row, String> part = partitionOf;
     String p = prefix;
-    PCollection<KeyedRecord> records =
-        rows.apply(
-                "To Avro " + dataset.datasetName(),
-                MapElements.into(TypeDescriptor.of(KeyedRecord.class))
-                    .via(new ToAvro(avroJson, part)))
-            .setCoder(KeyedRecord.coder(avro));
-    FileIO.Write<String, KeyedRecord> write =
-        FileIO.<String, KeyedRecord>writeDynamic()
-            .by(KeyedRecord::partition)
+    FileIO.Write<String, Row> write =
+        FileIO.<String, Row>writeDynamic()
+            .by(partitionOf)
             .withDestinationCoder(StringUtf8Coder.of())
-            .via(Contextful.fn(KeyedRecord::record), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY)
+            .via(Contextful.fn(new ToAvro(avro.toString())), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY)
                 .withConfiguration(new LeanConfiguration()))
             .to(folder)
             .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
-    return records.apply("Write " + dataset.datasetName(), write);
+    return rows.apply("Write " + dataset.datasetName(), write);
   }
 
-  /** Row to Avro, with the partition it goes to. */
-  static final class ToAvro implements SerializableFunction<Row, KeyedRecord> {
-    private final String avroJson;
-    private final SerializableFunction<Row, String> partitionOf;
-    private transient Schema schema;
+  /** A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is kept. */
+  static final class DayPartition implements SerializableFunction<Row, String> {
+    private static final long DAY_MILLIS = 86_400_000L;
+    private final String column;
+    private transient long lastDay = Long.MIN_VALUE;
+    private transient String lastFolder;
 
-    ToAvro(String avroJson, SerializableFunction<Row, String> partitionOf) {
-      this.avroJson = avroJson;
-      this.partitionOf = partitionOf;
+    DayPartition(String column) {
+      this.column = column;
     }
 
     @Override
-    public KeyedRecord apply(Row r) {
-      if (schema == null) {
-        schema = new Schema.Parser().parse(avroJson);
+    public String apply(Row r) {
+      long day = Math.floorDiv(r.getDateTime(column).getMillis(), DAY_MILLIS);
+      if (day != lastDay || lastFolder == null) {
+        lastFolder = PARTITION.format(java.time.Instant.ofEpochMilli(day * DAY_MILLIS));
+        lastDay = day;
       }
-      return new KeyedRecord(partitionOf.apply(r), LakeSchemas.toGenericRecord(r, schema));
+      return lastFolder;
     }
   }
 
-  /** A record and its partition. */
-  public static final class KeyedRecord {
-    private final String partition;
-    private final GenericRecord record;
+  /** Row to Avro record, planned once per schema ({@link AvroRows}). */
+  static final class ToAvro implements SerializableFunction<Row, GenericRecord> {
+    private final String avroJson;
+    private transient AvroRows.ToAvro convert;
 
-    KeyedRecord(String partition, GenericRecord record) {
-      this.partition = partition;
-      this.record = record;
-    }
-
-    public String partition() {
-      return partition;
-    }
-
-    public GenericRecord record() {
-      return record;
-    }
-
-    static org.apache.beam.sdk.coders.Coder<KeyedRecord> coder(Schema avro) {
-      return new KeyedRecordCoder(AvroCoder.of(avro));
-    }
-  }
-
-  static final class KeyedRecordCoder extends org.apache.beam.sdk.coders.CustomCoder<KeyedRecord> {
-    private final AvroCoder<GenericRecord> records;
-
-    KeyedRecordCoder(AvroCoder<GenericRecord> records) {
-      this.records = records;
+    ToAvro(String avroJson) {
+      this.avroJson = avroJson;
     }
 
     @Override
-    public void encode(KeyedRecord value, java.io.OutputStream out) throws java.io.IOException {
-      StringUtf8Coder.of().encode(value.partition, out);
-      records.encode(value.record, out);
-    }
-
-    @Override
-    public KeyedRecord decode(java.io.InputStream in) throws java.io.IOException {
-      return new KeyedRecord(StringUtf8Coder.of().decode(in), records.decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() throws NonDeterministicException {
-      records.verifyDeterministic();
+    public GenericRecord apply(Row r) {
+      if (convert == null) {
+        convert = new AvroRows.ToAvro(new Schema.Parser().parse(avroJson));
+      }
+      return convert.apply(r);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +45,7 @@ public final class RecordSplitter {
    * UTF-8 BOM is skipped only at line 1 (the file's start).
    */
   public void split(InputStream in, long firstLine, long limit, Listener listener) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+    RecordBuffer buf = new RecordBuffer();
     long line = firstLine;
     long recordLine = firstLine;
     boolean inQuotes = false;
@@ -106,9 +105,10 @@ public final class RecordSplitter {
     emit(buf, recordLine, oversized, listener);
   }
 
-  private void emit(ByteArrayOutputStream buf, long line, boolean oversized, Listener listener) {
-    byte[] bytes = buf.toByteArray();
-    int len = bytes.length;
+  private void emit(RecordBuffer buf, long line, boolean oversized, Listener listener) {
+    // The buffer's own array, valid until the next record: every path below copies what it keeps.
+    byte[] bytes = buf.bytes;
+    int len = buf.size;
     if (len > 0 && bytes[len - 1] == '\r') {
       len--;
     }
@@ -117,13 +117,17 @@ public final class RecordSplitter {
           line,
           RejectReason.RECORD_TOO_LARGE,
           "record is longer than the limit of " + maxRecordBytes + " bytes",
-          bytes);
+          buf.toByteArray());
       return;
     }
     if (len == 0 || isBlank(bytes, len)) {
       return;
     }
-    String text;
+    String text = asciiWithoutNul(bytes, len);
+    if (text != null) {
+      listener.record(line, text);
+      return;
+    }
     try {
       CharsetDecoder d =
           StandardCharsets.UTF_8
@@ -140,6 +144,48 @@ public final class RecordSplitter {
       return;
     }
     listener.record(line, text);
+  }
+
+  /**
+   * The record as a string when every byte is 7-bit ASCII and none is NUL (nearly every record:
+   * the check and a Latin-1 copy cost a fraction of a strict UTF-8 decode); null otherwise, and
+   * the strict decoder decides.
+   */
+  private static String asciiWithoutNul(byte[] b, int len) {
+    for (int i = 0; i < len; i++) {
+      if (b[i] <= 0) {
+        return null;
+      }
+    }
+    return new String(b, 0, len, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * The bytes of the record being framed. Not a {@code ByteArrayOutputStream}: its {@code
+   * write(int)} is synchronized, and a lock per byte cost more than the framing itself.
+   */
+  private static final class RecordBuffer {
+    byte[] bytes = new byte[256];
+    int size;
+
+    void write(byte b) {
+      if (size == bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, size * 2);
+      }
+      bytes[size++] = b;
+    }
+
+    int size() {
+      return size;
+    }
+
+    void reset() {
+      size = 0;
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(bytes, size);
+    }
   }
 
   private static boolean isBlank(byte[] b, int len) {

@@ -79,6 +79,13 @@ public class RecordSplitterTest {
   }
 
   @Test
+  public void multiByteUtf8RecordsDecodeBesideAsciiOnesAndAMidRecordNulIsStillRejected() throws Exception {
+    split(true, 1000, utf8("name\nCr\u00e8me br\u00fbl\u00e9e\nplain\n\u65e5\u672c\u8336 \uD83C\uDF75\nab\u0000c\n\u00e9\u0000\n"));
+    assertEquals(List.of("1|name", "2|Cr\u00e8me br\u00fbl\u00e9e", "3|plain", "4|\u65e5\u672c\u8336 \uD83C\uDF75"), records);
+    assertEquals(List.of("5|INVALID_ENCODING", "6|INVALID_ENCODING"), rejects);
+  }
+
+  @Test
   public void aTruncatedGzipStreamKeepsWhatCameBeforeTheDamage() throws Exception {
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream out = new GZIPOutputStream(gz)) {

@@ -1,0 +1,177 @@
+package dev.lakebeam.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+import org.joda.time.ReadableInstant;
+
+/**
+ * Row ↔ Avro record conversion by field position, planned once per pair of schemas: the
+ * backfill converts every row it writes and every row it reads back, and Beam's {@link
+ * AvroUtils} resolves each field by name, builds through {@code GenericRecordBuilder} (validation
+ * and defaults per field) and re-matches the schema per row: several per cent of the clean
+ * stage's CPU. The mapping is the same as {@link AvroUtils}' for the types the lake uses (int,
+ * long, double, boolean, string, {@code timestamp-millis} as a Joda instant, nullable unions
+ * with null); for any other field (a {@code date}, a nested record) the whole conversion is left
+ * to {@link AvroUtils}. {@code AvroRowsTest} holds both to the same results on every dataset.
+ */
+public final class AvroRows {
+  private enum Kind {
+    PLAIN, STRING, TIMESTAMP_MILLIS
+  }
+
+  private AvroRows() {}
+
+  /** Converts rows of one Beam schema to records of one Avro schema. Not thread-safe; cheap. */
+  public static final class ToAvro {
+    private final Schema avro;
+    private org.apache.beam.sdk.schemas.Schema planned;
+    private int[] source;
+    private Kind[] kinds;
+    private boolean[] nullable;
+
+    public ToAvro(Schema avro) {
+      this.avro = avro;
+    }
+
+    public GenericRecord apply(Row row) {
+      if (row.getSchema() != planned) {
+        plan(row.getSchema());
+      }
+      if (kinds == null) {
+        return AvroUtils.toGenericRecord(row, avro);
+      }
+      GenericData.Record out = new GenericData.Record(avro);
+      for (int i = 0; i < kinds.length; i++) {
+        Object v = row.getValue(source[i]);
+        if (v == null) {
+          if (!nullable[i]) {
+            throw new IllegalArgumentException("field " + avro.getFields().get(i).name() + " of " + avro.getName() + " is null but not nullable");
+          }
+          continue;
+        }
+        out.put(i, kinds[i] == Kind.TIMESTAMP_MILLIS ? (Object) ((ReadableInstant) v).getMillis() : v);
+      }
+      return out;
+    }
+
+    /** Whether the last schema seen converts by position (else through AvroUtils). */
+    boolean positional() {
+      return kinds != null;
+    }
+
+    private void plan(org.apache.beam.sdk.schemas.Schema beam) {
+      planned = beam;
+      List<Schema.Field> fields = avro.getFields();
+      source = new int[fields.size()];
+      kinds = new Kind[fields.size()];
+      nullable = new boolean[fields.size()];
+      for (Schema.Field f : fields) {
+        int i = f.pos();
+        Schema s = f.schema();
+        nullable[i] = isNullableUnion(s);
+        Kind k = beam.hasField(f.name()) ? kindOf(nullable[i] ? s.getTypes().get(1) : s, beam.getField(f.name()).getType()) : null;
+        if (k == null || (!nullable[i] && s.getType() == Schema.Type.UNION)) {
+          kinds = null;
+          return;
+        }
+        source[i] = beam.indexOf(f.name());
+        kinds[i] = k;
+      }
+    }
+  }
+
+  /** Converts records (of any projection of a schema) to rows of one Beam schema. Not thread-safe. */
+  public static final class ToRow {
+    private final org.apache.beam.sdk.schemas.Schema beam;
+    private Schema planned;
+    private int[] source;
+    private Kind[] kinds;
+
+    public ToRow(org.apache.beam.sdk.schemas.Schema beam) {
+      this.beam = beam;
+    }
+
+    public Row apply(GenericRecord record) {
+      if (record.getSchema() != planned) {
+        plan(record.getSchema());
+      }
+      if (kinds == null) {
+        return AvroUtils.toBeamRowStrict(record, beam);
+      }
+      List<Object> values = new ArrayList<>(kinds.length);
+      for (int j = 0; j < kinds.length; j++) {
+        Object v = record.get(source[j]);
+        if (v == null) {
+          if (!beam.getField(j).getType().getNullable()) {
+            throw new IllegalArgumentException("field " + beam.getField(j).getName() + " is null but not nullable");
+          }
+          values.add(null);
+          continue;
+        }
+        values.add(switch (kinds[j]) {
+          case STRING -> v.toString();
+          case TIMESTAMP_MILLIS -> new Instant(((Number) v).longValue());
+          case PLAIN -> v;
+        });
+      }
+      return Row.withSchema(beam).attachValues(values);
+    }
+
+    boolean positional() {
+      return kinds != null;
+    }
+
+    private void plan(Schema avro) {
+      planned = avro;
+      source = new int[beam.getFieldCount()];
+      kinds = new Kind[beam.getFieldCount()];
+      for (int j = 0; j < beam.getFieldCount(); j++) {
+        org.apache.beam.sdk.schemas.Schema.Field f = beam.getField(j);
+        Schema.Field a = avro.getField(f.getName());
+        if (a == null) {
+          kinds = null;
+          return;
+        }
+        Schema s = a.schema();
+        boolean union = isNullableUnion(s);
+        Kind k = kindOf(union ? s.getTypes().get(1) : s, f.getType());
+        if (k == null || (s.getType() == Schema.Type.UNION && !union)) {
+          kinds = null;
+          return;
+        }
+        source[j] = a.pos();
+        kinds[j] = k;
+      }
+    }
+  }
+
+  private static boolean isNullableUnion(Schema s) {
+    return s.getType() == Schema.Type.UNION && s.getTypes().size() == 2 && s.getTypes().get(0).getType() == Schema.Type.NULL;
+  }
+
+  /** How a value of this Avro type and Beam type converts, or null when left to AvroUtils. */
+  private static Kind kindOf(Schema s, org.apache.beam.sdk.schemas.Schema.FieldType beam) {
+    LogicalType logical = s.getLogicalType();
+    org.apache.beam.sdk.schemas.Schema.TypeName t = beam.getTypeName();
+    if (logical != null) {
+      return logical instanceof LogicalTypes.TimestampMillis && s.getType() == Schema.Type.LONG
+          && t == org.apache.beam.sdk.schemas.Schema.TypeName.DATETIME ? Kind.TIMESTAMP_MILLIS : null;
+    }
+    return switch (s.getType()) {
+      case INT -> t == org.apache.beam.sdk.schemas.Schema.TypeName.INT32 ? Kind.PLAIN : null;
+      case LONG -> t == org.apache.beam.sdk.schemas.Schema.TypeName.INT64 ? Kind.PLAIN : null;
+      case DOUBLE -> t == org.apache.beam.sdk.schemas.Schema.TypeName.DOUBLE ? Kind.PLAIN : null;
+      case BOOLEAN -> t == org.apache.beam.sdk.schemas.Schema.TypeName.BOOLEAN ? Kind.PLAIN : null;
+      case STRING -> t == org.apache.beam.sdk.schemas.Schema.TypeName.STRING ? Kind.STRING : null;
+      default -> null;
+    };
+  }
+}

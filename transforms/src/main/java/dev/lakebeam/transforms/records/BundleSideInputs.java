@@ -1,0 +1,38 @@
+package dev.lakebeam.transforms.records;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollectionView;
+
+/**
+ * Side-input values read once per bundle and window instead of once per element. The Flink
+ * runner's side-input read builds a descriptive string of the view on every call: per element it
+ * was 3 % of the curated stage's CPU and more of the clean stage's. A DoFn holds one of these in
+ * a transient field and calls {@link #reset()} in {@code @StartBundle}, so a stream still sees a
+ * side input's newer panes from its next bundle on.
+ */
+public final class BundleSideInputs {
+  private BoundedWindow window;
+  private final Map<PCollectionView<?>, Object> values = new HashMap<>();
+
+  public void reset() {
+    window = null;
+    values.clear();
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T get(PCollectionView<T> view, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
+    if (!w.equals(window)) {
+      values.clear();
+      window = w;
+    }
+    Object v = values.get(view);
+    if (v == null && !values.containsKey(view)) {
+      v = c.sideInput(view);
+      values.put(view, v);
+    }
+    return (T) v;
+  }
+}
