@@ -77,8 +77,8 @@ public final class AvroRows {
         int i = f.pos();
         Schema s = f.schema();
         nullable[i] = isNullableUnion(s);
-        Kind k = beam.hasField(f.name()) ? kindOf(nullable[i] ? s.getTypes().get(1) : s, beam.getField(f.name()).getType()) : null;
-        if (k == null || (!nullable[i] && s.getType() == Schema.Type.UNION)) {
+        Kind k = beam.hasField(f.name()) ? kindOf(s, beam.getField(f.name()).getType()) : null;
+        if (k == null) {
           kinds = null;
           return;
         }
@@ -140,10 +140,8 @@ public final class AvroRows {
           kinds = null;
           return;
         }
-        Schema s = a.schema();
-        boolean union = isNullableUnion(s);
-        Kind k = kindOf(union ? s.getTypes().get(1) : s, f.getType());
-        if (k == null || (s.getType() == Schema.Type.UNION && !union)) {
+        Kind k = kindOf(a.schema(), f.getType());
+        if (k == null) {
           kinds = null;
           return;
         }
@@ -157,8 +155,15 @@ public final class AvroRows {
     return s.getType() == Schema.Type.UNION && s.getTypes().size() == 2 && s.getTypes().get(0).getType() == Schema.Type.NULL;
   }
 
-  /** How a value of this Avro type and Beam type converts, or null when left to AvroUtils. */
-  private static Kind kindOf(Schema s, org.apache.beam.sdk.schemas.Schema.FieldType beam) {
+  /**
+   * How a value of this Avro field type (a nullable union by its non-null branch) and Beam type
+   * converts, or null when left to AvroUtils.
+   */
+  private static Kind kindOf(Schema field, org.apache.beam.sdk.schemas.Schema.FieldType beam) {
+    if (field.getType() == Schema.Type.UNION && !isNullableUnion(field)) {
+      return null;
+    }
+    Schema s = isNullableUnion(field) ? field.getTypes().get(1) : field;
     LogicalType logical = s.getLogicalType();
     org.apache.beam.sdk.schemas.Schema.TypeName t = beam.getTypeName();
     if (logical != null) {

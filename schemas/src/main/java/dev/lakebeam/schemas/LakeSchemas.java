@@ -26,6 +26,9 @@ import org.apache.beam.sdk.values.Row;
  * DATETIME} (a Joda instant, UTC) and Parquet/Athena {@code timestamp}; Avro {@code date} is
  * Beam {@code DATETIME} at midnight UTC and Athena {@code date}. Nullable fields are Avro unions
  * with null first.
+ *
+ * <p>{@link #toGenericRecord} and {@link #toRow} convert one value; code that converts many rows
+ * of one schema holds an {@link AvroRows} converter (the same mapping, planned once).
  */
 public final class LakeSchemas {
   /** Name of the schema property that holds a schema's version. */

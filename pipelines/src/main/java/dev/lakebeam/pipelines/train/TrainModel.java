@@ -8,8 +8,8 @@ import dev.lakebeam.pipelines.cli.UsageException;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.TrainModelOptions;
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
-import dev.lakebeam.schemas.LakeSchemas;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.curated.ReorderModel;
 import java.io.IOException;
@@ -132,11 +132,13 @@ public final class TrainModel {
   static Examples examples(String curated, String clean, LocalDate asOf) throws IOException {
     String part = "/as_of=" + asOf;
     Map<Integer, Row> users = new HashMap<>();
+    AvroRows.ToRow userRow = new AvroRows.ToRow(Dataset.USER_FEATURES.beamSchema());
     ParquetFiles.forEach(curated + "/" + Dataset.USER_FEATURES.datasetName() + part,
-        g -> users.put((Integer) g.get("user_id"), LakeSchemas.toRow(g, Dataset.USER_FEATURES.beamSchema())));
+        g -> users.put((Integer) g.get("user_id"), userRow.apply(g)));
     Map<Integer, Row> products = new HashMap<>();
+    AvroRows.ToRow productRow = new AvroRows.ToRow(Dataset.PRODUCT_FEATURES.beamSchema());
     ParquetFiles.forEach(curated + "/" + Dataset.PRODUCT_FEATURES.datasetName() + part,
-        g -> products.put((Integer) g.get("product_id"), LakeSchemas.toRow(g, Dataset.PRODUCT_FEATURES.beamSchema())));
+        g -> products.put((Integer) g.get("product_id"), productRow.apply(g)));
     Map<Integer, Integer> trainOrderUser = new HashMap<>();
     ParquetFiles.forEach(clean + "/" + Dataset.ORDERS.datasetName(), g -> {
       if ("train".equals(g.get("eval_set").toString())) {
@@ -151,6 +153,7 @@ public final class TrainModel {
       }
     });
     Set<Integer> trainUsers = new HashSet<>(trainOrderUser.values());
+    AvroRows.ToRow pairRow = new AvroRows.ToRow(Dataset.USER_PRODUCT_FEATURES.beamSchema());
     Examples ex = new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     ParquetFiles.forEach(curated + "/" + Dataset.USER_PRODUCT_FEATURES.datasetName() + part, g -> {
       int user = (Integer) g.get("user_id");
@@ -158,7 +161,7 @@ public final class TrainModel {
       if (!trainUsers.contains(user) || !users.containsKey(user) || !products.containsKey(product)) {
         return;
       }
-      Row up = LakeSchemas.toRow(g, Dataset.USER_PRODUCT_FEATURES.beamSchema());
+      Row up = pairRow.apply(g);
       ex.x().add(ReorderModel.vector(up, users.get(user), products.get(product)));
       ex.y().add(bought.contains(pair(user, product)));
       ex.user().add(user);

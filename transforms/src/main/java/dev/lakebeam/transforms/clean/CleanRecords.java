@@ -257,13 +257,10 @@ public final class CleanRecords
       this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
     }
 
-    private transient BundleSideInputs sides;
+    private final BundleSideInputs sides = new BundleSideInputs();
 
     @StartBundle
     public void startBundle() {
-      if (sides == null) {
-        sides = new BundleSideInputs();
-      }
       sides.reset();
     }
 

@@ -93,13 +93,10 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       this.departments = departments;
     }
 
-    private transient BundleSideInputs sides;
+    private final BundleSideInputs sides = new BundleSideInputs();
 
     @StartBundle
     public void startBundle() {
-      if (sides == null) {
-        sides = new BundleSideInputs();
-      }
       sides.reset();
     }
 

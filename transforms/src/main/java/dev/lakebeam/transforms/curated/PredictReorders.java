@@ -83,13 +83,10 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       this.products = products;
     }
 
-    private transient BundleSideInputs sides;
+    private final BundleSideInputs sides = new BundleSideInputs();
 
     @StartBundle
     public void startBundle() {
-      if (sides == null) {
-        sides = new BundleSideInputs();
-      }
       sides.reset();
     }
 
