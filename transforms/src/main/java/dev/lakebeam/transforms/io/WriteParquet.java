@@ -10,13 +10,11 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
  * Writes rows of a dataset as Snappy Parquet under a folder, one sub-folder per partition
@@ -73,12 +71,20 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
         FileIO.<String, Row>writeDynamic()
             .by(partitionOf)
             .withDestinationCoder(StringUtf8Coder.of())
-            .via(Contextful.fn(new ToAvro(avro.toString())), ParquetIO.sink(avro).withCompressionCodec(CompressionCodecName.SNAPPY)
-                .withConfiguration(new LeanConfiguration()))
+            .via(Contextful.fn(new ToAvro(avro.toString())), new ParquetSink(avro, plainColumns(avro)))
             .to(folder)
             .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
     return rows.apply("Write " + dataset.datasetName(), write);
+  }
+
+  /** Columns unique per row by construction: lineage refs, reject payloads and messages, event ids. */
+  private static final java.util.Set<String> UNIQUE_COLUMNS =
+      java.util.Set.of("_source_ref", "source_ref", "payload", "payload_base64", "message", "event_id", "feedback_id");
+
+  /** The columns of a schema written without a Parquet dictionary ({@link ParquetSink}). */
+  static java.util.List<String> plainColumns(Schema avro) {
+    return avro.getFields().stream().map(Schema.Field::name).filter(UNIQUE_COLUMNS::contains).toList();
   }
 
   /** A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is kept. */
