@@ -88,6 +88,18 @@ public enum Dataset {
     return keyColumns;
   }
 
+  /** Columns unique per row by construction, wherever a dataset has them. */
+  private static final java.util.Set<String> UNIQUE_PER_ROW =
+      java.util.Set.of("_source_ref", "source_ref", "payload", "payload_base64", "message", "event_id", "feedback_id");
+
+  /**
+   * The columns whose values are unique per row by construction (lineage refs, reject payloads and
+   * messages, event ids), in schema order: a dictionary encoding of them never pays.
+   */
+  public List<String> uniqueColumns() {
+    return avroSchema().getFields().stream().map(Schema.Field::name).filter(UNIQUE_PER_ROW::contains).toList();
+  }
+
   /** Resource path of the schema family, e.g. {@code clean/orders}. */
   public String schemaPath() {
     return zone.dir() + "/" + datasetName;

@@ -71,20 +71,11 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
         FileIO.<String, Row>writeDynamic()
             .by(partitionOf)
             .withDestinationCoder(StringUtf8Coder.of())
-            .via(Contextful.fn(new ToAvro(avro.toString())), new ParquetSink(avro, plainColumns(avro)))
+            .via(Contextful.fn(new ToAvro(avro.toString())), new ParquetSink(avro, dataset.uniqueColumns()))
             .to(folder)
             .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
     return rows.apply("Write " + dataset.datasetName(), write);
-  }
-
-  /** Columns unique per row by construction: lineage refs, reject payloads and messages, event ids. */
-  private static final java.util.Set<String> UNIQUE_COLUMNS =
-      java.util.Set.of("_source_ref", "source_ref", "payload", "payload_base64", "message", "event_id", "feedback_id");
-
-  /** The columns of a schema written without a Parquet dictionary ({@link ParquetSink}). */
-  static java.util.List<String> plainColumns(Schema avro) {
-    return avro.getFields().stream().map(Schema.Field::name).filter(UNIQUE_COLUMNS::contains).toList();
   }
 
   /** A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is kept. */
