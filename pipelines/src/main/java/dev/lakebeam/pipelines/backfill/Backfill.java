@@ -30,6 +30,7 @@ import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.CountReasons;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -237,7 +238,7 @@ public final class Backfill {
     }
     Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
     parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)
-        : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setRowSchema(parts.get(0).getSchema())));
+        : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setCoder(RowBytesCoder.of(parts.get(0).getSchema()))));
     Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
     if (incremental) {
       java.util.Set<String> orderParts = new java.util.TreeSet<>(touched.get(RdsTable.ORDERS));
@@ -269,7 +270,7 @@ public final class Backfill {
     String day = ingestDate;
     PCollectionList.of(rejects)
         .apply("All rejects", Flatten.pCollections())
-        .setRowSchema(Rejects.SCHEMA)
+        .setCoder(RowBytesCoder.of(Rejects.SCHEMA))
         .apply("Protect rejects", ProtectRejects.with(tokenizer))
         .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, staging + "/" + Dataset.REJECTED_DIR, scope,

@@ -8,7 +8,9 @@ import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -22,7 +24,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -104,8 +105,8 @@ public final class CleanRecords
     products = dedupe(products, SourceDataset.PRODUCTS);
     PCollection<Row> prices = dedupe(valid.get(SourceDataset.PRODUCT_PRICES), SourceDataset.PRODUCT_PRICES);
     PCollectionTuple joinedProducts = joinPrices(products, prices);
-    rejects.add(joinedProducts.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
-    PCollection<Row> cleanProducts = joinedProducts.get(ok()).setRowSchema(Dataset.PRODUCTS.beamSchema());
+    rejects.add(joinedProducts.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+    PCollection<Row> cleanProducts = joinedProducts.get(ok()).setCoder(RowBytesCoder.of(Dataset.PRODUCTS.beamSchema()));
     clean.put(Dataset.PRODUCTS, cleanProducts);
     List<PCollectionView<Map<Integer, Integer>>> productIds =
         ids(in.withExisting(Dataset.PRODUCTS, cleanProducts), "product_id", "products");
@@ -122,8 +123,8 @@ public final class CleanRecords
     // Lines are deduped inside the join: their key (order_id, product_id) holds the join key, so
     // one shuffle of the largest dataset does both (a separate dedupe was a second full shuffle).
     PCollectionTuple joinedLines = joinOrders(lines, orderRefs(orders, in.existing(Dataset.ORDERS)));
-    rejects.add(joinedLines.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
-    clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setRowSchema(Dataset.ORDER_LINES.beamSchema()));
+    rejects.add(joinedLines.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+    clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema())));
 
     PCollection<Row> clicks =
         validate(in.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
@@ -132,7 +133,7 @@ public final class CleanRecords
     clean.put(Dataset.FEEDBACK, toClean(dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK), SourceDataset.FEEDBACK));
 
     PCollection<Row> allRejects =
-        PCollectionList.of(rejects).apply("Flatten clean-stage rejects", Flatten.pCollections()).setRowSchema(Rejects.SCHEMA);
+        PCollectionList.of(rejects).apply("Flatten clean-stage rejects", Flatten.pCollections()).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return new Output(in.getPipeline(), clean, allRejects);
   }
 
@@ -204,15 +205,15 @@ public final class CleanRecords
               Row r = Envelope.record(env);
               return Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), true).build();
             }))
-            .setRowSchema(ORDER_REF);
+            .setCoder(RowBytesCoder.of(ORDER_REF));
     if (existing == null) {
       return fresh;
     }
     PCollection<Row> old =
         existing.apply("Existing order refs", MapElements.into(TypeDescriptors.rows()).via((Row r) ->
                 Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), false).build()))
-            .setRowSchema(ORDER_REF);
-    return PCollectionList.of(fresh).and(old).apply("All order refs", Flatten.pCollections()).setRowSchema(ORDER_REF);
+            .setCoder(RowBytesCoder.of(ORDER_REF));
+    return PCollectionList.of(fresh).and(old).apply("All order refs", Flatten.pCollections()).setCoder(RowBytesCoder.of(ORDER_REF));
   }
 
   private static final java.util.Set<SourceDataset> WITH_REFERENCES =
@@ -235,8 +236,8 @@ public final class CleanRecords
         in.apply(
             "Validate " + d.sourceName(),
             ParDo.of(new ValidateFn(d, cfg, views, fields, targets)).withSideInputs(all).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
-    rejects.add(t.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA));
-    return t.get(ok()).setRowSchema(in.getSchema());
+    rejects.add(t.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+    return t.get(ok()).setCoder(RowBytesCoder.of(in.getSchema()));
   }
 
   static final class ValidateFn extends DoFn<Row, Row> {
@@ -305,10 +306,10 @@ public final class CleanRecords
             "Key " + d.sourceName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
                 .via((Row env) -> KV.of(key(env, keys), env)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBytesCoder.of(schema)))
         .apply("Group " + d.sourceName() + " by key", GroupByKey.create())
         .apply("Dedupe " + d.sourceName(), ParDo.of(new PickFn(d)))
-        .setRowSchema(schema);
+        .setCoder(RowBytesCoder.of(schema));
   }
 
   /** A record's business key as one string. */
@@ -385,10 +386,10 @@ public final class CleanRecords
         .apply("Key orders by user",
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
                 .via((Row env) -> KV.of(Envelope.record(env).getInt32("user_id"), env)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(schema)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(schema)))
         .apply("Group orders by user", GroupByKey.create())
         .apply("Assign order_ts", ParDo.of(new AssignOrderTsFn(asOf)))
-        .setRowSchema(schema);
+        .setCoder(RowBytesCoder.of(schema));
   }
 
   /** Gives a user's orders without an explicit order_ts their time by the one rule. */
@@ -415,8 +416,10 @@ public final class CleanRecords
         if (r.getDateTime("order_ts") != null) {
           out.output(env);
         } else {
-          Row withTs =
-              Row.fromRow(r).withFieldValue("order_ts", new Instant(ts.get(r.getInt32("order_id")).toEpochMilli())).build();
+          // By position: Row.fromRow(..).withFieldValue parses a field-access expression per call.
+          List<Object> values = new ArrayList<>(r.getValues());
+          values.set(r.getSchema().indexOf("order_ts"), new Instant(ts.get(r.getInt32("order_id")).toEpochMilli()));
+          Row withTs = Rows.attach(r.getSchema(), values);
           out.output(Envelope.withRecord(env, withTs));
         }
       }
@@ -556,7 +559,7 @@ public final class CleanRecords
     return in.apply("Key " + name + " by " + field,
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
                 .via((Row r) -> KV.of((r.getSchema().hasField("record") ? Envelope.record(r) : r).getInt32(field), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(in.getSchema())));
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(in.getSchema())));
   }
 
   static LocalDate date(ReadableInstant t) {
@@ -566,7 +569,7 @@ public final class CleanRecords
   // ---------------------------------------------------------------- clean rows
 
   private PCollection<Row> toClean(PCollection<Row> in, SourceDataset d) {
-    return in.apply("Clean " + d.sourceName(), ParDo.of(new ToCleanFn(d, cfg))).setRowSchema(d.target().beamSchema());
+    return in.apply("Clean " + d.sourceName(), ParDo.of(new ToCleanFn(d, cfg))).setCoder(RowBytesCoder.of(d.target().beamSchema()));
   }
 
   static final class ToCleanFn extends DoFn<Row, Row> {
@@ -637,7 +640,7 @@ public final class CleanRecords
         PCollection<Row> c = given.get(d);
         if (c == null) {
           Schema s = Envelope.schema(d.parseSchema());
-          c = p.apply("No " + d.sourceName(), Create.empty(SchemaCoder.of(s))).setRowSchema(s);
+          c = p.apply("No " + d.sourceName(), Create.empty(RowBytesCoder.of(s))).setCoder(RowBytesCoder.of(s));
         }
         all.put(d, c);
       }

@@ -1,11 +1,11 @@
 package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -36,7 +36,7 @@ public final class MergeLatest extends PTransform<PCollectionList<Row>, PCollect
     Schema schema = dataset.beamSchema();
     List<String> keys = dataset.keyColumns();
     return parts.apply("Union " + dataset.datasetName(), Flatten.pCollections())
-        .setRowSchema(schema)
+        .setCoder(RowBytesCoder.of(schema))
         .apply("Key " + dataset.datasetName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
                 .via((Row r) -> {
@@ -46,10 +46,10 @@ public final class MergeLatest extends PTransform<PCollectionList<Row>, PCollect
                   }
                   return KV.of(k.toString(), r);
                 }))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBytesCoder.of(schema)))
         .apply("Group " + dataset.datasetName(), GroupByKey.create())
         .apply("Latest " + dataset.datasetName(), ParDo.of(new LatestFn()))
-        .setRowSchema(schema);
+        .setCoder(RowBytesCoder.of(schema));
   }
 
   static final class LatestFn extends DoFn<KV<String, Iterable<Row>>, Row> {

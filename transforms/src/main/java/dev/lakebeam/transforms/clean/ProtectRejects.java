@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
@@ -43,7 +44,7 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
 
   @Override
   public PCollection<Row> expand(PCollection<Row> rejects) {
-    return rejects.apply("Tokenize PII in rejects", ParDo.of(new ProtectFn(tokenizer))).setRowSchema(Rejects.SCHEMA);
+    return rejects.apply("Tokenize PII in rejects", ParDo.of(new ProtectFn(tokenizer))).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
   }
 
   private static Set<String> piiDatasets() {

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class CustomerSegments extends PTransform<PCollection<Row>, PCollec
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply("Histograms", View.asMultimap());
     return rfm.apply("Score", ParDo.of(new ScoreFn(histograms)).withSideInputs(histograms))
-        .setRowSchema(Dataset.CUSTOMER_SEGMENTS.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.CUSTOMER_SEGMENTS.beamSchema()));
   }
 
   static long dollars(Row r) {

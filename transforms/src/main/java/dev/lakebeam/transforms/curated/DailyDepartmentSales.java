@@ -1,13 +1,13 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -37,10 +37,10 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
         .apply("Key by day",
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.rows()))
                 .via((Row r) -> KV.of(day(r), r)))
-        .setCoder(KvCoder.of(VarLongCoder.of(), SchemaCoder.of(lines.getSchema())))
+        .setCoder(KvCoder.of(VarLongCoder.of(), RowBytesCoder.of(lines.getSchema())))
         .apply("Group by day", GroupByKey.create())
         .apply("Sum per department", ParDo.of(new SumFn()))
-        .setRowSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()));
   }
 
   /** The UTC date of the line's order, as epoch days. */

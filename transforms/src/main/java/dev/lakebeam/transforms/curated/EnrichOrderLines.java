@@ -3,6 +3,7 @@ package dev.lakebeam.transforms.curated;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         .apply("Enrich lines",
             ParDo.of(new EnrichFn(lineTag, orderTag, productView, aisleView, departmentView))
                 .withSideInputs(productView, aisleView, departmentView))
-        .setRowSchema(Dataset.ORDER_LINES_ENRICHED.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
   }
 
   private static PCollection<KV<Integer, Row>> keyed(PCollection<Row> rows, String name) {

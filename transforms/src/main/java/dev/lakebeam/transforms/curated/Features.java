@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -85,14 +86,14 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         .apply("Group by user", GroupByKey.create())
         .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
             .withOutputTags(USER_FEATURES, TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
-    perUser.get(USER_FEATURES).setRowSchema(Dataset.USER_FEATURES.beamSchema());
-    perUser.get(USER_PRODUCT_FEATURES).setRowSchema(Dataset.USER_PRODUCT_FEATURES.beamSchema());
-    perUser.get(RFM).setRowSchema(RFM_SCHEMA);
+    perUser.get(USER_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_FEATURES.beamSchema()));
+    perUser.get(USER_PRODUCT_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_PRODUCT_FEATURES.beamSchema()));
+    perUser.get(RFM).setCoder(RowBytesCoder.of(RFM_SCHEMA));
     PCollection<Row> products = perUser.get(PRODUCT_STATS)
         .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(VarLongCoder.of())))
         .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of((SerializableBiFunction<List<Long>, List<Long>, List<Long>>) Features::add)))
         .apply("Product features", MapElements.into(TypeDescriptors.rows()).via(Features::productFeatures))
-        .setRowSchema(Dataset.PRODUCT_FEATURES.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.PRODUCT_FEATURES.beamSchema()));
     return PCollectionTuple.of(USER_FEATURES, perUser.get(USER_FEATURES))
         .and(USER_PRODUCT_FEATURES, perUser.get(USER_PRODUCT_FEATURES))
         .and(PRODUCT_FEATURES, products)

@@ -3,6 +3,7 @@ package dev.lakebeam.transforms.curated;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
         .and(pairTag, byUser(features.get(Features.USER_PRODUCT_FEATURES), "pairs"))
         .apply("Join by user", CoGroupByKey.create())
         .apply("Score and rank", ParDo.of(new ScoreFn(model, topN, userTag, pairTag, productView)).withSideInputs(productView))
-        .setRowSchema(Dataset.REORDER_PREDICTIONS.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.REORDER_PREDICTIONS.beamSchema()));
   }
 
   private static PCollection<KV<Integer, Row>> byUser(PCollection<Row> rows, String name) {

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +10,6 @@ import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -51,15 +51,15 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
                   r.getString("department"), 1L, (long) r.getInt32("quantity"), (long) r.getInt32("reordered"),
                   revenue == null ? null : (Long) Math.round(revenue * 100))));
             }))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(SUMS)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
         .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
     return sums
         .apply("Key by department", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
             .via((KV<Integer, Row> kv) -> KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(SUMS)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
         .apply("Group by department", GroupByKey.create())
         .apply("Rank in department", ParDo.of(new RankFn()))
-        .setRowSchema(Dataset.PRODUCT_PERFORMANCE.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.PRODUCT_PERFORMANCE.beamSchema()));
   }
 
   static Row add(Row a, Row b) {

@@ -2,12 +2,12 @@ package dev.lakebeam.transforms.io;
 
 import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -99,7 +99,7 @@ public final class ReadZone extends PTransform<PBegin, PCollection<Row>> {
     java.util.List<String> globs =
         partitions == null ? java.util.List.of(base + "**.parquet") : partitions.stream().map(p -> base + p + "/*.parquet").toList();
     if (globs.isEmpty()) {
-      return begin.apply("No " + dataset.datasetName(), Create.empty(SchemaCoder.of(beam))).setRowSchema(beam);
+      return begin.apply("No " + dataset.datasetName(), Create.empty(RowBytesCoder.of(beam))).setCoder(RowBytesCoder.of(beam));
     }
     return begin
         .apply("Globs " + dataset.datasetName(), Create.of(globs).withCoder(StringUtf8Coder.of()))
@@ -111,7 +111,7 @@ public final class ReadZone extends PTransform<PBegin, PCollection<Row>> {
                 // other fields left null, which the projected schema's coder cannot encode.
                 .withConfiguration(projectedReads()))
         .apply("To rows " + dataset.datasetName(), MapElements.via(new ToRow(beam)))
-        .setRowSchema(beam);
+        .setCoder(RowBytesCoder.of(beam));
   }
 
   static final class ToRow extends SimpleFunction<GenericRecord, Row> {

@@ -84,6 +84,8 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     private final String column;
     private transient long lastDay = Long.MIN_VALUE;
     private transient String lastFolder;
+    private transient org.apache.beam.sdk.schemas.Schema lastSchema;
+    private transient int index;
 
     DayPartition(String column) {
       this.column = column;
@@ -91,7 +93,11 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
 
     @Override
     public String apply(Row r) {
-      long day = Math.floorDiv(r.getDateTime(column).getMillis(), DAY_MILLIS);
+      if (r.getSchema() != lastSchema) {
+        index = r.getSchema().indexOf(column);
+        lastSchema = r.getSchema();
+      }
+      long day = Math.floorDiv(r.getDateTime(index).getMillis(), DAY_MILLIS);
       if (day != lastDay || lastFolder == null) {
         lastFolder = PARTITION.format(java.time.Instant.ofEpochMilli(day * DAY_MILLIS));
         lastDay = day;

@@ -8,6 +8,7 @@ import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.util.HashMap;
 import java.util.List;
@@ -57,8 +58,8 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
         raw.apply(
             "Parse " + dataset.sourceName(),
             ParDo.of(new ParseFn(dataset, format)).withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
-    out.get(PARSED).setRowSchema(Envelope.schema(dataset.parseSchema()));
-    out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
+    out.get(PARSED).setCoder(RowBytesCoder.of(Envelope.schema(dataset.parseSchema())));
+    out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return out;
   }
 

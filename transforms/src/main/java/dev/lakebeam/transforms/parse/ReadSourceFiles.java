@@ -5,6 +5,7 @@ import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.KV;
@@ -120,20 +120,20 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             .apply("Globs " + dataset.sourceName(), Create.of(globs()).withCoder(StringUtf8Coder.of()))
             .apply("Match " + dataset.sourceName(), FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("Plan ranges of " + dataset.sourceName(), ParDo.of(new PlanFn(dataset, maxRecordBytes, rangeBytes)))
-            .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(RANGE)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(RANGE)))
             .apply("Spread ranges of " + dataset.sourceName(), Reshuffle.of())
             .apply("Ranges of " + dataset.sourceName(), Values.create())
-            .setRowSchema(RANGE)
+            .setCoder(RowBytesCoder.of(RANGE))
             .apply(
                 "Split " + dataset.sourceName(),
                 ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null))
                     .withOutputTags(parse ? ParseRecords.PARSED : RAW, TupleTagList.of(Rejects.TAG)));
     if (parse) {
-      out.get(ParseRecords.PARSED).setRowSchema(Envelope.schema(dataset.parseSchema()));
+      out.get(ParseRecords.PARSED).setCoder(RowBytesCoder.of(Envelope.schema(dataset.parseSchema())));
     } else {
-      out.get(RAW).setRowSchema(RawRecord.SCHEMA);
+      out.get(RAW).setCoder(RowBytesCoder.of(RawRecord.SCHEMA));
     }
-    out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
+    out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return out;
   }
 

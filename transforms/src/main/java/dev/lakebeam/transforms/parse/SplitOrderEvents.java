@@ -9,6 +9,7 @@ import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -40,9 +41,9 @@ public final class SplitOrderEvents extends PTransform<PCollection<Row>, PCollec
   public PCollectionTuple expand(PCollection<Row> events) {
     PCollectionTuple out = events.apply("Split order events",
         ParDo.of(new SplitFn()).withOutputTags(ORDERS, TupleTagList.of(ORDER_LINES).and(Rejects.TAG)));
-    out.get(ORDERS).setRowSchema(RawRecord.SCHEMA);
-    out.get(ORDER_LINES).setRowSchema(RawRecord.SCHEMA);
-    out.get(Rejects.TAG).setRowSchema(Rejects.SCHEMA);
+    out.get(ORDERS).setCoder(RowBytesCoder.of(RawRecord.SCHEMA));
+    out.get(ORDER_LINES).setCoder(RowBytesCoder.of(RawRecord.SCHEMA));
+    out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return out;
   }
 

@@ -10,7 +10,7 @@ import org.apache.beam.sdk.values.Row;
 public final class CountReasons extends PTransform<PCollection<Row>, PCollection<Row>> {
   @Override
   public PCollection<Row> expand(PCollection<Row> rejects) {
-    return rejects.apply("Count reasons", ParDo.of(new CountFn())).setRowSchema(Rejects.SCHEMA);
+    return rejects.apply("Count reasons", ParDo.of(new CountFn())).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
   }
 
   static final class CountFn extends DoFn<Row, Row> {

@@ -24,7 +24,7 @@ public final class CountRows extends PTransform<PCollection<Row>, PCollection<Ro
 
   @Override
   public PCollection<Row> expand(PCollection<Row> rows) {
-    return rows.apply(ParDo.of(new CountFn(name))).setRowSchema(rows.getSchema());
+    return rows.apply(ParDo.of(new CountFn(name))).setCoder(RowBytesCoder.of(rows.getSchema()));
   }
 
   static final class CountFn extends DoFn<Row, Row> {

@@ -2,7 +2,6 @@ package dev.lakebeam.transforms.records;
 
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.KV;
@@ -27,6 +26,6 @@ public final class KeyByInt extends PTransform<PCollection<Row>, PCollection<KV<
     String f = field;
     return rows.apply("By " + f, MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
             .via((Row r) -> KV.of(r.getInt32(f), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(rows.getSchema())));
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(rows.getSchema())));
   }
 }

@@ -1,11 +1,11 @@
 package dev.lakebeam.transforms.stream;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -54,10 +54,10 @@ public final class ClickSessions extends PTransform<PCollection<Row>, PCollectio
             .accumulatingFiredPanes())
         .apply("Key by session", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
             .via((Row r) -> KV.of(r.getString("session_id"), r)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(clicks.getSchema())))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBytesCoder.of(clicks.getSchema())))
         .apply("Group by session", GroupByKey.create())
         .apply("Summarize session", ParDo.of(new SessionFn()))
-        .setRowSchema(Dataset.CLICK_SESSIONS.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.CLICK_SESSIONS.beamSchema()));
   }
 
   static final class SessionFn extends DoFn<KV<String, Iterable<Row>>, Row> {

@@ -1,11 +1,11 @@
 package dev.lakebeam.transforms.stream;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -59,10 +59,10 @@ public final class DepartmentSalesPerMinute extends PTransform<PCollection<Row>,
             .accumulatingFiredPanes())
         .apply("Key by department", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
             .via((Row r) -> KV.of(r.getInt32("department_id"), r)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(enriched.getSchema())))
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(enriched.getSchema())))
         .apply("Group by department", GroupByKey.create())
         .apply("Sum the minute", ParDo.of(new SumFn()))
-        .setRowSchema(Dataset.DEPARTMENT_SALES_1M.beamSchema());
+        .setCoder(RowBytesCoder.of(Dataset.DEPARTMENT_SALES_1M.beamSchema()));
   }
 
   static final class SumFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
