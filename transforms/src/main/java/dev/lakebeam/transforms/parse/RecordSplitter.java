@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.ByteArrayBuffer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ public final class RecordSplitter {
    * UTF-8 BOM is skipped only at line 1 (the file's start).
    */
   public void split(InputStream in, long firstLine, long limit, Listener listener) throws IOException {
-    RecordBuffer buf = new RecordBuffer();
+    ByteArrayBuffer buf = new ByteArrayBuffer();
     long line = firstLine;
     long recordLine = firstLine;
     boolean inQuotes = false;
@@ -105,10 +106,10 @@ public final class RecordSplitter {
     emit(buf, recordLine, oversized, listener);
   }
 
-  private void emit(RecordBuffer buf, long line, boolean oversized, Listener listener) {
+  private void emit(ByteArrayBuffer buf, long line, boolean oversized, Listener listener) {
     // The buffer's own array, valid until the next record: every path below copies what it keeps.
-    byte[] bytes = buf.bytes;
-    int len = buf.size;
+    byte[] bytes = buf.array();
+    int len = buf.size();
     if (len > 0 && bytes[len - 1] == '\r') {
       len--;
     }
@@ -164,30 +165,6 @@ public final class RecordSplitter {
    * The bytes of the record being framed. Not a {@code ByteArrayOutputStream}: its {@code
    * write(int)} is synchronized, and a lock per byte cost more than the framing itself.
    */
-  private static final class RecordBuffer {
-    byte[] bytes = new byte[256];
-    int size;
-
-    void write(byte b) {
-      if (size == bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, size * 2);
-      }
-      bytes[size++] = b;
-    }
-
-    int size() {
-      return size;
-    }
-
-    void reset() {
-      size = 0;
-    }
-
-    byte[] toByteArray() {
-      return java.util.Arrays.copyOf(bytes, size);
-    }
-  }
-
   private static boolean isBlank(byte[] b, int len) {
     for (int i = 0; i < len; i++) {
       if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {

@@ -3,7 +3,6 @@ package dev.lakebeam.transforms.records;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Arrays;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -29,7 +28,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 public final class RowBytesCoder extends SchemaCoder<Row> {
   private static final long serialVersionUID = 1L;
   private static final int KEEP_BYTES = 1 << 16;
-  private static final ThreadLocal<Buffer> BUFFERS = new ThreadLocal<>();
+  private static final ThreadLocal<ByteArrayBuffer> BUFFERS = new ThreadLocal<>();
 
   private transient RowCoder rows;
 
@@ -56,21 +55,18 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
       throw new CoderException("cannot encode a null Row");
     }
     // Taken from the thread while in use, so a nested call (none today) gets a buffer of its own.
-    Buffer b = BUFFERS.get();
+    ByteArrayBuffer b = BUFFERS.get();
     BUFFERS.set(null);
     if (b == null) {
-      b = new Buffer();
+      b = new ByteArrayBuffer();
     }
     try {
-      b.count = 0;
+      b.reset();
       rows().encode(value, b);
-      VarInt.encode(b.count, out);
-      out.write(b.bytes, 0, b.count);
+      VarInt.encode(b.size(), out);
+      out.write(b.array(), 0, b.size());
     } finally {
-      if (b.bytes.length > KEEP_BYTES) {
-        b.bytes = new byte[256];
-      }
-      BUFFERS.set(b);
+      BUFFERS.set(b.capacity() > KEEP_BYTES ? new ByteArrayBuffer() : b);
     }
   }
 
@@ -105,31 +101,6 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   @Override
   public String toString() {
     return "RowBytesCoder(" + schema + ")";
-  }
-
-  /** An unsynchronized growable byte buffer (java.io's is synchronized on every write). */
-  private static final class Buffer extends OutputStream {
-    byte[] bytes = new byte[256];
-    int count;
-
-    private void ensure(int more) {
-      if (count + more > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, count + more));
-      }
-    }
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      bytes[count++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] src, int off, int len) {
-      ensure(len);
-      System.arraycopy(src, off, bytes, count, len);
-      count += len;
-    }
   }
 
   /** An unsynchronized stream over one row's bytes. */
