@@ -23,13 +23,20 @@ import java.util.stream.Stream;
 /**
  * {@code bench}: generates a set of the given scale (or reuses it), runs the backfill stage by
  * stage (raw+clean, curated, consumption) on each runner profile, and the plain-Java lower bound
- * of the clean stage's order-line work ({@link LowerBound}) on the same files; each in a JVM of its
+ * of the clean stage's order-line work ({@link LowerBound}) on the same files, and per profile the
+ * runner's floor ({@link RunnerFloor}: the order lines read, and read through one shuffle, with no
+ * cleaning); each in a JVM of its
  * own under GNU time, which gives wall seconds, CPU seconds and peak RSS. Records per second count
  * order lines (the bulk of the data). Prints a table, and appends it to {@code --report} if given.
  */
 public final class Bench {
   private static final Path GNU_TIME = Path.of("/usr/bin/time");
   private static final List<List<String>> STAGES = List.of(List.of("raw", "clean"), List.of("curated"), List.of("consumption"));
+
+  /** The runner floor's runs ({@link RunnerFloor}), by mode. */
+  private static final java.util.Map<String, String> FLOORS = java.util.Map.of(
+      "read", "runner floor: read order lines (TextIO, count)",
+      "shuffle", "runner floor: read, one shuffle by order");
 
   private final BenchOptions o;
   private final PrintStream out;
@@ -96,6 +103,18 @@ public final class Bench {
     for (String profile : profiles) {
       Path lake = work.resolve("lake-" + profile);
       deleteTree(lake);
+      for (String mode : List.of("read", "shuffle")) {
+        String what = FLOORS.get(mode);
+        Path log = work.resolve("floor-" + profile + "-" + mode + ".log");
+        err.println("bench: " + profile + " " + what);
+        Run r = measure(what, profile, lines, List.of(RunnerFloor.class.getName(), mode, profile, files.toString()), log);
+        List<String> said = Files.readAllLines(log, StandardCharsets.UTF_8);
+        String counted = said.isEmpty() ? "" : said.get(said.size() - 1).trim();
+        if (!counted.equals(Long.toString(lines))) {
+          throw new IllegalStateException(what + " on " + profile + " counted '" + counted + "' order lines, not " + lines + "; see " + log);
+        }
+        runs.add(r);
+      }
       for (List<String> zones : STAGES) {
         String stage = String.join("+", zones);
         Path log = work.resolve("backfill-" + profile + "-" + stage + ".log");
@@ -139,8 +158,16 @@ public final class Bench {
             100 * r.recordsPerSecond() / lower.recordsPerSecond()));
       }
     }
+    for (Run r : runs) {
+      if (r.what().equals(FLOORS.get("shuffle"))) {
+        sb.append(String.format(Locale.ROOT, "Runner floor (one shuffle, no cleaning) on %s: %.1f %% of the lower bound's lines/s "
+            + "(the clean stage cannot beat it; #8's target for the clean stage is 50 %%).%n", r.profile(),
+            100 * r.recordsPerSecond() / lower.recordsPerSecond()));
+      }
+    }
     for (String profile : runs.stream().map(Run::profile).filter(p -> !p.equals("-")).distinct().toList()) {
-      double total = runs.stream().filter(r -> r.profile().equals(profile)).mapToDouble(Run::wallSeconds).sum();
+      double total = runs.stream().filter(r -> r.profile().equals(profile) && r.what().startsWith("backfill "))
+          .mapToDouble(Run::wallSeconds).sum();
       sb.append(String.format(Locale.ROOT, "Backfill end to end on %s: %.1f s (%,.0f lines/s).%n", profile, total, lines / total));
     }
     return sb.toString();

@@ -1,0 +1,126 @@
+package dev.lakebeam.pipelines.bench;
+
+import dev.lakebeam.pipelines.cli.Command;
+import dev.lakebeam.pipelines.cli.OptionParser;
+import dev.lakebeam.pipelines.cli.Profiles;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The bench's runner floor: what Beam on a runner profile costs per order line before any of the
+ * clean stage's own work. It reads the order_products CSV files with {@code TextIO} and either
+ * only counts the lines ({@code read}), or keys each line by its order id and sends it through one
+ * {@code GroupByKey} before counting ({@code shuffle}): the one shuffle the clean stage cannot do
+ * without (an order line's day partition and its reference check come from its order, and no
+ * worker may hold all orders). No parsing beyond the key, no validation, nothing written. Prints
+ * the number of lines counted; fails if the shuffle lost or added any.
+ */
+public final class RunnerFloor {
+  static final String NAMESPACE = "runner-floor";
+
+  private RunnerFloor() {}
+
+  public static void main(String[] args) {
+    if (args.length != 3 || !List.of("read", "shuffle").contains(args[0])) {
+      System.err.println("usage: RunnerFloor read|shuffle PROFILE FILES_DIR");
+      System.exit(2);
+    }
+    boolean shuffle = args[0].equals("shuffle");
+    Path files = Path.of(args[2]).toAbsolutePath();
+    PipelineOptions options = new OptionParser(Profiles.standard())
+        .parse(Command.BACKFILL, List.of("--profile=" + args[1], "--input=" + files, "--lake=" + files.resolve("unused-lake").toUri()))
+        .options();
+    Pipeline p = Pipeline.create(options);
+    PCollection<String> lines = p.apply("Read order lines", TextIO.read().from(files + "/order_products__*.csv"));
+    if (shuffle) {
+      lines.apply("Key by order", ParDo.of(new KeyByOrder()))
+          .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
+          .apply("Group by order", GroupByKey.create())
+          .apply("Count grouped", ParDo.of(new CountGrouped()));
+    } else {
+      lines.apply("Count read", ParDo.of(new CountRead()));
+    }
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the runner floor's pipeline ended in state " + state);
+    }
+    long read = counter(result, "read");
+    if (shuffle && counter(result, "grouped") != read) {
+      throw new IllegalStateException("the shuffle delivered " + counter(result, "grouped") + " lines of " + read);
+    }
+    System.out.println(read);
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c : result.metrics().queryMetrics(
+        MetricsFilter.builder().addNameFilter(MetricNameFilter.named(NAMESPACE, name)).build()).getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  /** A data line starts with a digit (the header does not). */
+  static boolean isDataLine(String line) {
+    return !line.isEmpty() && line.charAt(0) >= '0' && line.charAt(0) <= '9';
+  }
+
+  static final class CountRead extends DoFn<String, Void> {
+    private final Counter read = Metrics.counter(NAMESPACE, "read");
+
+    @ProcessElement
+    public void process(@Element String line) {
+      if (isDataLine(line)) {
+        read.inc();
+      }
+    }
+  }
+
+  static final class KeyByOrder extends DoFn<String, KV<Integer, String>> {
+    private final Counter read = Metrics.counter(NAMESPACE, "read");
+
+    @ProcessElement
+    public void process(@Element String line, OutputReceiver<KV<Integer, String>> out) {
+      if (!isDataLine(line)) {
+        return;
+      }
+      read.inc();
+      int order = 0;
+      for (int i = 0; i < line.length() && line.charAt(i) >= '0' && line.charAt(i) <= '9'; i++) {
+        order = order * 10 + (line.charAt(i) - '0');
+      }
+      out.output(KV.of(order, line));
+    }
+  }
+
+  static final class CountGrouped extends DoFn<KV<Integer, Iterable<String>>, Void> {
+    private final Counter grouped = Metrics.counter(NAMESPACE, "grouped");
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<String>> group) {
+      long n = 0;
+      for (String ignored : group.getValue()) {
+        n++;
+      }
+      grouped.inc(n);
+    }
+  }
+}
