@@ -33,11 +33,6 @@ public final class Bench {
   private static final Path GNU_TIME = Path.of("/usr/bin/time");
   private static final List<List<String>> STAGES = List.of(List.of("raw", "clean"), List.of("curated"), List.of("consumption"));
 
-  /** The runner floor's runs ({@link RunnerFloor}), by mode. */
-  private static final java.util.Map<String, String> FLOORS = java.util.Map.of(
-      "read", "runner floor: read order lines (TextIO, count)",
-      "shuffle", "runner floor: read, one shuffle by order");
-
   private final BenchOptions o;
   private final PrintStream out;
   private final PrintStream err;
@@ -103,8 +98,8 @@ public final class Bench {
     for (String profile : profiles) {
       Path lake = work.resolve("lake-" + profile);
       deleteTree(lake);
-      for (String mode : List.of("read", "shuffle")) {
-        String what = FLOORS.get(mode);
+      for (String mode : RunnerFloor.MODES) {
+        String what = RunnerFloor.title(mode);
         Path log = work.resolve("floor-" + profile + "-" + mode + ".log");
         err.println("bench: " + profile + " " + what);
         Run r = measure(what, profile, lines, List.of(RunnerFloor.class.getName(), mode, profile, files.toString()), log);
@@ -159,7 +154,7 @@ public final class Bench {
       }
     }
     for (Run r : runs) {
-      if (r.what().equals(FLOORS.get("shuffle"))) {
+      if (r.what().equals(RunnerFloor.title("shuffle"))) {
         sb.append(String.format(Locale.ROOT, "Runner floor (one shuffle, no cleaning) on %s: %.1f %% of the lower bound's lines/s "
             + "(the clean stage cannot beat it; #8's target for the clean stage is 50 %%).%n", r.profile(),
             100 * r.recordsPerSecond() / lower.recordsPerSecond()));

@@ -3,6 +3,7 @@ package dev.lakebeam.pipelines.bench;
 import dev.lakebeam.pipelines.cli.Command;
 import dev.lakebeam.pipelines.cli.OptionParser;
 import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.transforms.records.SourceDataset;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -34,11 +35,18 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class RunnerFloor {
   static final String NAMESPACE = "runner-floor";
+  /** The floor's runs, in the order bench measures them. */
+  static final List<String> MODES = List.of("read", "shuffle");
+
+  /** The name bench's table gives a run of the floor. */
+  static String title(String mode) {
+    return mode.equals("read") ? "runner floor: read order lines (TextIO, count)" : "runner floor: read, one shuffle by order";
+  }
 
   private RunnerFloor() {}
 
   public static void main(String[] args) {
-    if (args.length != 3 || !List.of("read", "shuffle").contains(args[0])) {
+    if (args.length != 3 || !MODES.contains(args[0])) {
       System.err.println("usage: RunnerFloor read|shuffle PROFILE FILES_DIR");
       System.exit(2);
     }
@@ -48,7 +56,7 @@ public final class RunnerFloor {
         .parse(Command.BACKFILL, List.of("--profile=" + args[1], "--input=" + files, "--lake=" + files.resolve("unused-lake").toUri()))
         .options();
     Pipeline p = Pipeline.create(options);
-    PCollection<String> lines = p.apply("Read order lines", TextIO.read().from(files + "/order_products__*.csv"));
+    PCollection<String> lines = p.apply("Read order lines", TextIO.read().from(files + "/" + SourceDataset.ORDER_LINES.filePattern()));
     if (shuffle) {
       lines.apply("Key by order", ParDo.of(new KeyByOrder()))
           .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
