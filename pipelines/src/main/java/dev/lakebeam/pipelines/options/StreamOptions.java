@@ -108,4 +108,23 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   String getFeedbackConsumerArn();
 
   void setFeedbackConsumerArn(String value);
+
+  @Description("Seconds between progress lines while the pipeline runs (0: none).")
+  @Default.Integer(10)
+  Integer getProgressSeconds();
+
+  void setProgressSeconds(Integer value);
+
+  @Description("Progress lines flag an open shard not read for this many seconds while other shards of its stream are read.")
+  @Default.Integer(120)
+  Integer getStallSeconds();
+
+  void setStallSeconds(Integer value);
+
+  @Description("Fault tests only: the read step fails once per JVM after this many records, so that Flink restarts the "
+      + "job from its last checkpoint by itself (0: never).")
+  @Default.Integer(0)
+  Integer getFailOnceAfterRecords();
+
+  void setFailOnceAfterRecords(Integer value);
 }

@@ -176,9 +176,12 @@ public final class StreamPipeline {
       }
     }
     if (o.getWindowSeconds() < 1 || o.getAllowedLatenessSeconds() < 0 || o.getEarlyFiringSeconds() < 1
-        || o.getRawBufferSeconds() < 1 || o.getRawBufferBytes() < 1 || o.getIdleSeconds() < 1) {
-      throw new UsageException("--windowSeconds, --earlyFiringSeconds, --rawBufferSeconds, --rawBufferBytes and --idleSeconds "
-          + "must be positive, --allowedLatenessSeconds not negative");
+        || o.getRawBufferSeconds() < 1 || o.getRawBufferBytes() < 1 || o.getIdleSeconds() < 1 || o.getStallSeconds() < 1) {
+      throw new UsageException("--windowSeconds, --earlyFiringSeconds, --rawBufferSeconds, --rawBufferBytes, --idleSeconds and "
+          + "--stallSeconds must be positive, --allowedLatenessSeconds not negative");
+    }
+    if (o.getProgressSeconds() < 0 || o.getFailOnceAfterRecords() < 0) {
+      throw new UsageException("--progressSeconds and --failOnceAfterRecords must not be negative");
     }
     String raw = LakeOptions.zonePath(o, Zone.RAW);
     String clean = LakeOptions.zonePath(o, Zone.CLEAN);
@@ -212,7 +215,7 @@ public final class StreamPipeline {
         read = read.withConsumerArn(arn); // enhanced fan-out (SubscribeToShard) instead of polling
       }
       keyed.put(s, p.apply("Read " + name, read)
-          .apply("Records of " + name, ParDo.of(new ToRawFn(s, name)))
+          .apply("Records of " + name, ParDo.of(new ToRawFn(s, name, o.getFailOnceAfterRecords())))
           .setCoder(KEYED_CODER));
     }
     Map<Dataset, PCollection<Row>> dimensions = new EnumMap<>(Dataset.class);
@@ -243,8 +246,18 @@ public final class StreamPipeline {
 
     err.println("stream: reading " + sources.stream().map(s -> s.streamName(o)).toList() + " from " + position
         + (maxReadTime == null ? " until cancelled" : " for " + maxReadTime.getStandardSeconds() + " s"));
+    ShardReads.reset();
+    ToRawFn.resetInjectedFailure();
+    java.util.concurrent.ScheduledExecutorService progress = startProgress(sources);
     PipelineResult result = p.run();
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult.State state;
+    try {
+      state = result.waitUntilFinish();
+    } finally {
+      if (progress != null) {
+        progress.shutdownNow();
+      }
+    }
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the stream ended in state " + state);
     }
@@ -265,6 +278,12 @@ public final class StreamPipeline {
     long tooLate = Backfill.metricValues(result, "org.apache.beam.runners.core.LateDataDroppingDoFnRunner")
         .getOrDefault("droppedDueToLateness", 0L);
     out.printf(Locale.ROOT, "  records dropped by a window as later than --allowedLatenessSeconds: %,d (they are in raw)%n", tooLate);
+    Map<String, Long> shardsRead = Backfill.metricValues(result, ShardReads.NAMESPACE);
+    shardsRead.forEach((k, v) -> {
+      if (k.startsWith(SHARD_READ)) {
+        out.printf(Locale.ROOT, "  %s: %,d records read%n", k.substring(SHARD_READ.length()).replace('/', ' '), v);
+      }
+    });
     for (Source s : sources) {
       long read = counters.getOrDefault(READ + s.id, 0L);
       long unique = counters.getOrDefault(UNIQUE + s.id, 0L);
@@ -272,6 +291,69 @@ public final class StreamPipeline {
           s.streamName(o), read, read - unique, o.getDedupeHorizon());
     }
     return 0;
+  }
+
+  private static final String SHARD_READ = "kinesis_shard_read.";
+
+  /**
+   * Every --progressSeconds (none when 0): records read and redeliveries dropped per stream, then a
+   * line per shard from {@link ShardReads}, with each stream's open shards listed from Kinesis so
+   * that an open shard left unread is flagged. Only a job in this JVM ({@code [local]}) has a tally
+   * to print; on a cluster the same figures are the per-shard Beam metrics.
+   */
+  private java.util.concurrent.ScheduledExecutorService startProgress(List<Source> sources) {
+    int every = o.getProgressSeconds();
+    if (every <= 0) {
+      return null;
+    }
+    long start = System.currentTimeMillis();
+    Map<String, Map<String, Long>> openSince = new java.util.TreeMap<>();
+    java.util.concurrent.ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lakebeam-stream-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    s.scheduleAtFixedRate(() -> {
+      long now = System.currentTimeMillis();
+      java.util.SortedMap<String, Long> tally = dev.lakebeam.transforms.records.Progress.tally(Accounting.NAMESPACE);
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "stream: %,d s:", (now - start) / 1000));
+      for (Source src : sources) {
+        long read = tally.getOrDefault(READ + src.id, 0L);
+        line.append(String.format(Locale.ROOT, " %s %,d read, %,d redeliveries dropped;", src.streamName(o), read,
+            read - tally.getOrDefault(UNIQUE + src.id, 0L)));
+      }
+      err.println(line);
+      try (software.amazon.awssdk.services.kinesis.KinesisClient kinesis = org.apache.beam.sdk.io.aws2.common.ClientBuilderFactory
+          .defaultFactory().create(software.amazon.awssdk.services.kinesis.KinesisClient.builder(), o).build()) {
+        for (Source src : sources) {
+          String name = src.streamName(o);
+          Map<String, Long> known = openSince.computeIfAbsent(name, k -> new java.util.TreeMap<>());
+          java.util.Set<String> open = new java.util.HashSet<>();
+          String token = null;
+          do {
+            String page = token;
+            var listed = kinesis.listShards(b -> {
+              if (page == null) {
+                b.streamName(name);
+              } else {
+                b.nextToken(page);
+              }
+            });
+            listed.shards().stream().filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null)
+                .forEach(sh -> open.add(sh.shardId()));
+            token = listed.nextToken();
+          } while (token != null);
+          known.keySet().retainAll(open);
+          open.forEach(id -> known.putIfAbsent(id, now));
+        }
+      } catch (RuntimeException e) {
+        err.println("stream: shards not listed (" + e.getClass().getSimpleName() + "); unread shards cannot be flagged this time");
+      }
+      for (String shardLine : ShardReads.report(ShardReads.snapshot(), openSince, now, o.getStallSeconds() * 1000L)) {
+        err.println("  " + shardLine);
+      }
+    }, every, every, java.util.concurrent.TimeUnit.SECONDS);
+    return s;
   }
 
   /**
@@ -513,21 +595,43 @@ public final class StreamPipeline {
    * dropped; the parser rejects them); records without an event time keep their arrival time.
    */
   static final class ToRawFn extends DoFn<KinesisRecord, KV<String, Row>> {
+    /** Records seen by every ToRawFn of this JVM, and whether the injected failure has happened. */
+    private static final java.util.concurrent.atomic.AtomicLong SEEN = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final Source source;
     private final String stream;
+    private final int failOnceAfter;
     private final dev.lakebeam.transforms.records.Progress read;
+    private transient ShardReads.Recorder shards;
 
-    ToRawFn(Source source, String stream) {
+    ToRawFn(Source source, String stream, int failOnceAfter) {
       this.source = source;
       this.stream = stream;
+      this.failOnceAfter = failOnceAfter;
       this.read = dev.lakebeam.transforms.records.Progress.counter(READ + source.id);
+    }
+
+    static void resetInjectedFailure() {
+      SEEN.set(0);
+      FAILED.set(false);
+    }
+
+    @Setup
+    public void setup() {
+      shards = new ShardReads.Recorder();
     }
 
     @ProcessElement
     public void process(@Element KinesisRecord r, @Timestamp Instant arrival, OutputReceiver<KV<String, Row>> out) {
+      if (failOnceAfter > 0 && SEEN.incrementAndGet() > failOnceAfter && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure after " + failOnceAfter + " records (--failOnceAfterRecords)");
+      }
       TimestampedValue<KV<String, Row>> v =
           toRaw(source, stream + ":" + r.getShardId() + ":" + r.getSequenceNumber(), new String(r.getDataAsBytes(), StandardCharsets.UTF_8), arrival);
       read.inc();
+      shards.read(stream, r.getShardId(), r.getSequenceNumber(), r.getApproximateArrivalTimestamp().getMillis(),
+          System.currentTimeMillis());
       out.outputWithTimestamp(v.getValue(), v.getTimestamp());
     }
 

@@ -48,7 +48,7 @@ import org.junit.rules.TemporaryFolder;
 public class StreamRestartTest {
   @ClassRule public static final KinesisHarness KINESIS = KinesisHarness.persistent();
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
-  private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  private static final Path REPO = StreamJobs.REPO;
   /**
    * The stream jobs reach Kinesis through this link and then the throttling proxy; replay goes
    * straight to the emulator.
@@ -66,46 +66,32 @@ public class StreamRestartTest {
     return text;
   }
 
-  /** The stream command in a JVM of its own, so that it can be killed like a crashed worker. */
+  /** The stream command in a JVM of its own, reaching Kinesis through the link the test can cut. */
   private static Process stream(Path lake, Path checkpoints, Path log, String... more) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream", "--profile=local-streaming",
-        "--streams=orders", "--parallelism=2", "--lake=" + lake.toUri(), "--initialPosition=TRIM_HORIZON",
-        "--rawBufferSeconds=5", "--stateBackendStoragePath=" + checkpoints.toUri(),
+    List<String> aws = new ArrayList<>();
+    for (String o : KINESIS.beamOptions()) {
+      aws.add(o.startsWith("--endpoint=") ? "--endpoint=http://127.0.0.1:" + link.port() : o);
+    }
+    List<String> rest = new ArrayList<>(List.of("--rawBufferSeconds=5",
         // Historical events into a running stream (README, stream, known limits): a reader that
         // stalls for --idleSeconds on a loaded machine would move its shard's watermark to the
         // clock and make the rest of the backlog late; 30 s keeps the test about restarts.
         "--idleSeconds=30"));
-    for (String o : KINESIS.beamOptions()) { // Kinesis through the link the test can cut
-      cmd.add(o.startsWith("--endpoint=") ? "--endpoint=http://127.0.0.1:" + link.port() : o);
-    }
-    cmd.addAll(List.of(more));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("LAKEBEAM_PROFILES_DIR", REPO.resolve("runner-profiles").toString());
-    return pb.start();
+    rest.addAll(List.of(more));
+    return StreamJobs.start(lake, checkpoints, log, aws, rest.toArray(String[]::new));
   }
 
-  /** Completed checkpoints (a chk-N folder with its _metadata) under the folder, oldest first. */
   private static List<Path> completedCheckpoints(Path checkpoints) throws Exception {
-    if (!Files.isDirectory(checkpoints)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.walk(checkpoints, 2)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.isRegularFile(p.resolve("_metadata")))
-          .sorted(Comparator.comparingLong(StreamRestartTest::checkpointId)).toList();
-    }
+    return StreamJobs.completedCheckpoints(checkpoints);
   }
 
-  /** The id of the newest completed checkpoint of any run, 0 when none. */
   private static long newestId(Path checkpoints) throws Exception {
-    List<Path> done = completedCheckpoints(checkpoints);
-    return done.isEmpty() ? 0 : checkpointId(done.get(done.size() - 1));
+    return StreamJobs.newestId(checkpoints);
   }
 
   private static long checkpointId(Path chk) {
-    return Long.parseLong(chk.getFileName().toString().substring("chk-".length()));
+    return StreamJobs.checkpointId(chk);
   }
-
 
   /** Waits (up to 120 s) until a run restored from {@code restoreFrom} has completed a checkpoint of its own. */
   private static void awaitCheckpointAfter(Path checkpoints, Path restoreFrom, Process run) throws Exception {
