@@ -18,7 +18,8 @@ public enum RejectReason {
   INVALID_TIMESTAMP("parse", "a timestamp or date that does not parse or does not exist"),
   FUTURE_TIMESTAMP("validate", "an event time later than the run's clock plus the tolerance"),
   UNKNOWN_REFERENCE("validate", "a foreign key (product, order, aisle, department) that is not known"),
-  GZIP_CORRUPT("parse", "a gzip file that is truncated or corrupt: the records read before the damage are kept");
+  GZIP_CORRUPT("parse", "a gzip file that is truncated or corrupt: the records read before the damage are kept"),
+  LATE_REFERENCE("join", "a streamed order line whose order did not arrive within the allowed lateness");
 
   private final String stage;
   private final String description;
@@ -28,7 +29,10 @@ public enum RejectReason {
     this.description = description;
   }
 
-  /** The pipeline stage that produces this reason: {@code parse} or {@code validate}. */
+  /**
+   * The pipeline stage that produces this reason: {@code parse} or {@code validate} (for a record
+   * on its own), or {@code join} (the stream's order join, when a referenced order does not come in time).
+   */
   public String stage() {
     return stage;
   }

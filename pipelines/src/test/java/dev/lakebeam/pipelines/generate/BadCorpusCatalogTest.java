@@ -53,9 +53,12 @@ public class BadCorpusCatalogTest {
       assertEquals("files in bad/ and rows in EXPECTED.csv", files, documented);
     }
     assertThat("kinds of bad input", documented.size(), greaterThanOrEqualTo(40));
-    // Every reason a parser or validator can give is exercised by at least one file.
+    // Every reason a parser or validator can give is exercised by at least one file. The stream
+    // join's LATE_REFERENCE depends on arrival times, not on a record's bytes: StreamStagesTest has it.
     for (RejectReason r : RejectReason.values()) {
-      assertTrue("no bad file produces " + r, reasonsSeen.contains(r.name()));
+      if (!r.stage().equals("join")) {
+        assertTrue("no bad file produces " + r, reasonsSeen.contains(r.name()));
+      }
     }
   }
 }

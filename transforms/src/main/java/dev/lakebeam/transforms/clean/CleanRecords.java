@@ -7,6 +7,7 @@ import dev.lakebeam.transforms.parse.FieldParser.ParseError;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
@@ -31,6 +32,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -48,6 +50,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
 
@@ -492,6 +495,9 @@ public final class CleanRecords
   }
 
   private PCollectionTuple joinOrders(PCollection<Row> lines, PCollection<Row> orders) {
+    if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      return joinOrdersHeld(lines, orders);
+    }
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
     return joinOn("order_id", "lines and orders", lineTag, lines, orderTag, orders,
@@ -537,21 +543,97 @@ public final class CleanRecords
               "order_id " + e.getKey() + " is not in orders", "validate"));
           continue;
         }
-        ReadableInstant ts = order.getDateTime("order_ts");
-        if (!c.inRange(date(ts))) {
-          skipped.inc();
-          continue;
-        }
-        Map<String, Object> extra = new HashMap<>();
-        extra.put("order_ts", ts);
-        extra.put("eval_set", order.getString("eval_set"));
-        Row rec = Envelope.record(line);
-        if (rec.getInt32("quantity") == null) {
-          extra.put("quantity", 1);
-        }
-        cleanLines.inc();
-        out.get(OK).output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+        joinLine(order, line, c, skipped, cleanLines, out.get(OK));
       }
+    }
+  }
+
+  /** A line with its order: skipped outside the run's range, else clean with the order's time and eval set. */
+  static void joinLine(Row order, Row line, CleanConfig c, Progress skipped, Progress cleanLines, DoFn.OutputReceiver<Row> out) {
+    ReadableInstant ts = order.getDateTime("order_ts");
+    if (!c.inRange(date(ts))) {
+      skipped.inc();
+      return;
+    }
+    Map<String, Object> extra = new HashMap<>();
+    extra.put("order_ts", ts);
+    extra.put("eval_set", order.getString("eval_set"));
+    Row rec = Envelope.record(line);
+    if (rec.getInt32("quantity") == null) {
+      extra.put("quantity", 1);
+    }
+    cleanLines.inc();
+    out.output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+  }
+
+  /**
+   * The stream's order join: each line waits in state for its order (or meets it at once), for as
+   * long as the windows' allowed lateness, whichever of the two arrives first and in whatever pane
+   * ({@link HeldJoin}); lines whose order has not come by then are rejected as LATE_REFERENCE. The
+   * results go back into the lines' windows. A join per pane would reject a late order's lines
+   * that reach it before the order does (the order passes two more groupings on its way).
+   */
+  private PCollectionTuple joinOrdersHeld(PCollection<Row> lines, PCollection<Row> orders) {
+    WindowingStrategy<?, ?> ws = lines.getWindowingStrategy();
+    HeldJoin.Result held = HeldJoin.join("Order join", byInt(lines, "order_id", "line"), byInt(orders, "order_id", "order"),
+        new LineKey(), new Better(), Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
+    PCollection<Row> clean = held.paired()
+        .apply("Clean order lines", ParDo.of(new CleanHeldLineFn(cfg)))
+        .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema()));
+    long lateSeconds = ws.getAllowedLateness().getStandardSeconds();
+    PCollection<Row> late = held.unmatched()
+        .apply("Reject lines without their order", ParDo.of(new LateLineFn(lateSeconds)))
+        .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
+    return PCollectionTuple.of(ok(), HeldJoin.rewindow(clean, ws, "Clean order lines into their windows"))
+        .and(Rejects.TAG, HeldJoin.rewindow(late, ws, "Late order line rejects into windows"));
+  }
+
+  /** An order line's business key, for the held join's dedupe. */
+  static final class LineKey implements SerializableFunction<Row, String> {
+    @Override
+    public String apply(Row line) {
+      return key(line, SourceDataset.ORDER_LINES.keyFields());
+    }
+  }
+
+  /** {@link #BETTER}, serializable. */
+  static final class Better implements HeldJoin.SerializableComparator {
+    @Override
+    public int compare(Row a, Row b) {
+      return BETTER.compare(a, b);
+    }
+  }
+
+  /** Clean rows of the lines the held join paired with their order. */
+  static final class CleanHeldLineFn extends DoFn<KV<Row, Row>, Row> {
+    private final CleanConfig c;
+    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+
+    CleanHeldLineFn(CleanConfig c) {
+      this.c = c;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Row, Row> pair, OutputReceiver<Row> out) {
+      joinLine(pair.getKey(), pair.getValue(), c, skipped, cleanLines, out);
+    }
+  }
+
+  /** Rejects of the lines whose order did not come within the allowed lateness. */
+  static final class LateLineFn extends DoFn<Row, Row> {
+    private final long lateSeconds;
+    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+
+    LateLineFn(long lateSeconds) {
+      this.lateSeconds = lateSeconds;
+    }
+
+    @ProcessElement
+    public void process(@Element Row line, OutputReceiver<Row> out) {
+      rejected.inc();
+      out.output(reject(SourceDataset.ORDER_LINES, line, RejectReason.LATE_REFERENCE, "order_id "
+          + Envelope.record(line).getInt32("order_id") + " did not arrive within the allowed lateness (" + lateSeconds + " s)", "validate"));
     }
   }
 

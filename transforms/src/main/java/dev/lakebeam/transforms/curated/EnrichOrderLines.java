@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
+import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.KeyByInt;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
@@ -11,6 +12,7 @@ import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
@@ -59,6 +61,17 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     PCollectionView<Map<Integer, Row>> productView = byId(products, "product_id", "products");
     PCollectionView<Map<Integer, Row>> aisleView = byId(aisles, "aisle_id", "aisles");
     PCollectionView<Map<Integer, Row>> departmentView = byId(departments, "department_id", "departments");
+    if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      // The stream: a clean line may reach this join in another pane than its order (HeldJoin).
+      HeldJoin.Result held = HeldJoin.join("Lines with orders", keyed(lines, "lines"), keyed(orders, "orders"), new ProductKey(),
+          new AnyLine(), null);
+      held.unmatched().apply("Lines without orders", ParDo.of(new NoOrderFn()));
+      PCollection<Row> enriched = held.paired()
+          .apply("Enrich lines", ParDo.of(new EnrichHeldFn(productView, aisleView, departmentView))
+              .withSideInputs(productView, aisleView, departmentView))
+          .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
+      return HeldJoin.rewindow(enriched, lines.getWindowingStrategy(), "Enriched lines into their windows");
+    }
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
     return KeyedPCollectionTuple.of(lineTag, keyed(lines, "lines"))
@@ -114,35 +127,90 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       Map<Integer, Row> a = sides.get(aisles, window, c);
       Map<Integer, Row> d = sides.get(departments, window, c);
       for (Row line : e.getValue().getAll(lineTag)) {
-        Row product = p.get(line.getInt32("product_id"));
-        if (product == null) {
-          throw new IllegalStateException("clean order_lines reference product " + line.getInt32("product_id") + ", which clean products lack");
-        }
-        Row aisle = a.get(product.getInt32("aisle_id"));
-        Row department = d.get(product.getInt32("department_id"));
-        Double price = product.getDouble("unit_price");
-        int quantity = line.getInt32("quantity");
-        out.output(Rows.attach(Dataset.ORDER_LINES_ENRICHED.beamSchema(), Arrays.asList(
-            line.getInt32("order_id"),
-            line.getInt32("product_id"),
-            line.getInt32("add_to_cart_order"),
-            line.getInt32("reordered"),
-            quantity,
-            order.getInt32("user_id"),
-            order.getString("eval_set"),
-            order.getInt32("order_number"),
-            order.getInt32("order_dow"),
-            order.getInt32("order_hour_of_day"),
-            order.getInt32("days_since_prior_order"),
-            order.getDateTime("order_ts"),
-            product.getString("product_name"),
-            product.getInt32("aisle_id"),
-            aisle == null ? "" : aisle.getString("aisle"),
-            product.getInt32("department_id"),
-            department == null ? "" : department.getString("department"),
-            price,
-            price == null ? null : Money.cents(price * quantity))));
+        out.output(enrich(order, line, p, a, d));
       }
+    }
+  }
+
+  /** A clean line with its clean order and its product, aisle and department. */
+  static Row enrich(Row order, Row line, Map<Integer, Row> p, Map<Integer, Row> a, Map<Integer, Row> d) {
+    Row product = p.get(line.getInt32("product_id"));
+    if (product == null) {
+      throw new IllegalStateException("clean order_lines reference product " + line.getInt32("product_id") + ", which clean products lack");
+    }
+    Row aisle = a.get(product.getInt32("aisle_id"));
+    Row department = d.get(product.getInt32("department_id"));
+    Double price = product.getDouble("unit_price");
+    int quantity = line.getInt32("quantity");
+    return Rows.attach(Dataset.ORDER_LINES_ENRICHED.beamSchema(), Arrays.asList(
+        line.getInt32("order_id"),
+        line.getInt32("product_id"),
+        line.getInt32("add_to_cart_order"),
+        line.getInt32("reordered"),
+        quantity,
+        order.getInt32("user_id"),
+        order.getString("eval_set"),
+        order.getInt32("order_number"),
+        order.getInt32("order_dow"),
+        order.getInt32("order_hour_of_day"),
+        order.getInt32("days_since_prior_order"),
+        order.getDateTime("order_ts"),
+        product.getString("product_name"),
+        product.getInt32("aisle_id"),
+        aisle == null ? "" : aisle.getString("aisle"),
+        product.getInt32("department_id"),
+        department == null ? "" : department.getString("department"),
+        price,
+        price == null ? null : Money.cents(price * quantity)));
+  }
+
+  /** The stream's enrichment of a line the held join paired with its clean order. */
+  static final class EnrichHeldFn extends DoFn<KV<Row, Row>, Row> {
+    private final PCollectionView<Map<Integer, Row>> products;
+    private final PCollectionView<Map<Integer, Row>> aisles;
+    private final PCollectionView<Map<Integer, Row>> departments;
+    private final BundleSideInputs sides = new BundleSideInputs();
+
+    EnrichHeldFn(PCollectionView<Map<Integer, Row>> products, PCollectionView<Map<Integer, Row>> aisles,
+        PCollectionView<Map<Integer, Row>> departments) {
+      this.products = products;
+      this.aisles = aisles;
+      this.departments = departments;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      sides.reset();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Row, Row> pair, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+      out.output(enrich(pair.getKey(), pair.getValue(), sides.get(products, window, c), sides.get(aisles, window, c),
+          sides.get(departments, window, c)));
+    }
+  }
+
+  /** A clean line's key within its order, for the held join (clean lines are unique per order and product). */
+  static final class ProductKey implements SerializableFunction<Row, String> {
+    @Override
+    public String apply(Row line) {
+      return String.valueOf(line.getInt32("product_id"));
+    }
+  }
+
+  /** Clean lines are unique: no line is better than another. */
+  static final class AnyLine implements HeldJoin.SerializableComparator {
+    @Override
+    public int compare(Row a, Row b) {
+      return 0;
+    }
+  }
+
+  /** A clean line never comes without its clean order; if one does, the job says so. */
+  static final class NoOrderFn extends DoFn<Row, Void> {
+    @ProcessElement
+    public void process(@Element Row line) {
+      throw new IllegalStateException("clean order_lines reference order " + line.getInt32("order_id") + ", which clean orders lack");
     }
   }
 }
