@@ -168,6 +168,17 @@ public final class Backfill {
     if (readFiles && files.isEmpty()) {
       throw new UsageException("no source files under --input=" + input + " (expected orders.csv, products.csv, ...; see sample-data/files)");
     }
+    if (!Boolean.TRUE.equals(o.getAllowEmptyFiles())) {
+      for (Map.Entry<SourceDataset, List<MatchResult.Metadata>> e : files.entrySet()) {
+        for (MatchResult.Metadata md : e.getValue()) {
+          String why = SourceFiles.withoutRecords(md, e.getKey().format() == SourceDataset.Format.CSV);
+          if (why != null) {
+            throw new IllegalStateException(md.resourceId() + " " + why + "; a source file given must hold records (a rerun would "
+                + "replace the lake's " + e.getKey().sourceName() + " with nothing). --allowEmptyFiles accepts it");
+          }
+        }
+      }
+    }
     // Only the clean stage tokenizes PII; a curated/consumption rebuild needs no key.
     Tokenizer tokenizer = new Tokenizer((ingest ? hmacKey() : "no-clean-stage-in-this-run").getBytes(StandardCharsets.UTF_8));
 
@@ -313,14 +324,25 @@ public final class Backfill {
         removeEmptyStaging(clean);
         throw new IllegalStateException(overBudget + "; no clean data was published, the rejects are in " + clean + "/" + Dataset.REJECTED_DIR);
       }
+      Map<Dataset, java.util.function.Predicate<String>> owned = new EnumMap<>(Dataset.class);
       for (Dataset d : written) {
-        ZonePublisher.Published pub =
-            ZonePublisher.publish(staging + "/" + d.datasetName(), clean + "/" + d.datasetName(),
-                rewrite.containsKey(d)
-                    ? Incremental.partitionsIn(rewrite.get(d))
-                    : d.partitioning() == Partitioning.EVENT_DATE && (from != null || to != null)
-                        ? ZonePublisher.datesBetween(from, to)
-                        : ZonePublisher.everything());
+        owned.put(d, rewrite.containsKey(d)
+            ? Incremental.partitionsIn(rewrite.get(d))
+            : d.partitioning() == Partitioning.EVENT_DATE && (from != null || to != null)
+                ? ZonePublisher.datesBetween(from, to)
+                : ZonePublisher.everything());
+      }
+      if (!Boolean.TRUE.equals(o.getAllowShrink()) && !incremental) {
+        String shrinks = shrinks(written, owned, staging, clean);
+        if (shrinks != null) {
+          ZonePublisher.deleteAll(staging);
+          removeEmptyStaging(clean);
+          throw new IllegalStateException(shrinks + "; nothing was published (the lake is as it was). If that is meant, "
+              + "rerun with --allowShrink");
+        }
+      }
+      for (Dataset d : written) {
+        ZonePublisher.Published pub = ZonePublisher.publish(staging + "/" + d.datasetName(), clean + "/" + d.datasetName(), owned.get(d));
         outputs.put(d.datasetName(), pub.files());
       }
       ZonePublisher.Published rej =
@@ -473,6 +495,24 @@ public final class Backfill {
    * Null when the run's rejects are within --maxRejectRatio of its records (those inside the run's
    * date range), else what went over, with the dataset that rejected the largest share.
    */
+  /**
+   * The clean datasets whose staged rows are fewer than half the rows of the published files the
+   * run would replace (none: null). A 0-byte orders file rerun over a lake would otherwise publish
+   * empty orders and order lines over the real ones, and exit 0.
+   */
+  static String shrinks(List<Dataset> written, Map<Dataset, java.util.function.Predicate<String>> owned, String staging, String clean)
+      throws IOException {
+    List<String> out = new ArrayList<>();
+    for (Dataset d : written) {
+      long now = dev.lakebeam.pipelines.lake.ParquetFiles.rowCount(clean + "/" + d.datasetName(), owned.get(d));
+      long next = dev.lakebeam.pipelines.lake.ParquetFiles.rowCount(staging + "/" + d.datasetName(), rel -> true);
+      if (now > 0 && next * 2 < now) {
+        out.add(String.format(Locale.ROOT, "clean/%s would go from %,d rows to %,d", d.datasetName(), now, next));
+      }
+    }
+    return out.isEmpty() ? null : "this run would replace published data with far fewer rows: " + String.join("; ", out);
+  }
+
   static String overRejectBudget(Map<String, Map<String, Long>> counts, double maxRatio) {
     long in = 0;
     long rejected = 0;

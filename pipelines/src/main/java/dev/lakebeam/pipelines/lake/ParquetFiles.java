@@ -42,6 +42,25 @@ public final class ParquetFiles {
     return n;
   }
 
+  /**
+   * The rows of the .parquet files under a folder whose paths (relative to it) {@code owned}
+   * accepts, from the files' footers alone (no row is read); 0 when there are none.
+   */
+  public static long rowCount(String folder, java.util.function.Predicate<String> owned) throws IOException {
+    String base = folder.endsWith("/") ? folder : folder + "/";
+    long n = 0;
+    for (String rel : ZonePublisher.relativeFiles(base)) {
+      if (!rel.endsWith(".parquet") || rel.startsWith("_") || rel.contains("/_") || rel.contains(".temp-beam") || !owned.test(rel)) {
+        continue;
+      }
+      try (org.apache.parquet.hadoop.ParquetFileReader r =
+          org.apache.parquet.hadoop.ParquetFileReader.open(new BeamInputFile(FileSystems.matchNewResource(base + rel, false)))) {
+        n += r.getRecordCount();
+      }
+    }
+    return n;
+  }
+
   /** Calls {@code each} for every record of one Parquet file; returns how many. */
   public static long forEachInFile(String file, Consumer<GenericRecord> each) throws IOException {
     long n = 0;

@@ -40,6 +40,19 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setMaxRejectRatio(Double value);
 
+  @Description("Accept source files that are empty or hold a CSV header alone (by default each is an error).")
+  @Default.Boolean(false)
+  Boolean getAllowEmptyFiles();
+
+  void setAllowEmptyFiles(Boolean value);
+
+  @Description("Publish even when a clean dataset would hold less than half the rows it holds now in what the run "
+      + "replaces (its date range, or the whole dataset). Without it such a run fails before it publishes anything.")
+  @Default.Boolean(false)
+  Boolean getAllowShrink();
+
+  void setAllowShrink(Boolean value);
+
   @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
   @Default.Integer(60)
   Integer getFutureToleranceMinutes();

@@ -18,7 +18,8 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * files the run owns: the partitions of its date range, a snapshot dataset whole, or the rejects
  * it wrote before. Works on any Beam filesystem ({@code file://}, {@code s3://}). Staged files
  * replace old files of the same name; old files the run owns but did not write again are then
- * deleted, so a reader sees the old or the new version of a file, never a partial one.
+ * deleted, so a reader sees the old or the new version of a file, never a partial one, and never
+ * a partition with fewer files than before the run until the run's own files are all in place.
  */
 public final class ZonePublisher {
   private static final Pattern DATE_PARTITION =
@@ -46,7 +47,8 @@ public final class ZonePublisher {
       }
       ResourceId src = FileSystems.matchNewResource(s + rel, false);
       ResourceId dst = FileSystems.matchNewResource(t + rel, false);
-      FileSystems.delete(List.of(dst), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      // Over the old file, never after deleting it: a local rename replaces it atomically, an S3
+      // copy replaces the object whole, so a reader never finds the file (or its partition) missing.
       FileSystems.rename(List.of(src), List.of(dst));
       written.add(rel);
     }
