@@ -7,7 +7,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * Beam's default S3 client, with path-style addressing ({@code http://host:port/bucket/key}).
- * S3-API servers on one address (s3proxy, MinIO) need it; Beam 2.62 has no option for it. Use
+ * S3-API servers on one address (s3proxy, MinIO) need it; Beam (2.70) has no option for it. Use
  * with {@code --s3ClientFactoryClass=dev.lakebeam.pipelines.aws.PathStyleS3ClientBuilderFactory}.
  */
 public final class PathStyleS3ClientBuilderFactory implements S3ClientBuilderFactory {

@@ -101,6 +101,7 @@ public final class Backfill {
 
   public Result run() throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
+    LakeOptions.checkWritable(o);
     java.util.Set<Zone> zones = zones(o.getZones());
     boolean ingest = zones.contains(Zone.CLEAN);
     boolean curate = zones.contains(Zone.CURATED) || zones.contains(Zone.CONSUMPTION);
@@ -181,6 +182,10 @@ public final class Backfill {
     }
     // Only the clean stage tokenizes PII; a curated/consumption rebuild needs no key.
     Tokenizer tokenizer = new Tokenizer((ingest ? hmacKey() : "no-clean-stage-in-this-run").getBytes(StandardCharsets.UTF_8));
+    String keyFingerprint = ingest ? tokenizer.fingerprint() : null;
+    if (ingest) {
+      KeyFingerprints.check(manifestsOf(o.getLake()), keyFingerprint, "backfill");
+    }
 
     Instant start = Instant.now();
     String runId =
@@ -378,7 +383,7 @@ public final class Backfill {
       if (progress != null) {
         progress.shutdownNow();
       }
-      String manifest = writeManifest(runId, start, input, files, counts, reasons, outputs, rowsOut, served, zones, status, failure);
+      String manifest = writeManifest(runId, keyFingerprint, start, input, files, counts, reasons, outputs, rowsOut, served, zones, status, failure);
       if (status.equals("SUCCEEDED")) {
         summary(runId, raw, clean, zones, counts, rowsOut, served, manifest);
       } else {
@@ -470,17 +475,21 @@ public final class Backfill {
   }
 
   private String hmacKey() {
-    return hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), err, "backfill");
+    return hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "backfill");
   }
 
   /** The HMAC key for PII tokens from the named variable, or the development key where the profile allows it. */
-  public static String hmacKey(String variable, Boolean allowDev, PrintStream err, String command) {
+  public static String hmacKey(String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
     String key = System.getenv(variable);
     if (key != null && !key.isEmpty()) {
       if (key.getBytes(StandardCharsets.UTF_8).length < 16) {
         throw new UsageException("the HMAC key in $" + variable + " must be at least 16 bytes");
       }
       return key;
+    }
+    if (Boolean.TRUE.equals(allowDev) && !localLake) {
+      throw new UsageException("set $" + variable + " to the HMAC key for PII tokens (at least 16 bytes): the public "
+          + "development key is only for a lake on this machine's disk, and this lake or one of its zones is not");
     }
     if (Boolean.TRUE.equals(allowDev)) {
       err.println(command + ": WARNING: $" + variable + " is not set; PII tokens use the public development key "
@@ -491,10 +500,6 @@ public final class Backfill {
         + "only the direct and local profiles may fall back to a development key");
   }
 
-  /**
-   * Null when the run's rejects are within --maxRejectRatio of its records (those inside the run's
-   * date range), else what went over, with the dataset that rejected the largest share.
-   */
   /**
    * The clean datasets whose staged rows are fewer than half the rows of the published files the
    * run would replace (none: null). A 0-byte orders file rerun over a lake would otherwise publish
@@ -513,6 +518,10 @@ public final class Backfill {
     return out.isEmpty() ? null : "this run would replace published data with far fewer rows: " + String.join("; ", out);
   }
 
+  /**
+   * Null when the run's rejects are within --maxRejectRatio of its records (those inside the run's
+   * date range), else what went over, with the dataset that rejected the largest share.
+   */
   static String overRejectBudget(Map<String, Map<String, Long>> counts, double maxRatio) {
     long in = 0;
     long rejected = 0;
@@ -598,12 +607,17 @@ public final class Backfill {
   }
 
   private String manifestPath(String runId) {
-    String lake = LakeOptions.forBeam(o.getLake().endsWith("/") ? o.getLake().substring(0, o.getLake().length() - 1) : o.getLake());
-    return lake + "/_manifests/" + runId + ".json";
+    return manifestsOf(o.getLake()) + "/" + runId + ".json";
+  }
+
+  /** The folder of a lake's run manifests. */
+  public static String manifestsOf(String lakeUri) {
+    String lake = LakeOptions.forBeam(lakeUri.endsWith("/") ? lakeUri.substring(0, lakeUri.length() - 1) : lakeUri);
+    return lake + "/_manifests";
   }
 
   private String writeManifest(
-      String runId, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
+      String runId, String keyFingerprint, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
       Map<String, Map<String, Long>> counts, Map<String, Map<String, Long>> reasons, Map<String, List<String>> outputs,
       Map<String, Long> rowsOut, Map<String, Long> served, java.util.Set<Zone> zones, String status, String failure) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -634,6 +648,9 @@ public final class Backfill {
       opts.put(z.dir() + "Zone", LakeOptions.zoneUri(o, z));
     }
     opts.put("hmac_key", "(from $" + o.getHmacKeyEnv() + ", never recorded)");
+    if (keyFingerprint != null) {
+      m.put(KeyFingerprints.FIELD, keyFingerprint);
+    }
     ArrayNode inputs = m.putArray("inputs");
     files.forEach((d, list) -> list.forEach(md -> {
       ObjectNode f = inputs.addObject();

@@ -66,6 +66,49 @@ public interface LakeOptions extends PipelineOptions {
     return forBeam(zoneUri(o, zone));
   }
 
+  /**
+   * Refuses, before anything runs, a lake or zone a run could not write: a scheme other than
+   * {@code file} and {@code s3}, or a local path under a regular file or in a folder that cannot
+   * be written.
+   */
+  static void checkWritable(LakeOptions o) {
+    java.util.List<String> uris = new java.util.ArrayList<>(java.util.List.of(o.getLake()));
+    for (Zone z : Zone.values()) {
+      uris.add(zoneUri(o, z));
+    }
+    for (String uri : uris) {
+      int colon = uri.indexOf("://");
+      String scheme = colon < 0 ? (uri.startsWith("file:") ? "file" : "") : uri.substring(0, colon);
+      if (!scheme.isEmpty() && !scheme.equals("file") && !scheme.equals("s3")) {
+        throw new dev.lakebeam.pipelines.cli.UsageException("--lake and the zones take file:// or s3:// URIs (or a local path); '"
+            + scheme + "://' is not supported");
+      }
+      if (scheme.equals("s3")) {
+        continue;
+      }
+      java.nio.file.Path p = java.nio.file.Path.of(forBeam(uri)).toAbsolutePath().normalize();
+      java.nio.file.Path existing = p;
+      while (existing != null && !java.nio.file.Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+        throw new dev.lakebeam.pipelines.cli.UsageException(uri + " cannot be a lake folder: " + existing + " is a file");
+      }
+      if (existing != null && !java.nio.file.Files.isWritable(existing)) {
+        throw new dev.lakebeam.pipelines.cli.UsageException(uri + " cannot be written: " + existing + " is not writable");
+      }
+    }
+  }
+
+  /** Whether every zone of the lake is on this machine's disk (the development HMAC key is for those alone). */
+  static boolean isLocal(LakeOptions o) {
+    java.util.List<String> uris = new java.util.ArrayList<>(java.util.List.of(o.getLake()));
+    for (Zone z : Zone.values()) {
+      uris.add(zoneUri(o, z));
+    }
+    return uris.stream().allMatch(u -> !u.contains("://") || u.startsWith("file:"));
+  }
+
   private static String stripSlash(String s) {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }

@@ -141,6 +141,7 @@ public final class StreamPipeline {
 
   public int run() throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
+    LakeOptions.checkWritable(o);
     List<Source> sources = new ArrayList<>();
     for (String id : o.getStreams().split(",")) {
       Source s = Source.of(id.trim());
@@ -193,8 +194,9 @@ public final class StreamPipeline {
             + "zone's dimensions; backfill them first");
       }
     }
-    Tokenizer tokenizer = new Tokenizer(Backfill.hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), err, "stream")
+    Tokenizer tokenizer = new Tokenizer(Backfill.hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream")
         .getBytes(StandardCharsets.UTF_8));
+    dev.lakebeam.pipelines.backfill.KeyFingerprints.check(Backfill.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
     o.as(StreamingOptions.class).setStreaming(true);
 

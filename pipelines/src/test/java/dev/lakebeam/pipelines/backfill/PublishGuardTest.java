@@ -5,12 +5,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
-import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.testing.BackfillRuns;
 import dev.lakebeam.pipelines.testing.Lake;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -33,13 +29,8 @@ public class PublishGuardTest {
   private static final Path SAMPLE = Path.of("..", "sample-data", "files");
   private static final Path BAD = Path.of("..", "sample-data", "bad");
 
-  record Outcome(int code, String output) {}
-
-  private static Outcome run(String... args) {
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
-    PrintStream p = new PrintStream(all, true, StandardCharsets.UTF_8);
-    int code = new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles")))).run(args);
-    return new Outcome(code, all.toString(StandardCharsets.UTF_8));
+  private static BackfillRuns.Outcome run(String... args) {
+    return BackfillRuns.run(args);
   }
 
   /** The sample's departments, aisles, products, orders and order lines, with one file replaced. */
@@ -75,11 +66,11 @@ public class PublishGuardTest {
     for (Map.Entry<String, String> c : cases.entrySet()) {
       String target = c.getKey().startsWith("13") ? "orders.csv" : "order_products__prior.csv";
       Path lake = TMP.newFolder().toPath().resolve("lake");
-      Outcome r = run("backfill", "--profile=local", "--zones=raw,clean", "--input=" + input(target, BAD.resolve(c.getKey())),
+      BackfillRuns.Outcome r = run("backfill", "--profile=local", "--zones=raw,clean", "--input=" + input(target, BAD.resolve(c.getKey())),
           "--lake=" + lake.toUri());
-      assertEquals(r.output, 1, r.code);
-      assertThat(r.output, containsString(c.getValue()));
-      assertThat(r.output, containsString("--allowEmptyFiles accepts it"));
+      assertEquals(r.output(), 1, r.code());
+      assertThat(r.output(), containsString(c.getValue()));
+      assertThat(r.output(), containsString("--allowEmptyFiles accepts it"));
       assertFalse("nothing written: " + lake, Files.exists(lake));
     }
   }
@@ -87,26 +78,26 @@ public class PublishGuardTest {
   @Test
   public void aRerunThatWouldEmptyPublishedDataFailsAndLeavesTheLakeAsItWas() throws Exception {
     Path lake = TMP.newFolder("lake").toPath();
-    Outcome first = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--input=" + input(null, null),
+    BackfillRuns.Outcome first = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--input=" + input(null, null),
         "--lake=" + lake.toUri());
-    assertEquals(first.output, 0, first.code);
+    assertEquals(first.output(), 0, first.code());
     Map<String, String> before = files(lake.resolve("clean"));
 
     // The orders file emptied (header only) and passed anyway: every line would be UNKNOWN_REFERENCE.
     Path headerOnly = TMP.newFile("orders.csv").toPath();
     Files.writeString(headerOnly, Files.readAllLines(SAMPLE.resolve("orders.csv")).get(0) + "\n");
-    Outcome rerun = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles",
+    BackfillRuns.Outcome rerun = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles",
         "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
-    assertEquals(rerun.output, 1, rerun.code);
-    assertThat(rerun.output, containsString("this run would replace published data with far fewer rows: "
+    assertEquals(rerun.output(), 1, rerun.code());
+    assertThat(rerun.output(), containsString("this run would replace published data with far fewer rows: "
         + "clean/orders would go from 3,000 rows to 0; clean/order_lines would go from 26,241 rows to 0; "
         + "nothing was published (the lake is as it was). If that is meant, rerun with --allowShrink"));
     Map<String, String> after = files(lake.resolve("clean"));
     assertEquals("the clean zone, file for file", before, after);
 
-    Outcome forced = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles", "--allowShrink",
+    BackfillRuns.Outcome forced = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles", "--allowShrink",
         "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
-    assertEquals(forced.output, 0, forced.code);
+    assertEquals(forced.output(), 0, forced.code());
     assertEquals(0, Lake.read(lake.resolve("clean/orders")).size());
     assertEquals(1_500, Lake.read(lake.resolve("clean/products")).size());
   }

@@ -41,7 +41,8 @@ public class S3BackfillTest {
         }
       }
       List<String> args = new ArrayList<>(List.of("backfill", "--profile=local", "--parallelism=2",
-          "--input=s3://lake/input/", "--lake=s3://lake/lb", "--zones=raw,clean,curated,consumption"));
+          "--input=s3://lake/input/", "--lake=s3://lake/lb", "--zones=raw,clean,curated,consumption",
+          "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY")); // the development key is for local lakes only
       args.addAll(S3.beamOptions());
       BackfillTest.run(args.toArray(String[]::new));
       List<String> keys = keys(s3, "lb/");
@@ -60,7 +61,7 @@ public class S3BackfillTest {
       }
       Path local = TMP.newFolder("local").toPath();
       BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--input=" + files, "--lake=" + local.toUri(),
-          "--zones=raw,clean,curated,consumption");
+          "--zones=raw,clean,curated,consumption", "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY");
       for (String d : List.of("products", "customers", "orders", "order_lines", "click_events", "feedback")) {
         List<String> a = BackfillTest.rows(fromS3, d);
         assertFalse(d, a.isEmpty());

@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.faults;
 
+import dev.lakebeam.pipelines.testing.BackfillRuns;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;

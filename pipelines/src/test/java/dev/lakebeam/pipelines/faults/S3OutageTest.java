@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.faults;
 
+import dev.lakebeam.pipelines.testing.BackfillRuns;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
@@ -82,7 +83,8 @@ public class S3OutageTest {
 
   private static String[] backfill(String lake) {
     List<String> args = new ArrayList<>(List.of("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0",
-        "--input=s3://lake/input/", "--lake=" + lake, "--zones=raw,clean"));
+        "--input=s3://lake/input/", "--lake=" + lake, "--zones=raw,clean",
+        "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY")); // the development key is for local lakes only
     for (String o : S3.beamOptions()) {
       args.add(o.startsWith("--endpoint=") ? "--endpoint=http://127.0.0.1:" + link.port() : o);
     }

@@ -46,6 +46,9 @@ public final class CleanRows {
           } else {
             v = plan.recordIndex[i] >= 0 ? rec.getValue(plan.recordIndex[i]) : null;
           }
+          if (v instanceof String text && Tokenizer.FREE_TEXT_FIELDS.contains(name)) {
+            v = cfg.tokenizer.redactFreeText(text);
+          }
         }
       }
       b.add(v);

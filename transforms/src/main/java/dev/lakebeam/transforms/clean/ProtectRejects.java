@@ -89,10 +89,12 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
       ObjectNode obj = (ObjectNode) node;
       for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        Tokenizer.Kind kind = Tokenizer.PII_FIELDS.get(e.getKey());
+        Tokenizer.Kind kind = Tokenizer.PII_FIELDS.get(e.getKey().toLowerCase(java.util.Locale.ROOT)); // EMAIL, Full_Name too
         if (kind != null && !e.getValue().isNull()) {
           String value = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
           e.setValue(TextNode.valueOf(tokenizer.token(kind, value)));
+        } else if (e.getValue().isTextual() && Tokenizer.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+          e.setValue(TextNode.valueOf(tokenizer.redactFreeText(e.getValue().asText())));
         } else {
           tokenize(e.getValue(), tokenizer);
         }

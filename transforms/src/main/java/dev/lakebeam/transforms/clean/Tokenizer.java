@@ -32,6 +32,15 @@ public final class Tokenizer implements Serializable {
   public static final java.util.Map<String, String> TOKEN_FIELDS =
       java.util.Map.of("name_token", "full_name", "email_token", "email", "phone_token", "phone", "ip_token", "ip");
 
+  /** Free-text fields (any dataset): emails and phone numbers inside them become tokens before clean. */
+  public static final java.util.Set<String> FREE_TEXT_FIELDS = java.util.Set.of("comment");
+
+  private static final java.util.regex.Pattern EMAIL_IN_TEXT =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
+  /** 9 to 15 digits with the usual separators: a phone number (a date has 8, an order id rarely 9). */
+  private static final java.util.regex.Pattern PHONE_IN_TEXT =
+      java.util.regex.Pattern.compile("(?<![\\w@.])\\+?\\d(?:[ ().-]{0,2}\\d){8,14}(?![\\w@])");
+
   private static final long serialVersionUID = 1L;
   private final byte[] key;
   private transient Mac mac;
@@ -54,6 +63,35 @@ public final class Tokenizer implements Serializable {
       }
       byte[] h = mac.doFinal((kind.name() + ":" + normalize(kind, value)).getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
+  /**
+   * Free text with every email address and phone number in it replaced by {@code [email:TOKEN]}
+   * or {@code [phone:TOKEN]}, the tokens the clean rows' email and phone columns would carry.
+   */
+  public String redactFreeText(String text) {
+    if (text == null) {
+      return null;
+    }
+    String out = EMAIL_IN_TEXT.matcher(text).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+        "[email:" + token(Kind.EMAIL, m.group()) + "]"));
+    return PHONE_IN_TEXT.matcher(out).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+        "[phone:" + token(Kind.PHONE, m.group()) + "]"));
+  }
+
+  /**
+   * Names the key without revealing it: the first 16 hex digits of the HMAC of a fixed label. Two
+   * runs with the same fingerprint made tokens with the same key (a manifest records it).
+   */
+  public String fingerprint() {
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(key, "HmacSHA256"));
+      byte[] h = m.doFinal("lakebeam key fingerprint v1".getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(h, 0, 8);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is not available", e);
     }

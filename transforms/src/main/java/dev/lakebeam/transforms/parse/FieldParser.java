@@ -96,7 +96,7 @@ public final class FieldParser {
         try {
           return Double.parseDouble(t);
         } catch (NumberFormatException e) {
-          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": '" + abbreviate(t) + "' is not a number");
+          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a number (expected " + describe(f) + ")");
         }
       case DATETIME:
         try {
@@ -106,7 +106,7 @@ public final class FieldParser {
             return new Instant(java.time.Instant.parse(t).toEpochMilli());
           } catch (DateTimeParseException e2) {
             throw new ParseError(
-                RejectReason.INVALID_TIMESTAMP, f.getName() + ": '" + abbreviate(t) + "' is not an ISO-8601 timestamp");
+                RejectReason.INVALID_TIMESTAMP, f.getName() + ": not an ISO-8601 timestamp or date");
           }
         }
       default:
@@ -120,13 +120,13 @@ public final class FieldParser {
         return v.asText();
       case DOUBLE:
         if (!Double.isFinite(v.asDouble())) {
-          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(v.asText()) + " is out of range for a number");
+          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for a number (expected " + describe(f) + ")");
         }
         return v.asDouble();
       case INT32:
       case INT64:
         if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
-          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(v.asText()) + " is out of range for its type");
+          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
         }
         BigDecimal d = v.decimalValue();
         return fromText(f, d.stripTrailingZeros().toPlainString());
@@ -162,16 +162,16 @@ public final class FieldParser {
     if (isShortInteger(digits)) { // the common case, without a regex or a BigDecimal
       long v = Long.parseLong(digits);
       if (v < min || v > max) {
-        throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(t) + " is out of range for its type");
+        throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
       }
       return v;
     }
     if (!WHOLE.matcher(digits).matches()) {
-      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": '" + abbreviate(t) + "' is not a whole number");
+      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a whole number (expected " + describe(f) + ")");
     }
     BigDecimal v = new BigDecimal(digits);
     if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": " + abbreviate(t) + " is out of range for its type");
+      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
     }
     return v.longValueExact();
   }
@@ -190,7 +190,5 @@ public final class FieldParser {
     }
   }
 
-  static String abbreviate(String s) {
-    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-  }
+
 }

@@ -135,7 +135,7 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
           try {
             node = json.readTree(payload);
           } catch (JsonProcessingException e) {
-            throw new FieldParser.ParseError(RejectReason.MALFORMED_JSON, "not JSON: " + e.getOriginalMessage());
+            throw new FieldParser.ParseError(RejectReason.MALFORMED_JSON, "not JSON (at character " + e.getLocation().getColumnNr() + ")");
           }
           if (node == null || !node.isObject()) {
             throw new FieldParser.ParseError(

@@ -135,6 +135,20 @@ public class CleanRecordsTest {
   }
 
   @Test
+  public void emailsAndPhonesInAFeedbackCommentBecomeTokensBeforeClean() {
+    add(SourceDataset.FEEDBACK, "feedback_id", "f3", "store_id", 3, "rating", 4, "comment",
+        "ring me on 0044 20 7946 0958 or leak.four@example.net", "submitted_at", ts("2025-06-25T19:00:00Z"));
+    CleanRecords.Output out = run(null);
+    PAssert.that(out.clean(Dataset.FEEDBACK)).satisfies(rows -> {
+      Row f = rows.iterator().next();
+      assertEquals("ring me on [phone:" + TOKENS.token(Tokenizer.Kind.PHONE, "0044 20 7946 0958") + "] or [email:"
+          + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.four@example.net") + "]", f.getString("comment"));
+      return null;
+    });
+    p.run();
+  }
+
+  @Test
   public void eventsOutsideTheRangeAreSkipped() {
     catalog();
     CleanRecords.Output out = run(LocalDate.parse("2025-06-24"));

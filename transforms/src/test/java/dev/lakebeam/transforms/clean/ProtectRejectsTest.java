@@ -55,6 +55,19 @@ public class ProtectRejectsTest {
   }
 
   @Test
+  public void piiKeysAreMatchedWhateverTheirCase() throws Exception {
+    String payload = "{\"customer_id\":8,\"EMAIL\":\"Upper.Case@Example.com\",\"Full_Name\":\"Mixed Case\",\"Extra\":{\"IP\":\"203.0.113.9\"}}";
+    Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
+    JsonNode n = JSON.readTree(out.getString("payload"));
+    assertEquals(TOKENS.token(Tokenizer.Kind.EMAIL, "upper.case@example.com"), n.get("EMAIL").asText());
+    assertEquals(TOKENS.token(Tokenizer.Kind.NAME, "Mixed Case"), n.get("Full_Name").asText());
+    assertEquals(TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9"), n.get("Extra").get("IP").asText());
+    for (String pii : new String[] {"Upper.Case", "Mixed Case", "203.0.113.9"}) {
+      assertThat(out.toString(), not(containsString(pii)));
+    }
+  }
+
+  @Test
   public void aPayloadThatDoesNotParseIsWithheldAndPointsAtTheRawZone() {
     Row out = ProtectRejects.protect(reject("feedback", "{\"email\":\"cut.off@exam"), TOKENS, JSON);
     assertEquals("", out.getString("payload"));

@@ -26,6 +26,16 @@ public class TokenizerTest {
   }
 
   @Test
+  public void emailsAndPhoneNumbersInFreeTextBecomeTokens() {
+    String text = "Call +1 (555) 555-0142 or write to Ana.Lima@Example.com; order 123456 of 2025-06-20 at 10:30 was late.";
+    assertEquals("Call [phone:" + a.token(Tokenizer.Kind.PHONE, "+1 (555) 555-0142") + "] or write to [email:"
+        + a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com") + "]; order 123456 of 2025-06-20 at 10:30 was late.",
+        a.redactFreeText(text));
+    assertEquals("no personal data here", a.redactFreeText("no personal data here"));
+    assertEquals(null, a.redactFreeText(null));
+  }
+
+  @Test
   public void theKeyIsNeverShown() {
     assertFalse(a.toString().contains("key-a"));
   }

@@ -55,6 +55,28 @@ public class ParseRecordsTest {
   }
 
   @Test
+  public void rejectMessagesNameTheFieldAndTheExpectedTypeButNeverQuoteTheValue() {
+    PCollectionTuple t = parse(SourceDataset.CUSTOMERS, null,
+        "{\"customer_id\":\"leak.one@example.net\",\"full_name\":\"A B\",\"email\":\"a@b.c\",\"country\":\"US\",\"tier\":\"basic\"}",
+        "{\"customer_id\":1e999,\"full_name\":\"A B\",\"email\":\"a@b.c\",\"country\":\"US\",\"tier\":\"basic\"}",
+        "{\"customer_id\":2,\"full_name\":\"A B\",\"email\":\"a@b.c\",\"updated_at\":\"leak.two@example.net\"}",
+        "{\"customer_id\":3,\"email\":leak.three@example.net}");
+    PAssert.that(t.get(Rejects.TAG).apply("messages", MapElements.into(TypeDescriptors.strings())
+            .via((Row r) -> r.getString("source_ref") + " " + r.getString("message"))))
+        .satisfies(messages -> {
+          List<String> all = new java.util.ArrayList<>();
+          messages.forEach(all::add);
+          assertEquals(all.toString(), 4, all.size());
+          for (String m : all) {
+            org.junit.Assert.assertFalse(m, m.contains("leak") || m.contains("1e999") || m.contains("example.net"));
+          }
+          org.junit.Assert.assertTrue(all.toString(), all.contains("f:2 customer_id: not a whole number (expected a whole number)"));
+          return null;
+        });
+    p.run();
+  }
+
+  @Test
   public void jsonLinesWithTheirReasonsAndThePayloadKept() {
     String ok = "{\"feedback_id\":\"f1\",\"store_id\":3,\"rating\":4,\"comment\":null,\"email\":\"a@b.c\",\"submitted_at\":\"2025-06-01T12:00:00Z\",\"extra\":{\"x\":1}}";
     PCollectionTuple t =
