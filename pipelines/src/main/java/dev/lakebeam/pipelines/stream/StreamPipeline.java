@@ -250,14 +250,15 @@ public final class StreamPipeline {
         + (maxReadTime == null ? " until cancelled" : " for " + maxReadTime.getStandardSeconds() + " s"));
     ShardReads.reset();
     ToRawFn.resetInjectedFailure();
-    java.util.concurrent.ScheduledExecutorService progress = startProgress(sources);
-    PipelineResult result = p.run();
+    AutoCloseable progress = startProgress(sources);
     PipelineResult.State state;
+    PipelineResult result;
     try {
+      result = p.run();
       state = result.waitUntilFinish();
     } finally {
       if (progress != null) {
-        progress.shutdownNow();
+        progress.close();
       }
     }
     if (state != PipelineResult.State.DONE) {
@@ -301,15 +302,19 @@ public final class StreamPipeline {
    * Every --progressSeconds (none when 0): records read and redeliveries dropped per stream, then a
    * line per shard from {@link ShardReads}, with each stream's open shards listed from Kinesis so
    * that an open shard left unread is flagged. Only a job in this JVM ({@code [local]}) has a tally
-   * to print; on a cluster the same figures are the per-shard Beam metrics.
+   * to print; on a cluster the same figures are the per-shard Beam metrics. Returns what stops the
+   * lines and closes their Kinesis client (null when there are none).
    */
-  private java.util.concurrent.ScheduledExecutorService startProgress(List<Source> sources) {
+  private AutoCloseable startProgress(List<Source> sources) {
     int every = o.getProgressSeconds();
     if (every <= 0) {
       return null;
     }
     long start = System.currentTimeMillis();
     Map<String, Map<String, Long>> openSince = new java.util.TreeMap<>();
+    // One client for the run's listings (a new one per line left a new connection behind each time).
+    java.util.concurrent.atomic.AtomicReference<software.amazon.awssdk.services.kinesis.KinesisClient> lister =
+        new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lakebeam-stream-progress");
       t.setDaemon(true);
@@ -325,8 +330,10 @@ public final class StreamPipeline {
             read - tally.getOrDefault(UNIQUE + src.id, 0L)));
       }
       err.println(line);
-      try (software.amazon.awssdk.services.kinesis.KinesisClient kinesis = org.apache.beam.sdk.io.aws2.common.ClientBuilderFactory
-          .defaultFactory().create(software.amazon.awssdk.services.kinesis.KinesisClient.builder(), o).build()) {
+      try {
+        software.amazon.awssdk.services.kinesis.KinesisClient kinesis = lister.updateAndGet(c -> c != null ? c
+            : org.apache.beam.sdk.io.aws2.common.ClientBuilderFactory.defaultFactory()
+                .create(software.amazon.awssdk.services.kinesis.KinesisClient.builder(), o).build());
         for (Source src : sources) {
           String name = src.streamName(o);
           Map<String, Long> known = openSince.computeIfAbsent(name, k -> new java.util.TreeMap<>());
@@ -355,7 +362,14 @@ public final class StreamPipeline {
         err.println("  " + shardLine);
       }
     }, every, every, java.util.concurrent.TimeUnit.SECONDS);
-    return s;
+    return () -> {
+      s.shutdownNow();
+      s.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      software.amazon.awssdk.services.kinesis.KinesisClient c = lister.getAndSet(null);
+      if (c != null) {
+        c.close();
+      }
+    };
   }
 
   /**

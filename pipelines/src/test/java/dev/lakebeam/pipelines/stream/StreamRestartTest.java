@@ -152,6 +152,7 @@ public class StreamRestartTest {
     Path restoreFrom = null;
     List<String> kills = new ArrayList<>();
     int beforeKill = 0;
+    long beforeReshard = Long.MAX_VALUE; // the newest checkpoint when the stream was resharded
     try {
       for (int k = 1; k <= KILLS; k++) {
         // Kill it at a random point once it has completed a checkpoint of its own (and, the first
@@ -164,15 +165,18 @@ public class StreamRestartTest {
         }
         assertTrue("run " + k + " died on its own; see " + log + ":\n" + Files.readString(log), current.isAlive());
         assertTrue("run " + k + " completed no checkpoint within 120 s; see " + log, newestId(checkpoints) > floor);
-        Thread.sleep(random.nextInt(5000)); // anywhere between two checkpoints (5 s apart)
+        if (k < KILLS) {
+          Thread.sleep(random.nextInt(5000)); // anywhere between two checkpoints (5 s apart)
+        } // the last kill follows the reshard at once, so that the restore is most likely from before it
         assertFalse("the replay ended before kill " + k + ": the test would not stop the stream while events flow", replaying.isDone());
         current.destroyForcibly(); // SIGKILL: no final checkpoint, no flush
         assertTrue(current.waitFor(30, TimeUnit.SECONDS));
         beforeKill = Lake.read(lake.resolve("clean").resolve("orders")).size();
         List<Path> done = completedCheckpoints(checkpoints);
         restoreFrom = done.get(done.size() - 1);
-        kills.add(String.format("kill %d: %d of " + ORDERS + " orders in clean, restore from %s", k, beforeKill,
-            checkpoints.relativize(restoreFrom)));
+        kills.add(String.format("kill %d: %d of " + ORDERS + " orders in clean, restore from %s%s", k, beforeKill,
+            checkpoints.relativize(restoreFrom), k < KILLS ? "" : checkpointId(restoreFrom) <= beforeReshard
+                ? " (taken before the reshard)" : " (taken after the reshard)"));
         System.out.println("StreamRestartTest: " + kills.get(kills.size() - 1));
         log = logs.resolve("stream-" + (k + 1) + ".log");
         current = stream(lake, checkpoints, log, "--savepointPath=" + restoreFrom);
@@ -201,6 +205,7 @@ public class StreamRestartTest {
           // last kill, so that a restore meets closed parents and open children): the parents
           // close, new records go to the children.
           awaitCheckpointAfter(checkpoints, restoreFrom, current);
+          beforeReshard = newestId(checkpoints);
           try (var kinesis = KINESIS.client()) {
             kinesis.updateShardCount(b -> b.streamName("lakebeam-orders").targetShardCount(6)
                 .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
