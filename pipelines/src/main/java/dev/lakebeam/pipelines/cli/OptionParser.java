@@ -109,8 +109,31 @@ public final class OptionParser {
       return new Parsed(options, profile, merged);
     } catch (IllegalArgumentException e) {
       throw new UsageException(
-          "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + e.getMessage(), e);
+          "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + withoutValues(command, merged, e), e);
     }
+  }
+
+  /**
+   * What was wrong, without repeating any option's value (a malformed credentials option would
+   * otherwise be printed back with its secret): the option whose value Beam could not take, found
+   * by parsing the options one at a time, or else Beam's message with every value masked.
+   */
+  static String withoutValues(Command command, Map<String, String> merged, IllegalArgumentException e) {
+    for (Map.Entry<String, String> kv : merged.entrySet()) {
+      try {
+        PipelineOptionsFactory.fromArgs("--" + kv.getKey() + "=" + kv.getValue()).as(command.optionsClass());
+      } catch (IllegalArgumentException one) {
+        return "--" + kv.getKey() + " has a value that is not valid for it (values are not repeated here; "
+            + "'java -jar lakebeam.jar " + command.cliName() + " --help' says what it takes)";
+      }
+    }
+    String message = String.valueOf(e.getMessage());
+    for (String v : merged.values()) {
+      if (v.length() >= 3) {
+        message = message.replace(v, "***");
+      }
+    }
+    return message;
   }
 
   /**

@@ -199,4 +199,17 @@ public class MainTest {
     assertEquals(1, run("generate", "--out=" + file.resolve("x"), "--orders=10"));
     assertThat(err(), containsString("lakebeam generate failed:"));
   }
+
+  @Test
+  public void aMalformedOptionIsNamedButItsValueNeverEchoed() {
+    String secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCY";
+    assertEquals(2, run("backfill", "--input=" + tmp.getRoot(), "--lake=" + tmp.getRoot().toURI(),
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"AKIDEXAMPLE\",\"secretAccessKey\":\""
+            + secret + "\""));
+    assertThat(err(), containsString("--awsCredentialsProvider has a value that is not valid for it"));
+    assertFalse(err(), err().contains(secret) || err().contains("AKIDEXAMPLE"));
+    assertEquals(2, run("generate", "--orders=many"));
+    assertThat(err(), containsString("--orders has a value that is not valid for it"));
+    assertFalse(err(), err().contains("many"));
+  }
 }
