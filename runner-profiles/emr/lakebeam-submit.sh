@@ -6,6 +6,9 @@
 # the database password) from AWS Secrets Manager into $LAKEBEAM_HMAC_KEY ($LAKEBEAM_JDBC_PASSWORD),
 # never onto a command line, so not into YARN's or EMR's step logs, then runs
 #   flink run [flink run options] /home/hadoop/lakebeam.jar COMMAND [lakebeam options]
+# The job carries the key by name only: each task manager reads $LAKEBEAM_HMAC_KEY from its own
+# environment, set through a private copy of Flink's configuration (containerized.*.env.*),
+# which is removed when flink run returns.
 set -euo pipefail
 if [ "$#" -lt 4 ]; then
   echo "usage: $0 JAR_S3_URI HMAC_SECRET_ID[,JDBC_SECRET_ID] [flink run options...] -- COMMAND [options...]" >&2
@@ -33,4 +36,20 @@ if [ -n "$jdbc_secret_id" ]; then
   LAKEBEAM_JDBC_PASSWORD=$(aws secretsmanager get-secret-value --secret-id "$jdbc_secret_id" --query SecretString --output text)
   export LAKEBEAM_JDBC_PASSWORD
 fi
-exec flink run "${flink_opts[@]}" "$jar" "$@"
+conf_dir=$(mktemp -d)
+chmod 700 "$conf_dir"
+cp -R "${FLINK_CONF_DIR:-/etc/flink/conf}/." "$conf_dir/" 2>/dev/null || true
+{
+  echo ""
+  echo "containerized.taskmanager.env.LAKEBEAM_HMAC_KEY: $LAKEBEAM_HMAC_KEY"
+  echo "containerized.master.env.LAKEBEAM_HMAC_KEY: $LAKEBEAM_HMAC_KEY"
+  if [ -n "$jdbc_secret_id" ]; then
+    echo "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD: $LAKEBEAM_JDBC_PASSWORD"
+    echo "containerized.master.env.LAKEBEAM_JDBC_PASSWORD: $LAKEBEAM_JDBC_PASSWORD"
+  fi
+} >> "$conf_dir/flink-conf.yaml"
+chmod 600 "$conf_dir/flink-conf.yaml"
+rc=0
+FLINK_CONF_DIR=$conf_dir flink run "${flink_opts[@]}" "$jar" "$@" || rc=$?
+rm -rf "$conf_dir"
+exit "$rc"

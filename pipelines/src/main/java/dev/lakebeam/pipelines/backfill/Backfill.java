@@ -153,17 +153,12 @@ public final class Backfill {
       input = java.nio.file.Path.of(input).toAbsolutePath().normalize() + "/";
     }
     Map<SourceDataset, List<MatchResult.Metadata>> files = new EnumMap<>(SourceDataset.class);
-    for (SourceDataset d : readFiles ? SourceDataset.values() : new SourceDataset[0]) {
-      List<MatchResult.Metadata> found = new ArrayList<>();
-      for (MatchResult m : FileSystems.match(ReadSourceFiles.of(d, input, 1).globs(), EmptyMatchTreatment.ALLOW)) {
-        if (m.status() == MatchResult.Status.OK) {
-          found.addAll(m.metadata());
-        } else if (m.status() != MatchResult.Status.NOT_FOUND) {
-          throw new IOException("cannot list " + input + ": " + m.status());
-        }
-      }
-      if (!found.isEmpty()) {
-        files.put(d, found);
+    if (readFiles) {
+      List<String> unmatched = SourceFiles.classify(input, files);
+      if (!unmatched.isEmpty()) {
+        err.println("backfill: WARNING: " + unmatched.size() + " file(s) under --input match no dataset and are not read: "
+            + String.join(", ", unmatched) + " (a dataset's file is its name in any case: " + SourceFiles.KNOWN
+            + "; .csv for CSV, .json or .jsonl for JSON lines, plain or .gz)");
       }
     }
     if (readFiles && files.isEmpty()) {
@@ -180,8 +175,23 @@ public final class Backfill {
         }
       }
     }
+    for (Map.Entry<SourceDataset, List<MatchResult.Metadata>> e : files.entrySet()) {
+      for (MatchResult.Metadata md : e.getValue()) {
+        SourceFiles.Header h = SourceFiles.header(md, e.getKey());
+        if (h != null && !h.missing().isEmpty()) {
+          throw new IllegalStateException(md.resourceId() + ": the header has no column " + String.join(", ", h.missing())
+              + " (it has " + String.join(", ", h.columns()) + "; " + e.getKey().sourceName() + " files need "
+              + String.join(", ", e.getKey().csvColumns()) + "); nothing was read or published");
+        }
+        if (h != null && !h.extra().isEmpty()) {
+          err.println("backfill: WARNING: " + md.resourceId() + ": column(s) " + String.join(", ", h.extra())
+              + " are not part of " + e.getKey().sourceName() + " and are ignored");
+        }
+      }
+    }
     // Only the clean stage tokenizes PII; a curated/consumption rebuild needs no key.
-    Tokenizer tokenizer = new Tokenizer((ingest ? hmacKey() : "no-clean-stage-in-this-run").getBytes(StandardCharsets.UTF_8));
+    Tokenizer tokenizer = ingest ? tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "backfill")
+        : new Tokenizer("no-clean-stage-in-this-run".getBytes(StandardCharsets.UTF_8));
     String keyFingerprint = ingest ? tokenizer.fingerprint() : null;
     if (ingest) {
       KeyFingerprints.check(manifestsOf(o.getLake()), keyFingerprint, "backfill");
@@ -246,7 +256,8 @@ public final class Backfill {
       parsedParts.computeIfAbsent(e.table().dataset(), k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
     }
     for (SourceDataset d : files.keySet()) {
-      ReadSourceFiles read = ReadSourceFiles.of(d, input, o.getMaxRecordBytes());
+      ReadSourceFiles read = ReadSourceFiles.ofFiles(d, files.get(d).stream().map(md -> md.resourceId().toString()).toList(),
+          o.getMaxRecordBytes());
       p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
       PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
       rejects.add(r.get(Rejects.TAG));
@@ -299,6 +310,7 @@ public final class Backfill {
     Map<String, List<String>> outputs = new LinkedHashMap<>();
     Map<String, Long> rowsOut = new LinkedHashMap<>();
     Map<String, Long> served = Map.of();
+    Map<String, Long> lines = Map.of();
     String failure = null;
     java.util.concurrent.ScheduledExecutorService progress = startProgress(start);
     try {
@@ -310,6 +322,8 @@ public final class Backfill {
       }
       counts = counts(result, present);
       reasons = reasons(result);
+      lines = metricValues(result, Accounting.LINES_NAMESPACE);
+      addLines(counts, files, lines);
       List<String> broken = new ArrayList<>();
       counts.forEach((ds, c) -> {
         long outcome = c.get("clean") + c.get("rejected") + c.get("duplicates") + c.get("skipped");
@@ -383,10 +397,21 @@ public final class Backfill {
       if (progress != null) {
         progress.shutdownNow();
       }
-      String manifest = writeManifest(runId, keyFingerprint, start, input, files, counts, reasons, outputs, rowsOut, served, zones, status, failure);
+      String manifest;
+      try {
+        manifest = writeManifest(runId, keyFingerprint, start, input, files, lines, counts, reasons, outputs, rowsOut, served, zones,
+            status, failure);
+      } catch (IOException | RuntimeException m) {
+        if (status.equals("SUCCEEDED")) {
+          throw m;
+        }
+        // the run's own failure is the one to report: this must not replace it
+        err.println("backfill: run " + runId + " failed, and the manifest could not be written either: " + m.getMessage());
+        manifest = null;
+      }
       if (status.equals("SUCCEEDED")) {
         summary(runId, raw, clean, zones, counts, rowsOut, served, manifest);
-      } else {
+      } else if (manifest != null) {
         err.println("backfill: run " + runId + " failed; manifest " + manifest);
       }
     }
@@ -474,8 +499,15 @@ public final class Backfill {
     return out;
   }
 
-  private String hmacKey() {
-    return hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "backfill");
+  /**
+   * The tokenizer for PII: with the key from the named variable (which the job carries by name
+   * only: workers read it from their environment), or the public development key where allowed.
+   */
+  public static Tokenizer tokenizer(String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
+    String key = hmacKey(variable, allowDev, localLake, err, command);
+    return key.equals(DEV_HMAC_KEY) && !key.equals(System.getenv(variable))
+        ? new Tokenizer(key.getBytes(StandardCharsets.UTF_8))
+        : Tokenizer.fromEnvironment(variable);
   }
 
   /** The HMAC key for PII tokens from the named variable, or the development key where the profile allows it. */
@@ -519,30 +551,30 @@ public final class Backfill {
   }
 
   /**
-   * Null when the run's rejects are within --maxRejectRatio of its records (those inside the run's
-   * date range), else what went over, with the dataset that rejected the largest share.
+   * Null when every dataset's rejects are within --maxRejectRatio of its records (those inside the
+   * run's date range), else each dataset that went over with its counts, largest share first.
    */
   static String overRejectBudget(Map<String, Map<String, Long>> counts, double maxRatio) {
-    long in = 0;
-    long rejected = 0;
-    String worst = null;
-    double worstShare = -1;
+    List<Map.Entry<String, double[]>> over = new ArrayList<>();
     for (Map.Entry<String, Map<String, Long>> e : counts.entrySet()) {
       long n = e.getValue().get("in") - e.getValue().get("skipped");
       long r = e.getValue().get("rejected");
-      in += n;
-      rejected += r;
-      double share = n == 0 ? 0 : (double) r / n;
-      if (share > worstShare) {
-        worstShare = share;
-        worst = String.format(Locale.ROOT, "%s %d of %d", e.getKey(), r, n);
+      if (n > 0 && r > maxRatio * n) {
+        over.add(Map.entry(e.getKey(), new double[] {r, n}));
       }
     }
-    if (in == 0 || rejected <= maxRatio * in) {
+    if (over.isEmpty()) {
       return null;
     }
-    return String.format(Locale.ROOT, "reject budget exceeded: %d of %d records rejected (%.2f %%), over --maxRejectRatio=%s (%.2f %%); most: %s",
-        rejected, in, 100.0 * rejected / in, maxRatio, 100 * maxRatio, worst);
+    over.sort((a, b) -> Double.compare(b.getValue()[0] / b.getValue()[1], a.getValue()[0] / a.getValue()[1]));
+    List<String> named = new ArrayList<>();
+    for (Map.Entry<String, double[]> e : over) {
+      double r = e.getValue()[0];
+      double n = e.getValue()[1];
+      named.add(String.format(Locale.ROOT, "%s %,d of %,d rejected (%.2f %%)", e.getKey(), (long) r, (long) n, 100 * r / n));
+    }
+    return String.format(Locale.ROOT, "reject budget exceeded (--maxRejectRatio=%s, %.2f %% per dataset): %s",
+        maxRatio, 100 * maxRatio, String.join("; ", named));
   }
 
   /** An option's value for the manifest: secrets masked, passwords in URLs masked. */
@@ -564,6 +596,16 @@ public final class Backfill {
       }
     });
     return out;
+  }
+
+  /** Each dataset read from files gets {@code lines}: the physical lines of its files, beside {@code in}. */
+  static void addLines(Map<String, Map<String, Long>> counts, Map<SourceDataset, List<MatchResult.Metadata>> files, Map<String, Long> lines) {
+    files.forEach((d, list) -> {
+      Map<String, Long> c = counts.get(d.sourceName());
+      if (c != null) {
+        c.put("lines", list.stream().mapToLong(md -> lines.getOrDefault(Accounting.LINES + md.resourceId(), 0L)).sum());
+      }
+    });
   }
 
   static Map<String, Map<String, Long>> counts(PipelineResult result, Iterable<SourceDataset> present) {
@@ -618,6 +660,7 @@ public final class Backfill {
 
   private String writeManifest(
       String runId, String keyFingerprint, Instant start, String input, Map<SourceDataset, List<MatchResult.Metadata>> files,
+      Map<String, Long> lines,
       Map<String, Map<String, Long>> counts, Map<String, Map<String, Long>> reasons, Map<String, List<String>> outputs,
       Map<String, Long> rowsOut, Map<String, Long> served, java.util.Set<Zone> zones, String status, String failure) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -657,6 +700,12 @@ public final class Backfill {
       f.put("dataset", d.sourceName());
       f.put("path", md.resourceId().toString());
       f.put("bytes", md.sizeBytes());
+      Long n = lines.get(Accounting.LINES + md.resourceId());
+      if (n != null) {
+        f.put("lines", n);
+        f.put("blank_lines", lines.getOrDefault(Accounting.BLANK + md.resourceId(), 0L));
+        f.put("continuation_lines", lines.getOrDefault(Accounting.CONTINUED + md.resourceId(), 0L));
+      }
     }));
     m.set("counts", json.valueToTree(counts));
     m.set("rejects_by_reason", json.valueToTree(reasons));
@@ -698,9 +747,11 @@ public final class Backfill {
     }
     out.println("  manifest:   " + manifest);
     if (!counts.isEmpty()) {
-      out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s%n", "source", "in", "clean", "rejected", "duplicates", "skipped");
-      counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %,10d %,10d %,10d %,10d %,10d%n",
-          ds, c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
+      out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s %10s%n", "source", "lines", "in", "clean", "rejected", "duplicates",
+          "skipped");
+      counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %10s %,10d %,10d %,10d %,10d %,10d%n", ds,
+          c.containsKey("lines") ? String.format(Locale.ROOT, "%,d", c.get("lines")) : "-",
+          c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
     }
     if (!rowsOut.isEmpty()) {
       out.printf(Locale.ROOT, "  %-36s %10s%n", "output", "rows");

@@ -1,10 +1,20 @@
 package dev.lakebeam.pipelines.backfill;
 
+import dev.lakebeam.transforms.parse.CsvFields;
+import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /** Checks on the source files a backfill matched, made before the run starts. */
@@ -12,7 +22,87 @@ final class SourceFiles {
   /** How much of a file's (decompressed) start is read to tell a header-only file. */
   private static final int PEEK = 64 * 1024;
 
+  /** The datasets' file names, for messages. */
+  static final String KNOWN = Arrays.stream(SourceDataset.values()).map(SourceDataset::filePattern).collect(Collectors.joining(", "));
+
   private SourceFiles() {}
+
+  /**
+   * Lists the files directly under {@code folder} into {@code byDataset} ({@link
+   * SourceDataset#ofFile}: any case, usual extensions); returns the names of those that match no
+   * dataset.
+   */
+  static List<String> classify(String folder, Map<SourceDataset, List<MatchResult.Metadata>> byDataset) throws IOException {
+    MatchResult m = FileSystems.match(folder + "*", EmptyMatchTreatment.ALLOW);
+    if (m.status() == MatchResult.Status.NOT_FOUND) {
+      return List.of();
+    }
+    if (m.status() != MatchResult.Status.OK) {
+      throw new IOException("cannot list " + folder + ": " + m.status());
+    }
+    List<String> unmatched = new ArrayList<>();
+    for (MatchResult.Metadata md : m.metadata()) {
+      if (md.resourceId().isDirectory()) {
+        continue;
+      }
+      String name = md.resourceId().getFilename();
+      SourceDataset.ofFile(name).ifPresentOrElse(d -> byDataset.computeIfAbsent(d, k -> new ArrayList<>()).add(md),
+          () -> unmatched.add(name));
+    }
+    unmatched.sort(null);
+    return unmatched;
+  }
+
+  /** The first PEEK + 1 bytes of a file, decompressed; null when its gzip stream is damaged. */
+  private static byte[] peek(MatchResult.Metadata md) throws IOException {
+    byte[] buf = new byte[PEEK + 1];
+    int n = 0;
+    try (InputStream raw = Channels.newInputStream(FileSystems.open(md.resourceId()));
+        InputStream in = md.resourceId().getFilename().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+      for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
+        n += r;
+      }
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      return null;
+    }
+    return java.util.Arrays.copyOf(buf, n);
+  }
+
+  /** A CSV file's header: its columns, the dataset's columns it lacks, and those the dataset does not know. */
+  record Header(List<String> columns, List<String> missing, List<String> extra) {}
+
+  /**
+   * The header of a CSV file, or null when the file is JSON or its first line names none of the
+   * dataset's fields (then it is not a header: the reader rejects its records as MISSING_HEADER).
+   */
+  static Header header(MatchResult.Metadata md, SourceDataset dataset) throws IOException {
+    if (dataset.format() != SourceDataset.Format.CSV || md.sizeBytes() == 0) {
+      return null;
+    }
+    byte[] buf = peek(md);
+    if (buf == null) {
+      return null;
+    }
+    int n = buf.length;
+    int from = n >= 3 && (buf[0] & 0xFF) == 0xEF && (buf[1] & 0xFF) == 0xBB && (buf[2] & 0xFF) == 0xBF ? 3 : 0;
+    int end = from;
+    while (end < n && buf[end] != '\n' && buf[end] != '\r') {
+      end++;
+    }
+    List<String> columns;
+    try {
+      columns = CsvFields.split(new String(buf, from, end - from, StandardCharsets.UTF_8)).stream()
+          .map(c -> c.trim().toLowerCase(Locale.ROOT)).toList();
+    } catch (CsvFields.MalformedCsv e) {
+      return null;
+    }
+    List<String> known = dataset.knownFields();
+    if (columns.stream().noneMatch(known::contains)) {
+      return null;
+    }
+    return new Header(columns, dataset.csvColumns().stream().filter(c -> !columns.contains(c)).toList(),
+        columns.stream().filter(c -> !known.contains(c)).toList());
+  }
 
   /**
    * Why a source file holds no record (null when it holds one): empty, or, read to its end within
@@ -22,16 +112,11 @@ final class SourceFiles {
     if (md.sizeBytes() == 0) {
       return "is empty (0 bytes)";
     }
-    byte[] buf = new byte[PEEK + 1];
-    int n = 0;
-    try (InputStream raw = Channels.newInputStream(FileSystems.open(md.resourceId()));
-        InputStream in = md.resourceId().getFilename().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
-      for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
-        n += r;
-      }
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    byte[] buf = peek(md);
+    if (buf == null) {
       return null; // damaged gzip: the reader rejects it as GZIP_CORRUPT, with what it could read
     }
+    int n = buf.length;
     if (n > PEEK) {
       return null; // longer than a header: it holds records (or rejects), the reader will tell
     }

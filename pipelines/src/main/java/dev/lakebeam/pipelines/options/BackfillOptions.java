@@ -33,9 +33,10 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setMaxRecordBytes(Integer value);
 
-  @Description("Reject budget, like Glue's error threshold: when more than this share of the run's records (0..1) is rejected, "
-      + "the run fails after writing the rejects and the manifest, and publishes no clean data. 1 (the default): no budget.")
-  @Default.Double(1.0)
+  @Description("Reject budget per dataset, like Glue's error threshold: when more than this share (0..1) of any dataset's "
+      + "records is rejected, the run fails after writing the rejects and the manifest, and publishes no clean data. "
+      + "0.05 (5 %) by default, 0.01 in emr-backfill; 1 turns the budget off.")
+  @Default.Double(0.05)
   Double getMaxRejectRatio();
 
   void setMaxRejectRatio(Double value);

@@ -194,8 +194,7 @@ public final class StreamPipeline {
             + "zone's dimensions; backfill them first");
       }
     }
-    Tokenizer tokenizer = new Tokenizer(Backfill.hmacKey(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream")
-        .getBytes(StandardCharsets.UTF_8));
+    Tokenizer tokenizer = Backfill.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
     dev.lakebeam.pipelines.backfill.KeyFingerprints.check(Backfill.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
     o.as(StreamingOptions.class).setStreaming(true);

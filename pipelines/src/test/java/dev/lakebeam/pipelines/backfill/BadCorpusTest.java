@@ -65,7 +65,8 @@ public class BadCorpusTest {
       Path lake = tmp.newFolder(file + "-lake").toPath();
       // The corpus documents what the reader makes of each file; that a file without records is
       // an error by default is PublishGuardTest's.
-      BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--allowEmptyFiles");
+      BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--allowEmptyFiles",
+          "--maxRejectRatio=1");
       JsonNode counts = manifest(lake).get("counts").get(dataset);
       Map<String, Integer> reasons = new TreeMap<>();
       for (GenericRecord r : Lake.read(lake.resolve("clean/_rejected"))) {

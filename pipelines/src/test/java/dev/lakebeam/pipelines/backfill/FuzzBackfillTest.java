@@ -25,8 +25,10 @@ import org.junit.rules.TemporaryFolder;
  * Random damage to valid records (byte flips, truncation, field swaps, deleted or inserted bytes,
  * stray quotes and line breaks, duplicated lines) of every dataset, through the real backfill
  * (DirectRunner), 30 % of the records of the first 400 lines of each file. For each seed: the run completes; every record read is clean, rejected or a
- * duplicate; the rejected rows in the zone are the ones the manifest counts; and for the
- * JSON-lines datasets the records read are exactly the non-blank lines of the damaged file.
+ * duplicate; the rejected rows in the zone are the ones the manifest counts; for the JSON-lines
+ * datasets the records read are exactly the non-blank lines of the damaged file; and for the CSV
+ * ones every physical line (as Java's reader counts them) is the header, blank, a record read or
+ * the continuation of a record with a quoted line break.
  */
 public class FuzzBackfillTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -55,6 +57,8 @@ public class FuzzBackfillTest {
     Random rnd = new Random(seed);
     Path input = tmp.newFolder("in-" + seed).toPath();
     Map<String, Long> jsonRecords = new TreeMap<>();
+    Map<String, Long> physical = new TreeMap<>();
+    Map<String, Boolean> headerIntact = new TreeMap<>();
     for (Map.Entry<String, String> f : new TreeMap<>(FILES).entrySet()) {
       List<String> lines = Files.readAllLines(SAMPLE.resolve(f.getKey()), StandardCharsets.UTF_8);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -62,6 +66,9 @@ public class FuzzBackfillTest {
         byte[] line = lines.get(i).getBytes(StandardCharsets.UTF_8);
         // The header stays intact in most runs: a damaged header rejects the whole file, which one run in ten shows.
         boolean damage = i == 0 ? rnd.nextDouble() < 0.02 : rnd.nextDouble() < DAMAGED;
+        if (i == 0) {
+          headerIntact.put(f.getValue(), !damage);
+        }
         out.write(damage ? mutate(line, rnd) : line);
         out.write('\n');
       }
@@ -69,10 +76,16 @@ public class FuzzBackfillTest {
       Files.write(input.resolve(f.getKey()), bytes);
       if (f.getKey().endsWith(".jsonl")) {
         jsonRecords.put(f.getValue(), nonBlankLines(bytes));
+      } else {
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+            new java.io.ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
+          physical.put(f.getValue(), r.lines().count());
+        }
       }
     }
     Path lake = tmp.newFolder("lake-" + seed).toPath();
-    BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--progressSeconds=0");
+    BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--progressSeconds=0",
+        "--maxRejectRatio=1");
 
     List<String> failures = new ArrayList<>();
     JsonNode manifest;
@@ -85,6 +98,8 @@ public class FuzzBackfillTest {
       String file = ref.substring(0, ref.indexOf(':'));
       rejectedInZone.merge(FILES.getOrDefault(file, file), 1L, Long::sum);
     }
+    Map<String, JsonNode> inputs = new TreeMap<>();
+    manifest.get("inputs").forEach(f -> inputs.put(f.get("dataset").asText(), f));
     long rejectedCounted = 0;
     for (Iterator<Map.Entry<String, JsonNode>> it = manifest.get("counts").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -96,6 +111,16 @@ public class FuzzBackfillTest {
       }
       if (jsonRecords.containsKey(e.getKey()) && jsonRecords.get(e.getKey()) != in) {
         failures.add("seed " + seed + " " + e.getKey() + ": " + jsonRecords.get(e.getKey()) + " non-blank lines but " + in + " records read");
+      }
+      if (physical.containsKey(e.getKey())) {
+        JsonNode f = inputs.get(e.getKey());
+        long lines = physical.get(e.getKey());
+        long header = lines - f.get("blank_lines").asLong() - in - f.get("continuation_lines").asLong();
+        if (f.get("lines").asLong() != lines || header < 0 || header > 1 || (headerIntact.get(e.getKey()) && header != 1)) {
+          failures.add("seed " + seed + " " + e.getKey() + ": " + lines + " physical lines, but the run read " + f.get("lines")
+              + " lines: " + f.get("blank_lines") + " blank, " + in + " records, " + f.get("continuation_lines")
+              + " continuations, so " + header + " header lines (header intact: " + headerIntact.get(e.getKey()) + ")");
+        }
       }
       long inZone = rejectedInZone.getOrDefault(e.getKey(), 0L);
       if (inZone != c.get("rejected").asLong()) {
@@ -165,20 +190,11 @@ public class FuzzBackfillTest {
     }
   }
 
-  /** JSON-lines records: the non-blank lines (blank: only spaces, tabs and CRs), as the splitter frames them. */
-  static long nonBlankLines(byte[] bytes) {
-    long n = 0;
-    boolean content = false;
-    for (byte b : bytes) {
-      if (b == '\n') {
-        if (content) {
-          n++;
-        }
-        content = false;
-      } else if (b != ' ' && b != '\t' && b != '\r') {
-        content = true;
-      }
+  /** JSON-lines records: the lines (ended by LF, CRLF or a lone CR) that hold more than spaces and tabs. */
+  static long nonBlankLines(byte[] bytes) throws java.io.IOException {
+    try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new java.io.ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
+      return r.lines().filter(l -> !l.replace(" ", "").replace("\t", "").isEmpty()).count();
     }
-    return content ? n + 1 : n;
   }
 }

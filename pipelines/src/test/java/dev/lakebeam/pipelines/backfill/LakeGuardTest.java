@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.Assume;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -53,6 +54,30 @@ public class LakeGuardTest {
         "--cleanZone=gs://bucket/clean");
     assertEquals(zone.output(), 2, zone.code());
     assertThat(zone.output(), containsString("'gs://' is not supported"));
+
+    // a folder this user cannot write: chmod for a normal user; root writes anywhere but a read-only mount
+    Path readOnly = TMP.newFolder("read-only").toPath();
+    readOnly.toFile().setWritable(false, false);
+    if (Files.isWritable(readOnly)) {
+      readOnly = Path.of("/proc/sys");
+    }
+    Assume.assumeFalse("no folder here that this user cannot write", Files.isWritable(readOnly));
+    BackfillRuns.Outcome denied = run("backfill", "--profile=direct", "--input=" + input, "--lake=" + readOnly.resolve("lake").toUri());
+    assertEquals(denied.output(), 2, denied.code());
+    assertThat(denied.output(), containsString("cannot be written: " + readOnly + " is not writable"));
+  }
+
+  @Test
+  public void aFailingRunWhoseManifestCannotBeWrittenStillShowsItsFirstCause() throws Exception {
+    Path input = departmentsOnly();
+    Files.writeString(input.resolve("aisles.csv"), "aisle_id,aisle\nx,y\n"); // 1 of 1 aisles rejected: over the budget
+    Path lake = TMP.newFolder().toPath();
+    Files.writeString(lake.resolve("_manifests"), "a file where the manifests' folder should be");
+    BackfillRuns.Outcome r = run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--zones=raw,clean");
+    assertEquals(r.output(), 1, r.code());
+    assertThat(r.output(), containsString("failed: reject budget exceeded"));
+    assertThat(r.output(), containsString("the manifest could not be written either"));
+    assertThat("no stack trace without LAKEBEAM_DEBUG", r.output(), not(containsString("\tat ")));
   }
 
   @Test

@@ -84,10 +84,11 @@ public class PublishGuardTest {
     Map<String, String> before = files(lake.resolve("clean"));
 
     // The orders file emptied (header only) and passed anyway: every line would be UNKNOWN_REFERENCE.
+    // The reject budget (5 %) would stop that first; it is lifted to test the shrink guard alone.
     Path headerOnly = TMP.newFile("orders.csv").toPath();
     Files.writeString(headerOnly, Files.readAllLines(SAMPLE.resolve("orders.csv")).get(0) + "\n");
     BackfillRuns.Outcome rerun = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles",
-        "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
+        "--maxRejectRatio=1", "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
     assertEquals(rerun.output(), 1, rerun.code());
     assertThat(rerun.output(), containsString("this run would replace published data with far fewer rows: "
         + "clean/orders would go from 3,000 rows to 0; clean/order_lines would go from 26,241 rows to 0; "
@@ -96,7 +97,7 @@ public class PublishGuardTest {
     assertEquals("the clean zone, file for file", before, after);
 
     BackfillRuns.Outcome forced = run("backfill", "--profile=local", "--zones=raw,clean", "--progressSeconds=0", "--allowEmptyFiles", "--allowShrink",
-        "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
+        "--maxRejectRatio=1", "--input=" + input("orders.csv", headerOnly), "--lake=" + lake.toUri());
     assertEquals(forced.output(), 0, forced.code());
     assertEquals(0, Lake.read(lake.resolve("clean/orders")).size());
     assertEquals(1_500, Lake.read(lake.resolve("clean/products")).size());

@@ -174,7 +174,9 @@ public class EmrFilesTest {
     Files.writeString(bin.resolve("aws"), "#!/usr/bin/env bash\n"
         + "case \"$*\" in *'s3 cp'*) exit 0;; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
     Files.writeString(bin.resolve("flink"), "#!/usr/bin/env bash\n"
-        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_KEY\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; } > " + record + "\n");
+        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_KEY\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; "
+        + "echo \"conf: $FLINK_CONF_DIR $(stat -c %a \"$FLINK_CONF_DIR/flink-conf.yaml\")\"; grep containerized \"$FLINK_CONF_DIR/flink-conf.yaml\"; } > "
+        + record + "\n");
     bin.resolve("aws").toFile().setExecutable(true);
     bin.resolve("flink").toFile().setExecutable(true);
     ProcessBuilder pb = new ProcessBuilder("bash", EMR.resolve("lakebeam-submit.sh").toString(), "s3://b/lakebeam.jar",
@@ -187,6 +189,14 @@ public class EmrFilesTest {
     assertEquals("args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds", call.get(0));
     assertEquals("hmac: hmac-secret-value", call.get(1));
     assertEquals("jdbc: jdbc-secret-value", call.get(2));
+    // The task managers get both from a private copy of Flink's configuration, removed afterwards.
+    String confDir = call.get(3).split(" ")[1];
+    assertEquals("conf: " + confDir + " 600", call.get(3));
+    assertEquals(List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_KEY: hmac-secret-value",
+        "containerized.master.env.LAKEBEAM_HMAC_KEY: hmac-secret-value",
+        "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value",
+        "containerized.master.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value"), call.subList(4, 8));
+    assertFalse("the private configuration is removed", Files.exists(Path.of(confDir)));
     // With one secret named, no database password is set.
     pb.command().set(3, "lakebeam/hmac-key");
     assertEquals(0, pb.start().waitFor());

@@ -49,7 +49,7 @@ public class FlinkClusterIT {
   @BeforeClass
   public static void startCluster() throws Exception {
     assertTrue("the packaged jar is missing: " + JAR, Files.isRegularFile(JAR));
-    cluster = FlinkClusterHarness.start(REPO, Path.of("target", "flink-cluster").toAbsolutePath());
+    cluster = FlinkClusterHarness.start(REPO, Path.of("target", "flink-cluster").toAbsolutePath(), java.util.Map.of("LAKEBEAM_HMAC_KEY", KEY));
   }
 
   @AfterClass

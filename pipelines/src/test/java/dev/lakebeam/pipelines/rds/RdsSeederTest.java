@@ -106,6 +106,32 @@ public class RdsSeederTest {
   }
 
   @Test
+  public void theKaggleFilesAloneSeedWithoutCustomersAndASeedWithCustomersRestoresTheirForeignKey() throws Exception {
+    Path kaggle = tmp.newFolder("kaggle").toPath();
+    for (String f : List.of("departments.csv", "aisles.csv", "products.csv", "orders.csv", "order_products__prior.csv",
+        "order_products__train.csv")) {
+      Files.copy(SAMPLE.resolve(f), kaggle.resolve(f));
+    }
+    Map<String, Long> counts = seed(kaggle);
+    assertEquals(Long.valueOf(dataLines("orders.csv")), counts.get("orders"));
+    assertEquals(Long.valueOf(0), counts.get("customers"));
+    try (Connection c = PG.connect()) {
+      assertEquals(0L, scalar(c, "SELECT count(*) FROM pg_constraint WHERE conname = '" + RdsSeeder.USER_FK + "'"));
+    }
+    seed(SAMPLE);
+    try (Connection c = PG.connect()) {
+      assertEquals(1L, scalar(c, "SELECT count(*) FROM pg_constraint WHERE conname = '" + RdsSeeder.USER_FK + "'"));
+      try (Statement st = c.createStatement()) {
+        st.executeUpdate("INSERT INTO shop.orders (order_id, user_id, eval_set, order_number, order_dow, order_hour_of_day, order_ts) "
+            + "VALUES (99999999, 99999999, 'prior', 1, 0, 0, now())");
+        fail("an order of an unknown customer must be refused once customers are loaded");
+      } catch (SQLException e) {
+        assertThat(e.getMessage(), containsString(RdsSeeder.USER_FK));
+      }
+    }
+  }
+
+  @Test
   public void aBrokenFileSetFailsAndLeavesThePreviousLoadInPlace() throws Exception {
     seed(SAMPLE);
     Map<String, String> before = digests();

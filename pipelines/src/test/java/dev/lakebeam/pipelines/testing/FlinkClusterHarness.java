@@ -35,6 +35,7 @@ public final class FlinkClusterHarness implements AutoCloseable {
       "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
   private final Path work;
+  private java.util.Map<String, String> env = java.util.Map.of();
   private final int restPort;
   private final List<Process> processes = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -47,6 +48,14 @@ public final class FlinkClusterHarness implements AutoCloseable {
 
   /** Resolves the classpath, writes the configuration, starts both processes, waits for 2 slots. */
   public static FlinkClusterHarness start(Path repo, Path work) throws Exception {
+    return start(repo, work, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path)}, with variables set in the cluster's processes (as EMR's
+   * containerized.taskmanager.env does): the HMAC key reaches workers so, never inside the job.
+   */
+  public static FlinkClusterHarness start(Path repo, Path work, java.util.Map<String, String> env) throws Exception {
     Files.createDirectories(work);
     Path cp = work.resolve("classpath.txt");
     Process mvn = new ProcessBuilder("mvn", "-B", "-q", "-f", repo.resolve(".ci/flink-cluster/pom.xml").toString(),
@@ -87,6 +96,7 @@ public final class FlinkClusterHarness implements AutoCloseable {
         "taskmanager.memory.jvm-overhead.max: 192m",
         "") );
     FlinkClusterHarness h = new FlinkClusterHarness(work, rest);
+    h.env = env;
     try {
       h.launch("jobmanager", classpath, conf, List.of("-Xmx700m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint");
       h.launch("taskmanager", classpath, conf, List.of("-Xmx1152m", "-XX:MaxDirectMemorySize=1152m", "-XX:MaxMetaspaceSize=256m"),
@@ -125,8 +135,10 @@ public final class FlinkClusterHarness implements AutoCloseable {
     cmd.addAll(heap);
     cmd.add("-Dlog.file=" + work.resolve(name + ".log"));
     cmd.addAll(List.of("-cp", classpath, mainClass, "--configDir", conf.toString()));
-    processes.add(new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-        .redirectOutput(work.resolve(name + ".out").toFile()).start());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+        .redirectOutput(work.resolve(name + ".out").toFile());
+    pb.environment().putAll(env);
+    processes.add(pb.start());
   }
 
   /** host:port of the REST endpoint, for --flinkMaster. */

@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.clean;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lakebeam.schemas.Dataset;
@@ -23,7 +24,8 @@ import org.apache.beam.sdk.values.Row;
  * A reject of a dataset that holds PII (one whose clean schema has a {@code *_token} field) keeps
  * its payload with every PII field ({@link Tokenizer#PII_FIELDS}, at any depth, whatever its JSON
  * type) replaced by the same HMAC token the clean rows carry, so a reject can still be matched to
- * its customer. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
+ * its customer, and every email address in any other string (an email given as a customer_id)
+ * replaced by its token. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
  * tokenized field by field: it is withheld, and the message says where the record is as received
  * (the raw zone, at {@code source_ref}), which is the restricted zone. Rejects of other datasets
  * pass unchanged.
@@ -95,12 +97,21 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
           e.setValue(TextNode.valueOf(tokenizer.token(kind, value)));
         } else if (e.getValue().isTextual() && Tokenizer.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
           e.setValue(TextNode.valueOf(tokenizer.redactFreeText(e.getValue().asText())));
+        } else if (e.getValue().isTextual()) { // an email where it does not belong (a customer_id, say) is still personal
+          e.setValue(TextNode.valueOf(tokenizer.redactEmails(e.getValue().asText())));
         } else {
           tokenize(e.getValue(), tokenizer);
         }
       }
     } else if (node.isArray()) {
-      node.forEach(n -> tokenize(n, tokenizer));
+      ArrayNode array = (ArrayNode) node;
+      for (int i = 0; i < array.size(); i++) {
+        if (array.get(i).isTextual()) {
+          array.set(i, TextNode.valueOf(tokenizer.redactEmails(array.get(i).asText())));
+        } else {
+          tokenize(array.get(i), tokenizer);
+        }
+      }
     }
   }
 

@@ -41,15 +41,66 @@ public final class Tokenizer implements Serializable {
   private static final java.util.regex.Pattern PHONE_IN_TEXT =
       java.util.regex.Pattern.compile("(?<![\\w@.])\\+?\\d(?:[ ().-]{0,2}\\d){8,14}(?![\\w@])");
 
-  private static final long serialVersionUID = 1L;
-  private final byte[] key;
+  private static final long serialVersionUID = 2L;
+  /** Where each worker reads the key (null: {@link #shipped} travels with the job). */
+  private final String keyVariable;
+  /** A key that is not secret (the public development key, tests); null for a key read from the environment. */
+  private final byte[] shipped;
+  private final String expectedFingerprint;
+  private transient byte[] key;
   private transient Mac mac;
 
+  /** A tokenizer whose key travels with the job: only for keys that are not secret. */
   public Tokenizer(byte[] key) {
     if (key == null || key.length < 16) {
       throw new IllegalArgumentException("the HMAC key must be at least 16 bytes");
     }
-    this.key = key.clone();
+    this.keyVariable = null;
+    this.shipped = key.clone();
+    this.key = this.shipped;
+    this.expectedFingerprint = fingerprintOf(this.key);
+  }
+
+  private Tokenizer(String variable, byte[] key) {
+    this.keyVariable = variable;
+    this.shipped = null;
+    this.key = key;
+    this.expectedFingerprint = fingerprintOf(key);
+  }
+
+  /**
+   * A tokenizer with the key in environment variable {@code variable}. Only the variable's name and
+   * the key's fingerprint are serialized into the job: each worker reads the key from its own
+   * environment, and fails if that is missing or holds another key.
+   */
+  public static Tokenizer fromEnvironment(String variable) {
+    String v = System.getenv(variable);
+    if (v == null || v.getBytes(StandardCharsets.UTF_8).length < 16) {
+      throw new IllegalArgumentException("$" + variable + " must hold the HMAC key (at least 16 bytes)");
+    }
+    return new Tokenizer(variable, v.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private byte[] key() {
+    if (key == null) {
+      if (keyVariable == null) {
+        key = shipped;
+      } else {
+        String v = System.getenv(keyVariable);
+        if (v == null || v.isEmpty()) {
+          throw new IllegalStateException("$" + keyVariable + " is not set on this worker: the HMAC key is read from the "
+              + "environment where PII is tokenized and never shipped with the job (on a Flink cluster, set it for the task "
+              + "managers, e.g. containerized.taskmanager.env." + keyVariable + " on EMR)");
+        }
+        byte[] k = v.getBytes(StandardCharsets.UTF_8);
+        if (!fingerprintOf(k).equals(expectedFingerprint)) {
+          throw new IllegalStateException("$" + keyVariable + " on this worker holds another HMAC key than the one the job "
+              + "was submitted with (fingerprint " + fingerprintOf(k) + ", expected " + expectedFingerprint + ")");
+        }
+        key = k;
+      }
+    }
+    return key;
   }
 
   public String token(Kind kind, String value) {
@@ -59,7 +110,7 @@ public final class Tokenizer implements Serializable {
     try {
       if (mac == null) {
         mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        mac.init(new SecretKeySpec(key(), "HmacSHA256"));
       }
       byte[] h = mac.doFinal((kind.name() + ":" + normalize(kind, value)).getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
@@ -82,11 +133,24 @@ public final class Tokenizer implements Serializable {
         "[phone:" + token(Kind.PHONE, m.group()) + "]"));
   }
 
+  /** Text with every email address in it replaced by {@code [email:TOKEN]} (phone-like digits kept: ids and times look alike). */
+  public String redactEmails(String text) {
+    if (text == null || text.indexOf('@') < 0) {
+      return text;
+    }
+    return EMAIL_IN_TEXT.matcher(text).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+        "[email:" + token(Kind.EMAIL, m.group()) + "]"));
+  }
+
   /**
    * Names the key without revealing it: the first 16 hex digits of the HMAC of a fixed label. Two
    * runs with the same fingerprint made tokens with the same key (a manifest records it).
    */
   public String fingerprint() {
+    return expectedFingerprint;
+  }
+
+  private static String fingerprintOf(byte[] key) {
     try {
       Mac m = Mac.getInstance("HmacSHA256");
       m.init(new SecretKeySpec(key, "HmacSHA256"));

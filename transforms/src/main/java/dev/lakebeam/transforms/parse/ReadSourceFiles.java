@@ -23,6 +23,7 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Values;
@@ -52,22 +53,32 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   public static final TupleTag<Row> RAW = new TupleTag<Row>("raw") {};
 
   private final SourceDataset dataset;
-  private final String folder;
+  private final List<String> files;
   private final int maxRecordBytes;
   private final long rangeBytes;
   private final boolean parse;
 
-  private ReadSourceFiles(SourceDataset dataset, String folder, int maxRecordBytes, long rangeBytes, boolean parse) {
+  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse) {
     this.dataset = dataset;
-    this.folder = folder.endsWith("/") ? folder : folder + "/";
+    this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
     this.rangeBytes = rangeBytes;
     this.parse = parse;
   }
 
-  /** Raw records under {@link #RAW}, rejects under {@link Rejects#TAG}. */
+  /**
+   * The dataset's files under a folder by its file pattern, plain or .gz (two globs: not every
+   * filesystem's glob takes {a,b} alternatives; S3's does not). Raw records under {@link #RAW},
+   * rejects under {@link Rejects#TAG}.
+   */
   public static ReadSourceFiles of(SourceDataset dataset, String folder, int maxRecordBytes) {
-    return new ReadSourceFiles(dataset, folder, maxRecordBytes, DEFAULT_RANGE_BYTES, false);
+    String dir = folder.endsWith("/") ? folder : folder + "/";
+    return ofFiles(dataset, List.of(dir + dataset.filePattern(), dir + dataset.filePattern() + ".gz"), maxRecordBytes);
+  }
+
+  /** The given files (paths or globs), all of this dataset. */
+  public static ReadSourceFiles ofFiles(SourceDataset dataset, List<String> files, int maxRecordBytes) {
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, DEFAULT_RANGE_BYTES, false);
   }
 
   /**
@@ -77,15 +88,12 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
    * Flink a two-output step hands every record to the next task serialized.
    */
   public ReadSourceFiles parsed() {
-    return new ReadSourceFiles(dataset, folder, maxRecordBytes, rangeBytes, true);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true);
   }
 
-  /**
-   * The globs of this dataset's files, plain and gzip (two globs: not every filesystem's glob
-   * takes {a,b} alternatives; S3's does not).
-   */
+  /** The files read: paths or globs. */
   public List<String> globs() {
-    return List.of(folder + dataset.filePattern(), folder + dataset.filePattern() + ".gz");
+    return files;
   }
 
   /**
@@ -97,7 +105,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(dataset, folder, maxRecordBytes, bytes, parse);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse);
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
@@ -161,7 +169,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       }
       long size = file.sizeBytes();
       FileRanges.Plan plan;
-      if (Compression.detect(id.getFilename()) != Compression.UNCOMPRESSED || size < 2 * rangeBytes) {
+      if (Compression.detect(id.getFilename().toLowerCase(Locale.ROOT)) != Compression.UNCOMPRESSED || size < 2 * rangeBytes) {
         plan = FileRanges.whole(size);
       } else {
         long target = Math.max(rangeBytes, size / MAX_RANGES);
@@ -222,8 +230,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         ((SeekableByteChannel) channel).position(start);
       }
       // Only the outermost stream is closed: Beam's S3 channel must be closed exactly once.
-      try (InputStream in = Channels.newInputStream(Compression.detect(name).readDecompressed(channel))) {
-        new RecordSplitter(csv, maxRecordBytes)
+      RecordSplitter splitter = new RecordSplitter(csv, maxRecordBytes).withHeader(header.get());
+      try (InputStream in = Channels.newInputStream(Compression.detect(name.toLowerCase(Locale.ROOT)).readDecompressed(channel))) {
+        splitter
             .split(
                 in,
                 range.getInt64("first_line"),
@@ -266,6 +275,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                   }
                 });
       }
+      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id).inc(splitter.physicalLines());
+      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.BLANK + id).inc(splitter.blankLines());
+      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id).inc(splitter.continuationLines());
     }
   }
 

@@ -16,5 +16,16 @@ public final class Accounting {
   /** Rejects by clean dataset and reason: {@code reason.<dataset>.<REASON_CODE>}. */
   public static final String REASON = "reason.";
 
+  /**
+   * Physical lines of each source file, in their own namespace: {@code lines:<path>} (every line
+   * read), {@code blank:<path>} (lines holding only blanks, outside any record) and {@link
+   * #CONTINUED}. Lines = header + blank + records read + continued.
+   */
+  public static final String LINES_NAMESPACE = "lakebeam_lines";
+  public static final String LINES = "lines:";
+  public static final String BLANK = "blank:";
+  /** Lines after the first of records that span several (quoted line breaks): {@code continued:<path>}. */
+  public static final String CONTINUED = "continued:";
+
   private Accounting() {}
 }

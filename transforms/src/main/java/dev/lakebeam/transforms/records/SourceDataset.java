@@ -83,6 +83,54 @@ public enum SourceDataset {
         .toList();
   }
 
+  /**
+   * The columns a CSV file of this dataset must have: the required fields, and the Instacart
+   * layout's nullable ones (days_since_prior_order, unit_price). Other schema fields are optional.
+   */
+  public List<String> csvColumns() {
+    List<String> out = new java.util.ArrayList<>(requiredFields());
+    if (this == ORDERS) {
+      out.add("days_since_prior_order");
+    } else if (this == PRODUCT_PRICES) {
+      out.add("unit_price");
+    }
+    return out;
+  }
+
+  /** Every field a record may carry (the parse schema's). */
+  public List<String> knownFields() {
+    return parseSchema().getFields().stream().map(Schema.Field::getName).toList();
+  }
+
+  /**
+   * Whether a file name is one of this dataset's: its name (order_products__*: any suffix) in any
+   * case, with .csv for a CSV dataset or .json or .jsonl for a JSON one, plain or .gz.
+   */
+  public boolean matchesFile(String fileName) {
+    String name = fileName.toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".gz")) {
+      name = name.substring(0, name.length() - 3);
+    }
+    String stem = null;
+    for (String ext : format == Format.CSV ? List.of(".csv") : List.of(".jsonl", ".json")) {
+      if (name.endsWith(ext)) {
+        stem = name.substring(0, name.length() - ext.length());
+      }
+    }
+    if (stem == null) {
+      return false;
+    }
+    String pattern = filePattern.substring(0, filePattern.lastIndexOf('.'));
+    return pattern.endsWith("*")
+        ? stem.startsWith(pattern.substring(0, pattern.length() - 1)) && stem.length() > pattern.length() - 1
+        : stem.equals(pattern);
+  }
+
+  /** The dataset a file name belongs to, if any ({@link #matchesFile}). */
+  public static Optional<SourceDataset> ofFile(String fileName) {
+    return Arrays.stream(values()).filter(d -> d.matchesFile(fileName)).findFirst();
+  }
+
   /** The business key fields, in the source's names (product_prices: product_id). */
   public List<String> keyFields() {
     return entity == null ? List.of("product_id") : entity.keyFields();

@@ -68,6 +68,17 @@ public class ProtectRejectsTest {
   }
 
   @Test
+  public void anEmailInAFieldThatIsNotPersonalBecomesItsTokenTimesAndIdsStay() throws Exception {
+    String payload = "{\"customer_id\":\"leak.one@example.net\",\"updated_at\":\"2025-01-12 22:49:19\",\"tags\":[\"x\",\"b@c.io\"]}";
+    Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
+    JsonNode n = JSON.readTree(out.getString("payload"));
+    assertEquals("[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.one@example.net") + "]", n.get("customer_id").asText());
+    assertEquals("2025-01-12 22:49:19", n.get("updated_at").asText());
+    assertEquals("[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "b@c.io") + "]", n.get("tags").get(1).asText());
+    assertThat(out.toString(), not(containsString("leak.one")));
+  }
+
+  @Test
   public void aPayloadThatDoesNotParseIsWithheldAndPointsAtTheRawZone() {
     Row out = ProtectRejects.protect(reject("feedback", "{\"email\":\"cut.off@exam"), TOKENS, JSON);
     assertEquals("", out.getString("payload"));

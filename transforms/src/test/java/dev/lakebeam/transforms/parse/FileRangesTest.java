@@ -50,7 +50,7 @@ public class FileRangesTest {
       if (range.start() > 0 && csv) {
         out.add("header|" + plan.header()); // what a later range is given instead of reading it
       }
-      new RecordSplitter(csv, MAX).split(in, range.firstLine(), limit, new RecordSplitter.Listener() {
+      new RecordSplitter(csv, MAX).withHeader(range.start() > 0 ? plan.header() : null).split(in, range.firstLine(), limit, new RecordSplitter.Listener() {
         @Override
         public void record(long line, String text) {
           out.add(line + "|" + text);
@@ -88,6 +88,22 @@ public class FileRangesTest {
   }
 
   @Test
+  public void randomQuotesBreaksAndCommasReadTheSameRangeByRange() throws Exception {
+    byte[] alphabet = "ab1,,\"\"\n\n\n\r \t".getBytes(StandardCharsets.UTF_8);
+    Random r = new Random(11);
+    for (int run = 0; run < 3000; run++) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      b.writeBytes("h1,h2\n".getBytes(StandardCharsets.UTF_8));
+      for (int i = r.nextInt(300); i > 0; i--) {
+        b.write(alphabet[r.nextInt(alphabet.length)]);
+      }
+      byte[] bytes = b.toByteArray();
+      FileRanges.Plan plan = FileRanges.plan(new ByteArrayInputStream(bytes), bytes.length, true, 1 + r.nextInt(40), MAX, h -> true);
+      assertEquals("run " + run, read(bytes, true, FileRanges.whole(bytes.length)), withoutHeaders(read(bytes, true, plan)));
+    }
+  }
+
+  @Test
   public void jsonLinesAreCutAtEveryNewline() throws Exception {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < 500; i++) {
@@ -115,6 +131,7 @@ public class FileRangesTest {
     assertTrue(plan.ranges().size() > 2);
     List<String> ranged = withoutHeaders(read(csv, true, plan));
     assertEquals(read(csv, true, FileRanges.whole(csv.length)), ranged);
-    assertTrue(ranged.get(ranged.size() - 1).startsWith("42|" + RejectReason.UNTERMINATED_QUOTE));
+    assertTrue(ranged.get(ranged.size() - 2).startsWith("42|" + RejectReason.UNTERMINATED_QUOTE));
+    assertEquals("43|4,5", ranged.get(ranged.size() - 1));
   }
 }

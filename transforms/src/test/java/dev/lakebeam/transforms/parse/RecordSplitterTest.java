@@ -17,13 +17,13 @@ public class RecordSplitterTest {
   private final List<String> records = new ArrayList<>();
   private final List<String> rejects = new ArrayList<>();
 
-  private void split(boolean csv, int max, byte[] bytes) throws Exception {
-    split(csv, max, new ByteArrayInputStream(bytes));
+  private RecordSplitter split(boolean csv, int max, byte[] bytes) throws Exception {
+    return split(csv, max, new ByteArrayInputStream(bytes));
   }
 
-  private void split(boolean csv, int max, java.io.InputStream in) throws Exception {
-    new RecordSplitter(csv, max)
-        .split(in, new RecordSplitter.Listener() {
+  private RecordSplitter split(boolean csv, int max, java.io.InputStream in) throws Exception {
+    RecordSplitter s = new RecordSplitter(csv, max);
+    s.split(in, new RecordSplitter.Listener() {
           @Override
           public void record(long line, String text) {
             records.add(line + "|" + text);
@@ -34,6 +34,7 @@ public class RecordSplitterTest {
             rejects.add(line + "|" + reason);
           }
         });
+    return s;
   }
 
   private static byte[] utf8(String s) {
@@ -60,10 +61,65 @@ public class RecordSplitterTest {
   }
 
   @Test
-  public void anUnterminatedQuoteRejectsTheRestOfTheFile() throws Exception {
+  public void anUnterminatedQuoteCostsItsOwnLineAndTheNextWholeRecordResynchronises() throws Exception {
     split(true, 1000, utf8("a,b\n1,2\n3,\"open\n4,5\n"));
-    assertEquals(List.of("1|a,b", "2|1,2"), records);
+    assertEquals(List.of("1|a,b", "2|1,2", "4|4,5"), records);
     assertEquals(List.of("3|UNTERMINATED_QUOTE"), rejects);
+  }
+
+  @Test
+  public void aQuoteInsideAnUnquotedFieldIsTextAndCostsNoOtherRecord() throws Exception {
+    // two inch marks: each record is framed alone (the field parser rejects it), the rest are read
+    split(true, 1000, utf8("id,name,n\n1,TV 12\",3\n2,plain,4\n3,Pan 8\" wide,5\n4,\"Big\" TV,6\n5,end,7\n"));
+    assertEquals(List.of("1|id,name,n", "2|1,TV 12\",3", "3|2,plain,4", "4|3,Pan 8\" wide,5", "5|4,\"Big\" TV,6", "6|5,end,7"),
+        records);
+    assertEquals(List.of(), rejects);
+  }
+
+  @Test
+  public void anOpenQuoteResynchronisesAtTheNextWholeRecordAndTheLinesBetweenAreFramedAgain() throws Exception {
+    split(true, 1000, utf8("a,b,c\n1,\"x,2\n2,y\n3,z,9\n4,\"multi\nline\",8\n"));
+    assertEquals(List.of("1|a,b,c", "3|2,y", "4|3,z,9", "5|4,\"multi\nline\",8"), records);
+    assertEquals(List.of("2|UNTERMINATED_QUOTE"), rejects);
+  }
+
+  @Test
+  public void aQuoteOpenAtTheEndRejectsItsLineAloneAndFramesTheRestAgain() throws Exception {
+    split(true, 1000, utf8("a,b,c\n1,2,3\n2,\"open,3\nnot,whole\n"));
+    assertEquals(List.of("1|a,b,c", "2|1,2,3", "4|not,whole"), records);
+    assertEquals(List.of("3|UNTERMINATED_QUOTE"), rejects);
+  }
+
+  @Test
+  public void loneCarriageReturnsEndLinesAndPhysicalLinesAreCounted() throws Exception {
+    RecordSplitter s = split(true, 1000, utf8("a,b\r1,2\r\r3,\"x\ry\"\r\n  \n4,5"));
+    assertEquals(List.of("1|a,b", "2|1,2", "4|3,\"x\ry\"", "7|4,5"), records);
+    assertEquals(7, s.physicalLines());
+    assertEquals(2, s.blankLines());
+  }
+
+  @Test
+  public void everyPhysicalLineIsARecordsFirstLineAContinuationOrBlankWhateverTheBytes() throws Exception {
+    byte[] alphabet = "ab1,,\"\"\n\n\r \t".getBytes(StandardCharsets.UTF_8);
+    java.util.Random r = new java.util.Random(42);
+    for (int run = 0; run < 2000; run++) {
+      byte[] bytes = new byte[r.nextInt(200)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = alphabet[r.nextInt(alphabet.length)];
+      }
+      records.clear();
+      rejects.clear();
+      RecordSplitter s = split(true, 1 + r.nextInt(100), bytes);
+      long framed = records.size() + rejects.size();
+      long lines;
+      try (java.io.BufferedReader br = new java.io.BufferedReader(new java.io.InputStreamReader(new ByteArrayInputStream(bytes),
+          StandardCharsets.ISO_8859_1))) {
+        lines = br.lines().count();
+      }
+      String what = "run " + run + ": " + new String(bytes, StandardCharsets.ISO_8859_1).replace("\n", "\\n").replace("\r", "\\r");
+      assertEquals(what, lines, s.physicalLines());
+      assertEquals(what, lines, s.blankLines() + framed + s.continuationLines());
+    }
   }
 
   @Test
