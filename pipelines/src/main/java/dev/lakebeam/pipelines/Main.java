@@ -44,6 +44,10 @@ public final class Main {
       usage(out);
       return OK;
     }
+    if (List.of("--version", "-V", "version").contains(args[0])) {
+      out.println(dev.lakebeam.pipelines.cli.BuildInfo.current().line());
+      return OK;
+    }
     Command command = null;
     try {
       command =
@@ -93,6 +97,9 @@ public final class Main {
       sb.append(m);
       last = m;
     }
+    for (Throwable also : e.getSuppressed()) {
+      sb.append("\n  also: ").append(also.getMessage());
+    }
     return sb.toString();
   }
 
@@ -102,6 +109,7 @@ public final class Main {
 
   private void usage(PrintStream s) {
     s.println("lakebeam: Beam pipelines for the grocer's data lake (raw -> clean -> curated -> consumption)");
+    s.println(dev.lakebeam.pipelines.cli.BuildInfo.current().line());
     s.println();
     s.println("Usage: java -jar lakebeam.jar <command> [--profile=NAME] [--option=value ...]");
     s.println();
@@ -109,6 +117,7 @@ public final class Main {
     OptionParser.printCommands(s);
     s.println();
     s.println("Profiles (--profile, default " + Profiles.DEFAULT_PROFILE + "): " + String.join(", ", profiles.names()));
-    s.println("Options on the command line override the profile's. 'lakebeam.jar <command> --help' lists a command's options.");
+    s.println("Options on the command line override the profile's. 'lakebeam.jar <command> --help' lists a command's options;");
+    s.println("'lakebeam.jar --version' prints the version.");
   }
 }

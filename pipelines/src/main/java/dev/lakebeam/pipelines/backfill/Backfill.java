@@ -83,6 +83,8 @@ public final class Backfill {
   private final Map<String, String> commandLine;
   private final PrintStream out;
   private final PrintStream err;
+  /** Wall time of each stage that ran (raw_clean, curated_consumption), for the manifest. */
+  private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
 
   /**
    * @param profile the runner profile's name, for the manifest
@@ -312,7 +314,10 @@ public final class Backfill {
     Map<String, Long> served = Map.of();
     Map<String, Long> lines = Map.of();
     String failure = null;
-    java.util.concurrent.ScheduledExecutorService progress = startProgress(start);
+    java.util.concurrent.ScheduledExecutorService progress =
+        startProgress(start, files.values().stream().flatMap(List::stream).mapToLong(MatchResult.Metadata::sizeBytes).sum());
+    long ingestStart = System.nanoTime();
+    Exception thrown = null;
     try {
       if (ingest) {
       PipelineResult result = p.run();
@@ -373,6 +378,9 @@ public final class Backfill {
       }
       removeEmptyStaging(clean);
       }
+      if (ingest) {
+        stageSeconds.put("raw_clean", (System.nanoTime() - ingestStart) / 1e9);
+      }
       if (curate) {
         if (progress != null) {
           progress.shutdownNow(); // its figures are the clean stage's
@@ -382,7 +390,8 @@ public final class Backfill {
         err.println("backfill: building " + (zones.contains(Zone.CURATED) ? "curated and " : "") + "consumption from "
             + (zones.contains(Zone.CURATED) ? clean : LakeOptions.zonePath(o, Zone.CURATED)));
         Curate.Outcome c = new Curate(o, runId, asOf == null ? dev.lakebeam.schemas.OrderTimestamps.DEFAULT_AS_OF : asOf, zones).run();
-        err.printf(Locale.ROOT, "backfill: curated/consumption stage done in %.1f s%n", (System.nanoTime() - stageStart) / 1e9);
+        stageSeconds.put("curated_consumption", (System.nanoTime() - stageStart) / 1e9);
+        err.printf(Locale.ROOT, "backfill: curated/consumption stage done in %.1f s%n", stageSeconds.get("curated_consumption"));
         outputs.putAll(c.outputs());
         rowsOut.putAll(c.rows());
         if (o.getServeJdbc() != null) {
@@ -392,6 +401,7 @@ public final class Backfill {
       status = "SUCCEEDED";
     } catch (Exception e) {
       failure = e.getMessage();
+      thrown = e;
       throw e;
     } finally {
       if (progress != null) {
@@ -405,8 +415,10 @@ public final class Backfill {
         if (status.equals("SUCCEEDED")) {
           throw m;
         }
-        // the run's own failure is the one to report: this must not replace it
-        err.println("backfill: run " + runId + " failed, and the manifest could not be written either: " + m.getMessage());
+        // the run's own failure is the one to report: this goes with it, never in its place
+        if (thrown != null) {
+          thrown.addSuppressed(new IOException("the manifest could not be written either: " + m.getMessage(), m));
+        }
         manifest = null;
       }
       if (status.equals("SUCCEEDED")) {
@@ -422,13 +434,41 @@ public final class Backfill {
    * Prints a progress line every --progressSeconds while the pipeline runs, from the in-process
    * tally of the accounting counters (local runners; a cluster's workers count in their own JVMs).
    */
-  private java.util.concurrent.ScheduledExecutorService startProgress(Instant start) {
+  private java.util.concurrent.ScheduledExecutorService startProgress(Instant start, long inputBytes) {
     Progress.reset();
-    return everyProgressPeriod(() -> err.printf(Locale.ROOT,
-        "backfill: %,d s: %,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
-        (Instant.now().getMillis() - start.getMillis()) / 1000,
-        Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
-        Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED)));
+    return everyProgressPeriod(() -> {
+      long seconds = (Instant.now().getMillis() - start.getMillis()) / 1000;
+      err.printf(Locale.ROOT, "backfill: raw+clean, %,d s: %s%,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
+          seconds, shareDone(Progress.tally(Accounting.LINES_NAMESPACE).getOrDefault(Accounting.BYTES_READ, 0L), inputBytes, seconds),
+          Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
+          Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED));
+    });
+  }
+
+  /** "42 % of 1.2 GB read, about 3 min left; " (nothing without file input; "starting" before the first byte). */
+  static String shareDone(long read, long total, long seconds) {
+    if (total <= 0) {
+      return "";
+    }
+    if (read <= 0) {
+      return String.format(Locale.ROOT, "starting the job, 0 of %s read; ", bytes(total));
+    }
+    double share = Math.min(1.0, (double) read / total);
+    String left = share >= 1.0 ? "parsing and writing the last records"
+        : share < 0.01 ? "too early to tell the time left"
+        : "about " + duration(Math.round(seconds * (1 - share) / share)) + " of reading left";
+    return String.format(Locale.ROOT, "%.0f %% of %s read (%s); ", 100 * share, bytes(total), left);
+  }
+
+  private static String bytes(long b) {
+    return b >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
+        : b >= 1L << 20 ? String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20))
+        : String.format(Locale.ROOT, "%,d bytes", b);
+  }
+
+  private static String duration(long s) {
+    return s >= 3600 ? String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60)
+        : s >= 60 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60) : s + " s";
   }
 
   /**
@@ -438,7 +478,7 @@ public final class Backfill {
   private java.util.concurrent.ScheduledExecutorService startCurateProgress(Instant start) {
     return everyProgressPeriod(() -> {
       java.util.SortedMap<String, Long> rows = Progress.tally(dev.lakebeam.transforms.records.CountRows.NAMESPACE);
-      err.printf(Locale.ROOT, "backfill: %,d s: rows to the curated and consumption writers: %s%n",
+      err.printf(Locale.ROOT, "backfill: curated+consumption, %,d s: rows to the writers: %s%n",
           (Instant.now().getMillis() - start.getMillis()) / 1000,
           rows.isEmpty() ? "none yet (reading, joining)"
               : String.join(", ", rows.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).toList()));
@@ -671,6 +711,13 @@ public final class Backfill {
     if (failure != null) {
       m.put("failure", failure);
     }
+    dev.lakebeam.pipelines.cli.BuildInfo build = dev.lakebeam.pipelines.cli.BuildInfo.current();
+    ObjectNode made = m.putObject("lakebeam");
+    made.put("version", build.version());
+    made.put("commit", build.commit());
+    made.put("beam_version", build.beamVersion());
+    ObjectNode stages = m.putObject("stage_seconds");
+    stageSeconds.forEach((k, v) -> stages.put(k, Math.round(v * 10) / 10.0));
     m.put("profile", profile);
     m.put("runner", o.getRunner().getSimpleName());
     ArrayNode args = m.putArray("command_line");

@@ -86,8 +86,14 @@ final class SourceFiles {
     int n = buf.length;
     int from = n >= 3 && (buf[0] & 0xFF) == 0xEF && (buf[1] & 0xFF) == 0xBB && (buf[2] & 0xFF) == 0xBF ? 3 : 0;
     int end = from;
-    while (end < n && buf[end] != '\n' && buf[end] != '\r') {
-      end++;
+    while (true) { // the first line that is not blank, as the reader takes it
+      while (end < n && buf[end] != '\n' && buf[end] != '\r') {
+        end++;
+      }
+      if (end >= n || !new String(buf, from, end - from, StandardCharsets.UTF_8).isBlank()) {
+        break;
+      }
+      from = ++end;
     }
     List<String> columns;
     try {

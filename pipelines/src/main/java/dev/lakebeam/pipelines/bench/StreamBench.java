@@ -390,7 +390,7 @@ public final class StreamBench {
     r.setStreams("orders");
     r.setOrdersStream(stream);
     r.setShards(o.getBenchShards());
-    r.setRate(rate);
+    r.setRate((double) rate);
     r.setSpeedup(0.0);
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     PrintStream quiet = new PrintStream(sink, true, StandardCharsets.UTF_8);

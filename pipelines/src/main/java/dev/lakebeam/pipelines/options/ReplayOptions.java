@@ -12,11 +12,11 @@ public interface ReplayOptions extends StreamOptions {
 
   void setInput(String value);
 
-  @Description("Records per second to put, over all streams (0: as fast as Kinesis takes them).")
-  @Default.Integer(0)
-  Integer getRate();
+  @Description("Records per second to put, over all streams, e.g. 2 or 1.5 (0: as fast as Kinesis takes them).")
+  @Default.Double(0)
+  Double getRate();
 
-  void setRate(Integer value);
+  void setRate(Double value);
 
   @Description("Replay in event-time order, this many times faster than the events happened (0: off, file order).")
   @Default.Double(0)

@@ -86,7 +86,8 @@ public class BackfillTest {
     String summary =
         run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=1", "--input=" + input, "--lake=" + flink.toUri());
     assertThat(summary, containsString("succeeded"));
-    assertThat("a progress line while the job runs", summary, containsString(" records read, "));
+    assertThat("a progress line while the job runs, with its stage and share done", summary, org.hamcrest.Matchers.matchesPattern(
+        "(?s).*backfill: raw\\+clean, \\d+ s: (starting the job, 0 of [^;]+ read|\\d+ % of [^;]+ read \\([^)]+\\)); [\\d,]+ records read, .*"));
     long orders = Files.readAllLines(input.resolve("orders.csv")).size() - 1;
     for (String d : DATASETS) {
       List<String> a = rows(direct, d);

@@ -53,7 +53,7 @@ public class CuratedOracleTest {
         "--zones=raw,clean,curated,consumption", "--serveJdbc=" + PG.url(), "--lake=" + lake.toUri(), "--progressSeconds=1");
     assertTrue(summary, summary.contains("consumption/reorder_predictions"));
     assertTrue("progress lines while curated and consumption are built: " + summary,
-        summary.contains(" s: rows to the curated and consumption writers: "));
+        summary.contains("backfill: curated+consumption, ") && summary.contains(" s: rows to the writers: "));
     long enriched = dev.lakebeam.pipelines.lake.ParquetFiles.forEach(lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> { });
     assertTrue(enriched > 1000);
     assertEquals("the in-process tally behind the progress lines counts every enriched line", Long.valueOf(enriched),

@@ -71,6 +71,11 @@ public class InputDriftTest {
     assertThat(r.output(), containsString("product_prices.csv: the header has no column unit_price (it has product_id, price_usd;"));
     assertFalse("nothing written", Files.exists(lake.resolve("clean")));
     assertFalse("no stack trace", r.output().contains("\tat "));
+    // the same header after blank lines: the reader would take it as the header, so it is checked too
+    Files.writeString(input.resolve("product_prices.csv"), "\n  \r\n" + prices.replaceFirst("unit_price", "price_usd"));
+    BackfillRuns.Outcome blankFirst = backfill(input, lake);
+    assertEquals(blankFirst.output(), 1, blankFirst.code());
+    assertThat(blankFirst.output(), containsString("the header has no column unit_price"));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -76,7 +77,8 @@ public class LakeGuardTest {
     BackfillRuns.Outcome r = run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--zones=raw,clean");
     assertEquals(r.output(), 1, r.code());
     assertThat(r.output(), containsString("failed: reject budget exceeded"));
-    assertThat(r.output(), containsString("the manifest could not be written either"));
+    assertThat(r.output(), containsString("also: the manifest could not be written either"));
+    assertTrue("the cause first", r.output().indexOf("reject budget exceeded") < r.output().indexOf("manifest could not be written"));
     assertThat("no stack trace without LAKEBEAM_DEBUG", r.output(), not(containsString("\tat ")));
   }
 

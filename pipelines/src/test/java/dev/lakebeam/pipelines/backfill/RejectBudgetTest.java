@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,7 +68,13 @@ public class RejectBudgetTest {
     Path lake = tmp.newFolder("lake").toPath();
     Outcome r = run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--zones=raw,clean");
     assertEquals(r.output, 0, r.code);
-    assertEquals("SUCCEEDED", manifest(lake).get("status").asText());
+    JsonNode m = manifest(lake);
+    assertEquals("SUCCEEDED", m.get("status").asText());
+    // the manifest says which build made the run and how long its stage took
+    assertEquals(dev.lakebeam.pipelines.cli.BuildInfo.current().commit(), m.get("lakebeam").get("commit").asText());
+    assertEquals("0.1.0-SNAPSHOT", m.get("lakebeam").get("version").asText());
+    assertTrue(m.get("stage_seconds").get("raw_clean").asDouble() > 0);
+    assertFalse(m.get("stage_seconds").has("curated_consumption"));
     assertEquals(21, Lake.read(lake.resolve("clean/departments")).size());
     assertEquals(1, Lake.read(lake.resolve("clean/_rejected")).size());
   }

@@ -155,7 +155,7 @@ public class EmrFilesTest {
     assertThat(out, containsString("missing -- before the lakebeam command"));
     // The key never goes on a command line: the script exports it from Secrets Manager.
     String text = Files.readString(script);
-    assertThat(text, containsString("export LAKEBEAM_HMAC_KEY"));
+    assertThat(text, containsString("export LAKEBEAM_HMAC_SECRET"));
     assertThat(text, containsString("secretsmanager get-secret-value"));
     for (String boot : List.of("bootstrap-rds-ca.sh")) {
       Process b = new ProcessBuilder("bash", "-n", EMR.resolve(boot).toString()).redirectErrorStream(true).start();
@@ -172,9 +172,9 @@ public class EmrFilesTest {
     Path bin = Files.createTempDirectory("emr-bin");
     Path record = bin.resolve("flink-call.txt");
     Files.writeString(bin.resolve("aws"), "#!/usr/bin/env bash\n"
-        + "case \"$*\" in *'s3 cp'*) exit 0;; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
+        + "case \"$*\" in *'s3 cp'*) exit 0;; *hash-key*) echo 'bad#key';; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
     Files.writeString(bin.resolve("flink"), "#!/usr/bin/env bash\n"
-        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_KEY\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; "
+        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_SECRET\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; "
         + "echo \"conf: $FLINK_CONF_DIR $(stat -c %a \"$FLINK_CONF_DIR/flink-conf.yaml\")\"; grep containerized \"$FLINK_CONF_DIR/flink-conf.yaml\"; } > "
         + record + "\n");
     bin.resolve("aws").toFile().setExecutable(true);
@@ -182,21 +182,38 @@ public class EmrFilesTest {
     ProcessBuilder pb = new ProcessBuilder("bash", EMR.resolve("lakebeam-submit.sh").toString(), "s3://b/lakebeam.jar",
         "lakebeam/hmac-key,lakebeam/rds-password", "-m", "yarn-cluster", "--", "backfill", "--sources=rds").redirectErrorStream(true);
     pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+    Path emrConf = Files.createDirectories(bin.resolve("etc-flink-conf")); // as /etc/flink/conf on the master
+    Files.writeString(emrConf.resolve("flink-conf.yaml"), "jobmanager.memory.process.size: 1600m\n");
+    pb.environment().put("FLINK_CONF_DIR", emrConf.toString());
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(out, 0, p.waitFor());
     List<String> call = Files.readAllLines(record);
-    assertEquals("args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds", call.get(0));
+    assertEquals("args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds --hmacKeyEnv=LAKEBEAM_HMAC_SECRET",
+        call.get(0));
     assertEquals("hmac: hmac-secret-value", call.get(1));
     assertEquals("jdbc: jdbc-secret-value", call.get(2));
     // The task managers get both from a private copy of Flink's configuration, removed afterwards.
     String confDir = call.get(3).split(" ")[1];
     assertEquals("conf: " + confDir + " 600", call.get(3));
-    assertEquals(List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_KEY: hmac-secret-value",
-        "containerized.master.env.LAKEBEAM_HMAC_KEY: hmac-secret-value",
+    // named with SECRET / PASSWORD: Flink masks such values in its logs and web UI
+    assertEquals(List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
         "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value",
+        "containerized.master.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
         "containerized.master.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value"), call.subList(4, 8));
+    for (String k : List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET", "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD")) {
+      assertTrue(k + " is masked by Flink", org.apache.flink.configuration.GlobalConfiguration.isSensitive(k));
+    }
     assertFalse("the private configuration is removed", Files.exists(Path.of(confDir)));
+    assertEquals("the cluster's own configuration is unchanged", "jobmanager.memory.process.size: 1600m\n",
+        Files.readString(emrConf.resolve("flink-conf.yaml")));
+    // A key Flink's configuration cannot carry is refused before anything runs.
+    pb.command().set(3, "lakebeam/hash-key");
+    Process bad = pb.start();
+    String badOut = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(badOut, 2, bad.waitFor());
+    assertThat(badOut, containsString("holds '#' or a line break"));
+    assertFalse(badOut, badOut.contains("bad#key"));
     // With one secret named, no database password is set.
     pb.command().set(3, "lakebeam/hmac-key");
     assertEquals(0, pb.start().waitFor());

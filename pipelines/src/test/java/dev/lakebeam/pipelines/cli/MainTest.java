@@ -51,6 +51,15 @@ public class MainTest {
   }
 
   @Test
+  public void versionNamesTheBuildTheCommitAndBeam() {
+    assertEquals(0, run("--version"));
+    assertThat(out(), org.hamcrest.Matchers.matchesPattern(
+        "lakebeam 0\\.1\\.0-SNAPSHOT \\(commit ([0-9a-f]{7,}|unknown)(, with uncommitted changes)?, Apache Beam 2\\.70\\.0\\)\\R"));
+    assertEquals(0, run("--help"));
+    assertThat(out(), containsString("(commit "));
+  }
+
+  @Test
   public void noArgumentsIsBadUsage() {
     assertEquals(2, run());
     assertThat(err(), containsString("Usage:"));

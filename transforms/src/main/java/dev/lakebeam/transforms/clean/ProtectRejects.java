@@ -61,8 +61,10 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
 
   /** The reject with its payload's PII tokenized, or withheld when the payload cannot be parsed. */
   public static Row protect(Row reject, Tokenizer tokenizer, ObjectMapper json) {
-    if (!PII_DATASETS.contains(reject.getString("dataset"))) {
-      return reject;
+    if (!PII_DATASETS.contains(reject.getString("dataset"))) { // an email where it does not belong is still personal
+      String payload = reject.getString("payload");
+      String redacted = tokenizer.redactEmails(payload);
+      return redacted == null || redacted.equals(payload) ? reject : Row.fromRow(reject).withFieldValue("payload", redacted).build();
     }
     String payload = reject.getString("payload");
     JsonNode node = null;
@@ -89,6 +91,12 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
   private static void tokenize(JsonNode node, Tokenizer tokenizer) {
     if (node.isObject()) {
       ObjectNode obj = (ObjectNode) node;
+      for (String key : iterable(obj.fieldNames())) {
+        String redacted = tokenizer.redactEmails(key);
+        if (!redacted.equals(key)) { // an email as a key: renamed to its token
+          obj.set(redacted, obj.remove(key));
+        }
+      }
       for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         Tokenizer.Kind kind = Tokenizer.PII_FIELDS.get(e.getKey().toLowerCase(java.util.Locale.ROOT)); // EMAIL, Full_Name too
@@ -113,6 +121,12 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
         }
       }
     }
+  }
+
+  private static <T> java.util.List<T> iterable(Iterator<T> it) {
+    java.util.List<T> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
   }
 
   static final class ProtectFn extends DoFn<Row, Row> {

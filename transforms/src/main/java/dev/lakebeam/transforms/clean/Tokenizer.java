@@ -36,7 +36,7 @@ public final class Tokenizer implements Serializable {
   public static final java.util.Set<String> FREE_TEXT_FIELDS = java.util.Set.of("comment");
 
   private static final java.util.regex.Pattern EMAIL_IN_TEXT =
-      java.util.regex.Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
+      java.util.regex.Pattern.compile("[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*");
   /** 9 to 15 digits with the usual separators: a phone number (a date has 8, an order id rarely 9). */
   private static final java.util.regex.Pattern PHONE_IN_TEXT =
       java.util.regex.Pattern.compile("(?<![\\w@.])\\+?\\d(?:[ ().-]{0,2}\\d){8,14}(?![\\w@])");

@@ -192,6 +192,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final int maxRecordBytes;
     private final Progress records;
     private final Progress rejected;
+    private final Progress bytesRead = Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
 
     private final ParseRecords.Parser parser;
 
@@ -225,10 +226,11 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
           out.get(Rejects.TAG).output(reject);
         }
       };
-      ReadableByteChannel channel = FileSystems.open(id);
+      ReadableByteChannel file = FileSystems.open(id);
       if (start > 0) {
-        ((SeekableByteChannel) channel).position(start);
+        ((SeekableByteChannel) file).position(start);
       }
+      CountingChannel channel = new CountingChannel(file, bytesRead);
       // Only the outermost stream is closed: Beam's S3 channel must be closed exactly once.
       RecordSplitter splitter = new RecordSplitter(csv, maxRecordBytes).withHeader(header.get());
       try (InputStream in = Channels.newInputStream(Compression.detect(name.toLowerCase(Locale.ROOT)).readDecompressed(channel))) {
@@ -275,9 +277,46 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                   }
                 });
       }
+      channel.flush();
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id).inc(splitter.physicalLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.BLANK + id).inc(splitter.blankLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id).inc(splitter.continuationLines());
+    }
+  }
+
+  /** Counts the bytes read through a channel into a progress counter, a mebibyte at a time. */
+  static final class CountingChannel implements ReadableByteChannel {
+    private final ReadableByteChannel in;
+    private final Progress counter;
+    private long pending;
+
+    CountingChannel(ReadableByteChannel in, Progress counter) {
+      this.in = in;
+      this.counter = counter;
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+      int n = in.read(dst);
+      if (n > 0 && (pending += n) >= 1 << 20) {
+        flush();
+      }
+      return n;
+    }
+
+    void flush() {
+      counter.inc(pending);
+      pending = 0;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return in.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 

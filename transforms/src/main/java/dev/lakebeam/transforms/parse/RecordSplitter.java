@@ -22,12 +22,13 @@ import java.util.zip.ZipException;
  * gzip stream into one reject that holds what was read of the damaged record.
  *
  * <p>A stray quote costs at most its own record. A quote inside an unquoted field is text (the
- * field parser rejects that record alone). A quoted field left open resynchronises, as DuckDB's
- * and PostgreSQL's readers can be told to: at the first following line that is a whole record by
- * itself (quotes closed, the header's number of fields) while the open field would stay open
- * through it, the open record is rejected as {@code UNTERMINATED_QUOTE} and that line starts a new
- * record; at the end of the input, the line that opened the quote is rejected and the lines after
- * it are framed again. Memory per record is bounded by the size limit.
+ * field parser rejects that record alone). A quote that opens a field and leaves it open at the
+ * line's end makes a record of several lines only if, once the quote closes, the lines make one
+ * well-formed record with the header's number of fields, within {@link #MAX_RECORD_LINES} lines
+ * and the size limit. Otherwise the quote was stray: its line is rejected as {@code
+ * UNTERMINATED_QUOTE} and the lines after it are framed again, each as if read anew. Work is
+ * linear in the input (each line is framed at most {@link #MAX_RECORD_LINES} times) and memory is
+ * bounded by the size limit.
  */
 public final class RecordSplitter {
   /** Receives what the splitter finds; line numbers are 1-based, of the record's first line. */
@@ -116,23 +117,27 @@ public final class RecordSplitter {
   private static final int CRLF = 2;
   private static final int CR = 3;
 
-  /** One pass over a stream: physical lines are cut here and framed into records by {@link #endLine}. */
+  /** A record may span at most this many lines; an open quote that spans more is a stray one. */
+  static final int MAX_RECORD_LINES = 100;
+
+  /** One pass over a stream: physical lines are cut here and framed into records by {@link #line}. */
   private final class Run {
     private final Listener listener;
     private final ByteArrayBuffer line = new ByteArrayBuffer();
     private boolean lineOversized;
-    private final Quotes fresh = new Quotes(); // the line read as a record of its own
-    private final Quotes continued = new Quotes(); // the line read inside the open record's quoted field
+    private boolean lineHasQuote;
+    private final Quotes fresh = new Quotes(); // the streamed line read as a record of its own
     private long lineNo;
     private long offset;
     private boolean pendingCr;
-    // the open record (a quoted field not closed at a line's end): its bytes, its lines' starts and breaks
+    // the open record (a quoted field not closed at a line's end): its bytes with the breaks between
+    // its lines, where each line starts, how each ended; never over maxRecordBytes or MAX_RECORD_LINES
     private final ByteArrayBuffer open = new ByteArrayBuffer();
     private int[] openStarts = new int[8];
     private int[] openBreaks = new int[8];
     private int openLines;
     private long openLine;
-    private boolean openOversized;
+    private final Quotes openQuotes = new Quotes();
 
     Run(long firstLine, Listener listener) {
       this.lineNo = firstLine;
@@ -140,46 +145,26 @@ public final class RecordSplitter {
       physicalLines = 0;
       blankLines = 0;
       continuationLines = 0;
-      fresh.reset(false);
-      continued.reset(true);
+      fresh.reset();
     }
 
     void read(InputStream in, long limit) throws IOException {
       byte[] chunk = new byte[1 << 16];
       long left = limit;
-      boolean first = lineNo == 1;
       try {
+        if (lineNo == 1 && left >= 3) { // the BOM, however the stream's first reads are cut
+          byte[] head = in.readNBytes(3);
+          left -= head.length;
+          if (head.length == 3 && (head[0] & 0xFF) == 0xEF && (head[1] & 0xFF) == 0xBB && (head[2] & 0xFF) == 0xBF) {
+            offset = 3;
+          } else {
+            consume(head, head.length);
+          }
+        }
         int n;
         while (left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
           left -= n;
-          int i = 0;
-          if (first) {
-            first = false;
-            if (n >= 3 && (chunk[0] & 0xFF) == 0xEF && (chunk[1] & 0xFF) == 0xBB && (chunk[2] & 0xFF) == 0xBF) {
-              i = 3;
-              offset = 3;
-            }
-          }
-          for (; i < n; i++) {
-            byte b = chunk[i];
-            if (pendingCr) {
-              pendingCr = false;
-              if (b == '\n') {
-                offset++;
-                endLine(CRLF, true);
-                continue;
-              }
-              endLine(CR, true);
-            }
-            offset++;
-            if (b == '\n') {
-              endLine(LF, true);
-            } else if (b == '\r') {
-              pendingCr = true;
-            } else {
-              add(b);
-            }
-          }
+          consume(chunk, n);
         }
       } catch (EOFException | ZipException e) {
         ByteArrayBuffer damaged = new ByteArrayBuffer();
@@ -193,79 +178,98 @@ public final class RecordSplitter {
         return;
       }
       if (pendingCr) {
-        endLine(CR, true);
+        endLine(CR);
       } else if (line.size() > 0 || lineOversized) {
-        endLine(NONE, true);
+        endLine(NONE);
       }
       while (openLines > 0) { // a quote left open to the end
-        rejectOpenAndReframe(false);
+        rejectFirstAndReframe("never closes before the end of the input");
       }
     }
 
-    private void add(byte b) {
-      if (csv) {
-        fresh.feed(b);
-        continued.feed(b);
-      }
-      if (line.size() < maxRecordBytes) {
-        line.write(b);
-      } else {
-        lineOversized = true;
-      }
-    }
-
-    /** A physical line has ended with a break of kind {@code brk}; {@code streamed}: read now, not framed again. */
-    private void endLine(int brk, boolean streamed) {
-      if (streamed) {
-        physicalLines++;
-      }
-      long no = lineNo++;
-      byte[] bytes = line.array();
-      int len = line.size();
-      boolean oversized = lineOversized;
-      if (openLines == 0) {
-        if (csv && fresh.inQuotes()) {
-          openLine = no;
-          appendOpen(bytes, len, brk, oversized);
-        } else if (!oversized && isBlank(bytes, len)) {
-          blankLines++;
-        } else {
-          if (csv && expectedFields < 0 && !oversized) {
-            expectedFields = fresh.fields();
+    private void consume(byte[] chunk, int n) {
+      for (int i = 0; i < n; i++) {
+        byte b = chunk[i];
+        if (pendingCr) {
+          pendingCr = false;
+          if (b == '\n') {
+            offset++;
+            endLine(CRLF);
+            continue;
           }
-          emit(bytes, len, no, oversized, listener);
+          endLine(CR);
         }
-      } else if (expectedFields > 0 && !oversized && !fresh.inQuotes() && fresh.fields() == expectedFields
-          && continued.inQuotes() && !isBlank(bytes, len)) {
-        byte[] whole = Arrays.copyOf(bytes, len);
-        while (openLines > 0) {
-          rejectOpenAndReframe(true);
-        }
-        emit(whole, whole.length, no, false, listener);
-        lineNo = no + 1;
-      } else {
-        appendOpen(bytes, len, brk, oversized);
-        if (!continued.inQuotes()) {
-          continuationLines += openLines - 1;
-          emit(open.array(), open.size(), openLine, openOversized, listener);
-          openLines = 0;
-          openOversized = false;
-          open.reset();
+        offset++;
+        if (b == '\n') {
+          endLine(LF);
+        } else if (b == '\r') {
+          pendingCr = true;
+        } else {
+          if (b == '"') {
+            lineHasQuote = true;
+          }
+          if (line.size() < maxRecordBytes) {
+            line.write(b);
+          } else {
+            lineOversized = true;
+          }
         }
       }
+    }
+
+    /** A streamed physical line has ended with a break of kind {@code brk}. */
+    private void endLine(int brk) {
+      physicalLines++;
+      long no = lineNo++;
+      fresh.reset();
+      if (csv && (lineHasQuote || expectedFields < 0)) { // a line without quotes needs no scan (an oversized one is rejected)
+        byte[] b = line.array();
+        for (int k = 0, n = line.size(); k < n; k++) {
+          fresh.feed(b[k]);
+        }
+      }
+      line(no, line.array(), 0, line.size(), brk, lineOversized, fresh);
       line.reset();
       lineOversized = false;
-      fresh.reset(false);
-      continued.reset(true);
-      if (streamed && openLines == 0) {
+      lineHasQuote = false;
+      if (openLines == 0) {
         listener.boundary(offset, lineNo);
       }
     }
 
-    private void appendOpen(byte[] bytes, int len, int brk, boolean oversized) {
+    /** Frames one physical line, streamed or framed again; {@code alone} is its quoting read as a record by itself. */
+    private void line(long no, byte[] bytes, int off, int len, int brk, boolean oversized, Quotes alone) {
+      while (openLines > 0 && (oversized || openLines >= MAX_RECORD_LINES
+          || open.size() + BREAKS[openBreaks[openLines - 1]].length + len > maxRecordBytes)) {
+        rejectFirstAndReframe("would span more than " + MAX_RECORD_LINES + " lines or " + maxRecordBytes + " bytes");
+      }
+      if (openLines > 0) {
+        appendOpen(bytes, off, len, brk);
+        checkOpen();
+      } else if (csv && alone.inQuotes()) {
+        if (oversized) {
+          emit(bytes, off, len, no, true, listener);
+          return;
+        }
+        openLine = no;
+        openQuotes.reset();
+        appendOpen(bytes, off, len, brk);
+        checkOpen();
+      } else if (!oversized && isBlank(bytes, off, len)) {
+        blankLines++;
+      } else {
+        if (csv && expectedFields < 0 && !oversized) {
+          expectedFields = alone.fields();
+        }
+        emit(bytes, off, len, no, oversized, listener);
+      }
+    }
+
+    private void appendOpen(byte[] bytes, int off, int len, int brk) {
       if (openLines > 0) { // the break that ended the previous line belongs to the record
         for (byte b : BREAKS[openBreaks[openLines - 1]]) {
-          openWrite(b);
+          open.write(b);
+          openQuotes.feed(b);
         }
       }
       if (openLines == openStarts.length) {
@@ -275,80 +279,72 @@ public final class RecordSplitter {
       openStarts[openLines] = open.size();
       openBreaks[openLines] = brk;
       openLines++;
-      openOversized |= oversized;
-      for (int k = 0; k < len; k++) {
-        openWrite(bytes[k]);
-      }
-    }
-
-    private void openWrite(byte b) {
-      if (open.size() < maxRecordBytes) {
-        open.write(b);
-      } else {
-        openOversized = true;
+      open.write(bytes, off, len);
+      if (csv) {
+        for (int k = off; k < off + len; k++) {
+          openQuotes.feed(bytes[k]);
+        }
       }
     }
 
     /**
-     * Rejects the line that opened the quote and frames its other lines again, each as if read
-     * anew. {@code resync}: a whole record follows; otherwise the input ended with the quote open.
+     * Once the open record's quote closes: a whole CSV record (quotes paired, the header's number
+     * of fields) is emitted; anything else was a stray quote.
      */
-    private void rejectOpenAndReframe(boolean resync) {
-      String why = resync
-          ? "a quoted field opened on line " + openLine + " does not close before line " + lineNo + ", a whole record"
-          : "a quoted field opened on line " + openLine + " never closes before the end of the file";
+    private void checkOpen() {
+      if (openQuotes.inQuotes()) {
+        return;
+      }
+      if (openQuotes.wellFormed() && (expectedFields < 0 || openQuotes.fields() == expectedFields)) {
+        continuationLines += openLines - 1;
+        byte[] record = open.toByteArray();
+        long first = openLine;
+        openLines = 0;
+        open.reset();
+        emit(record, 0, record.length, first, false, listener);
+      } else {
+        rejectFirstAndReframe("closes on line " + (openLine + openLines - 1) + " but the lines between do not make one record");
+      }
+    }
+
+    /** Rejects the line that opened the quote; the open record's other lines are framed again, in order. */
+    private void rejectFirstAndReframe(String why) {
       byte[] rest = open.toByteArray();
       int lines = openLines;
       long first = openLine;
-      boolean oversized = openOversized;
       int[] starts = Arrays.copyOf(openStarts, lines);
       int[] breaks = Arrays.copyOf(openBreaks, lines);
       openLines = 0;
-      openOversized = false;
       open.reset();
-      if (oversized) { // not every line was kept: the record is rejected whole
-        continuationLines += lines - 1;
-        listener.reject(first, RejectReason.RECORD_TOO_LARGE,
-            "record is longer than the limit of " + maxRecordBytes + " bytes (" + why + ")", rest);
-        return;
-      }
       int end0 = lines > 1 ? starts[1] - BREAKS[breaks[0]].length : rest.length;
-      listener.reject(first, RejectReason.UNTERMINATED_QUOTE, why, Arrays.copyOf(rest, end0));
-      long resume = lineNo;
+      listener.reject(first, RejectReason.UNTERMINATED_QUOTE, "a quoted field opened on line " + first + " " + why,
+          Arrays.copyOf(rest, end0));
+      Quotes alone = new Quotes();
       for (int k = 1; k < lines; k++) {
         int end = k + 1 < lines ? starts[k + 1] - BREAKS[breaks[k]].length : rest.length;
-        lineNo = first + k;
-        line.reset();
-        lineOversized = false;
-        fresh.reset(false);
-        continued.reset(true);
+        alone.reset();
         for (int j = starts[k]; j < end; j++) {
-          add(rest[j]);
+          alone.feed(rest[j]);
         }
-        endLine(breaks[k], false);
+        line(first + k, rest, starts[k], end - starts[k], breaks[k], false, alone);
       }
-      lineNo = resume;
-      line.reset();
-      lineOversized = false;
-      fresh.reset(false);
-      continued.reset(true);
     }
   }
 
-  private void emit(byte[] bytes, int len, long line, boolean oversized, Listener listener) {
+  private void emit(byte[] bytes, int off, int len, long line, boolean oversized, Listener listener) {
     if (framingOnly && emitted) {
       return;
     }
     emitted = true;
     if (oversized) {
       listener.reject(line, RejectReason.RECORD_TOO_LARGE, "record is longer than the limit of " + maxRecordBytes + " bytes",
-          Arrays.copyOf(bytes, Math.min(len, maxRecordBytes)));
+          Arrays.copyOfRange(bytes, off, off + Math.min(len, maxRecordBytes)));
       return;
     }
-    if (len == 0 || isBlank(bytes, len)) {
+    if (len == 0 || isBlank(bytes, off, len)) {
       return;
     }
-    String text = asciiWithoutNul(bytes, len);
+    String text = asciiWithoutNul(bytes, off, len);
     if (text != null) {
       listener.record(line, text);
       return;
@@ -357,13 +353,13 @@ public final class RecordSplitter {
       CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT);
-      text = d.decode(ByteBuffer.wrap(bytes, 0, len)).toString();
+      text = d.decode(ByteBuffer.wrap(bytes, off, len)).toString();
     } catch (CharacterCodingException e) {
-      listener.reject(line, RejectReason.INVALID_ENCODING, "record is not valid UTF-8", Arrays.copyOf(bytes, len));
+      listener.reject(line, RejectReason.INVALID_ENCODING, "record is not valid UTF-8", Arrays.copyOfRange(bytes, off, off + len));
       return;
     }
     if (text.indexOf('\0') >= 0) {
-      listener.reject(line, RejectReason.INVALID_ENCODING, "record contains a NUL character", Arrays.copyOf(bytes, len));
+      listener.reject(line, RejectReason.INVALID_ENCODING, "record contains a NUL character", Arrays.copyOfRange(bytes, off, off + len));
       return;
     }
     listener.record(line, text);
@@ -374,17 +370,17 @@ public final class RecordSplitter {
    * the check and a Latin-1 copy cost a fraction of a strict UTF-8 decode); null otherwise, and
    * the strict decoder decides.
    */
-  private static String asciiWithoutNul(byte[] b, int len) {
-    for (int i = 0; i < len; i++) {
+  private static String asciiWithoutNul(byte[] b, int off, int len) {
+    for (int i = off; i < off + len; i++) {
       if (b[i] <= 0) {
         return null;
       }
     }
-    return new String(b, 0, len, StandardCharsets.ISO_8859_1);
+    return new String(b, off, len, StandardCharsets.ISO_8859_1);
   }
 
-  private static boolean isBlank(byte[] b, int len) {
-    for (int i = 0; i < len; i++) {
+  private static boolean isBlank(byte[] b, int off, int len) {
+    for (int i = off; i < off + len; i++) {
       if (b[i] != ' ' && b[i] != '\t') {
         return false;
       }
@@ -400,12 +396,16 @@ public final class RecordSplitter {
     private boolean inQuotes;
     private boolean quoteSeen; // inside quotes, the last byte was a quote: closes unless doubled
     private boolean fieldStart;
+    private boolean afterClose; // a quoted field has closed: only a comma may follow
+    private boolean malformed;
     private int fields;
 
-    void reset(boolean insideQuotes) {
-      inQuotes = insideQuotes;
+    void reset() {
+      inQuotes = false;
       quoteSeen = false;
-      fieldStart = !insideQuotes;
+      fieldStart = true;
+      afterClose = false;
+      malformed = false;
       fields = 1;
     }
 
@@ -417,6 +417,7 @@ public final class RecordSplitter {
             return; // a doubled quote
           }
           inQuotes = false; // the quote before closed the field; b is read outside
+          afterClose = true;
         } else {
           if (b == '"') {
             quoteSeen = true;
@@ -427,17 +428,26 @@ public final class RecordSplitter {
       if (b == ',') {
         fields++;
         fieldStart = true;
-      } else {
-        if (b == '"' && fieldStart) {
-          inQuotes = true;
-        }
-        fieldStart = false;
+        afterClose = false;
+        return;
       }
+      if (afterClose || (b == '"' && !fieldStart)) {
+        malformed = true; // text after a closing quote, or a quote inside an unquoted field
+      }
+      if (b == '"' && fieldStart) {
+        inQuotes = true;
+      }
+      fieldStart = false;
     }
 
     /** Inside a quoted field (a quote just seen at the end closes it). */
     boolean inQuotes() {
       return inQuotes && !quoteSeen;
+    }
+
+    /** Read as {@link CsvFields} would, without error so far. */
+    boolean wellFormed() {
+      return !malformed;
     }
 
     int fields() {
@@ -446,9 +456,9 @@ public final class RecordSplitter {
 
     static int fieldsOf(String text) {
       Quotes q = new Quotes();
-      q.reset(false);
-      for (int i = 0; i < text.length(); i++) {
-        q.feed((byte) text.charAt(i));
+      q.reset();
+      for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+        q.feed(b);
       }
       return q.fields();
     }

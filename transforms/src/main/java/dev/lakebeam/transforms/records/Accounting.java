@@ -24,6 +24,8 @@ public final class Accounting {
   public static final String LINES_NAMESPACE = "lakebeam_lines";
   public static final String LINES = "lines:";
   public static final String BLANK = "blank:";
+  /** Bytes of source files read so far (compressed bytes for .gz), in {@link #LINES_NAMESPACE}: the progress lines' share done. */
+  public static final String BYTES_READ = "bytes_read";
   /** Lines after the first of records that span several (quoted line breaks): {@code continued:<path>}. */
   public static final String CONTINUED = "continued:";
 

@@ -122,7 +122,7 @@ public enum SourceDataset {
     }
     String pattern = filePattern.substring(0, filePattern.lastIndexOf('.'));
     return pattern.endsWith("*")
-        ? stem.startsWith(pattern.substring(0, pattern.length() - 1)) && stem.length() > pattern.length() - 1
+        ? stem.startsWith(pattern.substring(0, pattern.length() - 1))
         : stem.equals(pattern);
   }
 

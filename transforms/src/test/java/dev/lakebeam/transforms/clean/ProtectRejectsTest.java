@@ -76,6 +76,15 @@ public class ProtectRejectsTest {
     assertEquals("2025-01-12 22:49:19", n.get("updated_at").asText());
     assertEquals("[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "b@c.io") + "]", n.get("tags").get(1).asText());
     assertThat(out.toString(), not(containsString("leak.one")));
+    // an email as a key, one with letters beyond ASCII, one without a dot in its domain
+    Row more = ProtectRejects.protect(reject("customers",
+        "{\"alice.key@example.com\":1,\"note\":\"j\u00f6rg.m\u00fcller@example.de or bob@localhost\"}"), TOKENS, JSON);
+    for (String pii : new String[] {"alice.key", "m\u00fcller", "j\u00f6rg", "bob@"}) {
+      assertThat(more.toString(), not(containsString(pii)));
+    }
+    // rejects of datasets without personal data: an email given as an id is still replaced
+    Row order = ProtectRejects.protect(reject("orders", "900001,someone@example.com,prior,1,2,8,"), TOKENS, JSON);
+    assertEquals("900001,[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "someone@example.com") + "],prior,1,2,8,", order.getString("payload"));
   }
 
   @Test

@@ -84,6 +84,49 @@ public class RecordSplitterTest {
   }
 
   @Test
+  public void aValidQuotedFieldSpanningLinesStaysOneRecordEvenWhenALineInsideLooksLikeARecord() throws Exception {
+    split(true, 1000, utf8("id,name,note\n1,bob,\"first line\n12,alice,x\nlast line\"\n2,carol,y\n"));
+    assertEquals(List.of("1|id,name,note", "2|1,bob,\"first line\n12,alice,x\nlast line\"", "5|2,carol,y"), records);
+    assertEquals(List.of(), rejects);
+  }
+
+  @Test
+  public void aStrayQuoteBeforeAQuotedFieldCostsOnlyItsOwnLine() throws Exception {
+    split(true, 1000, utf8("id,name,price\n1,\"6 inch,2\n2,\"Foo, Bar\",3\n"));
+    assertEquals(List.of("1|id,name,price", "3|2,\"Foo, Bar\",3"), records);
+    assertEquals(List.of("2|UNTERMINATED_QUOTE"), rejects);
+  }
+
+  @Test
+  public void linesThatEachOpenAQuoteAreEachFramedOnce() throws Exception {
+    StringBuilder b = new StringBuilder("h1,h2\n");
+    for (int i = 0; i < 20_000; i++) {
+      b.append("a\",\"b\n"); // each line opens a quote of its own and keeps the one before open
+    }
+    RecordSplitter s = split(true, 1 << 20, utf8(b.toString()));
+    assertEquals(20_001, records.size() + rejects.size());
+    assertEquals(20_001, s.physicalLines());
+  }
+
+  @Test
+  public void aBomSplitAcrossShortReadsIsStillSkipped() throws Exception {
+    byte[] bytes = "\uFEFForder_id,x\n1,2\n".getBytes(StandardCharsets.UTF_8);
+    split(true, 1000, new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        return super.read(b, off, Math.min(len, 2));
+      }
+    });
+    assertEquals(List.of("1|order_id,x", "2|1,2"), records);
+  }
+
+  @Test
+  public void aHeaderBeyondAsciiCountsItsFieldsByTheirBytes() {
+    // U+0422 and U+042C end in the bytes of '"' and ','; counted as chars they would change the count
+    assertEquals(3, RecordSplitter.Quotes.fieldsOf("id,\u0422\u0438\u043f\u042c,name"));
+  }
+
+  @Test
   public void aQuoteOpenAtTheEndRejectsItsLineAloneAndFramesTheRestAgain() throws Exception {
     split(true, 1000, utf8("a,b,c\n1,2,3\n2,\"open,3\nnot,whole\n"));
     assertEquals(List.of("1|a,b,c", "2|1,2,3", "4|not,whole"), records);
