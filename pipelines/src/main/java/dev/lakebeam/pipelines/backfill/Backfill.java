@@ -544,10 +544,9 @@ public final class Backfill {
    * only: workers read it from their environment), or the public development key where allowed.
    */
   public static Tokenizer tokenizer(String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
-    String key = hmacKey(variable, allowDev, localLake, err, command);
-    return key.equals(DEV_HMAC_KEY) && !key.equals(System.getenv(variable))
-        ? new Tokenizer(key.getBytes(StandardCharsets.UTF_8))
-        : Tokenizer.fromEnvironment(variable);
+    String key = hmacKey(variable, allowDev, localLake, err, command); // checks the key, or falls back to the public one
+    String set = System.getenv(variable);
+    return set == null || set.isEmpty() ? new Tokenizer(key.getBytes(StandardCharsets.UTF_8)) : Tokenizer.fromEnvironment(variable);
   }
 
   /** The HMAC key for PII tokens from the named variable, or the development key where the profile allows it. */

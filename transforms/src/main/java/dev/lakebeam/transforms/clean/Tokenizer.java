@@ -127,9 +127,7 @@ public final class Tokenizer implements Serializable {
     if (text == null) {
       return null;
     }
-    String out = EMAIL_IN_TEXT.matcher(text).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
-        "[email:" + token(Kind.EMAIL, m.group()) + "]"));
-    return PHONE_IN_TEXT.matcher(out).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+    return PHONE_IN_TEXT.matcher(redactEmails(text)).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
         "[phone:" + token(Kind.PHONE, m.group()) + "]"));
   }
 
