@@ -257,10 +257,18 @@ public final class Backfill {
       rejects.add(parsedTuple.get(Rejects.TAG));
       parsedParts.computeIfAbsent(e.table().dataset(), k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
     }
+    PCollection<dev.lakebeam.transforms.records.RowBlock> lineBlocks = null;
     for (SourceDataset d : files.keySet()) {
       ReadSourceFiles read = ReadSourceFiles.ofFiles(d, files.get(d).stream().map(md -> md.resourceId().toString()).toList(),
           o.getMaxRecordBytes());
       p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
+      if (d == SourceDataset.ORDER_LINES) {
+        // The bulk of the data stays in blocks from the reader to the writer.
+        PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsedBlocks());
+        rejects.add(r.get(Rejects.TAG));
+        lineBlocks = r.get(ReadSourceFiles.BLOCKS);
+        continue;
+      }
       PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
       rejects.add(r.get(Rejects.TAG));
       parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(r.get(ParseRecords.PARSED));
@@ -282,13 +290,18 @@ public final class Backfill {
       }
     }
     CleanRecords.Output cleaned =
-        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing), CleanRecords.with(cfg));
+        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing).withLineBlocks(lineBlocks),
+            CleanRecords.with(cfg).withBuckets(CleanRecords.bucketsFor(orderLineBytes(files, extracts))));
     for (SourceDataset d : present) {
       if (!written.contains(d.target())) {
         written.add(d.target());
       }
     }
     for (Dataset d : written) {
+      if (!existing.containsKey(d) && cleaned.blocks(d) != null) {
+        cleaned.blocks(d).apply("Write " + d.datasetName(), WriteParquet.blocks(d, staging + "/" + d.datasetName(), "part", o.getFilesPerPartition()));
+        continue;
+      }
       PCollection<Row> rows = cleaned.clean(d);
       if (existing.containsKey(d)) {
         rows = PCollectionList.of(existing.get(d)).and(rows).apply("Merge " + d.datasetName(), new MergeLatest(d));
@@ -581,8 +594,11 @@ public final class Backfill {
     List<String> out = new ArrayList<>();
     for (Dataset d : written) {
       long now = dev.lakebeam.pipelines.lake.ParquetFiles.rowCount(clean + "/" + d.datasetName(), owned.get(d));
+      if (now == 0) {
+        continue; // nothing published to shrink
+      }
       long next = dev.lakebeam.pipelines.lake.ParquetFiles.rowCount(staging + "/" + d.datasetName(), rel -> true);
-      if (now > 0 && next * 2 < now) {
+      if (next * 2 < now) {
         out.add(String.format(Locale.ROOT, "clean/%s would go from %,d rows to %,d", d.datasetName(), now, next));
       }
     }
@@ -635,6 +651,26 @@ public final class Backfill {
       }
     });
     return out;
+  }
+
+  /**
+   * The order lines' size in source bytes, for the order join's buckets: files by size (a
+   * compressed one at five times its size), RDS rows at about 40 bytes and ten lines per order id
+   * of the table's range (the whole range, even for a run of a few days: more buckets than needed).
+   */
+  static long orderLineBytes(Map<SourceDataset, List<MatchResult.Metadata>> files, List<RdsExtract> extracts) {
+    long bytes = 0;
+    for (MatchResult.Metadata f : files.getOrDefault(SourceDataset.ORDER_LINES, List.of())) {
+      boolean compressed = org.apache.beam.sdk.io.Compression.detect(f.resourceId().getFilename().toLowerCase(java.util.Locale.ROOT))
+          != org.apache.beam.sdk.io.Compression.UNCOMPRESSED;
+      bytes += compressed ? 5 * f.sizeBytes() : f.sizeBytes();
+    }
+    for (RdsExtract e : extracts) {
+      if (e.table() == RdsTable.ORDER_LINES) {
+        bytes += e.keySpan() * 10 * 40;
+      }
+    }
+    return bytes;
   }
 
   /** Each dataset read from files gets {@code lines}: the physical lines of its files, beside {@code in}. */

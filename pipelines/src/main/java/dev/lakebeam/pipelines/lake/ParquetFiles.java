@@ -42,10 +42,15 @@ public final class ParquetFiles {
     return n;
   }
 
+  /** Read options without a Hadoop configuration: building one per file was most of the count's time. */
+  private static final org.apache.parquet.ParquetReadOptions FOOTER_ONLY =
+      org.apache.parquet.ParquetReadOptions.builder(new org.apache.parquet.conf.PlainParquetConfiguration()).build();
+
   /**
    * The rows of the .parquet files under a folder whose paths (relative to it) {@code owned}
    * accepts, from the files' footers alone (no row is read); 0 when there are none.
    */
+
   public static long rowCount(String folder, java.util.function.Predicate<String> owned) throws IOException {
     String base = folder.endsWith("/") ? folder : folder + "/";
     long n = 0;
@@ -54,7 +59,7 @@ public final class ParquetFiles {
         continue;
       }
       try (org.apache.parquet.hadoop.ParquetFileReader r =
-          org.apache.parquet.hadoop.ParquetFileReader.open(new BeamInputFile(FileSystems.matchNewResource(base + rel, false)))) {
+          org.apache.parquet.hadoop.ParquetFileReader.open(new BeamInputFile(FileSystems.matchNewResource(base + rel, false)), FOOTER_ONLY)) {
         n += r.getRecordCount();
       }
     }

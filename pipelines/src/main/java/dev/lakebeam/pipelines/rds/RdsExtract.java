@@ -121,6 +121,11 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
     return new RdsExtract(table, db.getJdbcUrl(), db.getJdbcUser(), Jdbc.password(db), ranges, fromMillis, toMillis, fetchSize);
   }
 
+  /** How many key values the planned ranges span (order ids, for order lines): a size estimate. */
+  public long keySpan() {
+    return ranges.stream().mapToLong(r -> r.getValue() - r.getKey()).sum();
+  }
+
   /** Fails with a clear message when the table is missing or a column has the wrong type. */
   static void checkColumns(Connection c, RdsTable table) throws SQLException {
     Map<String, String> found = new java.util.HashMap<>();

@@ -9,6 +9,8 @@ import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
 import dev.lakebeam.transforms.records.Rows;
@@ -36,6 +38,7 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
@@ -70,13 +73,45 @@ public final class CleanRecords
     extends PTransform<CleanRecords.Input, CleanRecords.Output> {
 
   private final CleanConfig cfg;
+  private final int buckets;
 
-  private CleanRecords(CleanConfig cfg) {
+  private CleanRecords(CleanConfig cfg, int buckets) {
     this.cfg = cfg;
+    this.buckets = buckets;
   }
 
   public static CleanRecords with(CleanConfig cfg) {
-    return new CleanRecords(cfg);
+    return new CleanRecords(cfg, DEFAULT_BUCKETS);
+  }
+
+  /** Buckets of the batch order join: the lines of one bucket are held in memory together. */
+  public static final int DEFAULT_BUCKETS = 16;
+
+  /** The batch order join's number of buckets ({@link #bucketsFor} plans it from the input's size). */
+  public CleanRecords withBuckets(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("buckets must be positive, was " + n);
+    }
+    return new CleanRecords(cfg, n);
+  }
+
+  /**
+   * Buckets of the other batch groupings (dedupe, orders by user): as many as the lines', since
+   * the clickstream can be as large as the lines.
+   */
+  private int groupBuckets() {
+    return buckets;
+  }
+
+  /** Source bytes of order lines per bucket: a bucket's decoded lines stay tens of MiB. */
+  static final long BYTES_PER_BUCKET = 2L << 20;
+
+  /** Beyond this (8 GiB of lines) buckets grow instead: each step holds a block per bucket open. */
+  static final int MAX_BUCKETS = 4096;
+
+  /** Buckets for this many bytes of order-line input, at least {@link #DEFAULT_BUCKETS}. */
+  public static int bucketsFor(long orderLineBytes) {
+    return (int) Math.min(MAX_BUCKETS, Math.max(DEFAULT_BUCKETS, (orderLineBytes + BYTES_PER_BUCKET - 1) / BYTES_PER_BUCKET));
   }
 
   @Override
@@ -120,14 +155,36 @@ public final class CleanRecords
     orders = assignOrderTimes(orders);
     clean.put(Dataset.ORDERS, toClean(orders, SourceDataset.ORDERS));
 
-    PCollection<Row> lines =
-        validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES,
-            List.of(new Ref("product_id", productIds, "products")), rejects);
     // Lines are deduped inside the join: their key (order_id, product_id) holds the join key, so
     // one shuffle of the largest dataset does both (a separate dedupe was a second full shuffle).
-    PCollectionTuple joinedLines = joinOrders(lines, orderRefs(orders, in.existing(Dataset.ORDERS)));
-    rejects.add(joinedLines.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
-    clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema())));
+    List<Ref> lineRefs = List.of(new Ref("product_id", productIds, "products"));
+    PCollection<Row> orderRefs = orderRefs(orders, in.existing(Dataset.ORDERS));
+    Map<Dataset, PCollection<KV<String, RowBlock>>> blocks = new EnumMap<>(Dataset.class);
+    boolean batch = inBlocks(in.get(SourceDataset.ORDER_LINES)) && inBlocks(orderRefs)
+        && (in.lineBlocks() == null || inBlocks(in.lineBlocks()));
+    if (in.lineBlocks() != null && !batch) {
+      throw new IllegalArgumentException("order lines in blocks need a batch run (bounded, in the global window)");
+    }
+    if (batch) {
+      // A batch run: lines travel in blocks from the reader to the writer (BucketJoin).
+      Schema lineSchema = in.get(SourceDataset.ORDER_LINES).getSchema();
+      PCollection<RowBlock> lineBlocks = in.lineBlocks();
+      if (lineBlocks == null) {
+        lineBlocks = in.get(SourceDataset.ORDER_LINES).apply("Pack order lines", PackRows.of());
+      } else if (in.given(SourceDataset.ORDER_LINES)) {
+        lineBlocks = PCollectionList.of(lineBlocks).and(in.get(SourceDataset.ORDER_LINES).apply("Pack order lines", PackRows.of()))
+            .apply("All order line blocks", Flatten.pCollections());
+      }
+      PCollectionTuple joined =
+          BucketJoin.joinOrders(validateIntoBuckets(lineBlocks, lineSchema, lineRefs, rejects), lineSchema, orderRefs, buckets, cfg);
+      rejects.add(joined.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+      blocks.put(Dataset.ORDER_LINES, joined.get(BucketJoin.PARTITION_BLOCKS).setCoder(BucketJoin.PARTITION_BLOCK_CODER));
+    } else {
+      PCollection<Row> lines = validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects);
+      PCollectionTuple joinedLines = joinOrders(lines, orderRefs);
+      rejects.add(joinedLines.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+      clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema())));
+    }
 
     PCollection<Row> clicks =
         validate(in.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
@@ -137,7 +194,12 @@ public final class CleanRecords
 
     PCollection<Row> allRejects =
         PCollectionList.of(rejects).apply("Flatten clean-stage rejects", Flatten.pCollections()).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
-    return new Output(in.getPipeline(), clean, allRejects);
+    return new Output(in.getPipeline(), clean, blocks, allRejects);
+  }
+
+  /** A bounded collection in the global window: a batch run's, which may travel in blocks. */
+  private static boolean inBlocks(PCollection<?> c) {
+    return c.isBounded() == PCollection.IsBounded.BOUNDED && c.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
   }
 
   private static TupleTag<Row> ok() {
@@ -243,6 +305,26 @@ public final class CleanRecords
     return t.get(ok()).setCoder(RowBytesCoder.of(in.getSchema()));
   }
 
+  /** Validates order lines as {@link #validate} does, the good ones leaving in blocks per bucket of order_id. */
+  private PCollection<KV<Integer, RowBlock>> validateIntoBuckets(PCollection<RowBlock> in, Schema schema, List<Ref> refs,
+      List<PCollection<Row>> rejects) {
+    SourceDataset d = SourceDataset.ORDER_LINES;
+    List<List<PCollectionView<Map<Integer, Integer>>>> views = new ArrayList<>();
+    List<PCollectionView<?>> all = new ArrayList<>();
+    for (Ref r : refs) {
+      views.add(r.views);
+      all.addAll(r.views);
+    }
+    ValidateFn checks = new ValidateFn(d, cfg, views, refs.stream().map(r -> r.field).toList(), refs.stream().map(r -> r.target).toList());
+    PCollectionTuple t =
+        in.apply(
+            "Validate " + d.sourceName(),
+            ParDo.of(new BucketJoin.ValidateIntoBucketsFn(checks, schema, buckets)).withSideInputs(all)
+                .withOutputTags(BucketJoin.BUCKETS, TupleTagList.of(Rejects.TAG)));
+    rejects.add(t.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
+    return t.get(BucketJoin.BUCKETS).setCoder(BucketJoin.BUCKET_CODER);
+  }
+
   static final class ValidateFn extends DoFn<Row, Row> {
     private final SourceDataset d;
     private final CleanConfig cfg;
@@ -270,13 +352,20 @@ public final class CleanRecords
 
     @ProcessElement
     public void process(@Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
+      if (valid(env, window, c, out)) {
+        out.get(OK).output(env);
+      }
+    }
+
+    /** Checks a record on its own, then its references; a bad one is rejected here. */
+    boolean valid(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
       } catch (ParseError e) {
         rejected.inc();
         out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
-        return;
+        return false;
       }
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
@@ -284,13 +373,13 @@ public final class CleanRecords
           rejected.inc();
           out.get(Rejects.TAG).output(reject(d, env, RejectReason.UNKNOWN_REFERENCE,
               fields.get(i) + " " + v + " is not in " + targets.get(i), "validate"));
-          return;
+          return false;
         }
       }
-      out.get(OK).output(env);
+      return true;
     }
 
-    private boolean anyHas(List<PCollectionView<Map<Integer, Integer>>> parts, Integer key, BoundedWindow window, ProcessContext c) {
+    private boolean anyHas(List<PCollectionView<Map<Integer, Integer>>> parts, Integer key, BoundedWindow window, DoFn<?, ?>.ProcessContext c) {
       for (PCollectionView<Map<Integer, Integer>> part : parts) {
         if (sides.get(part, window, c).containsKey(key)) {
           return true;
@@ -305,6 +394,10 @@ public final class CleanRecords
   private PCollection<Row> dedupe(PCollection<Row> in, SourceDataset d) {
     Schema schema = in.getSchema();
     List<String> keys = d.keyFields();
+    if (inBlocks(in)) {
+      return BucketJoin.grouped(in, "Dedupe " + d.sourceName(), env -> key(env, keys).hashCode(), groupBuckets(),
+          new BucketJoin.PickInBucket(d));
+    }
     return in.apply(
             "Key " + d.sourceName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
@@ -385,6 +478,10 @@ public final class CleanRecords
   private PCollection<Row> assignOrderTimes(PCollection<Row> orders) {
     Schema schema = orders.getSchema();
     LocalDate asOf = cfg.asOf;
+    if (inBlocks(orders)) {
+      return BucketJoin.grouped(orders, "Assign order_ts", env -> Envelope.record(env).getInt32("user_id"), groupBuckets(),
+          new BucketJoin.AssignInBucket(asOf));
+    }
     return orders
         .apply("Key orders by user",
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
@@ -405,9 +502,14 @@ public final class CleanRecords
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Row>> user, OutputReceiver<Row> out) {
+      assign(user.getValue(), asOf, out::output);
+    }
+
+    /** One user's orders, each with its order_ts (given, or by the rule). */
+    static void assign(Iterable<Row> orders, LocalDate asOf, java.util.function.Consumer<Row> out) {
       List<Row> all = new ArrayList<>();
       List<OrderTimestamps.OrderKey> keys = new ArrayList<>();
-      for (Row env : user.getValue()) {
+      for (Row env : orders) {
         all.add(env);
         Row r = Envelope.record(env);
         keys.add(new OrderTimestamps.OrderKey(r.getInt32("order_id"), r.getInt32("order_number"),
@@ -417,13 +519,13 @@ public final class CleanRecords
       for (Row env : all) {
         Row r = Envelope.record(env);
         if (r.getDateTime("order_ts") != null) {
-          out.output(env);
+          out.accept(env);
         } else {
           // By position: Row.fromRow(..).withFieldValue parses a field-access expression per call.
           List<Object> values = new ArrayList<>(r.getValues());
           values.set(r.getSchema().indexOf("order_ts"), new Instant(ts.get(r.getInt32("order_id")).toEpochMilli()));
           Row withTs = Rows.attach(r.getSchema(), values);
-          out.output(Envelope.withRecord(env, withTs));
+          out.accept(Envelope.withRecord(env, withTs));
         }
       }
     }
@@ -543,17 +645,20 @@ public final class CleanRecords
               "order_id " + e.getKey() + " is not in orders", "validate"));
           continue;
         }
-        joinLine(order, line, c, skipped, cleanLines, out.get(OK));
+        Row clean = joinLine(order, line, c, skipped, cleanLines);
+        if (clean != null) {
+          out.get(OK).output(clean);
+        }
       }
     }
   }
 
-  /** A line with its order: skipped outside the run's range, else clean with the order's time and eval set. */
-  static void joinLine(Row order, Row line, CleanConfig c, Progress skipped, Progress cleanLines, DoFn.OutputReceiver<Row> out) {
+  /** A line with its order: null (counted as skipped) outside the run's range, else clean with the order's time and eval set. */
+  static Row joinLine(Row order, Row line, CleanConfig c, Progress skipped, Progress cleanLines) {
     ReadableInstant ts = order.getDateTime("order_ts");
     if (!c.inRange(date(ts))) {
       skipped.inc();
-      return;
+      return null;
     }
     Map<String, Object> extra = new HashMap<>();
     extra.put("order_ts", ts);
@@ -563,7 +668,7 @@ public final class CleanRecords
       extra.put("quantity", 1);
     }
     cleanLines.inc();
-    out.output(CleanRows.build(Dataset.ORDER_LINES, line, extra, c));
+    return CleanRows.build(Dataset.ORDER_LINES, line, extra, c);
   }
 
   /**
@@ -616,7 +721,10 @@ public final class CleanRecords
 
     @ProcessElement
     public void process(@Element KV<Row, Row> pair, OutputReceiver<Row> out) {
-      joinLine(pair.getKey(), pair.getValue(), c, skipped, cleanLines, out);
+      Row clean = joinLine(pair.getKey(), pair.getValue(), c, skipped, cleanLines);
+      if (clean != null) {
+        out.output(clean);
+      }
     }
   }
 
@@ -687,10 +795,30 @@ public final class CleanRecords
     private final org.apache.beam.sdk.Pipeline pipeline;
     private final Map<SourceDataset, PCollection<Row>> byDataset;
     private final Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
+    private final java.util.Set<SourceDataset> given;
+    private PCollection<RowBlock> lineBlocks;
 
-    private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset) {
+    private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset, java.util.Set<SourceDataset> given) {
       this.pipeline = pipeline;
       this.byDataset = byDataset;
+      this.given = given;
+    }
+
+    /**
+     * Order lines as blocks of parsed envelopes ({@code ReadSourceFiles.parsedBlocks()}), besides
+     * any given as rows: a batch run's lines stay in blocks from the reader on.
+     */
+    public Input withLineBlocks(PCollection<RowBlock> blocks) {
+      this.lineBlocks = blocks;
+      return this;
+    }
+
+    PCollection<RowBlock> lineBlocks() {
+      return lineBlocks;
+    }
+
+    boolean given(SourceDataset d) {
+      return given.contains(d);
     }
 
     /**
@@ -718,15 +846,19 @@ public final class CleanRecords
 
     public static Input of(org.apache.beam.sdk.Pipeline p, Map<SourceDataset, PCollection<Row>> given) {
       Map<SourceDataset, PCollection<Row>> all = new EnumMap<>(SourceDataset.class);
+      java.util.Set<SourceDataset> present = java.util.EnumSet.noneOf(SourceDataset.class);
       for (SourceDataset d : SourceDataset.values()) {
         PCollection<Row> c = given.get(d);
+        if (c != null) {
+          present.add(d);
+        }
         if (c == null) {
           Schema s = Envelope.schema(d.parseSchema());
           c = p.apply("No " + d.sourceName(), Create.empty(RowBytesCoder.of(s))).setCoder(RowBytesCoder.of(s));
         }
         all.put(d, c);
       }
-      return new Input(p, all);
+      return new Input(p, all, present);
     }
 
     PCollection<Row> get(SourceDataset d) {
@@ -743,6 +875,9 @@ public final class CleanRecords
       Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
       byDataset.forEach((d, c) -> m.put(new TupleTag<Row>(d.sourceName()), c));
       existing.forEach((d, c) -> m.put(new TupleTag<Row>("existing " + d.datasetName()), c));
+      if (lineBlocks != null) {
+        m.put(new TupleTag<RowBlock>("order line blocks"), lineBlocks);
+      }
       return m;
     }
   }
@@ -751,20 +886,40 @@ public final class CleanRecords
   public static final class Output implements POutput {
     private final org.apache.beam.sdk.Pipeline pipeline;
     private final Map<Dataset, PCollection<Row>> clean;
+    private final Map<Dataset, PCollection<KV<String, RowBlock>>> blocks;
     private final PCollection<Row> rejects;
 
-    Output(org.apache.beam.sdk.Pipeline pipeline, Map<Dataset, PCollection<Row>> clean, PCollection<Row> rejects) {
+    Output(org.apache.beam.sdk.Pipeline pipeline, Map<Dataset, PCollection<Row>> clean,
+        Map<Dataset, PCollection<KV<String, RowBlock>>> blocks, PCollection<Row> rejects) {
       this.pipeline = pipeline;
       this.clean = clean;
+      this.blocks = blocks;
       this.rejects = rejects;
     }
 
+    /** A clean dataset's rows (a dataset made in blocks is unpacked, once, on first asking). */
     public PCollection<Row> clean(Dataset d) {
+      if (!clean.containsKey(d) && blocks.containsKey(d)) {
+        clean.put(d, blocks.get(d)
+            .apply("Blocks of " + d.datasetName(), org.apache.beam.sdk.transforms.Values.create())
+            .apply("Rows of " + d.datasetName(), ParDo.of(new PackRows.UnpackFn(d.beamSchema())))
+            .setCoder(RowBytesCoder.of(d.beamSchema())));
+      }
       return clean.get(d);
     }
 
+    /** Every clean dataset's rows. */
     public Map<Dataset, PCollection<Row>> clean() {
+      blocks.keySet().forEach(this::clean);
       return clean;
+    }
+
+    /**
+     * A clean dataset in blocks per partition folder ({@code WriteParquet.blocks} writes them), or
+     * null when it was made row by row.
+     */
+    public PCollection<KV<String, RowBlock>> blocks(Dataset d) {
+      return blocks.get(d);
     }
 
     public PCollection<Row> rejects() {
@@ -780,6 +935,7 @@ public final class CleanRecords
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
       clean.forEach((d, c) -> m.put(new TupleTag<Row>(d.datasetName()), c));
+      blocks.forEach((d, c) -> m.put(new TupleTag<KV<String, RowBlock>>(d.datasetName() + " blocks"), c));
       m.put(Rejects.TAG, rejects);
       return m;
     }

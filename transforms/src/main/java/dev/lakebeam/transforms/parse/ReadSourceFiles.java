@@ -15,7 +15,11 @@ import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RowBlock;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
@@ -57,13 +61,19 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final int maxRecordBytes;
   private final long rangeBytes;
   private final boolean parse;
+  private final boolean blocks;
 
   private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse) {
+    this(dataset, files, maxRecordBytes, rangeBytes, parse, false);
+  }
+
+  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse, boolean blocks) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
     this.rangeBytes = rangeBytes;
     this.parse = parse;
+    this.blocks = blocks;
   }
 
   /**
@@ -91,6 +101,14 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true);
   }
 
+  /**
+   * As {@link #parsed()}, with the parsed envelopes left in their blocks under {@link #BLOCKS}
+   * (for a step that takes blocks: one element per few thousand records).
+   */
+  public ReadSourceFiles parsedBlocks() {
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, true);
+  }
+
   /** The files read: paths or globs. */
   public List<String> globs() {
     return files;
@@ -105,7 +123,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, blocks);
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
@@ -135,15 +153,24 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             .apply(
                 "Split " + dataset.sourceName(),
                 ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null))
-                    .withOutputTags(parse ? ParseRecords.PARSED : RAW, TupleTagList.of(Rejects.TAG)));
-    if (parse) {
-      out.get(ParseRecords.PARSED).setCoder(RowBytesCoder.of(Envelope.schema(dataset.parseSchema())));
-    } else {
-      out.get(RAW).setCoder(RowBytesCoder.of(RawRecord.SCHEMA));
-    }
+                    .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG)));
+    Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
+    out.get(BLOCKS).setCoder(RowBlock.Coder.of());
     out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
-    return out;
+    if (blocks) {
+      return out;
+    }
+    PCollection<Row> records =
+        out.get(BLOCKS).apply("Records of " + dataset.sourceName(), ParDo.of(new PackRows.UnpackFn(schema))).setCoder(RowBytesCoder.of(schema));
+    return PCollectionTuple.of(parse ? ParseRecords.PARSED : RAW, records).and(Rejects.TAG, out.get(Rejects.TAG));
   }
+
+  /**
+   * The split's records leave it in blocks: on Flink a step with two outputs hands every element
+   * to the next task serialized, so a block pays that once for thousands of records.
+   */
+  public static final TupleTag<RowBlock> BLOCKS = new TupleTag<RowBlock>("blocks") {};
+
 
   /**
    * Cuts each plain file larger than two ranges at record boundaries ({@link FileRanges}: one
@@ -187,7 +214,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
   }
 
-  static final class SplitFn extends DoFn<Row, Row> {
+  static final class SplitFn extends DoFn<Row, RowBlock> {
     private final SourceDataset dataset;
     private final int maxRecordBytes;
     private final Progress records;
@@ -195,6 +222,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final Progress bytesRead = Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
 
     private final ParseRecords.Parser parser;
+    private transient RowCoder coder;
 
     SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser) {
       this.dataset = dataset;
@@ -215,10 +243,18 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       AtomicReference<Boolean> headerOk = new AtomicReference<>(true);
       String target = dataset.target().datasetName();
       Instant now = Instant.now();
+      if (coder == null) {
+        coder = RowCoder.of(parser == null ? RawRecord.SCHEMA : Envelope.schema(dataset.parseSchema()));
+      }
+      RowBlock.Builder block = new RowBlock.Builder(0, coder);
+      DoFn.OutputReceiver<RowBlock> blocks = out.get(BLOCKS);
       ParseRecords.Results results = new ParseRecords.Results() {
         @Override
         public void parsed(Row envelope) {
-          out.get(ParseRecords.PARSED).output(envelope);
+          block.add(envelope);
+          if (block.bytes() >= PackRows.BLOCK_BYTES) {
+            blocks.output(block.take());
+          }
         }
 
         @Override
@@ -262,7 +298,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                       return;
                     }
                     if (parser == null) {
-                      out.get(RAW).output(RawRecord.of(dataset, "files", ref, header.get(), text));
+                      results.parsed(RawRecord.of(dataset, "files", ref, header.get(), text));
                     } else {
                       parser.parse("files", ref, header.get(), text, results);
                     }
@@ -278,6 +314,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                 });
       }
       channel.flush();
+      if (!block.isEmpty()) {
+        blocks.output(block.take());
+      }
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id).inc(splitter.physicalLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.BLANK + id).inc(splitter.blankLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id).inc(splitter.continuationLines());

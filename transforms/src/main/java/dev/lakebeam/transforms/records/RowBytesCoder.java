@@ -80,10 +80,10 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     if (bytes.length != n) {
       throw new CoderException("the stream ended " + (n - bytes.length) + " bytes into a row of " + n);
     }
-    Bytes block = new Bytes(bytes);
+    RowBlock.ByteArrayInput block = new RowBlock.ByteArrayInput(bytes);
     Row row = rows().decode(block);
-    if (block.pos != n) {
-      throw new CoderException("a row of " + n + " bytes decoded from " + block.pos + " of them");
+    if (block.position() != n) {
+      throw new CoderException("a row of " + n + " bytes decoded from " + block.position() + " of them");
     }
     return row;
   }
@@ -101,39 +101,5 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   @Override
   public String toString() {
     return "RowBytesCoder(" + schema + ")";
-  }
-
-  /** An unsynchronized stream over one row's bytes. */
-  private static final class Bytes extends InputStream {
-    private final byte[] bytes;
-    int pos;
-
-    Bytes(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public int read() {
-      return pos < bytes.length ? bytes[pos++] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) {
-      if (len == 0) {
-        return 0;
-      }
-      int n = Math.min(len, bytes.length - pos);
-      if (n <= 0) {
-        return -1;
-      }
-      System.arraycopy(bytes, pos, dst, off, n);
-      pos += n;
-      return n;
-    }
-
-    @Override
-    public int available() {
-      return bytes.length - pos;
-    }
   }
 }

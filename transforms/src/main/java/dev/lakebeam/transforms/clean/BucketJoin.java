@@ -1,0 +1,393 @@
+package dev.lakebeam.transforms.clean;
+
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.io.WriteParquet;
+import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.Progress;
+import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBlock;
+import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.transforms.records.RowBytesCoder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * The batch order join on blocks. Valid lines and order references are packed into blocks per
+ * hash bucket of {@code order_id} by the step that makes them; one grouping by bucket brings a
+ * bucket's blocks together; inside it lines meet their order in a hash map, with the dedupe, the
+ * pick and the counts of {@link CleanRecords.JoinOrdersFn}; clean lines leave in blocks per
+ * partition folder, as the writer takes them. Beam's per-element cost is paid per block.
+ */
+final class BucketJoin {
+  private BucketJoin() {}
+
+  static final int LINES = 0;
+  static final int ORDERS = 1;
+  static final int BLOCK_BYTES = PackRows.BLOCK_BYTES;
+  /** Open blocks of one step instance are all handed over when together they pass this. */
+  static final long MAX_OPEN_BYTES = 32L << 20;
+
+  static final TupleTag<KV<Integer, RowBlock>> BUCKETS = new TupleTag<KV<Integer, RowBlock>>("buckets") {};
+  static final KvCoder<Integer, RowBlock> BUCKET_CODER = KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of());
+  static final TupleTag<KV<String, RowBlock>> PARTITION_BLOCKS = new TupleTag<KV<String, RowBlock>>("partition blocks") {};
+  static final KvCoder<String, RowBlock> PARTITION_BLOCK_CODER = KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of());
+
+  /** Lines in bucket blocks and order references in; clean lines in partition blocks and rejects out. */
+  static PCollectionTuple joinOrders(PCollection<KV<Integer, RowBlock>> lineBlocks, Schema lineSchema, PCollection<Row> orderRefs,
+      int buckets, CleanConfig cfg) {
+    PCollection<KV<Integer, RowBlock>> orderBlocks =
+        orderRefs.apply("Orders into buckets", ParDo.of(new ToBucketsFn(CleanRecords.ORDER_REF, buckets))).setCoder(BUCKET_CODER);
+    return PCollectionList.of(lineBlocks).and(orderBlocks)
+        .apply("Blocks of lines and orders", Flatten.pCollections())
+        .apply("Group blocks by bucket", GroupByKey.create())
+        .apply("Clean order lines",
+            ParDo.of(new JoinBucketFn(lineSchema, cfg)).withOutputTags(PARTITION_BLOCKS, TupleTagList.of(Rejects.TAG)));
+  }
+
+  /** The bucket of an order id: spread by a multiplicative hash, so consecutive ids do not cluster. */
+  static int bucket(Integer orderId, int buckets) {
+    int h = orderId == null ? 0 : orderId * 0x9E3779B9;
+    return Math.floorMod(h ^ (h >>> 16), buckets);
+  }
+
+  /**
+   * Open blocks per bucket: a full one is handed over at once, the rest at the end of the bundle,
+   * or all of them when together they pass {@link #MAX_OPEN_BYTES} (on Flink a bundle is a whole
+   * task's input, so the open blocks are bounded by bytes, not by the bundle).
+   */
+  static final class Buckets {
+    private final RowBlock.Builder[] open;
+    private final int kind;
+    private final RowCoder coder;
+    private long openBytes;
+
+    Buckets(int buckets, int kind, RowCoder coder) {
+      this.open = new RowBlock.Builder[buckets];
+      this.kind = kind;
+      this.coder = coder;
+    }
+
+    void add(Row row, int key, Consumer<KV<Integer, RowBlock>> out) {
+      int b = bucket(key, open.length);
+      RowBlock.Builder block = open[b];
+      if (block == null) {
+        block = new RowBlock.Builder(kind, coder);
+        open[b] = block;
+      }
+      int before = block.bytes();
+      block.add(row);
+      openBytes += block.bytes() - before;
+      if (block.bytes() >= BLOCK_BYTES) {
+        openBytes -= block.bytes();
+        out.accept(KV.of(b, block.take()));
+      } else if (openBytes > MAX_OPEN_BYTES) {
+        flush(out);
+      }
+    }
+
+    void flush(Consumer<KV<Integer, RowBlock>> out) {
+      for (int b = 0; b < open.length; b++) {
+        if (open[b] != null && !open[b].isEmpty()) {
+          out.accept(KV.of(b, open[b].take()));
+        }
+      }
+      openBytes = 0;
+    }
+  }
+
+  /** Validates order lines ({@link CleanRecords.ValidateFn}'s checks); good ones into bucket blocks. */
+  static final class ValidateIntoBucketsFn extends DoFn<RowBlock, KV<Integer, RowBlock>> {
+    private final CleanRecords.ValidateFn checks;
+    private final Schema schema;
+    private final int buckets;
+    private transient Buckets open;
+    private transient RowCoder coder;
+
+    ValidateIntoBucketsFn(CleanRecords.ValidateFn checks, Schema schema, int buckets) {
+      this.checks = checks;
+      this.schema = schema;
+      this.buckets = buckets;
+    }
+
+    @StartBundle
+    public void start() {
+      checks.startBundle();
+      if (open == null) {
+        coder = RowCoder.of(schema);
+        open = new Buckets(buckets, LINES, coder);
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element RowBlock block, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
+      for (Row env : block.rows(coder)) {
+        if (checks.valid(env, window, c, out)) {
+          open.add(env, env.getRow("record").getInt32("order_id"), out.get(BUCKETS)::output);
+        }
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      open.flush(kv -> c.output(BUCKETS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+  }
+
+  /** Order references into bucket blocks. */
+  static final class ToBucketsFn extends DoFn<Row, KV<Integer, RowBlock>> {
+    private final Schema schema;
+    private final int buckets;
+    private transient Buckets open;
+
+    ToBucketsFn(Schema schema, int buckets) {
+      this.schema = schema;
+      this.buckets = buckets;
+    }
+
+    @StartBundle
+    public void start() {
+      if (open == null) {
+        open = new Buckets(buckets, ORDERS, RowCoder.of(schema));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element Row ref, OutputReceiver<KV<Integer, RowBlock>> out) {
+      open.add(ref, ref.getInt32("order_id"), out::output);
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      open.flush(kv -> c.output(kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+  }
+
+  /** One bucket: its orders in a map, its lines grouped by order, then each order as the per-key join did. */
+  static final class JoinBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<String, RowBlock>> {
+    private final Schema lineSchema;
+    private final CleanConfig c;
+    private final SerializableFunction<Row, String> partitionOf = WriteParquet.partitionFn(Dataset.ORDER_LINES);
+    private transient RowCoder lineCoder;
+    private transient RowCoder orderCoder;
+    private transient RowCoder cleanCoder;
+    private transient Map<String, RowBlock.Builder> open;
+
+    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress duplicates = Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
+
+    JoinBucketFn(Schema lineSchema, CleanConfig c) {
+      this.lineSchema = lineSchema;
+      this.c = c;
+    }
+
+    @Setup
+    public void setup() {
+      lineCoder = RowCoder.of(lineSchema);
+      orderCoder = RowCoder.of(CleanRecords.ORDER_REF);
+      cleanCoder = RowCoder.of(Dataset.ORDER_LINES.beamSchema());
+      open = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, MultiOutputReceiver out) {
+      Map<Integer, Row> orders = new HashMap<>();
+      // Within an order the business key (order_id, product_id) is the product id.
+      Map<Integer, Map<Integer, Row>> linesByOrder = new LinkedHashMap<>();
+      long n = 0;
+      long unique = 0;
+      for (RowBlock block : bucket.getValue()) {
+        if (block.kind() == ORDERS) {
+          for (Row o : block.rows(orderCoder)) {
+            orders.merge(o.getInt32("order_id"), o, (a, b) -> b.getBoolean("fresh") ? b : a);
+          }
+          continue;
+        }
+        for (Row line : block.rows(lineCoder)) {
+          n++;
+          Row rec = line.getRow("record");
+          Map<Integer, Row> ofOrder = linesByOrder.computeIfAbsent(rec.getInt32("order_id"), k -> new LinkedHashMap<>());
+          int before = ofOrder.size();
+          ofOrder.merge(rec.getInt32("product_id"), line, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
+          unique += ofOrder.size() - before;
+        }
+      }
+      duplicates.inc(n - unique);
+      DoFn.OutputReceiver<KV<String, RowBlock>> clean = out.get(PARTITION_BLOCKS);
+      for (Map.Entry<Integer, Map<Integer, Row>> e : linesByOrder.entrySet()) {
+        Row order = orders.get(e.getKey());
+        for (Row line : e.getValue().values()) {
+          if (order == null) {
+            rejected.inc();
+            out.get(Rejects.TAG).output(CleanRecords.reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
+                "order_id " + e.getKey() + " is not in orders", "validate"));
+            continue;
+          }
+          Row row = CleanRecords.joinLine(order, line, c, skipped, cleanLines);
+          if (row != null) {
+            String partition = partitionOf.apply(row);
+            RowBlock.Builder block = open.computeIfAbsent(partition, k -> new RowBlock.Builder(0, cleanCoder));
+            block.add(row);
+            if (block.bytes() >= BLOCK_BYTES) {
+              clean.output(KV.of(partition, block.take()));
+            }
+          }
+        }
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext ctx) {
+      for (Map.Entry<String, RowBlock.Builder> e : open.entrySet()) {
+        if (!e.getValue().isEmpty()) {
+          ctx.output(PARTITION_BLOCKS, KV.of(e.getKey(), e.getValue().take()), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+        }
+      }
+      open.clear();
+    }
+  }
+
+  /**
+   * A batch grouping on blocks: rows into blocks per bucket of a key, one grouping by bucket, and
+   * the rows of each bucket handed to {@code fn}, which groups them by the key itself.
+   */
+  static PCollection<Row> grouped(PCollection<Row> rows, String name, SerializableFunction<Row, Integer> key, int buckets, InBucket fn) {
+    Schema schema = rows.getSchema();
+    return rows.apply(name + ": into buckets", ParDo.of(new KeyedBucketsFn(schema, key, buckets)))
+        .setCoder(BUCKET_CODER)
+        .apply(name + ": group by bucket", GroupByKey.create())
+        .apply(name, ParDo.of(new InBucketFn(schema, fn)))
+        .setCoder(RowBytesCoder.of(schema));
+  }
+
+  /** What is done with one bucket's rows (iterated once). */
+  interface InBucket extends java.io.Serializable {
+    void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out);
+  }
+
+  /** Rows into bucket blocks by a key's hash. */
+  static final class KeyedBucketsFn extends DoFn<Row, KV<Integer, RowBlock>> {
+    private final Schema schema;
+    private final SerializableFunction<Row, Integer> key;
+    private final int buckets;
+    private transient Buckets open;
+
+    KeyedBucketsFn(Schema schema, SerializableFunction<Row, Integer> key, int buckets) {
+      this.schema = schema;
+      this.key = key;
+      this.buckets = buckets;
+    }
+
+    @StartBundle
+    public void start() {
+      if (open == null) {
+        open = new Buckets(buckets, LINES, RowCoder.of(schema));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<KV<Integer, RowBlock>> out) {
+      open.add(row, key.apply(row), out::output);
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      open.flush(kv -> c.output(kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+  }
+
+  /** A bucket's rows, decoded, to its {@link InBucket}. */
+  static final class InBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
+    private final Schema schema;
+    private final InBucket fn;
+    private transient RowCoder coder;
+
+    InBucketFn(Schema schema, InBucket fn) {
+      this.schema = schema;
+      this.fn = fn;
+    }
+
+    @Setup
+    public void setup() {
+      coder = RowCoder.of(schema);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, OutputReceiver<Row> out) {
+      // Decoded as the function iterates (once): the bucket's rows are not copied first.
+      Iterable<Row> rows = () -> java.util.stream.StreamSupport.stream(bucket.getValue().spliterator(), false)
+          .flatMap(b -> java.util.stream.StreamSupport.stream(b.rows(coder).spliterator(), false))
+          .iterator();
+      fn.apply(rows, out::output);
+    }
+  }
+
+  /** The dedupe of {@link CleanRecords.PickFn}, for every key of a bucket. */
+  static final class PickInBucket implements InBucket {
+    private final List<String> keys;
+    private final Progress duplicates;
+
+    PickInBucket(SourceDataset d) {
+      this.keys = d.keyFields();
+      this.duplicates = Progress.counter(Accounting.DUPLICATES + d.sourceName());
+    }
+
+    @Override
+    public void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out) {
+      Map<String, Row> best = new LinkedHashMap<>();
+      long n = 0;
+      for (Row r : rows) {
+        n++;
+        best.merge(CleanRecords.key(r, keys), r, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
+      }
+      duplicates.inc(n - best.size());
+      best.values().forEach(out);
+    }
+  }
+
+  /** The order_ts rule of {@link CleanRecords.AssignOrderTsFn}, for every user of a bucket. */
+  static final class AssignInBucket implements InBucket {
+    private final java.time.LocalDate asOf;
+
+    AssignInBucket(java.time.LocalDate asOf) {
+      this.asOf = asOf;
+    }
+
+    @Override
+    public void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out) {
+      Map<Integer, List<Row>> byUser = new LinkedHashMap<>();
+      for (Row r : rows) {
+        byUser.computeIfAbsent(r.getRow("record").getInt32("user_id"), k -> new ArrayList<>()).add(r);
+      }
+      for (List<Row> user : byUser.values()) {
+        CleanRecords.AssignOrderTsFn.assign(user, asOf, out);
+      }
+    }
+  }
+}

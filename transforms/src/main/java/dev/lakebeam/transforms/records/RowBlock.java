@@ -1,0 +1,189 @@
+package dev.lakebeam.transforms.records;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.util.VarInt;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * A few thousand rows of one schema as one element: their {@link RowCoder} encodings back to back.
+ * Beam pays its per-element cost (coder calls, sort, window wrapping) once per block, not per row.
+ * {@code kind} tells apart the blocks of different schemas that share one grouping.
+ */
+public final class RowBlock {
+  private final int kind;
+  private final int count;
+  private final byte[] bytes;
+
+  public RowBlock(int kind, int count, byte[] bytes) {
+    this.kind = kind;
+    this.count = count;
+    this.bytes = bytes;
+  }
+
+  public int kind() {
+    return kind;
+  }
+
+  public int count() {
+    return count;
+  }
+
+  /** The rows, decoded one at a time with the schema's coder (the caller knows it by kind). */
+  public Iterable<Row> rows(RowCoder coder) {
+    return () -> new Iterator<Row>() {
+      private final ByteArrayInput in = new ByteArrayInput(bytes);
+      private int left = count;
+
+      @Override
+      public boolean hasNext() {
+        return left > 0;
+      }
+
+      @Override
+      public Row next() {
+        if (left <= 0) {
+          throw new NoSuchElementException();
+        }
+        left--;
+        try {
+          return coder.decode(in);
+        } catch (IOException e) {
+          throw new IllegalStateException("a block of " + count + " rows is damaged", e);
+        }
+      }
+    };
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RowBlock b && b.kind == kind && b.count == count && Arrays.equals(b.bytes, bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return (Arrays.hashCode(bytes) * 31 + count) * 31 + kind;
+  }
+
+  /** Fills blocks of one kind: rows are encoded as they come; {@link #take} hands over the block. */
+  public static final class Builder {
+    private final int kind;
+    private final RowCoder coder;
+    private ByteArrayBuffer buffer = new ByteArrayBuffer();
+    private int count;
+
+    public Builder(int kind, RowCoder coder) {
+      this.kind = kind;
+      this.coder = coder;
+    }
+
+    public void add(Row row) {
+      try {
+        coder.encode(row, buffer);
+      } catch (IOException e) {
+        throw new IllegalStateException("a row could not be encoded into a block", e);
+      }
+      count++;
+    }
+
+    public int bytes() {
+      return buffer.size();
+    }
+
+    public boolean isEmpty() {
+      return count == 0;
+    }
+
+    /** The block so far; the builder starts afresh with a small buffer (an idle builder holds little). */
+    public RowBlock take() {
+      RowBlock b = new RowBlock(kind, count, buffer.toByteArray());
+      buffer = new ByteArrayBuffer();
+      count = 0;
+      return b;
+    }
+  }
+
+  /** Kind, count and length as variable-length ints, then the bytes in one write. */
+  public static final class Coder extends CustomCoder<RowBlock> {
+    private static final long serialVersionUID = 1L;
+    private static final Coder INSTANCE = new Coder();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(RowBlock b, OutputStream out) throws IOException {
+      if (b == null) {
+        throw new CoderException("cannot encode a null block");
+      }
+      VarInt.encode(b.kind, out);
+      VarInt.encode(b.count, out);
+      VarInt.encode(b.bytes.length, out);
+      out.write(b.bytes);
+    }
+
+    @Override
+    public RowBlock decode(InputStream in) throws IOException {
+      int kind = VarInt.decodeInt(in);
+      int count = VarInt.decodeInt(in);
+      int n = VarInt.decodeInt(in);
+      if (count < 0 || n < 0) {
+        throw new CoderException("a block header of " + count + " rows in " + n + " bytes");
+      }
+      byte[] bytes = in.readNBytes(n);
+      if (bytes.length != n) {
+        throw new CoderException("the stream ended " + (n - bytes.length) + " bytes into a block of " + n);
+      }
+      return new RowBlock(kind, count, bytes);
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+
+  /** An unsynchronized stream over a byte array. */
+  static final class ByteArrayInput extends InputStream {
+    private final byte[] bytes;
+    private int pos;
+
+    ByteArrayInput(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public int read() {
+      return pos < bytes.length ? bytes[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] dst, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      int n = Math.min(len, bytes.length - pos);
+      if (n <= 0) {
+        return -1;
+      }
+      System.arraycopy(bytes, pos, dst, off, n);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public int available() {
+      return bytes.length - pos;
+    }
+
+    int position() {
+      return pos;
+    }
+  }
+}

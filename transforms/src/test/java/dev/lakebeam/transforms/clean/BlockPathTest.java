@@ -1,0 +1,172 @@
+package dev.lakebeam.transforms.clean;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.SourceDataset;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.WithTimestamps;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.DateTime;
+import org.joda.time.DateTimeZone;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * The batch path on blocks ({@link BucketJoin}) against the per-record path on the same records:
+ * the same input in one wide fixed window takes the per-record groupings and the CoGroupByKey
+ * join, in the global window the blocks. Duplicates with and without {@code updated_at}, lines
+ * of unknown orders and products, a duplicated order: clean rows and rejects must be the same.
+ */
+public class BlockPathTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  private static final Tokenizer TOKENS = new Tokenizer("unit-test-key-0123456789".getBytes(StandardCharsets.UTF_8));
+  private static final Instant RUN = new DateTime(2025, 7, 1, 0, 0, DateTimeZone.UTC).toInstant();
+
+  private final Map<SourceDataset, List<Row>> input = new EnumMap<>(SourceDataset.class);
+  private int ref = 1;
+
+  private void add(SourceDataset d, Object... values) {
+    Schema s = d.parseSchema();
+    Row rec = Row.withSchema(s).addValues(values).build();
+    input.computeIfAbsent(d, k -> new ArrayList<>())
+        .add(Envelope.wrap(Envelope.schema(s), rec, d.sourceName(), "files", d.sourceName() + ":" + (++ref), "payload-" + ref));
+  }
+
+  private void data() {
+    Random r = new Random(20261204L);
+    add(SourceDataset.DEPARTMENTS, 1, "produce");
+    add(SourceDataset.AISLES, 1, "fruit");
+    for (int product = 1; product <= 40; product++) {
+      add(SourceDataset.PRODUCTS, product, "p" + product, 1, 1, null);
+    }
+    for (int order = 1; order <= 300; order++) {
+      int user = 1 + order % 37;
+      add(SourceDataset.ORDERS, order, user, order % 5 == 0 ? "train" : "prior", 1 + order / 37, order % 7, order % 24,
+          order < 37 ? null : 1 + order % 20, null, null);
+      if (order % 50 == 0) { // the same order twice
+        add(SourceDataset.ORDERS, order, user, "prior", 1 + order / 37, order % 7, order % 24, order < 37 ? null : 1 + order % 20,
+            null, null);
+      }
+    }
+    for (int i = 0; i < 3000; i++) {
+      int order = 1 + r.nextInt(320); // 301..320 are not among the orders
+      int product = 1 + r.nextInt(45); // 41..45 are not among the products
+      Instant updated = r.nextInt(4) == 0 ? new Instant(1_700_000_000_000L + r.nextInt(1000) * 1000L) : null;
+      add(SourceDataset.ORDER_LINES, order, product, 1 + r.nextInt(20), r.nextInt(2), 1 + r.nextInt(3),
+          updated);
+    }
+  }
+
+  private PCollection<String> cleanAndRejects(String name, boolean windowed) {
+    Map<SourceDataset, PCollection<Row>> in = new EnumMap<>(SourceDataset.class);
+    // Every dataset is given (empty ones too), so that all are in the same windows.
+    for (SourceDataset d : SourceDataset.values()) {
+      List<Row> rows = input.getOrDefault(d, List.of());
+      Schema schema = Envelope.schema(d.parseSchema());
+      PCollection<Row> c = rows.isEmpty()
+          ? p.apply(name + " in " + d.sourceName(), Create.empty(RowCoder.of(schema))).setRowSchema(schema)
+          : p.apply(name + " in " + d.sourceName(), Create.of(rows).withRowSchema(schema));
+      if (windowed) {
+        c = c.apply(name + " stamp " + d.sourceName(), WithTimestamps.of((Row r) -> RUN))
+            .apply(name + " window " + d.sourceName(), Window.<Row>into(FixedWindows.of(Duration.standardDays(10_000))));
+      }
+      in.put(d, c);
+    }
+    CleanConfig cfg = new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
+    CleanRecords.Output out = Pipeline.applyTransform(name, CleanRecords.Input.of(p, in), CleanRecords.with(cfg).withBuckets(7));
+    // The comparison means something only if the two runs took different paths.
+    if (windowed) {
+      assertNull("the windowed run takes the per-record path", out.blocks(Dataset.ORDER_LINES));
+    } else {
+      assertNotNull("the global run takes the block path", out.blocks(Dataset.ORDER_LINES));
+    }
+    List<PCollection<String>> parts = new ArrayList<>();
+    for (Dataset d : List.of(Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.PRODUCTS)) {
+      parts.add(out.clean(d).apply(name + " text " + d.datasetName(),
+          MapElements.into(TypeDescriptors.strings()).via((Row row) -> d.datasetName() + " " + row.getValues())));
+    }
+    parts.add(out.rejects().apply(name + " text rejects", MapElements.into(TypeDescriptors.strings())
+        .via((Row row) -> "reject " + row.getString("dataset") + " " + row.getString("reason_code") + " " + row.getString("payload"))));
+    List<PCollection<String>> global = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      global.add(parts.get(i).apply(name + " global " + i, Window.<String>into(new GlobalWindows())));
+    }
+    return PCollectionList.of(global).apply(name + " all", Flatten.pCollections())
+        .apply(name + " tagged", MapElements.into(TypeDescriptors.strings()).via((String s) -> name + "|" + s));
+  }
+
+  /** Rows per dataset and reason. */
+  private static Map<String, Integer> kinds(Map<String, Integer> rows) {
+    Map<String, Integer> k = new TreeMap<>();
+    rows.forEach((row, n) -> {
+      String[] w = row.split(" ");
+      k.merge(w[0].equals("reject") ? w[0] + " " + w[1] + " " + w[2] : w[0], n, Integer::sum);
+    });
+    return k;
+  }
+
+  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+    java.util.Set<String> u = new java.util.TreeSet<>(a);
+    u.addAll(b);
+    return u;
+  }
+
+  @Test
+  public void blocksGiveTheSameRowsAndRejectsAsThePerRecordPath() {
+    data();
+    PCollection<String> both = PCollectionList.of(cleanAndRejects("blocks", false)).and(cleanAndRejects("records", true))
+        .apply("both", Flatten.pCollections());
+    PAssert.that(both).satisfies(all -> {
+      Map<String, Integer> blocks = new TreeMap<>();
+      Map<String, Integer> records = new TreeMap<>();
+      for (String s : all) {
+        String body = s.substring(s.indexOf('|') + 1);
+        (s.startsWith("blocks|") ? blocks : records).merge(body, 1, Integer::sum);
+      }
+      List<String> differ = new ArrayList<>();
+      for (String k : new java.util.TreeSet<>(union(blocks.keySet(), records.keySet()))) {
+        if (!java.util.Objects.equals(blocks.get(k), records.get(k)) && differ.size() < 10) {
+          differ.add(k + ": blocks " + blocks.get(k) + ", per record " + records.get(k));
+        }
+      }
+      assertEquals("kinds of rows", kinds(records), kinds(blocks));
+      assertEquals("rows that differ (first 10)", List.of(), differ);
+      long lines = blocks.keySet().stream().filter(k -> k.startsWith("order_lines ")).count();
+      long unknownOrder = blocks.keySet().stream().filter(k -> k.startsWith("reject order_lines UNKNOWN_REFERENCE")).count();
+      assertTrue("clean lines: " + lines, lines > 1000);
+      assertTrue("lines of unknown orders and products: " + unknownOrder, unknownOrder > 100);
+      assertEquals(300, blocks.keySet().stream().filter(k -> k.startsWith("orders ")).count());
+      return null;
+    });
+    p.run();
+  }
+}
