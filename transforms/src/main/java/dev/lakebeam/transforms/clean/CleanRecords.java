@@ -114,8 +114,12 @@ public final class CleanRecords
     return (int) Math.min(MAX_BUCKETS, Math.max(DEFAULT_BUCKETS, (orderLineBytes + BYTES_PER_BUCKET - 1) / BYTES_PER_BUCKET));
   }
 
+  /** Whether every input is a batch collection: only then do records travel in blocks (the stream's graph is untouched). */
+  private transient boolean batchRun;
+
   @Override
   public Output expand(Input in) {
+    batchRun = in.collections().stream().allMatch(CleanRecords::inBlocks);
     List<PCollection<Row>> rejects = new ArrayList<>();
     // Datasets with references are validated where their references are checked, in the same
     // step: on Flink every two-output step breaks the chain of fused steps (its records are
@@ -160,8 +164,7 @@ public final class CleanRecords
     List<Ref> lineRefs = List.of(new Ref("product_id", productIds, "products"));
     PCollection<Row> orderRefs = orderRefs(orders, in.existing(Dataset.ORDERS));
     Map<Dataset, PCollection<KV<String, RowBlock>>> blocks = new EnumMap<>(Dataset.class);
-    boolean batch = inBlocks(in.get(SourceDataset.ORDER_LINES)) && inBlocks(orderRefs)
-        && (in.lineBlocks() == null || inBlocks(in.lineBlocks()));
+    boolean batch = batchRun && inBlocks(orderRefs);
     if (in.lineBlocks() != null && !batch) {
       throw new IllegalArgumentException("order lines in blocks need a batch run (bounded, in the global window)");
     }
@@ -394,7 +397,7 @@ public final class CleanRecords
   private PCollection<Row> dedupe(PCollection<Row> in, SourceDataset d) {
     Schema schema = in.getSchema();
     List<String> keys = d.keyFields();
-    if (inBlocks(in)) {
+    if (batchRun && inBlocks(in)) {
       return BucketJoin.grouped(in, "Dedupe " + d.sourceName(), env -> key(env, keys).hashCode(), groupBuckets(),
           new BucketJoin.PickInBucket(d));
     }
@@ -478,7 +481,7 @@ public final class CleanRecords
   private PCollection<Row> assignOrderTimes(PCollection<Row> orders) {
     Schema schema = orders.getSchema();
     LocalDate asOf = cfg.asOf;
-    if (inBlocks(orders)) {
+    if (batchRun && inBlocks(orders)) {
       return BucketJoin.grouped(orders, "Assign order_ts", env -> Envelope.record(env).getInt32("user_id"), groupBuckets(),
           new BucketJoin.AssignInBucket(asOf));
     }
@@ -815,6 +818,16 @@ public final class CleanRecords
 
     PCollection<RowBlock> lineBlocks() {
       return lineBlocks;
+    }
+
+    /** Every collection given: records per dataset, the zone's rows, line blocks. */
+    List<PCollection<?>> collections() {
+      List<PCollection<?>> all = new ArrayList<>(byDataset.values());
+      all.addAll(existing.values());
+      if (lineBlocks != null) {
+        all.add(lineBlocks);
+      }
+      return all;
     }
 
     boolean given(SourceDataset d) {
