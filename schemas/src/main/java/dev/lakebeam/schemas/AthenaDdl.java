@@ -62,6 +62,20 @@ public final class AthenaDdl {
     return sb.toString();
   }
 
+  /**
+   * Each statement with the file name it gets from {@code ddl --out}: numbered in the order Athena
+   * must run them (the database first), e.g. {@code 00_database.sql}, {@code 05_clean_orders.sql}.
+   */
+  public java.util.LinkedHashMap<String, String> statementFiles() {
+    java.util.LinkedHashMap<String, String> files = new java.util.LinkedHashMap<>();
+    List<String> all = statements();
+    for (int i = 0; i < all.size(); i++) {
+      String name = i == 0 ? "database" : tableName(Dataset.values()[i - 1]);
+      files.put(String.format(java.util.Locale.ROOT, "%02d_%s.sql", i, name), all.get(i) + "\n");
+    }
+    return files;
+  }
+
   /** Table name in Athena: {@code <zone>_<dataset>}, e.g. {@code clean_orders}. */
   public static String tableName(Dataset d) {
     return d.zone().dir() + "_" + d.datasetName();
@@ -76,19 +90,60 @@ public final class AthenaDdl {
     return zone + "/" + d.datasetName();
   }
 
+  /** A column of a table: its name, its Athena type and its meaning (the DDL's {@code COMMENT}). */
+  public record Column(String name, String type, String comment) {
+    String sql() {
+      return "`" + name + "` " + type + " COMMENT '" + quote(comment) + "'";
+    }
+  }
+
+  /** The data columns of a dataset's table, in schema order, each with its field doc as comment. */
+  public static List<Column> columns(Dataset d) {
+    List<Column> out = new ArrayList<>();
+    for (Schema.Field f : d.avroSchema().getFields()) {
+      out.add(new Column(f.name(), athenaType(f.schema()), f.doc() == null ? "" : f.doc()));
+    }
+    return out;
+  }
+
+  /** The partition columns of a dataset's table (all strings, as the folder names spell them). */
+  public static List<Column> partitionColumns(Dataset d) {
+    if (d == Dataset.REJECTS) {
+      return List.of(
+          new Column("dataset_partition", "string", "Clean dataset the rejected record was meant for, e.g. order_lines."),
+          new Column("ingest_date", "string", "UTC date (YYYY-MM-DD) of the run that rejected the record."));
+    }
+    String time = d.eventTimeColumn().orElse("");
+    return switch (d.partitioning()) {
+      case EVENT_DATE -> List.of(
+          new Column("year", "string", "UTC year of " + time + " (4 digits)."),
+          new Column("month", "string", "UTC month of " + time + " (2 digits, 01-12)."),
+          new Column("day", "string", "UTC day of month of " + time + " (2 digits, 01-31)."));
+      case AS_OF -> List.of(new Column("as_of", "string", "Date (YYYY-MM-DD) the features were computed as of."));
+      case NONE -> List.of();
+    };
+  }
+
+  /** A comment as a DDL string literal's body: Hive's DDL and Athena's SQL escape quotes differently, so none. */
+  static String quote(String text) {
+    return text.replace('\'', '\u2019');
+  }
+
   String table(Dataset d) {
     Schema schema = d.avroSchema();
     StringJoiner cols = new StringJoiner(",\n", "", "\n");
-    for (Schema.Field f : schema.getFields()) {
-      cols.add("  `" + f.name() + "` " + athenaType(f.schema()));
+    for (Column c : columns(d)) {
+      cols.add("  " + c.sql());
     }
     String location = location(d);
     Map<String, String> props = new java.util.LinkedHashMap<>();
     props.put("parquet.compression", "SNAPPY");
     props.put("lakebeam.schema_version", String.valueOf(LakeSchemas.versionOf(schema)));
-    String partitionedBy = null;
+    String partitionedBy =
+        partitionColumns(d).isEmpty()
+            ? null
+            : String.join(", ", partitionColumns(d).stream().map(Column::sql).toList());
     if (d == Dataset.REJECTS) {
-      partitionedBy = "`dataset_partition` string, `ingest_date` string";
       props.put("projection.enabled", "true");
       props.put("projection.dataset_partition.type", "enum");
       props.put(
@@ -100,7 +155,6 @@ public final class AthenaDdl {
       dateProjection(props, "ingest_date");
       props.put("storage.location.template", location + "/${dataset_partition}/ingest_date=${ingest_date}/");
     } else if (d.partitioning() == Partitioning.EVENT_DATE) {
-      partitionedBy = "`year` string, `month` string, `day` string";
       props.put("projection.enabled", "true");
       props.put("projection.year.type", "integer");
       props.put("projection.year.range", YEAR_RANGE);
@@ -112,13 +166,11 @@ public final class AthenaDdl {
       props.put("projection.day.digits", "2");
       props.put("storage.location.template", location + "/year=${year}/month=${month}/day=${day}/");
     } else if (d.partitioning() == Partitioning.AS_OF) {
-      partitionedBy = "`as_of` string";
       props.put("projection.enabled", "true");
       dateProjection(props, "as_of");
       props.put("storage.location.template", location + "/as_of=${as_of}/");
     }
     StringBuilder sb = new StringBuilder();
-    sb.append("-- ").append(schema.getDoc() == null ? "" : schema.getDoc()).append('\n');
     sb.append("CREATE EXTERNAL TABLE IF NOT EXISTS `")
         .append(database)
         .append("`.`")
@@ -126,6 +178,9 @@ public final class AthenaDdl {
         .append("` (\n")
         .append(cols);
     sb.append(")\n");
+    if (schema.getDoc() != null) {
+      sb.append("COMMENT '").append(quote(schema.getDoc())).append("'\n");
+    }
     if (partitionedBy != null) {
       sb.append("PARTITIONED BY (").append(partitionedBy).append(")\n");
     }

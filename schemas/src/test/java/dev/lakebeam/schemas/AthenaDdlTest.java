@@ -34,7 +34,7 @@ public class AthenaDdlTest {
   @Test
   public void eventDatePartitionsAreProjected() {
     String stmt = ddl.table(Dataset.ORDER_LINES);
-    assertThat(stmt, containsString("PARTITIONED BY (`year` string, `month` string, `day` string)"));
+    assertThat(stmt, containsString("PARTITIONED BY (`year` string COMMENT 'UTC year of order_ts (4 digits).', `month` string"));
     assertThat(stmt, containsString("'projection.enabled'='true'"));
     assertThat(stmt, containsString("LOCATION 's3://my-lake/clean/order_lines/'"));
     assertThat(
@@ -42,7 +42,7 @@ public class AthenaDdlTest {
         containsString(
             "'storage.location.template'='s3://my-lake/clean/order_lines/year=${year}/month=${month}/day=${day}/'"));
     assertThat(ddl.table(Dataset.PRODUCTS), not(containsString("PARTITIONED BY")));
-    assertThat(ddl.table(Dataset.USER_FEATURES), containsString("PARTITIONED BY (`as_of` string)"));
+    assertThat(ddl.table(Dataset.USER_FEATURES), containsString("PARTITIONED BY (`as_of` string COMMENT '"));
     assertThat(
         ddl.table(Dataset.REJECTS), containsString("LOCATION 's3://my-lake/clean/_rejected/'"));
   }
@@ -55,6 +55,21 @@ public class AthenaDdlTest {
     assertThat(ddl.table(Dataset.DAILY_DEPARTMENT_SALES), containsString("`date` date"));
     assertThat(ddl.table(Dataset.PRODUCT_FEATURES), containsString("`orders` bigint"));
     assertThat(ddl.table(Dataset.USER_PRODUCT_FEATURES), containsString("`in_last_order` boolean"));
+  }
+
+  @Test
+  public void everyColumnSaysWhatItHoldsInAComment() {
+    for (Dataset d : Dataset.values()) {
+      List<AthenaDdl.Column> all = new java.util.ArrayList<>(AthenaDdl.columns(d));
+      all.addAll(AthenaDdl.partitionColumns(d));
+      for (AthenaDdl.Column c : all) {
+        assertTrue(d + "." + c.name() + " has no doc in its schema", c.comment().trim().length() > 10);
+        assertThat(ddl.table(d), containsString("`" + c.name() + "` " + c.type() + " COMMENT '" + AthenaDdl.quote(c.comment()) + "'"));
+      }
+      assertThat(ddl.table(d), containsString("\nCOMMENT '"));
+    }
+    assertThat(ddl.table(Dataset.DAILY_DEPARTMENT_SALES), containsString("`orders` bigint COMMENT 'Distinct orders with at least one line"));
+    assertEquals("it\u2019s", AthenaDdl.quote("it's"));
   }
 
   @Test

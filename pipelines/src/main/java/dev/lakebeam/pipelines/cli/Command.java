@@ -36,6 +36,12 @@ public enum Command {
       "print Athena/Glue CREATE EXTERNAL TABLE statements for every dataset",
       DdlOptions.class,
       false),
+  QUERY(
+      "query",
+      "run SQL over the lake's tables (the Athena DDL's names) on this machine, or list them with --tables",
+      dev.lakebeam.pipelines.options.QueryOptions.class,
+      false,
+      "\"SQL\""),
   TRAIN_MODEL(
       "train-model",
       "fit the reorder model on a lake's curated features and train orders; report its quality",
@@ -57,16 +63,32 @@ public enum Command {
   private final String description;
   private final Class<? extends PipelineOptions> optionsClass;
   private final boolean runsPipeline;
+  private final String argument;
 
   Command(
       String cliName,
       String description,
       Class<? extends PipelineOptions> optionsClass,
       boolean runsPipeline) {
+    this(cliName, description, optionsClass, runsPipeline, null);
+  }
+
+  Command(
+      String cliName,
+      String description,
+      Class<? extends PipelineOptions> optionsClass,
+      boolean runsPipeline,
+      String argument) {
     this.cliName = cliName;
     this.description = description;
     this.optionsClass = optionsClass;
     this.runsPipeline = runsPipeline;
+    this.argument = argument;
+  }
+
+  /** The name of the argument the command takes besides its options (e.g. the SQL of query), or null. */
+  public String argument() {
+    return argument;
   }
 
   public String cliName() {
@@ -92,7 +114,7 @@ public enum Command {
 
   static void printList(PrintStream out) {
     for (Command c : values()) {
-      out.printf("  %-10s %s%n", c.cliName, c.description);
+      out.printf("  %-12s %s%n", c.cliName, c.description);
     }
   }
 }

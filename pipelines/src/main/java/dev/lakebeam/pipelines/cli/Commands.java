@@ -33,6 +33,8 @@ public final class Commands {
         return ddl(parsed.options().as(DdlOptions.class), out);
       case PROFILES:
         return profiles(out);
+      case QUERY:
+        return query(parsed.options().as(dev.lakebeam.pipelines.options.QueryOptions.class), parsed.arguments(), out);
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
@@ -63,7 +65,7 @@ public final class Commands {
     int products = o.getProducts() == null ? Generator.Config.defaultProducts(orders) : o.getProducts();
     Generator.Config cfg;
     try {
-      cfg = new Generator.Config(Path.of(o.getOut()), orders, o.getSeed(), products, asOf);
+      cfg = new Generator.Config(Path.of(o.getOut() == null ? GenerateOptions.DEFAULT_OUT : o.getOut()), orders, o.getSeed(), products, asOf);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage(), e);
     }
@@ -114,14 +116,64 @@ public final class Commands {
     }
   }
 
-  static int ddl(DdlOptions o, PrintStream out) {
+  static int ddl(DdlOptions o, PrintStream out) throws java.io.IOException {
     AthenaDdl ddl;
     try {
       ddl = new AthenaDdl(o.getDatabase(), zone -> LakeOptions.zoneUri(o, zone));
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage(), e);
     }
-    out.print(ddl.script());
+    if (o.getOut() == null) {
+      out.print(ddl.script());
+      return 0;
+    }
+    Path dir = Path.of(o.getOut());
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UsageException("--out must be a folder, and " + dir.toAbsolutePath() + " is a file");
+    }
+    Files.createDirectories(dir);
+    Map<String, String> files = ddl.statementFiles();
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue());
+    }
+    out.printf(Locale.ROOT, "ddl: %d statements, one per file, in %s (run them in file-name order)%n",
+        files.size(), dir.toAbsolutePath().normalize());
+    String notes = ddl.script().lines().takeWhile(l -> l.startsWith("-- note:")).collect(java.util.stream.Collectors.joining("\n"));
+    if (!notes.isEmpty()) {
+      out.println(notes);
+    }
+    return 0;
+  }
+
+  static int query(dev.lakebeam.pipelines.options.QueryOptions o, java.util.List<String> arguments, PrintStream out)
+      throws java.sql.SQLException {
+    dev.lakebeam.pipelines.query.ResultPrinter.Format format;
+    try {
+      format = dev.lakebeam.pipelines.query.ResultPrinter.Format.of(o.getFormat());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    if (o.getTables() ? !arguments.isEmpty() : arguments.size() != 1) {
+      throw new UsageException(o.getTables()
+          ? "--tables takes no SQL"
+          : arguments.isEmpty()
+              ? "query needs one SQL statement, e.g. query \"SELECT count(*) FROM clean_orders\" (or --tables to list the tables)"
+              : "query takes one SQL statement in one argument (quote it), got " + arguments.size() + " arguments");
+    }
+    if (!o.getTables() && arguments.get(0).isBlank()) {
+      throw new UsageException("the SQL statement is empty");
+    }
+    dev.lakebeam.pipelines.query.Query q =
+        new dev.lakebeam.pipelines.query.Query(zone -> LakeOptions.zoneUri(o, zone), format, out);
+    try {
+      if (o.getTables()) {
+        q.tables();
+      } else {
+        q.run(arguments.get(0));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
     return 0;
   }
 

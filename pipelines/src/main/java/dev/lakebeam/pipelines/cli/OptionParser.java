@@ -35,6 +35,7 @@ public final class OptionParser {
             DdlOptions.class,
             SeedRdsOptions.class,
             dev.lakebeam.pipelines.options.TrainModelOptions.class,
+            dev.lakebeam.pipelines.options.QueryOptions.class,
             dev.lakebeam.pipelines.options.ReplayOptions.class,
             dev.lakebeam.pipelines.options.BenchOptions.class,
             S3Options.class)) {
@@ -43,7 +44,8 @@ public final class OptionParser {
   }
 
   /** The result: the options, and the profile they started from. */
-  public record Parsed(PipelineOptions options, Profiles.Profile profile, Map<String, String> values) {}
+  public record Parsed(
+      PipelineOptions options, Profiles.Profile profile, Map<String, String> values, List<String> arguments) {}
 
   private final Profiles profiles;
 
@@ -54,7 +56,12 @@ public final class OptionParser {
   public Parsed parse(Command command, List<String> args) {
     Map<String, String> cli = new LinkedHashMap<>();
     String profileName = Profiles.DEFAULT_PROFILE;
+    List<String> arguments = new ArrayList<>();
     for (String arg : args) {
+      if (command.argument() != null && !arg.startsWith("--")) {
+        arguments.add(arg);
+        continue;
+      }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException(
             "'" + arg + "' is not an option; options look like --name=value");
@@ -106,7 +113,7 @@ public final class OptionParser {
           options.as(org.apache.beam.sdk.options.ApplicationNameOptions.class).setAppName("lakebeam-" + command.cliName());
         }
       }
-      return new Parsed(options, profile, merged);
+      return new Parsed(options, profile, merged, List.copyOf(arguments));
     } catch (IllegalArgumentException e) {
       throw new UsageException(
           "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + withoutValues(command, merged, e), e);
@@ -213,7 +220,8 @@ public final class OptionParser {
 
   /** A command's own options with their descriptions and defaults. */
   public static void printHelp(Command command, PrintStream s) {
-    s.println("Usage: java -jar lakebeam.jar " + command.cliName() + " [--profile=NAME] [--option=value ...]");
+    s.println("Usage: java -jar lakebeam.jar " + command.cliName() + " [--profile=NAME] [--option=value ...]"
+        + (command.argument() == null ? "" : " " + command.argument()));
     s.println();
     s.println(command.description());
     s.println();

@@ -10,4 +10,9 @@ public interface DdlOptions extends LakeOptions {
   String getDatabase();
 
   void setDatabase(String value);
+
+  @Description("Folder to write one .sql file per statement into, numbered in the order Athena must run them; default: print the script.")
+  String getOut();
+
+  void setOut(String value);
 }

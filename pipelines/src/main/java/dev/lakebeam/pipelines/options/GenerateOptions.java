@@ -6,8 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Options of {@code generate}. */
 public interface GenerateOptions extends PipelineOptions {
-  @Description("Folder to write into: {out}/files (Instacart CSV + extension files) and {out}/kinesis.")
-  @Default.String("generated")
+  /** The folder of --out when none is given (no @Default: ddl's --out has none, and Beam wants one rule per name). */
+  String DEFAULT_OUT = "generated";
+
+  @Description("Folder to write into: {out}/files (Instacart CSV + extension files) and {out}/kinesis; default: ./generated.")
   String getOut();
 
   void setOut(String value);

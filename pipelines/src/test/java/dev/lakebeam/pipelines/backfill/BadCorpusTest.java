@@ -86,6 +86,19 @@ public class BadCorpusTest {
           inManifest += n.asLong();
         }
       }
+      if (inManifest > 0) {
+        // The rejects table of 'query' shows the same rejects, each under the dataset folder it was written to.
+        Map<String, Integer> all = new TreeMap<>();
+        for (GenericRecord r : Lake.read(lake.resolve("clean/_rejected"))) {
+          all.merge(r.get("dataset") + "/" + r.get("reason_code"), 1, Integer::sum);
+        }
+        String shown = BackfillTest.run("query", "--lake=" + lake.toUri(), "--format=csv",
+            "SELECT dataset_partition || '/' || reason_code, count(*) FROM clean_rejects GROUP BY 1 ORDER BY 1");
+        String want = all.entrySet().stream().map(e -> e.getKey() + "," + e.getValue() + "\r\n").reduce("", String::concat);
+        if (!shown.endsWith(want) || shown.lines().count() != all.size() + 1) {
+          failures.add(file + ": query shows the rejects as " + shown + ", the zone holds " + all);
+        }
+      }
       if (inManifest != Lake.read(lake.resolve("clean/_rejected")).size()) {
         failures.add(file + ": the manifest counts " + inManifest + " rejects by reason, the zone holds "
             + Lake.read(lake.resolve("clean/_rejected")).size());

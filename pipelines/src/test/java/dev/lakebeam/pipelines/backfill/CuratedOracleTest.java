@@ -186,6 +186,114 @@ public class CuratedOracleTest {
     }
   }
 
+  @Test
+  public void queryAnswersAsPlainSqlOverTheSourceTables() throws Exception {
+    // The consumption table through 'lakebeam query', and a join of two clean tables done by it.
+    List<String> sales = query("""
+        SELECT (o.order_ts AT TIME ZONE 'UTC')::date, p.department_id, count(DISTINCT o.order_id), sum(l.quantity),
+               sum(round(p.unit_price * l.quantity, 2))
+        FROM shop.order_lines l JOIN shop.orders o USING (order_id) JOIN shop.products p USING (product_id)
+        GROUP BY 1, 2""");
+    assertEquals(sales, lakeQuery("SELECT date, department_id, orders, items, revenue FROM consumption_daily_department_sales"));
+    List<String> perDay = query("""
+        SELECT (o.order_ts AT TIME ZONE 'UTC')::date, o.eval_set, count(*), count(DISTINCT o.user_id), sum(l.reordered)
+        FROM shop.order_lines l JOIN shop.orders o USING (order_id) GROUP BY 1, 2""");
+    List<String> lake = lakeQuery("""
+        SELECT CAST(o.order_ts AS DATE), o.eval_set, count(*), count(DISTINCT o.user_id), sum(l.reordered)
+        FROM lakebeam.clean_order_lines l JOIN clean_orders o USING (order_id)
+        WHERE o.year || '-' || o.month || '-' || o.day = strftime(o.order_ts, '%Y-%m-%d')
+        GROUP BY 1, 2""");
+    assertTrue(perDay.size() > 100);
+    assertEquals("every order in the partition of its UTC day, and the join of clean tables as the source's", perDay, lake);
+  }
+
+  @Test
+  public void queryListsEveryDdlTableWithTheRowsItsFilesHold() throws Exception {
+    String out = BackfillTest.run("query", "--lake=" + lake.toUri(), "--tables", "--format=json");
+    java.util.Map<String, Long> rows = new java.util.HashMap<>();
+    for (String line : out.strip().split("\n")) {
+      com.fasterxml.jackson.databind.JsonNode t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      rows.put(t.get("table").asText(), t.get("rows").asLong());
+    }
+    for (Dataset d : Dataset.values()) {
+      assertTrue(out, rows.containsKey(dev.lakebeam.schemas.AthenaDdl.tableName(d)));
+    }
+    for (Dataset d : List.of(Dataset.ORDER_LINES, Dataset.ORDER_LINES_ENRICHED, Dataset.USER_FEATURES, Dataset.PRODUCT_PERFORMANCE)) {
+      long files = Lake.read(lake.resolve(d.zone().dir()).resolve(d.datasetName())).size();
+      assertTrue(files > 0);
+      assertEquals(d.name(), Long.valueOf(files), rows.get(dev.lakebeam.schemas.AthenaDdl.tableName(d)));
+    }
+    assertEquals("the stream's tables exist, empty", Long.valueOf(0), rows.get("consumption_click_sessions"));
+  }
+
+  @Test
+  public void theDdlsColumnsAndTypesAreWhatTheFilesHoldAsDuckDbReadsThem() throws Exception {
+    int checked = 0;
+    try (dev.lakebeam.pipelines.query.LakeSql sql =
+        dev.lakebeam.pipelines.query.LakeSql.open(z -> lake.resolve(z.dir()).toUri().toString())) {
+      for (dev.lakebeam.pipelines.query.LakeSql.Table t : sql.tables()) {
+        List<String> ddl = new ArrayList<>();
+        dev.lakebeam.schemas.AthenaDdl.columns(t.dataset()).forEach(c -> ddl.add(c.name() + " " + duck(c.type())));
+        List<String> view = describe(sql, "SELECT * FROM " + t.name());
+        List<String> withPartitions = new ArrayList<>(ddl);
+        dev.lakebeam.schemas.AthenaDdl.partitionColumns(t.dataset()).forEach(c -> withPartitions.add(c.name() + " VARCHAR"));
+        assertEquals(t.name(), withPartitions, view);
+        if (t.files() == 0) {
+          continue;
+        }
+        // The files themselves, uncast: every DDL column is there with the DDL's type.
+        java.util.Map<String, String> files = sql.fileColumns(t.pattern());
+        List<String> inFiles = new ArrayList<>();
+        for (String c : ddl) {
+          String name = c.substring(0, c.indexOf(' '));
+          inFiles.add(name + " " + String.valueOf(files.get(name)).replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"));
+        }
+        assertEquals(t.name() + " as written", ddl, inFiles);
+        checked++;
+      }
+    }
+    assertTrue("tables with files checked: " + checked, checked >= 14);
+  }
+
+  private static String duck(String athena) {
+    return switch (athena) {
+      case "string" -> "VARCHAR";
+      case "int" -> "INTEGER";
+      case "bigint" -> "BIGINT";
+      case "double" -> "DOUBLE";
+      case "boolean" -> "BOOLEAN";
+      case "timestamp" -> "TIMESTAMP";
+      case "date" -> "DATE";
+      default -> athena.toUpperCase(Locale.ROOT);
+    };
+  }
+
+  private static List<String> describe(dev.lakebeam.pipelines.query.LakeSql sql, String select) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Statement st = sql.connection().createStatement(); ResultSet rs = st.executeQuery("DESCRIBE " + select)) {
+      while (rs.next()) {
+        out.add(rs.getString("column_name") + " " + rs.getString("column_type"));
+      }
+    }
+    return out;
+  }
+
+  /** A query's rows through 'lakebeam query --format=json', as {@link #query} shows them. */
+  private static List<String> lakeQuery(String sql) throws Exception {
+    String out = BackfillTest.run("query", "--lake=" + lake.toUri(), "--format=json", sql);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    List<String> rows = new ArrayList<>();
+    for (String line : out.strip().split("\n")) {
+      List<String> values = new ArrayList<>();
+      json.readTree(line).elements().forEachRemaining(v -> values.add(
+          v.isNull() ? "null" : show(v.isFloatingPointNumber() ? v.decimalValue() : v.isNumber() ? (Object) v.longValue() : v.asText())));
+      rows.add(String.join(" | ", values));
+    }
+    rows.sort(null);
+    return rows;
+  }
+
   /** Every row of every curated and consumption dataset (the folder of a lake or of two zone URIs under it). */
   private static List<List<String>> everything(Path root) throws Exception {
     List<List<String>> all = new ArrayList<>();

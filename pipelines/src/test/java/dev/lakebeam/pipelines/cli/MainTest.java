@@ -144,6 +144,69 @@ public class MainTest {
   }
 
   @Test
+  public void ddlOutWritesOneStatementPerFileInTheOrderAthenaRunsThem() throws Exception {
+    Path dir = tmp.getRoot().toPath().resolve("ddl");
+    assertEquals(0, run("ddl", "--lake=s3://bucket/lake", "--out=" + dir));
+    List<Path> files;
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      files = s.sorted().toList();
+    }
+    assertEquals(1 + Dataset.values().length, files.size());
+    assertEquals("00_database.sql", files.get(0).getFileName().toString());
+    assertThat(Files.readString(files.get(0)), containsString("CREATE DATABASE IF NOT EXISTS `lakebeam`;"));
+    for (int i = 1; i < files.size(); i++) {
+      Dataset d = Dataset.values()[i - 1];
+      String sql = Files.readString(files.get(i));
+      assertThat(files.get(i).getFileName().toString(), org.hamcrest.Matchers.endsWith("_" + AthenaDdl.tableName(d) + ".sql"));
+      assertTrue(sql, sql.startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS `lakebeam`.`" + AthenaDdl.tableName(d) + "`"));
+      assertEquals("one statement per file: " + sql, 1, sql.split("CREATE ", -1).length - 1);
+      assertTrue(sql, sql.trim().endsWith(");"));
+    }
+    assertThat(out(), containsString("ddl: " + files.size() + " statements, one per file"));
+    Path file = tmp.newFile("not-a-folder").toPath();
+    assertEquals(2, run("ddl", "--out=" + file));
+    assertThat(err(), containsString("--out must be a folder"));
+  }
+
+  @Test
+  public void queryRefusesBadUsageWithExitTwoAndRunsOverAnEmptyLake() throws Exception {
+    Path lake = tmp.newFolder("lake").toPath();
+    Files.createDirectories(lake.resolve("clean"));
+    String at = "--lake=" + lake.toUri();
+    assertEquals(2, run("query", at));
+    assertThat(err(), containsString("query needs one SQL statement"));
+    assertEquals(2, run("query", at, "SELECT 1", "SELECT 2"));
+    assertThat(err(), containsString("in one argument (quote it), got 2"));
+    assertEquals(2, run("query", at, "--tables", "SELECT 1"));
+    assertThat(err(), containsString("--tables takes no SQL"));
+    assertEquals(2, run("query", at, "--format=xml", "SELECT 1"));
+    assertThat(err(), containsString("--format takes table, csv or json, was 'xml'"));
+    assertEquals(2, run("query", at, " "));
+    assertEquals(2, run("query", "--lake=s3://bucket/lake", "SELECT 1"));
+    assertThat(err(), containsString("query reads a lake on this machine (file://), not s3://bucket/lake/clean"));
+    assertEquals(2, run("query", "--lake=" + lake.resolve("nowhere").toUri(), "SELECT 1"));
+    assertThat(err(), containsString("no lake here"));
+    assertEquals(2, run("generate", "SELECT 1"));
+    assertThat(err(), containsString("'SELECT 1' is not an option"));
+
+    assertEquals("a SQL error is a failed run, with DuckDB's message", 1, run("query", at, "SELECT nope FROM clean_ordrs"));
+    assertThat(err(), containsString("clean_ordrs"));
+    out.reset();
+    assertEquals(err(), 0, run("query", at, "--format=csv", "SELECT count(*) AS n, max(order_ts) AS latest FROM lakebeam.clean_orders"));
+    assertEquals("n,latest\r\n0,\r\n", out());
+    out.reset();
+    assertEquals(0, run("query", at, "SELECT 'a,b' AS x, 2.50 AS y, CAST(NULL AS VARCHAR) AS z, TIMESTAMP '2025-06-29 10:00:00' AS t"));
+    assertEquals(String.join("\n", "x   |    y | z    | t", "----+------+------+--------------------", "a,b | 2.50 | NULL | 2025-06-29 10:00:00",
+        "(1 row)", ""), out());
+    out.reset();
+    assertEquals(0, run("query", at, "--format=csv", "SELECT 'a,\"b' AS x, 'line\nbreak' AS y"));
+    assertEquals("x,y\r\n\"a,\"\"b\",\"line\nbreak\"\r\n", out());
+    out.reset();
+    assertEquals(0, run("query", at, "--format=json", "SELECT 1 AS i, 2.5::DOUBLE AS d, 'q\"' AS s, true AS b, NULL AS n"));
+    assertEquals("{\"i\":1,\"d\":2.5,\"s\":\"q\\\"\",\"b\":true,\"n\":null}\n", out());
+  }
+
+  @Test
   public void profilesListsEveryProfileWithADescription() {
     assertEquals(0, run("profiles"));
     for (String p : Profiles.BUILT_IN) {
