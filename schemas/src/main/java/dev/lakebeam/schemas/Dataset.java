@@ -41,7 +41,7 @@ public enum Dataset {
       "window_start",
       "window_start",
       "department_id"),
-  CLICK_SESSIONS(Zone.CONSUMPTION, "click_sessions", Partitioning.EVENT_DATE, "start", "session_id");
+  CLICK_SESSIONS(Zone.CONSUMPTION, "click_sessions", Partitioning.EVENT_DATE, "session_start", "session_id");
 
   /** Folder of the dead letters under the clean zone. */
   public static final String REJECTED_DIR = "_rejected";

@@ -117,8 +117,12 @@ public final class LakeSql implements AutoCloseable {
           + ", union_by_name=true, filename=true, hive_partitioning=true, hive_types_autocast=false)";
       Map<String, String> present = fileColumns(st, pattern);
       for (AthenaDdl.Column c : AthenaDdl.columns(d)) {
-        // A column missing from every file (written by an older schema) reads as NULL, as in Athena.
-        String value = present.containsKey(c.name()) ? ident(c.name()) : "NULL";
+        // Files of an older schema may spell a renamed column by its old name (an Avro alias); a
+        // column no file has reads as NULL, as in Athena.
+        List<String> names = new ArrayList<>(List.of(c.name()));
+        names.addAll(d.avroSchema().getField(c.name()).aliases());
+        List<String> found = names.stream().filter(present::containsKey).map(LakeSql::ident).toList();
+        String value = found.isEmpty() ? "NULL" : found.size() == 1 ? found.get(0) : "COALESCE(" + String.join(", ", found) + ")";
         select.add("CAST(" + value + " AS " + duckType(c.type()) + ") AS " + ident(c.name()));
       }
       for (AthenaDdl.Column c : AthenaDdl.partitionColumns(d)) {

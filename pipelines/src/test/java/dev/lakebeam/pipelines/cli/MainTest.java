@@ -207,6 +207,40 @@ public class MainTest {
   }
 
   @Test
+  public void queryReadsARenamedColumnFromFilesOfTheOlderSchemaUnderItsNewName() throws Exception {
+    // click_sessions v1 spelled session_start/session_end as start/end (aliases in v2).
+    List<org.apache.avro.Schema> versions = dev.lakebeam.schemas.LakeSchemas.versions(Dataset.CLICK_SESSIONS.schemaPath());
+    Path lake = tmp.newFolder("sessions-lake").toPath();
+    Path day = lake.resolve("consumption/click_sessions/year=2025/month=06/day=29");
+    Files.createDirectories(day);
+    long t = java.time.Instant.parse("2025-06-29T10:00:00Z").toEpochMilli();
+    for (int v = 0; v < 2; v++) {
+      org.apache.avro.Schema schema = versions.get(v);
+      org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(schema);
+      for (org.apache.avro.Schema.Field f : schema.getFields()) {
+        r.put(f.name(), switch (f.name()) {
+          case "session_id" -> "s" + (v + 1);
+          case "start", "session_start" -> t + v * 60_000L;
+          case "end", "session_end" -> t + v * 60_000L + 5_000L;
+          case "duration_seconds" -> 5L;
+          case "converted" -> false;
+          default -> f.schema().getType() == org.apache.avro.Schema.Type.INT ? 1 : null;
+        });
+      }
+      try (org.apache.parquet.hadoop.ParquetWriter<org.apache.avro.generic.GenericRecord> w =
+          org.apache.parquet.avro.AvroParquetWriter.<org.apache.avro.generic.GenericRecord>builder(
+              new org.apache.parquet.io.LocalOutputFile(day.resolve("part-v" + (v + 1) + ".parquet"))).withSchema(schema).build()) {
+        w.write(r);
+      }
+    }
+    assertEquals(err(), 0, run("query", "--lake=" + lake.toUri(), "--format=csv",
+        "SELECT session_id, session_start, session_end, day FROM consumption_click_sessions ORDER BY 1"));
+    assertEquals("session_id,session_start,session_end,day\r\n"
+        + "s1,2025-06-29 10:00:00,2025-06-29 10:00:05,29\r\n"
+        + "s2,2025-06-29 10:01:00,2025-06-29 10:01:05,29\r\n", out());
+  }
+
+  @Test
   public void profilesListsEveryProfileWithADescription() {
     assertEquals(0, run("profiles"));
     for (String p : Profiles.BUILT_IN) {

@@ -1,9 +1,8 @@
 package dev.lakebeam.transforms.stream;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.curated.DepartmentSums;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import java.util.HashSet;
-import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -27,7 +26,7 @@ import org.joda.time.Instant;
 /**
  * Consumption {@code department_sales_1m}, near real time: {@code order_lines_enriched} rows
  * (timestamped by {@code order_ts}) in 1-minute event-time windows per department, with the same
- * sums as {@code daily_department_sales} (distinct orders, items, revenue to the cent).
+ * sums as {@code daily_department_sales} ({@link DepartmentSums}).
  *
  * <p>Firings: early every {@code earlyFiring} of processing time after the first element of a
  * pane, on time when the watermark passes the window's end, and once per late element up to
@@ -68,29 +67,14 @@ public final class DepartmentSalesPerMinute extends PTransform<PCollection<Row>,
   static final class SumFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Row>> g, IntervalWindow window, OutputReceiver<Row> out) {
-      Set<Integer> orders = new HashSet<>();
-      long items = 0;
-      long cents = 0;
-      boolean priced = false;
-      String department = null;
+      DepartmentSums sums = new DepartmentSums();
       for (Row r : g.getValue()) {
-        department = r.getString("department");
-        orders.add(r.getInt32("order_id"));
-        items += r.getInt32("quantity");
-        Double line = r.getDouble("line_revenue");
-        if (line != null) {
-          cents += Math.round(line * 100);
-          priced = true;
-        }
+        sums.add(r);
       }
-      out.output(Row.withSchema(Dataset.DEPARTMENT_SALES_1M.beamSchema())
-          .withFieldValue("window_start", window.start())
-          .withFieldValue("window_end", window.end())
-          .withFieldValue("department_id", g.getKey())
-          .withFieldValue("department", department)
-          .withFieldValue("orders", (long) orders.size())
-          .withFieldValue("items", items)
-          .withFieldValue("revenue", priced ? cents / 100.0 : null)
+      out.output(sums.into(Row.withSchema(Dataset.DEPARTMENT_SALES_1M.beamSchema())
+              .withFieldValue("window_start", window.start())
+              .withFieldValue("window_end", window.end())
+              .withFieldValue("department_id", g.getKey()))
           .withFieldValue("updated_at", Instant.now())
           .build());
     }

@@ -90,10 +90,10 @@ public class CuratedAndDailySalesTest {
 
     PCollection<Row> daily = enriched.apply(new DailyDepartmentSales());
     List<String> expected = List.of(
-        "2025-06-23 4 produce orders=2 items=7 revenue=3.5",
-        "2025-06-23 16 dairy eggs orders=1 items=1 revenue=3.99",
-        "2025-06-25 4 produce orders=1 items=3 revenue=1.0",
-        "2025-06-26 4 produce orders=1 items=2 revenue=null");
+        "2025-06-23 4 produce orders=2 items=7 revenue=3.5 unpriced=0",
+        "2025-06-23 16 dairy eggs orders=1 items=1 revenue=3.99 unpriced=0",
+        "2025-06-25 4 produce orders=1 items=3 revenue=1.0 unpriced=1",
+        "2025-06-26 4 produce orders=1 items=2 revenue=null unpriced=2");
     PAssert.that(show(daily, "daily")).containsInAnyOrder(expected);
     String zone = tmp.newFolder("consumption").toString();
     daily.apply(WriteParquet.of(Dataset.DAILY_DEPARTMENT_SALES, zone + "/daily_department_sales", "part", 1));
@@ -108,6 +108,6 @@ public class CuratedAndDailySalesTest {
     return daily.apply("show " + name, MapElements.into(TypeDescriptors.strings()).via((Row r) ->
         java.time.Instant.ofEpochMilli(r.getDateTime("date").getMillis()).toString().substring(0, 10) + " "
             + r.getInt32("department_id") + " " + r.getString("department") + " orders=" + r.getInt64("orders")
-            + " items=" + r.getInt64("items") + " revenue=" + r.getDouble("revenue")));
+            + " items=" + r.getInt64("items") + " revenue=" + r.getDouble("revenue") + " unpriced=" + r.getInt64("unpriced_items")));
   }
 }

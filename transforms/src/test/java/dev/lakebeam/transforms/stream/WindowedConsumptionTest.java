@@ -94,8 +94,8 @@ public class WindowedConsumptionTest {
     PCollection<String> rows = p.apply(events)
         .apply(ClickSessions.with(ClickSessions.GAP, Duration.standardMinutes(10)))
         .apply(MapElements.into(TypeDescriptors.strings()).via((Row r) ->
-            r.getString("session_id") + " user=" + r.getInt32("user_id") + " " + r.getDateTime("start").toString().substring(11, 16)
-                + "-" + r.getDateTime("end").toString().substring(11, 16) + " " + r.getInt64("duration_seconds") + "s events="
+            r.getString("session_id") + " user=" + r.getInt32("user_id") + " " + r.getDateTime("session_start").toString().substring(11, 16)
+                + "-" + r.getDateTime("session_end").toString().substring(11, 16) + " " + r.getInt64("duration_seconds") + "s events="
                 + r.getInt32("events") + " viewed=" + r.getInt32("products_viewed") + " carted=" + r.getInt32("added_to_cart")
                 + " converted=" + r.getBoolean("converted")));
     IntervalWindow s1 = new IntervalWindow(at("10:00:00"), at("10:50:00"));
