@@ -7,6 +7,7 @@ import dev.lakebeam.pipelines.options.SeedRdsOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -84,6 +85,16 @@ public enum Command {
     this.optionsClass = optionsClass;
     this.runsPipeline = runsPipeline;
     this.argument = argument;
+  }
+
+  /** Options its interface inherits that the command never reads: refused, and not in --help. */
+  public java.util.Set<String> unread() {
+    return this == DDL || this == QUERY || this == TRAIN_MODEL ? java.util.Set.of("rawZone") : java.util.Set.of();
+  }
+
+  /** Options the command cannot run without, listed first by --help. */
+  public List<String> required() {
+    return this == SEED_RDS ? List.of("jdbcUrl") : List.of();
   }
 
   /** The name of the argument the command takes besides its options (e.g. the SQL of query), or null. */

@@ -170,14 +170,40 @@ public final class OptionParser {
         names.addAll(OptionSpec.propertyNames(org.apache.beam.sdk.io.aws2.options.AwsOptions.class));
       }
     }
+    names.removeAll(command.unread());
     return names;
+  }
+
+  /** One option: its name, then its text wrapped in the description column. */
+  static void printWrapped(PrintStream s, String name, List<String> words) {
+    StringBuilder line = new StringBuilder(name);
+    if (line.length() >= NAME_COLUMN - 1) {
+      s.println(line);
+      line.setLength(0);
+    }
+    line.append(" ".repeat(NAME_COLUMN - line.length()));
+    int start = line.length();
+    for (String word : words) {
+      if (line.length() > start && line.length() + 1 + word.length() > HELP_WIDTH) {
+        s.println(line);
+        line.setLength(0);
+        line.append(" ".repeat(NAME_COLUMN));
+      } else if (line.length() > start) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    s.println(line);
   }
 
   private static String unknown(Command command, String name, Set<String> allowed) {
     String own =
         String.join(
             ", ",
-            OptionSpec.ownOptions(command.optionsClass()).stream().map(o -> "--" + o.name()).toList());
+            OptionSpec.ownOptions(command.optionsClass()).stream()
+                .filter(o -> !command.unread().contains(o.name()))
+                .map(o -> "--" + o.name())
+                .toList());
     String nearest =
         allowed.stream()
             .min(Comparator.comparingInt(a -> distance(a.toLowerCase(), name.toLowerCase())))
@@ -218,29 +244,68 @@ public final class OptionParser {
     Command.printList(s);
   }
 
-  /** A command's own options with their descriptions and defaults. */
+  /** Width of --help's lines; descriptions wrap under their column. */
+  static final int HELP_WIDTH = 100;
+
+  private static final int NAME_COLUMN = 24;
+
+  /**
+   * A command's own options with their descriptions and defaults: the required ones first, then
+   * one heading per group (where, what, checks, ...), wrapped to {@value #HELP_WIDTH} columns.
+   */
   public static void printHelp(Command command, PrintStream s) {
-    s.println("Usage: java -jar lakebeam.jar " + command.cliName() + " [--profile=NAME] [--option=value ...]"
-        + (command.argument() == null ? "" : " " + command.argument()));
+    StringBuilder usage = new StringBuilder("Usage: java -jar lakebeam.jar " + command.cliName());
+    command.required().forEach(r -> usage.append(" --").append(r).append("=..."));
+    usage.append(" [--profile=NAME] [--option=value ...]");
+    if (command.argument() != null) {
+      usage.append(' ').append(command.argument());
+    }
+    s.println(usage);
     s.println();
-    s.println(command.description());
-    s.println();
-    List<OptionSpec.Option> options = OptionSpec.ownOptions(command.optionsClass());
-    if (!options.isEmpty()) {
-      s.println("Options:");
-      for (OptionSpec.Option o : options) {
-        s.printf(
-            "  --%-18s %s%s%n",
-            o.name(),
-            o.description(),
-            o.defaultValue() == null ? "" : " [default: " + o.defaultValue() + "]");
+    StringBuilder about = new StringBuilder();
+    for (String word : command.description().split(" ")) {
+      if (about.length() > 0 && about.length() + 1 + word.length() > HELP_WIDTH) {
+        s.println(about);
+        about.setLength(0);
+      }
+      about.append(about.length() > 0 ? " " : "").append(word);
+    }
+    s.println(about);
+    List<OptionSpec.Option> options =
+        OptionSpec.ownOptions(command.optionsClass()).stream().filter(o -> !command.unread().contains(o.name())).toList();
+    Map<String, List<OptionSpec.Option>> groups = new LinkedHashMap<>();
+    groups.put("Required", new ArrayList<>());
+    for (String g : dev.lakebeam.pipelines.options.OptionGroup.ORDER) {
+      groups.put(g, new ArrayList<>());
+    }
+    for (OptionSpec.Option o : options) {
+      if (!o.group().equals("Run")) {
+        groups.computeIfAbsent(command.required().contains(o.name()) ? "Required" : o.group(), k -> new ArrayList<>()).add(o);
       }
     }
-    s.printf("  --%-18s %s%n", "profile", "runner profile to start from [default: " + Profiles.DEFAULT_PROFILE + "]");
+    List<OptionSpec.Option> run = new ArrayList<>(options.stream().filter(o -> o.group().equals("Run")).toList());
+    run.add(new OptionSpec.Option("profile", "runner profile to start from", Profiles.DEFAULT_PROFILE, "Run"));
+    groups.put("Run", run);
+    List<String> order = new ArrayList<>(groups.keySet());
+    for (String g : order) {
+      if (groups.get(g).isEmpty()) {
+        continue;
+      }
+      s.println();
+      s.println(g + ":");
+      for (OptionSpec.Option o : groups.get(g)) {
+        List<String> words = new ArrayList<>(List.of(o.description().split("\\s+")));
+        if (o.defaultValue() != null) {
+          words.add("[default: " + o.defaultValue() + "]"); // kept on one line
+        }
+        printWrapped(s, "  --" + o.name(), words);
+      }
+    }
     if (!command.runsPipeline() && org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
       s.println();
       s.println("Beam's AWS options choose the account or an emulator: --awsRegion, --endpoint,");
-      s.println("--awsCredentialsProvider (JSON, e.g. {\"@type\":\"StaticCredentialsProvider\",...}), --clientBuilderFactory.");
+      s.println("--awsCredentialsProvider (JSON, e.g. {\"@type\":\"StaticCredentialsProvider\",...}),");
+      s.println("--clientBuilderFactory.");
     }
     if (command.runsPipeline()) {
       s.println();

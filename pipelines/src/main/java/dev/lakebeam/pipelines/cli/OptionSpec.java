@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import dev.lakebeam.pipelines.options.OptionGroup;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -14,8 +15,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /** The options a command accepts, read from its {@link PipelineOptions} interface. */
 public final class OptionSpec {
-  /** One option: name (without --), description, default (or null). */
-  public record Option(String name, String description, String defaultValue) {}
+  /** One option: name (without --), description, default (or null), and its --help heading. */
+  public record Option(String name, String description, String defaultValue, String group) {}
 
   private OptionSpec() {}
 
@@ -54,9 +55,15 @@ public final class OptionSpec {
         continue;
       }
       Description d = m.getAnnotation(Description.class);
-      out.add(new Option(p, d == null ? "" : d.value(), defaultOf(m)));
+      out.add(new Option(p, d == null ? "" : d.value(), defaultOf(m), groupOf(m)));
     }
     return out;
+  }
+
+  private static String groupOf(Method m) {
+    OptionGroup own = m.getAnnotation(OptionGroup.class);
+    OptionGroup type = m.getDeclaringClass().getAnnotation(OptionGroup.class);
+    return own != null ? own.value() : type != null ? type.value() : "Options";
   }
 
   private static String defaultOf(Method m) {

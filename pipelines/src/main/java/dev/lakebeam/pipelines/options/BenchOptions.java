@@ -5,6 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Options of {@code bench}: the scale, where to work, which runner profiles to measure. */
+@OptionGroup("Benchmark")
 public interface BenchOptions extends PipelineOptions {
   /** Default of --orders for bench (see {@link CommandDefault}). */
   int DEFAULT_ORDERS = 1_000_000;

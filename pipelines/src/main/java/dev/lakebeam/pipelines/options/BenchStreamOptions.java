@@ -8,6 +8,7 @@ import org.apache.beam.sdk.options.Description;
  * ({@code --endpoint}, {@code --awsRegion}, {@code --awsCredentialsProvider}) choose the Kinesis
  * to measure against (an emulator, or an account).
  */
+@OptionGroup("Benchmark")
 public interface BenchStreamOptions extends StreamOptions {
   @Description("Order events to put (each carries its order lines).")
   @Default.Integer(3000)

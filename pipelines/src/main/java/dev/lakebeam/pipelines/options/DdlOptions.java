@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code ddl}. */
+@OptionGroup("Athena")
 public interface DdlOptions extends LakeOptions {
   @Description("Athena / Glue database to create the tables in.")
   @Default.String("lakebeam")

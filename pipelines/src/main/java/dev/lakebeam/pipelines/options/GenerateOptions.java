@@ -5,6 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Options of {@code generate}. */
+@OptionGroup("Data set")
 public interface GenerateOptions extends PipelineOptions {
   /** The folder of --out when none is given (no @Default: ddl's --out has none, and Beam wants one rule per name). */
   String DEFAULT_OUT = "generated";

@@ -9,6 +9,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * it is read from the environment variable named by {@code --jdbcPasswordEnv} or from the file
  * {@code --jdbcPasswordFile}, so it stays out of profiles, logs and manifests.
  */
+@OptionGroup("Database source")
 public interface JdbcOptions extends PipelineOptions {
   @Description("JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://127.0.0.1:5432/shop.")
   String getJdbcUrl();

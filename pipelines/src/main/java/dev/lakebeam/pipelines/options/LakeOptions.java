@@ -6,6 +6,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Where the lake and its zones are: {@code file://} or {@code s3://} URIs (DESIGN §3). */
+@OptionGroup("Lake and zones")
 public interface LakeOptions extends PipelineOptions {
   @Description("Root URI of the lake (file:///path or s3://bucket/prefix); zones default to {lake}/{zone}.")
   @Default.String("file:///tmp/lakebeam/lake")

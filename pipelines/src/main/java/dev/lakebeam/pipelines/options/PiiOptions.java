@@ -5,6 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** The HMAC key for PII tokens, shared by the commands that clean records (backfill, stream). */
+@OptionGroup("PII tokens")
 public interface PiiOptions extends PipelineOptions {
   @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
   @Default.String("LAKEBEAM_HMAC_KEY")

@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code query}: the lake to read and how to print what a query returns. */
+@OptionGroup("Query")
 public interface QueryOptions extends LakeOptions {
   @Description("List the tables with their row and file counts instead of running a query.")
   @Default.Boolean(false)

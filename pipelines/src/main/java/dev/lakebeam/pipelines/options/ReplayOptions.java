@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code replay}: push a data set's kinesis/ events into Kinesis. */
+@OptionGroup("Replay")
 public interface ReplayOptions extends StreamOptions {
   @Description("A data set folder with kinesis/ (as written by generate), its kinesis/ folder, or its files/ folder "
       + "(the kinesis/ beside it is used; the default is the sample's).")

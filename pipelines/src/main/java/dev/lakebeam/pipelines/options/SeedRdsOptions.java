@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code seed-rds}. */
+@OptionGroup("Seed")
 public interface SeedRdsOptions extends JdbcOptions {
   @Description("Folder with the file set to load (the layout of sample-data/files).")
   @Default.String("sample-data/files")

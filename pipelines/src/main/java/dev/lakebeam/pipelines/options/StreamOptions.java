@@ -9,6 +9,7 @@ import org.apache.beam.sdk.options.Description;
  * Beam's AWS options ({@code --awsRegion}, {@code --endpoint}, {@code --awsCredentialsProvider})
  * choose the account or an emulator.
  */
+@OptionGroup("Kinesis streams")
 public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   @Description("Comma-separated streams: orders, clickstream, feedback.")
   @Default.String("orders,clickstream,feedback")
@@ -53,36 +54,42 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
 
   @Description("Raw delivery: seconds a buffer may wait before it is written (like Firehose's buffer interval).")
   @Default.Integer(60)
+  @OptionGroup("Raw delivery")
   Integer getRawBufferSeconds();
 
   void setRawBufferSeconds(Integer value);
 
   @Description("Raw delivery: bytes that make a buffer be written at once (like Firehose's buffer size).")
   @Default.Long(5242880)
+  @OptionGroup("Raw delivery")
   Long getRawBufferBytes();
 
   void setRawBufferBytes(Long value);
 
   @Description("Event-time window of the clean stage, in seconds: records are deduped, joined and written per window.")
   @Default.Integer(60)
+  @OptionGroup("Windows")
   Integer getWindowSeconds();
 
   void setWindowSeconds(Integer value);
 
   @Description("Seconds after a window's end during which late records are still taken (later ones are dropped and counted).")
   @Default.Integer(600)
+  @OptionGroup("Windows")
   Integer getAllowedLatenessSeconds();
 
   void setAllowedLatenessSeconds(Integer value);
 
   @Description("Seconds between early firings of department_sales_1m while a minute is open.")
   @Default.Integer(5)
+  @OptionGroup("Windows")
   Integer getEarlyFiringSeconds();
 
   void setEarlyFiringSeconds(Integer value);
 
   @Description("Seconds without records after which a shard's watermark follows the clock (so an idle shard does not hold back the windows).")
   @Default.Integer(10)
+  @OptionGroup("Windows")
   Integer getIdleSeconds();
 
   void setIdleSeconds(Integer value);
@@ -90,6 +97,7 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   @Description("Records of a stream with the same event id (order_id, event_id, feedback_id) seen again within this "
       + "long (e.g. 10m, 2h) are dropped as redeliveries before the clean stage.")
   @Default.String("10m")
+  @OptionGroup("Windows")
   String getDedupeHorizon();
 
   void setDedupeHorizon(String value);
@@ -111,12 +119,14 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
 
   @Description("Seconds between progress lines while the pipeline runs (0: none).")
   @Default.Integer(10)
+  @OptionGroup("Run")
   Integer getProgressSeconds();
 
   void setProgressSeconds(Integer value);
 
   @Description("Progress lines flag an open shard not read for this many seconds while other shards of its stream are read.")
   @Default.Integer(120)
+  @OptionGroup("Run")
   Integer getStallSeconds();
 
   void setStallSeconds(Integer value);
@@ -124,6 +134,7 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   @Description("Fault tests only: the read step fails once per JVM after this many records, so that Flink restarts the "
       + "job from its last checkpoint by itself (0: never).")
   @Default.Integer(0)
+  @OptionGroup("Run")
   Integer getFailOnceAfterRecords();
 
   void setFailOnceAfterRecords(Integer value);

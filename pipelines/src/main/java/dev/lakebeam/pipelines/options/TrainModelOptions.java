@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code train-model}. */
+@OptionGroup("Model")
 public interface TrainModelOptions extends LakeOptions {
   @Description("As-of date (YYYY-MM-DD) of the curated feature partition to train on.")
   @Default.String("2025-06-30")

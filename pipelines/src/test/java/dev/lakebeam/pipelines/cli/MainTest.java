@@ -241,6 +241,37 @@ public class MainTest {
   }
 
   @Test
+  public void helpIsWrappedGroupedWithTheRequiredFirstAndListsOnlyWhatTheCommandReads() {
+    for (Command c : Command.values()) {
+      out.reset();
+      assertEquals(0, run(c.cliName(), "--help"));
+      for (String line : out().split("\n")) {
+        assertTrue(c.cliName() + ": a line over " + OptionParser.HELP_WIDTH + " columns: " + line,
+            line.length() <= OptionParser.HELP_WIDTH || line.matches("\\s*\\S+"));
+      }
+      assertThat(out(), containsString("\nRun:\n"));
+    }
+    out.reset();
+    assertEquals(0, run("seed-rds", "--help"));
+    String help = out();
+    assertThat(help, containsString("Usage: java -jar lakebeam.jar seed-rds --jdbcUrl=..."));
+    assertTrue(help, help.indexOf("Required:\n  --jdbcUrl") < help.indexOf("Database source:"));
+    out.reset();
+    assertEquals(0, run("backfill", "--help"));
+    help = out();
+    List<String> headings = help.lines().filter(l -> l.matches("[A-Z][A-Za-z ]+:")).toList();
+    assertEquals(List.of("Input:", "Database source:", "What to build:", "Checks and guards:", "Serving:", "Lake and zones:",
+        "PII tokens:", "Run:"), headings);
+    assertThat(help, containsString("  --futureToleranceMinutes\n                        Event times"));
+    out.reset();
+    assertEquals(0, run("query", "--help"));
+    assertThat(out(), not(containsString("--rawZone")));
+    assertEquals("ddl and query never read the raw zone", 2, run("ddl", "--rawZone=file:///x"));
+    assertThat(err(), containsString("unknown option --rawZone for ddl"));
+    assertThat(err(), not(containsString("--rawZone,")));
+  }
+
+  @Test
   public void profilesListsEveryProfileWithADescription() {
     assertEquals(0, run("profiles"));
     for (String p : Profiles.BUILT_IN) {
