@@ -31,6 +31,9 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if ("1".equals(System.getenv("LAKEBEAM_DEBUG")) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // libraries' warnings too
+    }
     System.exit(new Main(System.out, System.err, Profiles.standard()).run(args));
   }
 
