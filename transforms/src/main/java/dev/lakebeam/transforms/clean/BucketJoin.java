@@ -4,7 +4,7 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.Accounting;
-import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBlock;
@@ -48,9 +48,6 @@ final class BucketJoin {
 
   static final int LINES = 0;
   static final int ORDERS = 1;
-  static final int BLOCK_BYTES = PackRows.BLOCK_BYTES;
-  /** Open blocks of one step instance are all handed over when together they pass this. */
-  static final long MAX_OPEN_BYTES = 32L << 20;
 
   static final TupleTag<KV<Integer, RowBlock>> BUCKETS = new TupleTag<KV<Integer, RowBlock>>("buckets") {};
   static final KvCoder<Integer, RowBlock> BUCKET_CODER = KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of());
@@ -75,48 +72,22 @@ final class BucketJoin {
     return Math.floorMod(h ^ (h >>> 16), buckets);
   }
 
-  /**
-   * Open blocks per bucket: a full one is handed over at once, the rest at the end of the bundle,
-   * or all of them when together they pass {@link #MAX_OPEN_BYTES} (on Flink a bundle is a whole
-   * task's input, so the open blocks are bounded by bytes, not by the bundle).
-   */
+  /** Open blocks per bucket of a key ({@link OpenBlocks}, bounded by bytes). */
   static final class Buckets {
-    private final RowBlock.Builder[] open;
-    private final int kind;
-    private final RowCoder coder;
-    private long openBytes;
+    private final OpenBlocks<Integer> open;
+    private final int buckets;
 
     Buckets(int buckets, int kind, RowCoder coder) {
-      this.open = new RowBlock.Builder[buckets];
-      this.kind = kind;
-      this.coder = coder;
+      this.open = new OpenBlocks<>(kind, coder);
+      this.buckets = buckets;
     }
 
     void add(Row row, int key, Consumer<KV<Integer, RowBlock>> out) {
-      int b = bucket(key, open.length);
-      RowBlock.Builder block = open[b];
-      if (block == null) {
-        block = new RowBlock.Builder(kind, coder);
-        open[b] = block;
-      }
-      int before = block.bytes();
-      block.add(row);
-      openBytes += block.bytes() - before;
-      if (block.bytes() >= BLOCK_BYTES) {
-        openBytes -= block.bytes();
-        out.accept(KV.of(b, block.take()));
-      } else if (openBytes > MAX_OPEN_BYTES) {
-        flush(out);
-      }
+      open.add(bucket(key, buckets), row, (b, block) -> out.accept(KV.of(b, block)));
     }
 
     void flush(Consumer<KV<Integer, RowBlock>> out) {
-      for (int b = 0; b < open.length; b++) {
-        if (open[b] != null && !open[b].isEmpty()) {
-          out.accept(KV.of(b, open[b].take()));
-        }
-      }
-      openBytes = 0;
+      open.flush((b, block) -> out.accept(KV.of(b, block)));
     }
   }
 
@@ -195,7 +166,7 @@ final class BucketJoin {
     private transient RowCoder lineCoder;
     private transient RowCoder orderCoder;
     private transient RowCoder cleanCoder;
-    private transient Map<String, RowBlock.Builder> open;
+    private transient OpenBlocks<String> open;
 
     private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
     private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
@@ -212,7 +183,7 @@ final class BucketJoin {
       lineCoder = RowCoder.of(lineSchema);
       orderCoder = RowCoder.of(CleanRecords.ORDER_REF);
       cleanCoder = RowCoder.of(Dataset.ORDER_LINES.beamSchema());
-      open = new HashMap<>();
+      open = new OpenBlocks<>(0, cleanCoder);
     }
 
     @ProcessElement
@@ -251,12 +222,7 @@ final class BucketJoin {
           }
           Row row = CleanRecords.joinLine(order, line, c, skipped, cleanLines);
           if (row != null) {
-            String partition = partitionOf.apply(row);
-            RowBlock.Builder block = open.computeIfAbsent(partition, k -> new RowBlock.Builder(0, cleanCoder));
-            block.add(row);
-            if (block.bytes() >= BLOCK_BYTES) {
-              clean.output(KV.of(partition, block.take()));
-            }
+            open.add(partitionOf.apply(row), row, (partition, block) -> clean.output(KV.of(partition, block)));
           }
         }
       }
@@ -264,12 +230,8 @@ final class BucketJoin {
 
     @FinishBundle
     public void finish(FinishBundleContext ctx) {
-      for (Map.Entry<String, RowBlock.Builder> e : open.entrySet()) {
-        if (!e.getValue().isEmpty()) {
-          ctx.output(PARTITION_BLOCKS, KV.of(e.getKey(), e.getValue().take()), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
-        }
-      }
-      open.clear();
+      open.flush((partition, block) ->
+          ctx.output(PARTITION_BLOCKS, KV.of(partition, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
   }
 

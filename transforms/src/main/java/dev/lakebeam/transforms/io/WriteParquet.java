@@ -7,10 +7,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
-import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RowBlock;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -166,8 +164,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
   static final class ToPartitionBlocks extends DoFn<Row, KV<String, RowBlock>> {
     private final SerializableFunction<Row, String> partitionOf;
     private final org.apache.beam.sdk.schemas.Schema schema;
-    private transient Map<String, RowBlock.Builder> open;
-    private transient RowCoder coder;
+    private transient OpenBlocks<String> open;
 
     ToPartitionBlocks(SerializableFunction<Row, String> partitionOf, org.apache.beam.sdk.schemas.Schema schema) {
       this.partitionOf = partitionOf;
@@ -176,28 +173,18 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
 
     @Setup
     public void setup() {
-      coder = RowCoder.of(schema);
-      open = new HashMap<>();
+      open = new OpenBlocks<>(0, RowCoder.of(schema));
     }
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<KV<String, RowBlock>> out) {
-      String partition = partitionOf.apply(row);
-      RowBlock.Builder block = open.computeIfAbsent(partition, k -> new RowBlock.Builder(0, coder));
-      block.add(row);
-      if (block.bytes() >= PackRows.BLOCK_BYTES) {
-        out.output(KV.of(partition, block.take()));
-      }
+      open.add(partitionOf.apply(row), row, (partition, block) -> out.output(KV.of(partition, block)));
     }
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      for (Map.Entry<String, RowBlock.Builder> e : open.entrySet()) {
-        if (!e.getValue().isEmpty()) {
-          c.output(KV.of(e.getKey(), e.getValue().take()), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
-        }
-      }
-      open.clear();
+      open.flush((partition, block) ->
+          c.output(KV.of(partition, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
   }
 
