@@ -181,6 +181,8 @@ final class Html {
       .card[open] summary .muted { display: none; }
       .muted { color: #6e7781; font-size: 12px; }
       .scroll { overflow-x: auto; }
+      #runs-table { font-size: 12px; }
+      #runs-table th, #runs-table td { padding: 3px 5px; }
       .card th, .card td { padding: 2px 5px; }
       .card { border: 1px solid #e5e8eb; border-radius: 4px; padding: 8px 10px; }
       .card table { margin: 0; width: 100%; }

@@ -121,7 +121,7 @@ final class RunSections {
     }
     b.append(Html.table("runs-table", List.of(Col.text("run"), Col.text("command (zones)"), Col.text("status"), Col.text("started (UTC)"),
         Col.num("duration"), Col.num("records in"), Col.num("clean"), Col.num("rejected"), Col.num("duplicates"),
-        Col.text("stage seconds"), Col.text("lakebeam (commit)")), rows));
+        Col.text("stage seconds"), Col.text("lakebeam")), rows));
     return Html.section(c[0], c[1], what, b.toString());
   }
 
