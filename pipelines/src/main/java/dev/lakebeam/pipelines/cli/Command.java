@@ -43,6 +43,11 @@ public enum Command {
       dev.lakebeam.pipelines.options.QueryOptions.class,
       false,
       "\"SQL\""),
+  REPORT(
+      "report",
+      "write a self-contained HTML dashboard of the lake (sales, products, segments, predictions, data quality, run history)",
+      dev.lakebeam.pipelines.options.ReportOptions.class,
+      false),
   TRAIN_MODEL(
       "train-model",
       "fit the reorder model on a lake's curated features and train orders; report its quality",

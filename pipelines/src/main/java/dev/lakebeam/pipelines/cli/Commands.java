@@ -35,6 +35,9 @@ public final class Commands {
         return profiles(out);
       case QUERY:
         return query(parsed.options().as(dev.lakebeam.pipelines.options.QueryOptions.class), parsed.arguments(), out);
+      case REPORT:
+        return new dev.lakebeam.pipelines.report.Report(
+            parsed.options().as(dev.lakebeam.pipelines.options.ReportOptions.class), out).run();
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;

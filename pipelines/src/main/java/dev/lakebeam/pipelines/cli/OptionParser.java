@@ -36,6 +36,7 @@ public final class OptionParser {
             SeedRdsOptions.class,
             dev.lakebeam.pipelines.options.TrainModelOptions.class,
             dev.lakebeam.pipelines.options.QueryOptions.class,
+            dev.lakebeam.pipelines.options.ReportOptions.class,
             dev.lakebeam.pipelines.options.ReplayOptions.class,
             dev.lakebeam.pipelines.options.BenchOptions.class,
             S3Options.class)) {

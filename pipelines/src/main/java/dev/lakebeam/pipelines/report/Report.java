@@ -1,0 +1,116 @@
+package dev.lakebeam.pipelines.report;
+
+import dev.lakebeam.pipelines.cli.BuildInfo;
+import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.LakeOptions;
+import dev.lakebeam.pipelines.options.ReportOptions;
+import dev.lakebeam.pipelines.query.LakeSql;
+import dev.lakebeam.schemas.Zone;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code lakebeam report}: a self-contained HTML dashboard of a lake on this machine, in
+ * {@code --out}/index.html: sales, top products, RFM segments, reorder predictions (from the
+ * consumption tables, through {@link LakeSql}), data quality and run history (from the run
+ * manifests). The page loads nothing from anywhere: style, charts (SVG) and script are inline.
+ */
+public final class Report {
+  private final ReportOptions o;
+  private final PrintStream out;
+
+  public Report(ReportOptions o, PrintStream out) {
+    this.o = o;
+    this.out = out;
+  }
+
+  public int run() throws IOException, SQLException {
+    Path dir = Path.of(o.getOut() == null ? ReportOptions.DEFAULT_OUT : o.getOut()).toAbsolutePath().normalize();
+    checkFolder(dir);
+    List<String> uris = new ArrayList<>(List.of(o.getLake()));
+    for (Zone z : List.of(Zone.CLEAN, Zone.CURATED, Zone.CONSUMPTION)) {
+      uris.add(LakeOptions.zoneUri(o, z));
+    }
+    for (String uri : uris) {
+      if (uri.contains("://") && !uri.startsWith("file:")) {
+        throw new UsageException("report reads a lake on this machine (file:// or a path), not " + uri
+            + "; copy the lake here first (aws s3 sync), or query it in Athena");
+      }
+    }
+    Manifests.Runs runs = Manifests.read(Path.of(LakeOptions.forBeam(o.getLake())).resolve("_manifests"));
+    LakeSql lake;
+    try {
+      lake = LakeSql.open(zone -> LakeOptions.zoneUri(o, zone));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    List<String> sections = new ArrayList<>();
+    List<String> empty = new ArrayList<>();
+    try (lake) {
+      LakeFigures f = new LakeFigures(lake);
+      LakeFigures.Sales sales = f.sales();
+      List<LakeFigures.Product> products = f.topProducts();
+      List<LakeFigures.Segment> segments = f.segments();
+      LakeFigures.Predictions predictions = f.predictions();
+      Map<String, Models.Model> models = Models.known(runs.runs());
+      sections.add(Sections.sales(sales));
+      sections.add(Sections.products(products));
+      sections.add(Sections.segments(segments));
+      sections.add(Sections.predictions(predictions, models));
+      sections.add(RunSections.quality(runs));
+      sections.add(RunSections.history(runs));
+      boolean hasRuns = !runs.runs().isEmpty();
+      List<Boolean> has = List.of(sales != null, products != null, segments != null, predictions != null, hasRuns, hasRuns);
+      for (int i = 0; i < has.size(); i++) {
+        if (!has.get(i)) {
+          empty.add(Sections.CONTENTS.get(i)[0]);
+        }
+      }
+    }
+    String generated = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC).format(Instant.now());
+    String subtitle = "Lake " + o.getLake() + " · " + runs.runs().size() + (runs.runs().size() == 1 ? " run" : " runs")
+        + " · generated " + generated + " UTC by " + BuildInfo.current().line();
+    String html = Html.page("lakebeam report", subtitle, Sections.CONTENTS, sections);
+    Files.createDirectories(dir);
+    Path file = dir.resolve("index.html");
+    // Written beside and moved into place, so that a browser never opens half a page.
+    Path tmp = dir.resolve(".index.html.tmp");
+    try {
+      Files.writeString(tmp, html, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    out.printf(Locale.ROOT, "report: wrote %s (%d sections)%n", file, sections.size());
+    if (!empty.isEmpty()) {
+      out.println("  no data yet in: " + String.join(", ", empty));
+    }
+    return 0;
+  }
+
+  /** Refuses an --out that is a file, or a folder that would have to be made under a file. */
+  private static void checkFolder(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UsageException("--out must be a folder, and " + dir + " is a file");
+    }
+    Path existing = dir;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      throw new UsageException("--out " + dir + " cannot be made: " + existing + " is a file");
+    }
+  }
+}
