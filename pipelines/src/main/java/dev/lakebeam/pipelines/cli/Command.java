@@ -94,7 +94,7 @@ public enum Command {
 
   /** Options its interface inherits that the command never reads: refused, and not in --help. */
   public java.util.Set<String> unread() {
-    return this == DDL || this == QUERY || this == TRAIN_MODEL ? java.util.Set.of("rawZone") : java.util.Set.of();
+    return this == DDL || this == QUERY || this == REPORT || this == TRAIN_MODEL ? java.util.Set.of("rawZone") : java.util.Set.of();
   }
 
   /** Options the command cannot run without, listed first by --help. */
