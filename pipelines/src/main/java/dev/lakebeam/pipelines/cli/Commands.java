@@ -36,8 +36,7 @@ public final class Commands {
       case QUERY:
         return query(parsed.options().as(dev.lakebeam.pipelines.options.QueryOptions.class), parsed.arguments(), out);
       case REPORT:
-        return new dev.lakebeam.pipelines.report.Report(
-            parsed.options().as(dev.lakebeam.pipelines.options.ReportOptions.class), out).run();
+        return report(parsed.options().as(dev.lakebeam.pipelines.options.ReportOptions.class), out);
       case BACKFILL:
         new Backfill(parsed.options().as(BackfillOptions.class), parsed.profile().name(), parsed.values(), out, err).run();
         return 0;
@@ -178,6 +177,17 @@ public final class Commands {
       throw new UsageException(e.getMessage(), e);
     }
     return 0;
+  }
+
+  static int report(dev.lakebeam.pipelines.options.ReportOptions o, PrintStream out) throws Exception {
+    String dir = o.getOut() == null ? dev.lakebeam.pipelines.options.ReportOptions.DEFAULT_OUT : o.getOut();
+    try {
+      return new dev.lakebeam.pipelines.report.Report(
+              o.getLake(), zone -> LakeOptions.zoneUri(o, zone), Path.of(dir), BuildInfo.current().line(), out)
+          .run();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
   }
 
   static int profiles(PrintStream out) {

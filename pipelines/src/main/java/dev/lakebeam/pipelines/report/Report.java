@@ -1,9 +1,5 @@
 package dev.lakebeam.pipelines.report;
 
-import dev.lakebeam.pipelines.cli.BuildInfo;
-import dev.lakebeam.pipelines.cli.UsageException;
-import dev.lakebeam.pipelines.options.LakeOptions;
-import dev.lakebeam.pipelines.options.ReportOptions;
 import dev.lakebeam.pipelines.query.LakeSql;
 import dev.lakebeam.schemas.Zone;
 import java.io.IOException;
@@ -20,42 +16,51 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code lakebeam report}: a self-contained HTML dashboard of a lake on this machine, in
  * {@code --out}/index.html: sales, top products, RFM segments, reorder predictions (from the
  * consumption tables, through {@link LakeSql}), data quality and run history (from the run
  * manifests). The page loads nothing from anywhere: style, charts (SVG) and script are inline.
+ * Bad usage (a lake not on this machine, an --out that is a file) is an IllegalArgumentException.
  */
 public final class Report {
-  private final ReportOptions o;
+  private final String lakeUri;
+  private final Function<Zone, String> zoneUri;
+  private final Path dir;
+  private final String buildLine;
   private final PrintStream out;
 
-  public Report(ReportOptions o, PrintStream out) {
-    this.o = o;
+  /**
+   * @param lakeUri the lake's root URI, whose {@code _manifests} hold the runs
+   * @param zoneUri the URI of each zone
+   * @param dir the folder to write index.html into
+   * @param buildLine the version line of the jar, for the page's subtitle
+   */
+  public Report(String lakeUri, Function<Zone, String> zoneUri, Path dir, String buildLine, PrintStream out) {
+    this.lakeUri = lakeUri;
+    this.zoneUri = zoneUri;
+    this.dir = dir.toAbsolutePath().normalize();
+    this.buildLine = buildLine;
     this.out = out;
   }
 
   public int run() throws IOException, SQLException {
-    Path dir = Path.of(o.getOut() == null ? ReportOptions.DEFAULT_OUT : o.getOut()).toAbsolutePath().normalize();
     checkFolder(dir);
-    List<String> uris = new ArrayList<>(List.of(o.getLake()));
+    List<String> uris = new ArrayList<>(List.of(lakeUri));
     for (Zone z : List.of(Zone.CLEAN, Zone.CURATED, Zone.CONSUMPTION)) {
-      uris.add(LakeOptions.zoneUri(o, z));
+      uris.add(zoneUri.apply(z));
     }
     for (String uri : uris) {
       if (uri.contains("://") && !uri.startsWith("file:")) {
-        throw new UsageException("report reads a lake on this machine (file:// or a path), not " + uri
+        throw new IllegalArgumentException("report reads a lake on this machine (file:// or a path), not " + uri
             + "; copy the lake here first (aws s3 sync), or query it in Athena");
       }
     }
-    Manifests.Runs runs = Manifests.read(Path.of(LakeOptions.forBeam(o.getLake())).resolve("_manifests"));
-    LakeSql lake;
-    try {
-      lake = LakeSql.open(zone -> LakeOptions.zoneUri(o, zone));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage(), e);
-    }
+    Path root = lakeUri.startsWith("file:") ? Path.of(java.net.URI.create(lakeUri)) : Path.of(lakeUri);
+    Manifests.Runs runs = Manifests.read(root.resolve("_manifests"));
+    LakeSql lake = LakeSql.open(zoneUri);
     List<String> sections = new ArrayList<>();
     List<String> empty = new ArrayList<>();
     try (lake) {
@@ -80,8 +85,8 @@ public final class Report {
       }
     }
     String generated = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC).format(Instant.now());
-    String subtitle = "Lake " + o.getLake() + " · " + runs.runs().size() + (runs.runs().size() == 1 ? " run" : " runs")
-        + " · generated " + generated + " UTC by " + BuildInfo.current().line();
+    String subtitle = "Lake " + lakeUri + " · " + runs.runs().size() + (runs.runs().size() == 1 ? " run" : " runs")
+        + " · generated " + generated + " UTC by " + buildLine;
     String html = Html.page("lakebeam report", subtitle, Sections.CONTENTS, sections);
     Files.createDirectories(dir);
     Path file = dir.resolve("index.html");
@@ -103,14 +108,14 @@ public final class Report {
   /** Refuses an --out that is a file, or a folder that would have to be made under a file. */
   private static void checkFolder(Path dir) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new UsageException("--out must be a folder, and " + dir + " is a file");
+      throw new IllegalArgumentException("--out must be a folder, and " + dir + " is a file");
     }
     Path existing = dir;
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
     if (existing != null && !Files.isDirectory(existing)) {
-      throw new UsageException("--out " + dir + " cannot be made: " + existing + " is a file");
+      throw new IllegalArgumentException("--out " + dir + " cannot be made: " + existing + " is a file");
     }
   }
 }
