@@ -15,6 +15,9 @@ import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.io.ZonePublisher;
 import dev.lakebeam.transforms.records.CountRows;
+import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RowBlock;
+import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.io.IOException;
 import java.time.LocalDate;
 import java.util.EnumMap;
@@ -22,9 +25,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -76,6 +81,7 @@ final class Curate {
     String consumptionStaging = consumption + "/_staging/" + runId;
     String asOfPartition = "as_of=" + asOf;
 
+    int buckets = rollUpBuckets(buildCurated ? parquetBytes(clean, Dataset.ORDER_LINES) : parquetBytes(curated, Dataset.ORDER_LINES_ENRICHED));
     Pipeline p = Pipeline.create(o);
     Map<Dataset, String> staged = new EnumMap<>(Dataset.class);
     PCollection<Row> enriched;
@@ -85,20 +91,28 @@ final class Curate {
               p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS, clean)),
               p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS, clean)),
               p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES, clean)),
-              p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS, clean))));
-      write(enriched, Dataset.ORDER_LINES_ENRICHED, curatedStaging, null, staged);
+              p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS, clean))).withBuckets(buckets));
     } else {
       enriched = p.apply("Read curated order_lines_enriched", ReadZone.of(Dataset.ORDER_LINES_ENRICHED, curated));
     }
-    PCollectionTuple features = enriched.apply("Features", Features.asOf(asOf));
+    // The enriched lines feed four steps: they cross to them in blocks, encoded once, and each
+    // step decodes its own copy (row by row, Flink would encode every line once per step).
+    PCollection<RowBlock> enrichedBlocks = enriched.apply("Enriched lines into blocks", PackRows.of());
+    Function<String, PCollection<Row>> enrichedFor = step -> enrichedBlocks
+        .apply("Enriched lines for " + step, ParDo.of(new PackRows.UnpackFn(enriched.getSchema())))
+        .setCoder(RowBytesCoder.of(enriched.getSchema()));
+    if (buildCurated) {
+      write(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED, curatedStaging, null, staged);
+    }
+    PCollectionTuple features = enrichedFor.apply("features").apply("Features", Features.asOf(asOf).withBuckets(buckets));
     if (buildCurated) {
       write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES, curatedStaging, asOfPartition, staged);
       write(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
       write(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
     }
     if (buildConsumption) {
-      write(enriched.apply("Daily department sales", new DailyDepartmentSales()), Dataset.DAILY_DEPARTMENT_SALES, consumptionStaging, null, staged);
-      write(enriched.apply("Product performance", new ProductPerformance()), Dataset.PRODUCT_PERFORMANCE, consumptionStaging, null, staged);
+      write(enrichedFor.apply("daily sales").apply("Daily department sales", new DailyDepartmentSales(buckets)), Dataset.DAILY_DEPARTMENT_SALES, consumptionStaging, null, staged);
+      write(enrichedFor.apply("product performance").apply("Product performance", new ProductPerformance()), Dataset.PRODUCT_PERFORMANCE, consumptionStaging, null, staged);
       write(features.get(Features.RFM).apply("Customer segments", new CustomerSegments()), Dataset.CUSTOMER_SEGMENTS, consumptionStaging, null, staged);
       write(features.apply("Reorder predictions", PredictReorders.with(model, o.getTopN())), Dataset.REORDER_PREDICTIONS, consumptionStaging, null, staged);
     }
@@ -160,6 +174,19 @@ final class Curate {
     } catch (IllegalArgumentException | IOException e) {
       throw new UsageException("--reorderModel " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Buckets of the order join and of the roll-ups by user and by day: one per 256 KiB of order-line Parquet (some
+   * 20,000 lines, a few MiB once decoded), from 16 to 4,096, so a bucket stays small at any scale.
+   */
+  static int rollUpBuckets(long lineParquetBytes) {
+    return (int) Math.min(4096, Math.max(16, lineParquetBytes / (256 << 10)));
+  }
+
+  private static long parquetBytes(String zone, Dataset d) throws IOException {
+    MatchResult m = FileSystems.match(zone + "/" + d.datasetName() + "/**.parquet", EmptyMatchTreatment.ALLOW);
+    return m.status() == MatchResult.Status.OK ? m.metadata().stream().mapToLong(MatchResult.Metadata::sizeBytes).sum() : 0;
   }
 
   private static void requireData(String zone, Dataset d, String hint) throws IOException {

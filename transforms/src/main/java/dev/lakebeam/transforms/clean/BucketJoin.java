@@ -4,6 +4,7 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
@@ -68,8 +69,7 @@ final class BucketJoin {
 
   /** The bucket of an order id: spread by a multiplicative hash, so consecutive ids do not cluster. */
   static int bucket(Integer orderId, int buckets) {
-    int h = orderId == null ? 0 : orderId * 0x9E3779B9;
-    return Math.floorMod(h ^ (h >>> 16), buckets);
+    return GroupInBlocks.bucket(orderId == null ? 0 : orderId, buckets);
   }
 
   /** Open blocks per bucket of a key ({@link OpenBlocks}, bounded by bytes). */

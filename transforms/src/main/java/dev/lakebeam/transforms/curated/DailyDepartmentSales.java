@@ -1,21 +1,17 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Instant;
 
 /**
@@ -27,17 +23,25 @@ import org.joda.time.Instant;
  * fewer, larger groups; a day's departments are summed in one pass).
  */
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
+  private final int buckets;
+
+  /** Days grouped in 64 buckets of blocks ({@link GroupInBlocks}). */
+  public DailyDepartmentSales() {
+    this(64);
+  }
+
+  /** @param buckets how many buckets of days cross the grouping; plan it from the input's size */
+  public DailyDepartmentSales(int buckets) {
+    this.buckets = buckets;
+  }
+
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     // Only the fields summed cross the shuffle by day (about a fifth of an enriched line's bytes).
     PCollection<Row> lines = enriched.apply("Fields of the sums",
         Select.fieldNames("order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
     return lines
-        .apply("Key by day",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.rows()))
-                .via((Row r) -> KV.of(day(r), r)))
-        .setCoder(KvCoder.of(VarLongCoder.of(), RowBytesCoder.of(lines.getSchema())))
-        .apply("Group by day", GroupByKey.create())
+        .apply("Group by day", GroupInBlocks.by(r -> Math.toIntExact(day(r)), buckets))
         .apply("Sum per department", ParDo.of(new SumFn()))
         .setCoder(RowBytesCoder.of(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()));
   }
@@ -47,9 +51,9 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
     return Math.floorDiv(r.getDateTime("order_ts").getMillis(), 86_400_000L);
   }
 
-  static final class SumFn extends DoFn<KV<Long, Iterable<Row>>, Row> {
+  static final class SumFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
     @ProcessElement
-    public void process(@Element KV<Long, Iterable<Row>> g, OutputReceiver<Row> out) {
+    public void process(@Element KV<Integer, Iterable<Row>> g, OutputReceiver<Row> out) {
       Map<Integer, DepartmentSums> departments = new TreeMap<>();
       for (Row r : g.getValue()) {
         departments.computeIfAbsent(r.getInt32("department_id"), k -> new DepartmentSums()).add(r);

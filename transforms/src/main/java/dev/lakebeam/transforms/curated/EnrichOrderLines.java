@@ -2,14 +2,22 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
+import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -18,8 +26,10 @@ import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -47,13 +57,28 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   private final PCollection<Row> products;
   private final PCollection<Row> aisles;
   private final PCollection<Row> departments;
+  private final int buckets;
 
   /** Applied to clean order_lines; the other arguments are clean datasets too. */
   public EnrichOrderLines(PCollection<Row> orders, PCollection<Row> products, PCollection<Row> aisles, PCollection<Row> departments) {
+    this(orders, products, aisles, departments, 64);
+  }
+
+  private EnrichOrderLines(PCollection<Row> orders, PCollection<Row> products, PCollection<Row> aisles, PCollection<Row> departments,
+      int buckets) {
     this.orders = orders;
     this.products = products;
     this.aisles = aisles;
     this.departments = departments;
+    this.buckets = buckets;
+  }
+
+  /** How many buckets of orders a batch run's join moves (a bucket's orders are held in memory); plan it from the input's size. */
+  public EnrichOrderLines withBuckets(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("buckets must be positive, was " + n);
+    }
+    return new EnrichOrderLines(orders, products, aisles, departments, n);
   }
 
   @Override
@@ -71,6 +96,19 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
               .withSideInputs(productView, aisleView, departmentView))
           .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
       return HeldJoin.rewindow(enriched, lines.getWindowingStrategy(), "Enriched lines into their windows");
+    }
+    if (lines.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
+      // A batch run: lines and orders meet in buckets of blocks, not one element each.
+      PCollection<KV<Integer, RowBlock>> lineBlocks =
+          GroupInBlocks.intoBuckets(lines, "Lines into buckets", r -> r.getInt32("order_id"), buckets, LINES);
+      PCollection<KV<Integer, RowBlock>> orderBlocks =
+          GroupInBlocks.intoBuckets(orders, "Orders into buckets", r -> r.getInt32("order_id"), buckets, ORDERS);
+      return PCollectionList.of(lineBlocks).and(orderBlocks)
+          .apply("Blocks of lines and orders", Flatten.pCollections())
+          .apply("Group blocks by bucket", GroupByKey.create())
+          .apply("Enrich lines", ParDo.of(new EnrichBucketFn(lines.getSchema(), orders.getSchema(), productView, aisleView, departmentView))
+              .withSideInputs(productView, aisleView, departmentView))
+          .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
     }
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
@@ -123,11 +161,73 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       if (order == null) {
         throw new IllegalStateException("clean order_lines reference order " + e.getKey() + ", which clean orders lack");
       }
-      Map<Integer, Row> p = sides.get(products, window, c);
-      Map<Integer, Row> a = sides.get(aisles, window, c);
-      Map<Integer, Row> d = sides.get(departments, window, c);
+      Map<Integer, Row> p = sides.copiedMap(products, window, c);
+      Map<Integer, Row> a = sides.copiedMap(aisles, window, c);
+      Map<Integer, Row> d = sides.copiedMap(departments, window, c);
       for (Row line : e.getValue().getAll(lineTag)) {
         out.output(enrich(order, line, p, a, d));
+      }
+    }
+  }
+
+  static final int LINES = 0;
+  static final int ORDERS = 1;
+
+  /** One bucket of a batch run: its orders in a map, then each line enriched with its order. */
+  static final class EnrichBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
+    private final Schema lineSchema;
+    private final Schema orderSchema;
+    private final PCollectionView<Map<Integer, Row>> products;
+    private final PCollectionView<Map<Integer, Row>> aisles;
+    private final PCollectionView<Map<Integer, Row>> departments;
+    private final BundleSideInputs sides = new BundleSideInputs();
+    private transient RowCoder lineCoder;
+    private transient RowCoder orderCoder;
+
+    EnrichBucketFn(Schema lineSchema, Schema orderSchema, PCollectionView<Map<Integer, Row>> products,
+        PCollectionView<Map<Integer, Row>> aisles, PCollectionView<Map<Integer, Row>> departments) {
+      this.lineSchema = lineSchema;
+      this.orderSchema = orderSchema;
+      this.products = products;
+      this.aisles = aisles;
+      this.departments = departments;
+    }
+
+    @Setup
+    public void setup() {
+      lineCoder = RowCoder.of(lineSchema);
+      orderCoder = RowCoder.of(orderSchema);
+    }
+
+    @StartBundle
+    public void startBundle() {
+      sides.reset();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+      Map<Integer, Row> orderById = new HashMap<>();
+      List<RowBlock> lineBlocks = new ArrayList<>();
+      for (RowBlock block : bucket.getValue()) {
+        if (block.kind() == ORDERS) {
+          for (Row o : block.rows(orderCoder)) {
+            orderById.put(o.getInt32("order_id"), o);
+          }
+        } else {
+          lineBlocks.add(block);
+        }
+      }
+      Map<Integer, Row> p = sides.copiedMap(products, window, c);
+      Map<Integer, Row> a = sides.copiedMap(aisles, window, c);
+      Map<Integer, Row> d = sides.copiedMap(departments, window, c);
+      for (RowBlock block : lineBlocks) {
+        for (Row line : block.rows(lineCoder)) {
+          Row order = orderById.get(line.getInt32("order_id"));
+          if (order == null) {
+            throw new IllegalStateException("clean order_lines reference order " + line.getInt32("order_id") + ", which clean orders lack");
+          }
+          out.output(enrich(order, line, p, a, d));
+        }
       }
     }
   }

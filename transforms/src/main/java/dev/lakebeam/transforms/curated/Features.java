@@ -1,7 +1,7 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
-import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
@@ -20,11 +20,13 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableBiFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -67,23 +69,35 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
 
   static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
 
-  private final LocalDate asOf;
+  /** Buckets of users in the grouping when none are planned ({@link #withBuckets}). */
+  static final int DEFAULT_BUCKETS = 64;
 
-  private Features(LocalDate asOf) {
+  private final LocalDate asOf;
+  private final int buckets;
+
+  private Features(LocalDate asOf, int buckets) {
     this.asOf = asOf;
+    this.buckets = buckets;
   }
 
   /** @param asOf the date the features describe; {@code days_since_last_order} and recency count to it */
   public static Features asOf(LocalDate asOf) {
-    return new Features(asOf);
+    return new Features(asOf, DEFAULT_BUCKETS);
+  }
+
+  /** How many buckets of users cross the grouping by user ({@link GroupInBlocks}); plan it from the input's size. */
+  public Features withBuckets(int n) {
+    return new Features(asOf, n);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<Row> enriched) {
+    if (!(enriched.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException("Features rolls up a batch collection in the global window, not " + enriched.getWindowingStrategy());
+    }
     PCollectionTuple perUser = enriched
         .apply("Fields of the roll-up", Select.fieldNames(ROLL_UP_FIELDS))
-        .apply("Key by user", KeyByInt.of("user_id"))
-        .apply("Group by user", GroupByKey.create())
+        .apply("Group by user", GroupInBlocks.by(r -> r.getInt32("user_id"), buckets))
         .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
             .withOutputTags(USER_FEATURES, TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
     perUser.get(USER_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_FEATURES.beamSchema()));
@@ -123,6 +137,18 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
 
     PerUserFn(long asOfDay) {
       this.asOfDay = asOfDay;
+    }
+
+    // Per product prior stats of the bundle's users, summed before the combine: one element per
+    // product and bundle instead of one per (user, product) pair.
+    private static final int MAX_OPEN_PRODUCTS = 200_000;
+    private transient Map<Integer, long[]> productStats;
+
+    @StartBundle
+    public void start() {
+      if (productStats == null) {
+        productStats = new HashMap<>();
+      }
     }
 
     /** A prior (user, product) pair being summed. */
@@ -231,9 +257,26 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
             maxOrderNumber - p.lastOrderNumber,
             (double) p.cartSum / p.times,
             p.lastOrderNumber == maxOrderNumber)));
-        out.get(PRODUCT_STATS).output(KV.of(e.getKey(),
-            List.of((long) p.times, 1L, (long) p.reordered, p.cartSum, p.times >= 2 ? 1L : 0L)));
+        long[] stats = productStats.computeIfAbsent(e.getKey(), k -> new long[5]);
+        stats[0] += p.times;
+        stats[1] += 1;
+        stats[2] += p.reordered;
+        stats[3] += p.cartSum;
+        stats[4] += p.times >= 2 ? 1 : 0;
       }
+      if (productStats.size() > MAX_OPEN_PRODUCTS) {
+        emitProductStats(out.get(PRODUCT_STATS)::output);
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      emitProductStats(kv -> c.output(PRODUCT_STATS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+
+    private void emitProductStats(java.util.function.Consumer<KV<Integer, List<Long>>> out) {
+      productStats.forEach((product, s) -> out.accept(KV.of(product, List.of(s[0], s[1], s[2], s[3], s[4]))));
+      productStats.clear();
     }
   }
 }

@@ -6,6 +6,8 @@ import dev.lakebeam.transforms.records.Rows;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -16,6 +18,9 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -42,15 +47,11 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
 
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
+    if (!(enriched.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException("ProductPerformance sums a batch collection in the global window, not " + enriched.getWindowingStrategy());
+    }
     PCollection<KV<Integer, Row>> sums = enriched
-        .apply("Line sums", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> {
-              Double revenue = r.getDouble("line_revenue");
-              return KV.of(r.getInt32("product_id"), Rows.attach(SUMS, Arrays.asList(
-                  r.getInt32("product_id"), r.getString("product_name"), r.getInt32("department_id"),
-                  r.getString("department"), 1L, (long) r.getInt32("quantity"), (long) r.getInt32("reordered"),
-                  revenue == null ? null : (Long) Math.round(revenue * 100))));
-            }))
+        .apply("Line sums", ParDo.of(new BundleSumsFn()))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
         .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
     return sums
@@ -60,6 +61,65 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
         .apply("Group by department", GroupByKey.create())
         .apply("Rank in department", ParDo.of(new RankFn()))
         .setCoder(RowBytesCoder.of(Dataset.PRODUCT_PERFORMANCE.beamSchema()));
+  }
+
+  /**
+   * Per product sums of a bundle's lines, handed on at the end of the bundle (or past a bound):
+   * the combine then sees one element per product and bundle, not one per line.
+   */
+  static final class BundleSumsFn extends DoFn<Row, KV<Integer, Row>> {
+    private static final int MAX_OPEN = 200_000;
+    private transient Map<Integer, Sums> open;
+
+    /** A product's running sums; the names ride along. */
+    private static final class Sums {
+      final String name;
+      final int departmentId;
+      final String department;
+      long lines;
+      long units;
+      long reordered;
+      Long cents;
+
+      Sums(Row r) {
+        name = r.getString("product_name");
+        departmentId = r.getInt32("department_id");
+        department = r.getString("department");
+      }
+    }
+
+    @StartBundle
+    public void start() {
+      if (open == null) {
+        open = new HashMap<>();
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element Row r, OutputReceiver<KV<Integer, Row>> out) {
+      Sums s = open.computeIfAbsent(r.getInt32("product_id"), k -> new Sums(r));
+      s.lines++;
+      s.units += r.getInt32("quantity");
+      s.reordered += r.getInt32("reordered");
+      Double revenue = r.getDouble("line_revenue");
+      if (revenue != null) {
+        s.cents = (s.cents == null ? 0L : s.cents) + Math.round(revenue * 100);
+      }
+      if (open.size() > MAX_OPEN) {
+        emit(out::output);
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      emit(kv -> c.output(kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+
+    private void emit(java.util.function.Consumer<KV<Integer, Row>> out) {
+      open.forEach((id, s) -> out.accept(KV.of(id, Rows.attach(SUMS, Arrays.asList(
+          id, s.name, s.departmentId, s.department, s.lines, s.units, s.reordered, s.cents)))));
+      open.clear();
+    }
   }
 
   static Row add(Row a, Row b) {
