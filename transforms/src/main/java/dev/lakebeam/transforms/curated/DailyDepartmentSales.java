@@ -18,9 +18,8 @@ import org.joda.time.Instant;
  * Consumption {@code daily_department_sales} from {@code order_lines_enriched}: per UTC order
  * date and department, the distinct orders, the items (sum of quantities), the revenue (sum
  * of line revenues, to the cent; null when no line of the group has a price) and the unpriced items
- * ({@link DepartmentSums}). Every line counts,
- * prior and train alike. Lines are grouped by day (one key per day, not per day and department:
- * fewer, larger groups; a day's departments are summed in one pass).
+ * ({@link DepartmentSums}). Every line counts, prior and train alike. Lines are grouped by day
+ * and department (in a batch run the groups travel in blocks, {@link GroupInBlocks}).
  */
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
   private final int buckets;
@@ -41,7 +40,8 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
     PCollection<Row> lines = enriched.apply("Fields of the sums",
         Select.fieldNames("order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
     return lines
-        .apply("Group by day", GroupInBlocks.by(r -> Math.toIntExact(day(r)), buckets))
+        // Keyed by day and department: a group is one department's day, not a whole busy day.
+        .apply("Group by day and department", GroupInBlocks.by(DailyDepartmentSales::dayAndDepartment, buckets))
         .apply("Sum per department", ParDo.of(new SumFn()))
         .setCoder(RowBytesCoder.of(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()));
   }
@@ -51,18 +51,29 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
     return Math.floorDiv(r.getDateTime("order_ts").getMillis(), 86_400_000L);
   }
 
+  /**
+   * The grouping key: a hash of the line's UTC day and department. Two pairs that share a hash
+   * share a group, which {@link SumFn} still sums apart.
+   */
+  static int dayAndDepartment(Row r) {
+    return Long.hashCode(day(r) * 1_000_003L + r.getInt32("department_id"));
+  }
+
   static final class SumFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Row>> g, OutputReceiver<Row> out) {
-      Map<Integer, DepartmentSums> departments = new TreeMap<>();
+      Map<Long, Map<Integer, DepartmentSums>> days = new TreeMap<>();
       for (Row r : g.getValue()) {
-        departments.computeIfAbsent(r.getInt32("department_id"), k -> new DepartmentSums()).add(r);
+        days.computeIfAbsent(day(r), k -> new TreeMap<>())
+            .computeIfAbsent(r.getInt32("department_id"), k -> new DepartmentSums()).add(r);
       }
-      Instant date = new Instant(g.getKey() * 86_400_000L);
-      departments.forEach((id, s) -> out.output(s.into(Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
-              .withFieldValue("date", date)
-              .withFieldValue("department_id", id))
-          .build()));
+      days.forEach((day, departments) -> {
+        Instant date = new Instant(day * 86_400_000L);
+        departments.forEach((id, s) -> out.output(s.into(Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
+                .withFieldValue("date", date)
+                .withFieldValue("department_id", id))
+            .build()));
+      });
     }
   }
 }

@@ -146,9 +146,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
 
     @StartBundle
     public void start() {
-      if (productStats == null) {
-        productStats = new HashMap<>();
-      }
+      productStats = new HashMap<>();
     }
 
     /** A prior (user, product) pair being summed. */

@@ -90,9 +90,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
 
     @StartBundle
     public void start() {
-      if (open == null) {
-        open = new HashMap<>();
-      }
+      open = new HashMap<>();
     }
 
     @ProcessElement

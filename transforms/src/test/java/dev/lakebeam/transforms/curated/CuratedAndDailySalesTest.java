@@ -110,4 +110,29 @@ public class CuratedAndDailySalesTest {
             + r.getInt32("department_id") + " " + r.getString("department") + " orders=" + r.getInt64("orders")
             + " items=" + r.getInt64("items") + " revenue=" + r.getDouble("revenue") + " unpriced=" + r.getInt64("unpriced_items")));
   }
+
+  @Test
+  public void daysAndDepartmentsThatShareAGroupAreStillSummedApart() {
+    Schema sums = Schema.builder().addDateTimeField("order_ts").addInt32Field("order_id").addInt32Field("department_id")
+        .addStringField("department").addInt32Field("quantity").addNullableField("line_revenue", Schema.FieldType.DOUBLE).build();
+    List<Row> group = List.of(
+        Row.withSchema(sums).addValues(ts("2025-06-01T10:00:00Z"), 1, 4, "produce", 2, 3.0).build(),
+        Row.withSchema(sums).addValues(ts("2025-06-01T11:00:00Z"), 2, 4, "produce", 1, null).build(),
+        Row.withSchema(sums).addValues(ts("2025-06-01T11:00:00Z"), 2, 7, "beverages", 5, 10.5).build(),
+        Row.withSchema(sums).addValues(ts("2025-06-02T09:00:00Z"), 3, 4, "produce", 3, 1.25).build());
+    // One group holding two days and two departments, as a hash collision of the grouping key would.
+    PCollection<Row> out = p.apply(Create.of(org.apache.beam.sdk.values.KV.<Integer, Iterable<Row>>of(42, group))
+            .withCoder(org.apache.beam.sdk.coders.KvCoder.of(org.apache.beam.sdk.coders.VarIntCoder.of(),
+                org.apache.beam.sdk.coders.IterableCoder.of(org.apache.beam.sdk.coders.RowCoder.of(sums)))))
+        .apply(org.apache.beam.sdk.transforms.ParDo.of(new DailyDepartmentSales.SumFn()))
+        .setCoder(org.apache.beam.sdk.coders.RowCoder.of(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()));
+    PAssert.that(out.apply(MapElements.into(TypeDescriptors.strings()).via((Row r) ->
+            r.getDateTime("date").toString().substring(0, 10) + " " + r.getInt32("department_id") + " orders=" + r.getInt64("orders")
+                + " items=" + r.getInt64("items") + " revenue=" + r.getDouble("revenue") + " unpriced=" + r.getInt64("unpriced_items"))))
+        .containsInAnyOrder(
+            "2025-06-01 4 orders=2 items=3 revenue=3.0 unpriced=1",
+            "2025-06-01 7 orders=1 items=5 revenue=10.5 unpriced=0",
+            "2025-06-02 4 orders=1 items=3 revenue=1.25 unpriced=0");
+    p.run().waitUntilFinish();
+  }
 }
