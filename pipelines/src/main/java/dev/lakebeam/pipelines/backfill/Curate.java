@@ -114,7 +114,7 @@ final class Curate {
       write(enrichedFor.apply("daily sales").apply("Daily department sales", new DailyDepartmentSales(buckets)), Dataset.DAILY_DEPARTMENT_SALES, consumptionStaging, null, staged);
       write(enrichedFor.apply("product performance").apply("Product performance", new ProductPerformance()), Dataset.PRODUCT_PERFORMANCE, consumptionStaging, null, staged);
       write(features.get(Features.RFM).apply("Customer segments", new CustomerSegments()), Dataset.CUSTOMER_SEGMENTS, consumptionStaging, null, staged);
-      write(features.apply("Reorder predictions", PredictReorders.with(model, o.getTopN())), Dataset.REORDER_PREDICTIONS, consumptionStaging, null, staged);
+      write(features.apply("Reorder predictions", PredictReorders.with(model, o.getTopN()).withBuckets(buckets)), Dataset.REORDER_PREDICTIONS, consumptionStaging, null, staged);
     }
 
     PipelineResult result = p.run();

@@ -2,27 +2,33 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
+import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * Consumption {@code reorder_predictions}: for each user, the top N of the products they bought
@@ -32,35 +38,51 @@ import org.apache.beam.sdk.values.TupleTag;
 public final class PredictReorders extends PTransform<PCollectionTuple, PCollection<Row>> {
   private final ReorderModel model;
   private final int topN;
+  private final int buckets;
 
-  private PredictReorders(ReorderModel model, int topN) {
+  private PredictReorders(ReorderModel model, int topN, int buckets) {
     if (topN < 1) {
       throw new IllegalArgumentException("top-N must be at least 1, was " + topN);
     }
+    if (buckets < 1) {
+      throw new IllegalArgumentException("buckets must be positive, was " + buckets);
+    }
     this.model = model;
     this.topN = topN;
+    this.buckets = buckets;
   }
 
   public static PredictReorders with(ReorderModel model, int topN) {
-    return new PredictReorders(model, topN);
+    return new PredictReorders(model, topN, 64);
   }
+
+  /** How many buckets of users a batch run's join of user and pair features moves; plan it from the input's size. */
+  public PredictReorders withBuckets(int n) {
+    return new PredictReorders(model, topN, n);
+  }
+
+  private static final int USERS = 0;
+  private static final int PAIRS = 1;
 
   @Override
   public PCollection<Row> expand(PCollectionTuple features) {
     PCollection<Row> products = features.get(Features.PRODUCT_FEATURES);
     PCollectionView<Map<Integer, Row>> productView =
         products.apply("Key products", KeyByInt.of("product_id")).apply("Product view", View.asMap());
-    TupleTag<Row> userTag = new TupleTag<>("user");
-    TupleTag<Row> pairTag = new TupleTag<>("pair");
-    return KeyedPCollectionTuple.of(userTag, byUser(features.get(Features.USER_FEATURES), "users"))
-        .and(pairTag, byUser(features.get(Features.USER_PRODUCT_FEATURES), "pairs"))
-        .apply("Join by user", CoGroupByKey.create())
-        .apply("Score and rank", ParDo.of(new ScoreFn(model, topN, userTag, pairTag, productView)).withSideInputs(productView))
+    PCollection<Row> users = features.get(Features.USER_FEATURES);
+    PCollection<Row> pairs = features.get(Features.USER_PRODUCT_FEATURES);
+    if (!(users.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException("PredictReorders scores Features' batch output in the global window, not " + users.getWindowingStrategy());
+    }
+    // A user's features meet their pairs in buckets of blocks, not one element each.
+    SerializableFunction<Row, Integer> user = r -> r.getInt32("user_id");
+    return PCollectionList.of(GroupInBlocks.intoBuckets(users, "Users into buckets", user, buckets, USERS))
+        .and(GroupInBlocks.intoBuckets(pairs, "Pairs into buckets", user, buckets, PAIRS))
+        .apply("Blocks of users and pairs", Flatten.pCollections())
+        .apply("Group blocks by bucket", GroupByKey.create())
+        .apply("Score and rank", ParDo.of(new ScoreBucketFn(model, topN, users.getSchema(), pairs.getSchema(), productView))
+            .withSideInputs(productView))
         .setCoder(RowBytesCoder.of(Dataset.REORDER_PREDICTIONS.beamSchema()));
-  }
-
-  private static PCollection<KV<Integer, Row>> byUser(PCollection<Row> rows, String name) {
-    return rows.apply("Key " + name, KeyByInt.of("user_id"));
   }
 
   private record Scored(int productId, double probability) {}
@@ -69,22 +91,30 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
   private static final Comparator<Scored> BEST_FIRST =
       Comparator.comparingDouble(Scored::probability).reversed().thenComparingInt(Scored::productId);
 
-  static final class ScoreFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
+  /** One bucket of a batch run: its users' features by id, their pairs by user, then each user scored. */
+  static final class ScoreBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
     private final ReorderModel model;
     private final int topN;
-    private final TupleTag<Row> userTag;
-    private final TupleTag<Row> pairTag;
+    private final Schema userSchema;
+    private final Schema pairSchema;
     private final PCollectionView<Map<Integer, Row>> products;
+    private final BundleSideInputs sides = new BundleSideInputs();
+    private transient RowCoder userCoder;
+    private transient RowCoder pairCoder;
 
-    ScoreFn(ReorderModel model, int topN, TupleTag<Row> userTag, TupleTag<Row> pairTag, PCollectionView<Map<Integer, Row>> products) {
+    ScoreBucketFn(ReorderModel model, int topN, Schema userSchema, Schema pairSchema, PCollectionView<Map<Integer, Row>> products) {
       this.model = model;
       this.topN = topN;
-      this.userTag = userTag;
-      this.pairTag = pairTag;
+      this.userSchema = userSchema;
+      this.pairSchema = pairSchema;
       this.products = products;
     }
 
-    private final BundleSideInputs sides = new BundleSideInputs();
+    @Setup
+    public void setup() {
+      userCoder = RowCoder.of(userSchema);
+      pairCoder = RowCoder.of(pairSchema);
+    }
 
     @StartBundle
     public void startBundle() {
@@ -92,37 +122,53 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> e, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
-      Row user = e.getValue().getOnly(userTag, null);
-      if (user == null) {
-        return; // no prior orders: nothing to predict from
-      }
-      Map<Integer, Row> p = sides.get(products, window, c);
-      // Keep the N best in a heap whose head is the worst kept.
-      PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
-      for (Row pair : e.getValue().getAll(pairTag)) {
-        int productId = pair.getInt32("product_id");
-        Row product = p.get(productId);
-        if (product == null) {
-          throw new IllegalStateException("user_product_features name product " + productId + ", which product_features lack");
-        }
-        best.add(new Scored(productId, model.probability(ReorderModel.vector(pair, user, product))));
-        if (best.size() > topN) {
-          best.poll();
+    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+      Map<Integer, Row> users = new HashMap<>();
+      Map<Integer, List<Row>> pairs = new HashMap<>();
+      for (RowBlock block : bucket.getValue()) {
+        if (block.kind() == USERS) {
+          for (Row u : block.rows(userCoder)) {
+            users.put(u.getInt32("user_id"), u);
+          }
+        } else {
+          for (Row pair : block.rows(pairCoder)) {
+            pairs.computeIfAbsent(pair.getInt32("user_id"), k -> new ArrayList<>()).add(pair);
+          }
         }
       }
-      List<Scored> ranked = new ArrayList<>(best);
-      ranked.sort(BEST_FIRST);
-      int rank = 0;
-      for (Scored s : ranked) {
-        out.output(Row.withSchema(Dataset.REORDER_PREDICTIONS.beamSchema())
-            .withFieldValue("user_id", e.getKey())
-            .withFieldValue("product_id", s.productId())
-            .withFieldValue("probability", s.probability())
-            .withFieldValue("rank", ++rank)
-            .withFieldValue("model_version", model.version())
-            .build());
+      Map<Integer, Row> p = sides.copiedMap(products, window, c);
+      // A pair whose user has no features (no prior orders) is not scored, as in the per-key join.
+      users.forEach((id, user) -> score(id, user, pairs.getOrDefault(id, List.of()), p, model, topN, out::output));
+    }
+  }
+
+  /** A user's top N products by the model's probability, ranked 1..N. */
+  static void score(int userId, Row user, Iterable<Row> pairs, Map<Integer, Row> p, ReorderModel model, int topN,
+      java.util.function.Consumer<Row> out) {
+    // Keep the N best in a heap whose head is the worst kept.
+    PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
+    for (Row pair : pairs) {
+      int productId = pair.getInt32("product_id");
+      Row product = p.get(productId);
+      if (product == null) {
+        throw new IllegalStateException("user_product_features name product " + productId + ", which product_features lack");
       }
+      best.add(new Scored(productId, model.probability(ReorderModel.vector(pair, user, product))));
+      if (best.size() > topN) {
+        best.poll();
+      }
+    }
+    List<Scored> ranked = new ArrayList<>(best);
+    ranked.sort(BEST_FIRST);
+    int rank = 0;
+    for (Scored s : ranked) {
+      out.accept(Row.withSchema(Dataset.REORDER_PREDICTIONS.beamSchema())
+          .withFieldValue("user_id", userId)
+          .withFieldValue("product_id", s.productId())
+          .withFieldValue("probability", s.probability())
+          .withFieldValue("rank", ++rank)
+          .withFieldValue("model_version", model.version())
+          .build());
     }
   }
 }
