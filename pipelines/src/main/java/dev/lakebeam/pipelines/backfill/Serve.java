@@ -70,7 +70,7 @@ final class Serve {
     return rows;
   }
 
-  /** Column definitions from the Avro schema: money as numeric(14,2), dates, timestamps, NOT NULL unless nullable. */
+  /** Column definitions from the Avro schema: money as numeric(12,2) like the lake, dates, timestamps, NOT NULL unless nullable. */
   static String columns(Schema record) {
     List<String> cols = new ArrayList<>();
     for (Schema.Field f : record.getFields()) {
@@ -91,13 +91,16 @@ final class Serve {
     if (t.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
       return "timestamptz";
     }
+    if (t.getLogicalType() instanceof LogicalTypes.Decimal dec) {
+      return "numeric(" + dec.getPrecision() + "," + dec.getScale() + ")";
+    }
     switch (t.getType()) {
       case INT:
         return "integer";
       case LONG:
         return "bigint";
       case DOUBLE:
-        return name.equals("revenue") || name.equals("monetary") ? "numeric(14,2)" : "double precision";
+        return "double precision";
       case BOOLEAN:
         return "boolean";
       case STRING:
@@ -137,6 +140,12 @@ final class Serve {
     }
   }
 
+  private static byte[] bytes(java.nio.ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
   /** A value in COPY's text format. */
   static String text(GenericRecord g, Schema.Field f) {
     Object v = g.get(f.name());
@@ -151,6 +160,13 @@ final class Serve {
     }
     if (t.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
       return java.time.Instant.ofEpochMilli(((Number) v).longValue()).toString();
+    }
+    if (t.getLogicalType() instanceof LogicalTypes.Decimal dec) {
+      // a file written before money became a decimal holds a double: rounded to the cent as lakebeam reads it
+      BigDecimal d = v instanceof java.nio.ByteBuffer b
+          ? new BigDecimal(new java.math.BigInteger(bytes(b)), dec.getScale())
+          : BigDecimal.valueOf(((Number) v).doubleValue()).setScale(dec.getScale(), java.math.RoundingMode.HALF_UP);
+      return d.toPlainString();
     }
     if (v instanceof Double dv) {
       return BigDecimal.valueOf(dv).toPlainString();

@@ -48,6 +48,11 @@ public enum Command {
       "write a self-contained HTML dashboard of the lake (sales, products, segments, predictions, data quality, run history)",
       dev.lakebeam.pipelines.options.ReportOptions.class,
       false),
+  UPGRADE(
+      "upgrade",
+      "rewrite in place the lake's files an older schema version wrote (money as a double) in the newest version",
+      dev.lakebeam.pipelines.options.UpgradeOptions.class,
+      false),
   TRAIN_MODEL(
       "train-model",
       "fit the reorder model on a lake's curated features and train orders; report its quality",

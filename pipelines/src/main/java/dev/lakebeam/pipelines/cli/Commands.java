@@ -35,6 +35,8 @@ public final class Commands {
         return profiles(out);
       case QUERY:
         return query(parsed.options().as(dev.lakebeam.pipelines.options.QueryOptions.class), parsed.arguments(), out);
+      case UPGRADE:
+        return upgrade(parsed.options().as(dev.lakebeam.pipelines.options.UpgradeOptions.class), out);
       case REPORT:
         return report(parsed.options().as(dev.lakebeam.pipelines.options.ReportOptions.class), out);
       case BACKFILL:
@@ -188,6 +190,16 @@ public final class Commands {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage(), e);
     }
+  }
+
+  static int upgrade(dev.lakebeam.pipelines.options.UpgradeOptions o, PrintStream out) throws java.io.IOException {
+    java.util.List<dev.lakebeam.pipelines.lake.LakeUpgrade.Result> results =
+        new dev.lakebeam.pipelines.lake.LakeUpgrade(zone -> LakeOptions.zonePath(o, zone), o.getDryRun(), out).run();
+    int files = results.stream().mapToInt(dev.lakebeam.pipelines.lake.LakeUpgrade.Result::files).sum();
+    int rewritten = results.stream().mapToInt(dev.lakebeam.pipelines.lake.LakeUpgrade.Result::rewritten).sum();
+    out.printf(Locale.ROOT, "upgrade: %,d Parquet files checked in %s, %,d %s%n", files, o.getLake(), rewritten,
+        rewritten == 0 ? "to rewrite: the lake is on the newest schemas" : o.getDryRun() ? "would be rewritten (dry run)" : "rewritten");
+    return 0;
   }
 
   static int profiles(PrintStream out) {

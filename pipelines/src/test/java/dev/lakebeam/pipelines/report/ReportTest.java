@@ -123,7 +123,7 @@ public class ReportTest {
     BigDecimal total = BigDecimal.ZERO;
     for (GenericRecord r : Lake.read(lake.resolve("consumption").resolve("daily_department_sales"))) {
       if (r.get("revenue") != null) {
-        total = total.add(BigDecimal.valueOf((Double) r.get("revenue")));
+        total = total.add((BigDecimal) r.get("revenue"));
       }
     }
     String money = String.format(Locale.ROOT, "$%,.2f", total.setScale(2, RoundingMode.HALF_UP));

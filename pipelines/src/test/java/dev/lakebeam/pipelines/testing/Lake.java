@@ -28,13 +28,21 @@ public final class Lake {
     return out;
   }
 
-  /** Every record of one Parquet file. */
+  /** Records whose money columns ({@code DECIMAL(12,2)}) read as BigDecimals, not their bytes. */
+  private static final org.apache.avro.generic.GenericData DECIMALS = new org.apache.avro.generic.GenericData();
+
+  static {
+    DECIMALS.addLogicalTypeConversion(new org.apache.avro.Conversions.DecimalConversion());
+  }
+
+  /** Every record of one Parquet file (money as BigDecimals). */
   public static List<GenericRecord> readFile(Path p) throws IOException {
     List<GenericRecord> out = new ArrayList<>();
     {
       try (ParquetReader<GenericRecord> r =
           AvroParquetReader.<GenericRecord>builder(
                   HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(p.toUri()), new Configuration()))
+              .withDataModel(DECIMALS)
               .build()) {
         for (GenericRecord g = r.read(); g != null; g = r.read()) {
           out.add(g);

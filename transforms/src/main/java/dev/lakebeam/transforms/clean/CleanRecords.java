@@ -589,7 +589,7 @@ public final class CleanRecords
       Map<String, Object> extra = new HashMap<>();
       if (price != null) {
         // product_prices.csv overrides; without it the product keeps its own price (RDS carries one)
-        extra.put("unit_price", Envelope.record(price).getDouble("unit_price"));
+        extra.put("unit_price", Envelope.record(price).getDecimal("unit_price"));
       }
       if (price != null) {
         mergedPrices.inc();

@@ -9,6 +9,7 @@ import org.joda.time.Instant;
 
 /** The per-dataset rules a parsed record must meet on its own (references are checked apart). */
 public final class Rules {
+  static final java.math.BigDecimal MAX_PRICE = new java.math.BigDecimal("99999.99");
   public static final Set<String> EVAL_SETS = Set.of("prior", "train", "test");
   public static final Set<String> CLICK_TYPES =
       Set.of("page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout");
@@ -36,9 +37,10 @@ public final class Rules {
         range(r, "quantity", 1, 100_000);
         break;
       case PRODUCT_PRICES:
-        Double p = r.getDouble("unit_price");
-        if (p != null && (!Double.isFinite(p) || p < 0 || p > 1_000_000)) {
-          throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be a finite amount 0..1000000");
+        java.math.BigDecimal p = r.getDecimal("unit_price");
+        // at most 99,999.99, so that a line of up to 100,000 units fits DECIMAL(12,2)
+        if (p != null && (p.signum() < 0 || p.compareTo(MAX_PRICE) > 0)) {
+          throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be an amount 0..99999.99");
         }
         break;
       case CUSTOMERS:

@@ -126,7 +126,7 @@ public final class CustomerSegments extends PTransform<PCollection<Row>, PCollec
           .withFieldValue("user_id", r.getInt32("user_id"))
           .withFieldValue("recency", recency)
           .withFieldValue("frequency", frequency)
-          .withFieldValue("monetary", cents == null ? null : cents / 100.0)
+          .withFieldValue("monetary", cents == null ? null : Money.usd(cents))
           .withFieldValue("r_score", rs)
           .withFieldValue("f_score", fs)
           .withFieldValue("m_score", ms)

@@ -23,11 +23,11 @@ public final class DepartmentSums {
     orders.add(line.getInt32("order_id"));
     int quantity = line.getInt32("quantity");
     items += quantity;
-    Double revenue = line.getDouble("line_revenue");
+    java.math.BigDecimal revenue = line.getDecimal("line_revenue");
     if (revenue == null) {
       unpricedItems += quantity;
     } else {
-      cents += Math.round(revenue * 100);
+      cents += Money.cents(revenue);
       priced = true;
     }
   }
@@ -37,7 +37,7 @@ public final class DepartmentSums {
     return row.withFieldValue("department", department)
         .withFieldValue("orders", (long) orders.size())
         .withFieldValue("items", items)
-        .withFieldValue("revenue", priced ? cents / 100.0 : null)
+        .withFieldValue("revenue", priced ? Money.usd(cents) : null)
         .withFieldValue("unpriced_items", unpricedItems);
   }
 }

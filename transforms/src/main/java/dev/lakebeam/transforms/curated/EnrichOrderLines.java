@@ -8,6 +8,7 @@ import dev.lakebeam.transforms.records.KeyByInt;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -240,7 +241,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     }
     Row aisle = a.get(product.getInt32("aisle_id"));
     Row department = d.get(product.getInt32("department_id"));
-    Double price = product.getDouble("unit_price");
+    BigDecimal price = product.getDecimal("unit_price");
     int quantity = line.getInt32("quantity");
     return Rows.attach(Dataset.ORDER_LINES_ENRICHED.beamSchema(), Arrays.asList(
         line.getInt32("order_id"),
@@ -261,7 +262,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         product.getInt32("department_id"),
         department == null ? "" : department.getString("department"),
         price,
-        price == null ? null : Money.cents(price * quantity)));
+        price == null ? null : Money.toCent(price.multiply(BigDecimal.valueOf(quantity)))));
   }
 
   /** The stream's enrichment of a line the held join paired with its clean order. */

@@ -178,9 +178,9 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         int orderId = r.getInt32("order_id");
         long day = java.time.Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toEpochDay();
         orderDay.put(orderId, day);
-        Double revenue = r.getDouble("line_revenue");
+        java.math.BigDecimal revenue = r.getDecimal("line_revenue");
         if (revenue != null) {
-          cents += Math.round(revenue * 100);
+          cents += Money.cents(revenue);
           priced = true;
         }
         if (!"prior".equals(r.getString("eval_set"))) {

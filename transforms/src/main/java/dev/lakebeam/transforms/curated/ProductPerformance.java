@@ -99,9 +99,9 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
       s.lines++;
       s.units += r.getInt32("quantity");
       s.reordered += r.getInt32("reordered");
-      Double revenue = r.getDouble("line_revenue");
+      java.math.BigDecimal revenue = r.getDecimal("line_revenue");
       if (revenue != null) {
-        s.cents = (s.cents == null ? 0L : s.cents) + Math.round(revenue * 100);
+        s.cents = (s.cents == null ? 0L : s.cents) + Money.cents(revenue);
       }
       if (open.size() > MAX_OPEN) {
         emit(out::output);
@@ -145,7 +145,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
             .withFieldValue("department", s.getString("department"))
             .withFieldValue("orders", s.getInt64("lines"))
             .withFieldValue("units", s.getInt64("units"))
-            .withFieldValue("revenue", cents == null ? null : cents / 100.0)
+            .withFieldValue("revenue", cents == null ? null : Money.usd(cents))
             .withFieldValue("reorder_rate", (double) s.getInt64("reordered") / s.getInt64("lines"))
             .withFieldValue("rank_in_department", ++rank)
             .build());

@@ -26,13 +26,18 @@ import org.apache.parquet.io.PositionOutputStream;
  * samples at 500k orders). {@code ParquetIO.sink} has no per-column setting, and parquet-mr 1.13's
  * writer takes none from the Hadoop configuration, hence this sink.
  */
-final class ParquetSink implements FileIO.Sink<GenericRecord> {
+public final class ParquetSink implements FileIO.Sink<GenericRecord> {
   /** Parquet's default, and ParquetIO's. */
   static final int ROW_GROUP_BYTES = 128 << 20;
 
   private final String avroJson;
   private final List<String> plainColumns;
   private transient ParquetWriter<GenericRecord> writer;
+
+  /** A sink of records of one schema, every column with its dictionary (the default). */
+  public static ParquetSink of(Schema avro) {
+    return new ParquetSink(avro, List.of());
+  }
 
   /** @param plainColumns top-level columns written without a dictionary (must be in the schema) */
   ParquetSink(Schema avro, List<String> plainColumns) {

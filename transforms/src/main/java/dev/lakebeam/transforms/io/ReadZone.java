@@ -96,6 +96,7 @@ public final class ReadZone extends PTransform<PBegin, PCollection<Row>> {
     Schema beam = schema();
     String folder = dataset == Dataset.REJECTS ? Dataset.REJECTED_DIR : dataset.datasetName();
     String base = zone + "/" + folder + "/";
+    WrittenSchemas.requireCurrent(dataset, base);
     java.util.List<String> globs =
         partitions == null ? java.util.List.of(base + "**.parquet") : partitions.stream().map(p -> base + p + "/*.parquet").toList();
     if (globs.isEmpty()) {

@@ -98,6 +98,15 @@ public final class FieldParser {
         } catch (NumberFormatException e) {
           throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a number (expected " + describe(f) + ")");
         }
+      case DECIMAL:
+        if (NOT_FINITE.matcher(t).matches()) { // a number, but no amount: as the double-typed prices were
+          throw new ParseError(RejectReason.OUT_OF_RANGE, f.getName() + " must be a finite amount");
+        }
+        try {
+          return amount(f, new BigDecimal(t));
+        } catch (NumberFormatException e) {
+          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a number (expected " + describe(f) + ")");
+        }
       case DATETIME:
         try {
           return new Instant(java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli());
@@ -123,6 +132,11 @@ public final class FieldParser {
           throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for a number (expected " + describe(f) + ")");
         }
         return v.asDouble();
+      case DECIMAL:
+        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) {
+          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+        }
+        return amount(f, v.decimalValue());
       case INT32:
       case INT64:
         if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
@@ -135,6 +149,7 @@ public final class FieldParser {
     }
   }
 
+  private static final java.util.regex.Pattern NOT_FINITE = java.util.regex.Pattern.compile("(?i)[+-]?(nan|inf|infinity)");
   private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("[+-]?[0-9]+");
 
   /** An optional sign and 1 to 18 digits: always within a long. */
@@ -176,6 +191,20 @@ public final class FieldParser {
     return v.longValueExact();
   }
 
+  /** Money: at most 2 decimal places and 12 digits (DECIMAL(12,2)), of scale 2. */
+  private static BigDecimal amount(Schema.Field f, BigDecimal v) throws ParseError {
+    BigDecimal cents;
+    try {
+      cents = v.setScale(2, java.math.RoundingMode.UNNECESSARY);
+    } catch (ArithmeticException e) {
+      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
+    }
+    if (cents.precision() > 12) {
+      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+    }
+    return cents;
+  }
+
   private static String describe(Schema.Field f) {
     switch (f.getType().getTypeName()) {
       case INT32:
@@ -183,6 +212,8 @@ public final class FieldParser {
         return "a whole number";
       case DOUBLE:
         return "a number";
+      case DECIMAL:
+        return "an amount with at most 2 decimal places";
       case DATETIME:
         return "an ISO-8601 timestamp";
       default:

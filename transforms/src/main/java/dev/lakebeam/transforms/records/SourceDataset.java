@@ -33,7 +33,7 @@ public enum SourceDataset {
   public static final Schema PRICE_SCHEMA =
       Schema.builder()
           .addInt32Field("product_id")
-          .addNullableField("unit_price", Schema.FieldType.DOUBLE)
+          .addNullableField("unit_price", Schema.FieldType.DECIMAL)
           .build();
 
   private final String sourceName;

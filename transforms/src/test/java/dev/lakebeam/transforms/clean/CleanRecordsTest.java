@@ -68,8 +68,8 @@ public class CleanRecordsTest {
     add(SourceDataset.AISLES, "aisle_id", 24, "aisle", "fresh fruits");
     add(SourceDataset.PRODUCTS, "product_id", 1, "product_name", "Bananas", "aisle_id", 24, "department_id", 4);
     add(SourceDataset.PRODUCTS, "product_id", 2, "product_name", "Lost", "aisle_id", 99, "department_id", 4);
-    add(SourceDataset.PRODUCT_PRICES, "product_id", 1, "unit_price", 2.5);
-    add(SourceDataset.PRODUCT_PRICES, "product_id", 3, "unit_price", 1.0);
+    add(SourceDataset.PRODUCT_PRICES, "product_id", 1, "unit_price", new java.math.BigDecimal("2.50"));
+    add(SourceDataset.PRODUCT_PRICES, "product_id", 3, "unit_price", new java.math.BigDecimal("1.00"));
     add(SourceDataset.CUSTOMERS, "customer_id", 7, "full_name", "Ana Lima", "email", "old@example.com", "country", "US",
         "tier", "plus", "updated_at", ts("2025-01-01T00:00:00Z"));
     add(SourceDataset.CUSTOMERS, "customer_id", 7, "full_name", "Ana Lima", "email", "new@example.com", "country", "US",
@@ -93,7 +93,7 @@ public class CleanRecordsTest {
     catalog();
     CleanRecords.Output out = run(null);
 
-    PAssert.that(ids(out.clean(Dataset.PRODUCTS), "product_id", "unit_price")).containsInAnyOrder("1:2.5");
+    PAssert.that(ids(out.clean(Dataset.PRODUCTS), "product_id", "unit_price")).containsInAnyOrder("1:2.50");
     PAssert.that(out.clean(Dataset.CUSTOMERS)).satisfies(rows -> {
       Row c = rows.iterator().next();
       assertEquals(7, (int) c.getInt32("user_id"));
@@ -155,7 +155,7 @@ public class CleanRecordsTest {
     PAssert.that(ids(out.clean(Dataset.ORDERS), "order_id", "eval_set")).containsInAnyOrder("102:train");
     PAssert.that(ids(out.clean(Dataset.ORDER_LINES), "order_id", "product_id")).containsInAnyOrder("102:1");
     // Snapshot datasets ignore the range.
-    PAssert.that(ids(out.clean(Dataset.PRODUCTS), "product_id", "unit_price")).containsInAnyOrder("1:2.5");
+    PAssert.that(ids(out.clean(Dataset.PRODUCTS), "product_id", "unit_price")).containsInAnyOrder("1:2.50");
     p.run();
   }
 

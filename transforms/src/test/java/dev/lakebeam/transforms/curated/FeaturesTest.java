@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import dev.lakebeam.schemas.Dataset;
 import java.time.LocalDate;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +41,7 @@ public class FeaturesTest {
 
   private static Row line(int order, int user, String evalSet, int number, Integer gap, String day,
       int product, int cart, int reordered, int quantity) {
-    Double price = product == 100 ? Double.valueOf(1.5) : product == 200 ? Double.valueOf(2.0) : null;
+    BigDecimal price = product == 100 ? new BigDecimal("1.50") : product == 200 ? new BigDecimal("2.00") : null;
     int department = product == 100 ? 4 : 16;
     return Row.withSchema(Dataset.ORDER_LINES_ENRICHED.beamSchema())
         .withFieldValue("order_id", order).withFieldValue("product_id", product)
@@ -50,7 +51,7 @@ public class FeaturesTest {
         .withFieldValue("order_ts", new Instant(java.time.Instant.parse(day + "T10:00:00Z").toEpochMilli()))
         .withFieldValue("product_name", "P" + product).withFieldValue("aisle_id", 1).withFieldValue("aisle", "a")
         .withFieldValue("department_id", department).withFieldValue("department", department == 4 ? "produce" : "dairy")
-        .withFieldValue("unit_price", price).withFieldValue("line_revenue", price == null ? null : Money.cents(price * quantity))
+        .withFieldValue("unit_price", price).withFieldValue("line_revenue", price == null ? null : price.multiply(BigDecimal.valueOf(quantity)))
         .build();
   }
 
@@ -119,9 +120,9 @@ public class FeaturesTest {
   public void productPerformanceCountsEveryLineAndRanksWithinDepartments() {
     PAssert.that(shown(enriched().apply(new ProductPerformance()), "perf")).containsInAnyOrder(
         // p100: orders 11,12,13,21; units 2+1+1+1; $3.00+1.50+1.50+1.50; reordered 2 of 4
-        "product_id=100 product_name=P100 department=produce orders=4 units=5 revenue=7.5000 reorder_rate=0.5000 rank_in_department=1",
+        "product_id=100 product_name=P100 department=produce orders=4 units=5 revenue=7.50 reorder_rate=0.5000 rank_in_department=1",
         // p200 (train line included): orders 11,13,14; units 1+1+3; $2+2+6; reordered 2 of 3
-        "product_id=200 product_name=P200 department=dairy orders=3 units=5 revenue=10.0000 reorder_rate=0.6667 rank_in_department=1",
+        "product_id=200 product_name=P200 department=dairy orders=3 units=5 revenue=10.00 reorder_rate=0.6667 rank_in_department=1",
         "product_id=300 product_name=P300 department=dairy orders=1 units=1 revenue=null reorder_rate=0.0000 rank_in_department=2");
     p.run();
   }
@@ -153,11 +154,11 @@ public class FeaturesTest {
             rfm(1, 1, 10, 100_000L), rfm(2, 2, 1, null), rfm(3, 3, 3, 250L), rfm(4, 4, 2, 100L), rfm(5, 5, 1, 99L))
         .withRowSchema(Features.RFM_SCHEMA));
     PAssert.that(shown(in.apply(new CustomerSegments()), "seg")).containsInAnyOrder(
-        "user_id=1 recency=1 frequency=10 monetary=1000.0000 r_score=5 f_score=5 m_score=5 segment=champions",
+        "user_id=1 recency=1 frequency=10 monetary=1000.00 r_score=5 f_score=5 m_score=5 segment=champions",
         "user_id=2 recency=2 frequency=1 monetary=null r_score=4 f_score=1 m_score=1 segment=new",
-        "user_id=3 recency=3 frequency=3 monetary=2.5000 r_score=3 f_score=4 m_score=4 segment=loyal",
-        "user_id=4 recency=4 frequency=2 monetary=1.0000 r_score=2 f_score=3 m_score=3 segment=at_risk",
-        "user_id=5 recency=5 frequency=1 monetary=0.9900 r_score=1 f_score=1 m_score=1 segment=hibernating");
+        "user_id=3 recency=3 frequency=3 monetary=2.50 r_score=3 f_score=4 m_score=4 segment=loyal",
+        "user_id=4 recency=4 frequency=2 monetary=1.00 r_score=2 f_score=3 m_score=3 segment=at_risk",
+        "user_id=5 recency=5 frequency=1 monetary=0.99 r_score=1 f_score=1 m_score=1 segment=hibernating");
     p.run();
   }
 

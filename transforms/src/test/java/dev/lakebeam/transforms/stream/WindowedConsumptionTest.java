@@ -25,7 +25,7 @@ public class WindowedConsumptionTest {
     return new Instant(java.time.Instant.parse("2025-06-20T" + hhmmss + "Z").toEpochMilli());
   }
 
-  private static TimestampedValue<Row> line(int order, int quantity, double revenue, String hhmmss) {
+  private static TimestampedValue<Row> line(int order, int quantity, String revenue, String hhmmss) {
     Schema s = Dataset.ORDER_LINES_ENRICHED.beamSchema();
     Row r = Row.withSchema(s)
         .withFieldValue("order_id", order).withFieldValue("product_id", 100).withFieldValue("add_to_cart_order", 1)
@@ -34,7 +34,8 @@ public class WindowedConsumptionTest {
         .withFieldValue("order_hour_of_day", 12).withFieldValue("order_ts", at(hhmmss))
         .withFieldValue("product_name", "Banana").withFieldValue("aisle_id", 24).withFieldValue("aisle", "fresh fruits")
         .withFieldValue("department_id", 4).withFieldValue("department", "produce")
-        .withFieldValue("unit_price", revenue / quantity).withFieldValue("line_revenue", revenue)
+        .withFieldValue("unit_price", new java.math.BigDecimal(revenue).divide(java.math.BigDecimal.valueOf(quantity), 2, java.math.RoundingMode.HALF_UP))
+        .withFieldValue("line_revenue", new java.math.BigDecimal(revenue))
         .build();
     return TimestampedValue.of(r, at(hhmmss));
   }
@@ -43,29 +44,29 @@ public class WindowedConsumptionTest {
   public void departmentSalesPerMinuteFireEarlyOnTimeAndLateAndDropTooLate() {
     TestStream<Row> events = TestStream.create(SchemaCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()))
         .advanceWatermarkTo(at("12:00:00"))
-        .addElements(line(1, 2, 3.00, "12:00:10"))
+        .addElements(line(1, 2, "3.00", "12:00:10"))
         .advanceProcessingTime(Duration.standardSeconds(6)) // past the 5 s early firing delay
-        .addElements(line(2, 1, 1.50, "12:00:40"))
+        .addElements(line(2, 1, "1.50", "12:00:40"))
         .advanceWatermarkTo(at("12:01:00")) // the window [12:00, 12:01) is complete: on time
-        .addElements(line(3, 1, 0.50, "12:00:50")) // late, within the 2 minutes allowed
+        .addElements(line(3, 1, "0.50", "12:00:50")) // late, within the 2 minutes allowed
         .advanceWatermarkTo(at("12:03:30")) // past end + allowed lateness: the window is gone
-        .addElements(line(4, 9, 9.99, "12:00:55")) // droppably late
+        .addElements(line(4, 9, "9.99", "12:00:55")) // droppably late
         .advanceWatermarkToInfinity();
     PCollection<String> rows = p.apply(events)
         .apply(DepartmentSalesPerMinute.with(Duration.standardSeconds(5), Duration.standardMinutes(2)))
         .apply(MapElements.into(TypeDescriptors.strings()).via((Row r) ->
             r.getDateTime("window_start").toString() + " dept=" + r.getInt32("department_id") + " orders=" + r.getInt64("orders")
-                + " items=" + r.getInt64("items") + " revenue=" + r.getDouble("revenue")
+                + " items=" + r.getInt64("items") + " revenue=" + r.getDecimal("revenue")
                 + (r.getDateTime("updated_at") == null ? " no updated_at" : "")));
     IntervalWindow minute = new IntervalWindow(at("12:00:00"), at("12:01:00"));
     String start = at("12:00:00").toString();
-    PAssert.that(rows).inEarlyPane(minute).containsInAnyOrder(start + " dept=4 orders=1 items=2 revenue=3.0");
-    PAssert.that(rows).inOnTimePane(minute).containsInAnyOrder(start + " dept=4 orders=2 items=3 revenue=4.5");
-    PAssert.that(rows).inLatePane(minute).containsInAnyOrder(start + " dept=4 orders=3 items=4 revenue=5.0");
+    PAssert.that(rows).inEarlyPane(minute).containsInAnyOrder(start + " dept=4 orders=1 items=2 revenue=3.00");
+    PAssert.that(rows).inOnTimePane(minute).containsInAnyOrder(start + " dept=4 orders=2 items=3 revenue=4.50");
+    PAssert.that(rows).inLatePane(minute).containsInAnyOrder(start + " dept=4 orders=3 items=4 revenue=5.00");
     // Accumulating panes: each firing carries the whole window; order 4 never shows.
     PAssert.that(rows).inWindow(minute).containsInAnyOrder(
-        start + " dept=4 orders=1 items=2 revenue=3.0", start + " dept=4 orders=2 items=3 revenue=4.5",
-        start + " dept=4 orders=3 items=4 revenue=5.0");
+        start + " dept=4 orders=1 items=2 revenue=3.00", start + " dept=4 orders=2 items=3 revenue=4.50",
+        start + " dept=4 orders=3 items=4 revenue=5.00");
     p.run();
   }
 
