@@ -212,7 +212,17 @@ public final class AvroRows {
     if (scaled.precision() > type.getPrecision()) {
       throw new IllegalArgumentException("field " + field + ": " + v.toPlainString() + " does not fit DECIMAL(" + type.getPrecision() + "," + type.getScale() + ")");
     }
-    return ByteBuffer.wrap(scaled.unscaledValue().toByteArray());
+    if (type.getPrecision() > 18) {
+      return ByteBuffer.wrap(scaled.unscaledValue().toByteArray());
+    }
+    // the unscaled value fits a long: its minimal two's-complement bytes, as BigInteger.toByteArray
+    long u = scaled.movePointRight(type.getScale()).longValue();
+    int n = (64 - Long.numberOfLeadingZeros(u < 0 ? ~u : u)) / 8 + 1;
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (u >> (8 * (n - 1 - i)));
+    }
+    return ByteBuffer.wrap(b);
   }
 
   private static boolean isNullableUnion(Schema s) {
@@ -236,13 +246,14 @@ public final class AvroRows {
     if (logical instanceof LogicalTypes.Date) {
       return t == org.apache.beam.sdk.schemas.Schema.TypeName.DATETIME ? Kind.DATE : null;
     }
+    boolean decimal = t == org.apache.beam.sdk.schemas.Schema.TypeName.DECIMAL || Cents.is(beam);
     if (logical instanceof LogicalTypes.Decimal) {
-      return s.getType() == Schema.Type.BYTES && t == org.apache.beam.sdk.schemas.Schema.TypeName.DECIMAL ? Kind.DECIMAL : null;
+      return s.getType() == Schema.Type.BYTES && decimal ? Kind.DECIMAL : null;
     }
     if (logical != null) {
       return null;
     }
-    if (s.getType() == Schema.Type.DOUBLE && t == org.apache.beam.sdk.schemas.Schema.TypeName.DECIMAL) {
+    if (s.getType() == Schema.Type.DOUBLE && decimal) {
       return Kind.DOUBLE_AS_DECIMAL;
     }
     return switch (s.getType()) {

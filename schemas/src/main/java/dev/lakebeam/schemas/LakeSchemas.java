@@ -75,18 +75,27 @@ public final class LakeSchemas {
     return BEAM.computeIfAbsent(path, p -> toBeamSchema(latest(p)));
   }
 
+  /** AvroUtils' mapping, with money ({@code decimal(12,2)}) as {@link Cents}. */
   public static org.apache.beam.sdk.schemas.Schema toBeamSchema(Schema avro) {
-    return AvroUtils.toBeamSchema(avro);
+    org.apache.beam.sdk.schemas.Schema plain = AvroUtils.toBeamSchema(avro);
+    org.apache.beam.sdk.schemas.Schema.Builder b = org.apache.beam.sdk.schemas.Schema.builder();
+    for (org.apache.beam.sdk.schemas.Schema.Field f : plain.getFields()) {
+      Schema a = avro.getField(f.getName()).schema();
+      Schema nonNull = a.getType() == Schema.Type.UNION ? a.getTypes().get(a.getTypes().size() - 1) : a;
+      boolean money = nonNull.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal d && d.getScale() == 2;
+      b.addField(money ? f.withType(Cents.FIELD_TYPE.withNullable(f.getType().getNullable())) : f);
+    }
+    return b.build().withOptions(plain.getOptions());
   }
 
   /** Converts a Row of {@code beamSchema(path)} to an Avro record of {@code latest(path)}. */
   public static GenericRecord toGenericRecord(Row row, Schema avro) {
-    return AvroUtils.toGenericRecord(row, avro);
+    return new AvroRows.ToAvro(avro).apply(row);
   }
 
   /** Converts an Avro record (any version's data, read with the given schema) to a Row. */
   public static Row toRow(GenericRecord record, org.apache.beam.sdk.schemas.Schema beam) {
-    return AvroUtils.toBeamRowStrict(record, beam);
+    return new AvroRows.ToRow(beam).apply(record);
   }
 
   private static List<Schema> load(String path) {

@@ -64,7 +64,7 @@ public class StreamStagesTest {
     Map<Dataset, PCollection<Row>> dimensions = new EnumMap<>(Dataset.class);
     Map<Dataset, List<Object>> oneEach = Map.of(
         Dataset.DEPARTMENTS, List.of(1, "produce"), Dataset.AISLES, List.of(1, "fresh fruits"),
-        Dataset.PRODUCTS, List.of(1, "Banana", 1, 1, 0.25));
+        Dataset.PRODUCTS, List.of(1, "Banana", 1, 1, new java.math.BigDecimal("0.25")));
     for (Map.Entry<Dataset, List<Object>> e : oneEach.entrySet()) {
       org.apache.beam.sdk.schemas.Schema schema = e.getKey().beamSchema();
       Row row = Row.withSchema(schema).addValues(e.getValue()).addValues("files", "test:1", BASE, 1).build();

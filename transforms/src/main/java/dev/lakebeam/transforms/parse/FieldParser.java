@@ -82,7 +82,7 @@ public final class FieldParser {
       return null;
     }
     String t = text.trim();
-    switch (f.getType().getTypeName()) {
+    switch (typeOf(f)) {
       case STRING:
         if (t.isEmpty() && !f.getType().getNullable()) {
           throw new ParseError(RejectReason.MISSING_REQUIRED, f.getName() + " is required");
@@ -124,7 +124,7 @@ public final class FieldParser {
   }
 
   private Object fromNumber(Schema.Field f, JsonNode v) throws ParseError {
-    switch (f.getType().getTypeName()) {
+    switch (typeOf(f)) {
       case STRING:
         return v.asText();
       case DOUBLE:
@@ -205,8 +205,13 @@ public final class FieldParser {
     return cents;
   }
 
+  /** The type a field parses as: an amount ({@link dev.lakebeam.schemas.Cents}) as a DECIMAL. */
+  private static Schema.TypeName typeOf(Schema.Field f) {
+    return dev.lakebeam.schemas.Cents.is(f.getType()) ? Schema.TypeName.DECIMAL : f.getType().getTypeName();
+  }
+
   private static String describe(Schema.Field f) {
-    switch (f.getType().getTypeName()) {
+    switch (typeOf(f)) {
       case INT32:
       case INT64:
         return "a whole number";

@@ -33,7 +33,7 @@ public enum SourceDataset {
   public static final Schema PRICE_SCHEMA =
       Schema.builder()
           .addInt32Field("product_id")
-          .addNullableField("unit_price", Schema.FieldType.DECIMAL)
+          .addNullableField("unit_price", dev.lakebeam.schemas.Cents.FIELD_TYPE)
           .build();
 
   private final String sourceName;

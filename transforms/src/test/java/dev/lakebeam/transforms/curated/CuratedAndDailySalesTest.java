@@ -115,7 +115,7 @@ public class CuratedAndDailySalesTest {
   @Test
   public void daysAndDepartmentsThatShareAGroupAreStillSummedApart() {
     Schema sums = Schema.builder().addDateTimeField("order_ts").addInt32Field("order_id").addInt32Field("department_id")
-        .addStringField("department").addInt32Field("quantity").addNullableField("line_revenue", Schema.FieldType.DECIMAL).build();
+        .addStringField("department").addInt32Field("quantity").addNullableField("line_revenue", dev.lakebeam.schemas.Cents.FIELD_TYPE).build();
     List<Row> group = List.of(
         Row.withSchema(sums).addValues(ts("2025-06-01T10:00:00Z"), 1, 4, "produce", 2, new BigDecimal("3.00")).build(),
         Row.withSchema(sums).addValues(ts("2025-06-01T11:00:00Z"), 2, 4, "produce", 1, null).build(),
