@@ -25,9 +25,10 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * a lake that a stream fed before the change holds both kinds until this runs.
  *
  * <p>Each such file is read, converted row by row to the newest version (doubles rounded half-up
- * to the cent, as every lakebeam reader does), written beside it under a name that readers skip
- * ({@code _upgrade-…}), checked for its row count, and renamed over the original: a reader sees
- * the old file or the new one, never a partial one. Clean rows' {@code _schema_version} becomes
+ * to the cent, as every lakebeam reader does), written to {@code {zone}/_upgrade/}, outside every
+ * dataset's folder (so no reader of a dataset can meet it, even after a crash), checked for its
+ * row count, and renamed over the original: a reader sees the old file or the new one, never a
+ * partial one. A run first removes what a crashed run left there. Clean rows' {@code _schema_version} becomes
  * the newest version, which they are now written with. A second run finds nothing to do.
  */
 public final class LakeUpgrade {
@@ -46,6 +47,9 @@ public final class LakeUpgrade {
   }
 
   public List<Result> run() throws IOException {
+    for (Zone z : Zone.values()) {
+      ZonePublisher.deleteAll(scratch(z));
+    }
     List<Result> results = new ArrayList<>();
     for (Dataset d : Dataset.values()) {
       String folder = zoneFolder.apply(d.zone()) + "/" + (d == Dataset.REJECTS ? Dataset.REJECTED_DIR : d.datasetName()) + "/";
@@ -63,7 +67,7 @@ public final class LakeUpgrade {
           continue;
         }
         rewritten++;
-        rows += dryRun ? WrittenSchemas.rowCount(folder + rel) : rewrite(d, folder, rel);
+        rows += dryRun ? WrittenSchemas.rowCount(folder + rel) : rewrite(d, folder, rel, scratch(d.zone()));
       }
       results.add(new Result(d, files, rewritten, rows));
       if (rewritten > 0) {
@@ -72,12 +76,19 @@ public final class LakeUpgrade {
             dev.lakebeam.schemas.LakeSchemas.versionOf(d.avroSchema()));
       }
     }
+    for (Zone z : Zone.values()) {
+      ZonePublisher.deleteAll(scratch(z));
+    }
     return results;
   }
 
-  private static long rewrite(Dataset d, String folder, String rel) throws IOException {
-    int slash = rel.lastIndexOf('/');
-    String temp = folder + rel.substring(0, slash + 1) + "_upgrade-" + rel.substring(slash + 1);
+  /** Where rewritten files are written before they replace the originals: no dataset's folder. */
+  private String scratch(Zone z) {
+    return zoneFolder.apply(z) + "/_upgrade/";
+  }
+
+  private static long rewrite(Dataset d, String folder, String rel, String scratch) throws IOException {
+    String temp = scratch + d.datasetName() + "/" + rel;
     ResourceId tempId = FileSystems.matchNewResource(temp, false);
     ParquetSink sink = ParquetSink.of(d.avroSchema());
     AvroRows.ToRow toRow = new AvroRows.ToRow(d.beamSchema());
