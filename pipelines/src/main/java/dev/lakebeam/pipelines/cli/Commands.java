@@ -193,6 +193,7 @@ public final class Commands {
   }
 
   static int upgrade(dev.lakebeam.pipelines.options.UpgradeOptions o, PrintStream out) throws java.io.IOException {
+    org.apache.beam.sdk.io.FileSystems.setDefaultPipelineOptions(o); // s3:// with the AWS options given
     java.util.List<dev.lakebeam.pipelines.lake.LakeUpgrade.Result> results =
         new dev.lakebeam.pipelines.lake.LakeUpgrade(zone -> LakeOptions.zonePath(o, zone), o.getDryRun(), out).run();
     int files = results.stream().mapToInt(dev.lakebeam.pipelines.lake.LakeUpgrade.Result::files).sum();

@@ -170,6 +170,9 @@ public final class OptionParser {
       if (org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
         names.addAll(OptionSpec.propertyNames(org.apache.beam.sdk.io.aws2.options.AwsOptions.class));
       }
+      if (S3Options.class.isAssignableFrom(command.optionsClass())) { // a command that writes s3:// itself
+        names.addAll(OptionSpec.propertyNames(S3Options.class));
+      }
     }
     names.removeAll(command.unread());
     return names;

@@ -47,9 +47,7 @@ public final class LakeUpgrade {
   }
 
   public List<Result> run() throws IOException {
-    for (Zone z : Zone.values()) {
-      ZonePublisher.deleteAll(scratch(z));
-    }
+    clearScratch();
     List<Result> results = new ArrayList<>();
     for (Dataset d : Dataset.values()) {
       String folder = zoneFolder.apply(d.zone()) + "/" + (d == Dataset.REJECTS ? Dataset.REJECTED_DIR : d.datasetName()) + "/";
@@ -76,10 +74,18 @@ public final class LakeUpgrade {
             dev.lakebeam.schemas.LakeSchemas.versionOf(d.avroSchema()));
       }
     }
+    clearScratch();
+    return results;
+  }
+
+  /** Removes what a crashed run left in the scratch folders; a dry run touches nothing. */
+  private void clearScratch() throws IOException {
+    if (dryRun) {
+      return;
+    }
     for (Zone z : Zone.values()) {
       ZonePublisher.deleteAll(scratch(z));
     }
-    return results;
   }
 
   /** Where rewritten files are written before they replace the originals: no dataset's folder. */
@@ -115,10 +121,12 @@ public final class LakeUpgrade {
       FileSystems.delete(List.of(tempId), org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       throw new IOException("could not rewrite " + folder + rel + ": " + e.getMessage(), e);
     }
+    long original = WrittenSchemas.rowCount(folder + rel);
     long back = WrittenSchemas.rowCount(temp);
-    if (back != n) {
+    if (back != original || n != original) {
       FileSystems.delete(List.of(tempId));
-      throw new IOException("the rewrite of " + folder + rel + " holds " + back + " rows, not " + n + "; the file is left as it was");
+      throw new IOException("the rewrite of " + folder + rel + " holds " + back + " rows (" + n + " read), not the original's "
+          + original + "; the file is left as it was");
     }
     FileSystems.rename(List.of(tempId), List.of(FileSystems.matchNewResource(folder + rel, false)));
     return n;

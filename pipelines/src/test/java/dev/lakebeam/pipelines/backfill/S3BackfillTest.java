@@ -1,6 +1,7 @@
 package dev.lakebeam.pipelines.backfill;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -8,6 +9,8 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.S3ProxyHarness;
+import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.LakeSchemas;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -83,6 +86,22 @@ public class S3BackfillTest {
       List<String> cleanBefore = keys.stream().filter(k -> k.startsWith("lb/clean/")).toList();
       BackfillTest.run(args.toArray(String[]::new));
       assertEquals(cleanBefore, keys(s3, "lb/clean/"));
+
+      // upgrade on s3://: a product file an older version wrote (price as a double) is rewritten in place
+      Path old = TMP.newFolder("old").toPath().resolve("old.parquet");
+      dev.lakebeam.pipelines.lake.LakeUpgradeTest.write(old, LakeSchemas.versions(Dataset.PRODUCTS.schemaPath()).get(0),
+          List.of(dev.lakebeam.pipelines.lake.LakeUpgradeTest.oldProduct(999_999, 2.675, 0L)));
+      s3.putObject(b -> b.bucket("lake").key("lb/clean/products/part-old.parquet"), RequestBody.fromFile(old));
+      List<String> upgrade = new ArrayList<>(List.of("upgrade", "--lake=s3://lake/lb"));
+      upgrade.addAll(S3.beamOptions());
+      assertThat(BackfillTest.run(upgrade.toArray(String[]::new)), containsString("clean/products: rewrote 1 of 2 files (1 rows) to schema v2"));
+      Path back = TMP.newFolder("back").toPath().resolve("part-old.parquet");
+      s3.getObject(b -> b.bucket("lake").key("lb/clean/products/part-old.parquet"), back);
+      org.apache.avro.generic.GenericRecord product = dev.lakebeam.pipelines.testing.Lake.readFile(back).get(0);
+      assertEquals(new java.math.BigDecimal("2.68"), product.get("unit_price"));
+      assertEquals(2, product.get("_schema_version"));
+      assertFalse("no scratch object left", keys(s3, "lb/").stream().anyMatch(k -> k.contains("_upgrade")));
+      assertThat(BackfillTest.run(upgrade.toArray(String[]::new)), containsString("0 to rewrite"));
     }
   }
 

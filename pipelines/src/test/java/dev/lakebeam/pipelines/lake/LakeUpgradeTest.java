@@ -35,7 +35,8 @@ import org.junit.rules.TemporaryFolder;
 public class LakeUpgradeTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  private static void write(Path file, Schema schema, List<GenericRecord> records) throws Exception {
+  /** Writes records of one (possibly older) schema as a Parquet file, as that version's writer did. */
+  public static void write(Path file, Schema schema, List<GenericRecord> records) throws Exception {
     Files.createDirectories(file.getParent());
     ParquetSink sink = ParquetSink.of(schema);
     try (WritableByteChannel ch = FileSystems.create(FileSystems.matchNewResource(file.toString(), false), "application/octet-stream")) {
@@ -60,6 +61,21 @@ public class LakeUpgradeTest {
       });
     }
     return r;
+  }
+
+  /** A clean product as version 1 wrote it, with its price as a double. */
+  public static GenericRecord oldProduct(int id, double price, long ingestedAt) {
+    GenericData.Record product = new GenericData.Record(LakeSchemas.versions(Dataset.PRODUCTS.schemaPath()).get(0));
+    product.put("product_id", id);
+    product.put("product_name", "Banana");
+    product.put("aisle_id", 24);
+    product.put("department_id", 4);
+    product.put("unit_price", price);
+    product.put("_source", "files");
+    product.put("_source_ref", "products.csv:2");
+    product.put("_ingested_at", ingestedAt);
+    product.put("_schema_version", 1);
+    return product;
   }
 
   private static List<Row> rows(Path file, Dataset d) throws Exception {
@@ -97,19 +113,8 @@ public class LakeUpgradeTest {
     byte[] newBytes = Files.readAllBytes(newMinutes);
     byte[] oldBytes = Files.readAllBytes(oldMinutes);
 
-    Schema productsV1 = LakeSchemas.versions(Dataset.PRODUCTS.schemaPath()).get(0);
-    GenericData.Record product = new GenericData.Record(productsV1);
-    product.put("product_id", 1);
-    product.put("product_name", "Banana");
-    product.put("aisle_id", 24);
-    product.put("department_id", 4);
-    product.put("unit_price", 1.005);
-    product.put("_source", "files");
-    product.put("_source_ref", "products.csv:2");
-    product.put("_ingested_at", t);
-    product.put("_schema_version", 1);
     Path products = lake.resolve("clean/products/part-00000-of-00001.parquet");
-    write(products, productsV1, List.of(product));
+    write(products, LakeSchemas.versions(Dataset.PRODUCTS.schemaPath()).get(0), List.of(oldProduct(1, 1.005, t)));
 
     // a pipeline that would read the old products stops while it is built and says what to do
     IllegalStateException refused = org.junit.Assert.assertThrows(IllegalStateException.class, () ->

@@ -36,12 +36,9 @@ public final class Rules {
         range(r, "reordered", 0, 1);
         range(r, "quantity", 1, 100_000);
         break;
+      case PRODUCTS: // RDS products carry their price
       case PRODUCT_PRICES:
-        java.math.BigDecimal p = r.getDecimal("unit_price");
-        // at most 99,999.99, so that a line of up to 100,000 units fits DECIMAL(12,2)
-        if (p != null && (p.signum() < 0 || p.compareTo(MAX_PRICE) > 0)) {
-          throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be an amount 0..99999.99");
-        }
+        price(r);
         break;
       case CUSTOMERS:
         if (!r.getString("email").contains("@")) {
@@ -77,6 +74,15 @@ public final class Rules {
   }
 
   /** Event times before this are out of range (a year 0001 default, a zeroed clock). */
+  /** A price, where a record has one (prices, and RDS products), is 0..99,999.99. */
+  private static void price(Row r) throws ParseError {
+    java.math.BigDecimal p = r.getDecimal("unit_price");
+    // at most 99,999.99, so that a line of up to 100,000 units fits DECIMAL(12,2)
+    if (p != null && (p.signum() < 0 || p.compareTo(MAX_PRICE) > 0)) {
+      throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be an amount 0..99999.99, was " + p.toPlainString());
+    }
+  }
+
   public static final Instant EARLIEST_EVENT = new Instant(0L);
 
   private static void notFuture(Row r, String field, Instant latestAllowed) throws ParseError {

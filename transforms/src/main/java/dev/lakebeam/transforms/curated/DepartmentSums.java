@@ -27,7 +27,7 @@ public final class DepartmentSums {
     if (revenue == null) {
       unpricedItems += quantity;
     } else {
-      cents += Money.cents(revenue);
+      cents = Math.addExact(cents, Money.cents(revenue));
       priced = true;
     }
   }

@@ -180,7 +180,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         orderDay.put(orderId, day);
         java.math.BigDecimal revenue = r.getDecimal("line_revenue");
         if (revenue != null) {
-          cents += Money.cents(revenue);
+          cents = Math.addExact(cents, Money.cents(revenue));
           priced = true;
         }
         if (!"prior".equals(r.getString("eval_set"))) {

@@ -101,7 +101,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
       s.reordered += r.getInt32("reordered");
       java.math.BigDecimal revenue = r.getDecimal("line_revenue");
       if (revenue != null) {
-        s.cents = (s.cents == null ? 0L : s.cents) + Money.cents(revenue);
+        s.cents = Math.addExact(s.cents == null ? 0L : s.cents, Money.cents(revenue));
       }
       if (open.size() > MAX_OPEN) {
         emit(out::output);
@@ -127,7 +127,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
         a.getInt32("product_id"), a.getString("product_name"), a.getInt32("department_id"), a.getString("department"),
         a.getInt64("lines") + b.getInt64("lines"), a.getInt64("units") + b.getInt64("units"),
         a.getInt64("reordered") + b.getInt64("reordered"),
-        ra == null ? rb : rb == null ? ra : Long.valueOf(ra + rb)));
+        ra == null ? rb : rb == null ? ra : Long.valueOf(Math.addExact(ra, rb))));
   }
 
   static final class RankFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {

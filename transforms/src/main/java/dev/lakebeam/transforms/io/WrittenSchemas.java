@@ -60,7 +60,8 @@ public final class WrittenSchemas {
       MatchResult m = FileSystems.match(List.of(datasetFolder + "**.parquet"), EmptyMatchTreatment.ALLOW).get(0);
       for (MatchResult.Metadata f : m.metadata()) {
         String path = f.resourceId().toString();
-        if (path.contains("/_") || path.contains(".temp-beam")) {
+        String rel = path.startsWith(datasetFolder) ? path.substring(datasetFolder.length()) : f.resourceId().getFilename();
+        if (rel.startsWith("_") || rel.contains("/_") || rel.contains(".temp-beam")) {
           continue;
         }
         Schema written = of(path);

@@ -193,6 +193,13 @@ public final class FieldParser {
 
   /** Money: at most 2 decimal places and 12 digits (DECIMAL(12,2)), of scale 2. */
   private static BigDecimal amount(Schema.Field f, BigDecimal v) throws ParseError {
+    // judged before any rescaling: 9e100000000 would otherwise become a number of 10^8 digits
+    if (v.precision() - v.scale() > 10) {
+      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": more than 10 digits before the decimal point (expected " + describe(f) + ")");
+    }
+    if (v.scale() > 2 && v.stripTrailingZeros().scale() > 2) {
+      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
+    }
     BigDecimal cents;
     try {
       cents = v.setScale(2, java.math.RoundingMode.UNNECESSARY);
@@ -218,7 +225,7 @@ public final class FieldParser {
       case DOUBLE:
         return "a number";
       case DECIMAL:
-        return "an amount with at most 2 decimal places";
+        return "an amount of at most 10 digits before the point and 2 after";
       case DATETIME:
         return "an ISO-8601 timestamp";
       default:

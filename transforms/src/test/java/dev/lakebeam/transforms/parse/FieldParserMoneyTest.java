@@ -33,6 +33,7 @@ public class FieldParserMoneyTest {
     assertEquals(new BigDecimal("4.00"), csv("4"));
     assertEquals(new BigDecimal("0.10"), csv(" 0.1 "));
     assertEquals(new BigDecimal("1.50"), csv("1.500"));
+    assertEquals(new BigDecimal("1200.00"), csv("1.2e3"));
     assertEquals(new BigDecimal("9999999999.99"), csv("9999999999.99"));
     assertEquals(new BigDecimal("2.50"),
         parser.fromJson(new ObjectMapper().readTree("{\"product_id\": 7, \"unit_price\": 2.5}")).getDecimal("unit_price"));
@@ -44,6 +45,10 @@ public class FieldParserMoneyTest {
     assertEquals(RejectReason.WRONG_TYPE, rejected("1.005"));
     assertEquals(RejectReason.WRONG_TYPE, rejected("abc"));
     assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("10000000000.00"));
+    assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("12345678901"));
+    // exponents are judged before any rescaling: these return at once instead of building 10^8 digits
+    assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("9e100000000"));
+    assertEquals(RejectReason.WRONG_TYPE, rejected("1e-100000000"));
     assertEquals(RejectReason.OUT_OF_RANGE, rejected("NaN"));
     assertEquals(RejectReason.OUT_OF_RANGE, rejected("-Infinity"));
     FieldParser.ParseError e = assertThrows(FieldParser.ParseError.class,
