@@ -32,7 +32,8 @@ import org.joda.time.ReadableInstant;
  * lacks reads as null.
  */
 public final class AvroRows {
-  private enum Kind {
+  /** How a field's value converts between a row and a record. */
+  public enum Kind {
     PLAIN, STRING, TIMESTAMP_MILLIS, DATE, DECIMAL,
     /** Money written as a double before its schema made it a decimal: read rounded half-up to the cent. */
     DOUBLE_AS_DECIMAL,
@@ -48,10 +49,7 @@ public final class AvroRows {
   public static final class ToAvro {
     private final Schema avro;
     private org.apache.beam.sdk.schemas.Schema planned;
-    private int[] source;
-    private Kind[] kinds;
-    private boolean[] nullable;
-    private LogicalTypes.Decimal[] decimals;
+    private Layout layout;
 
     public ToAvro(Schema avro) {
       this.avro = avro;
@@ -59,27 +57,25 @@ public final class AvroRows {
 
     public GenericRecord apply(Row row) {
       if (row.getSchema() != planned) {
-        plan(row.getSchema());
+        planned = row.getSchema();
+        layout = Layout.of(avro, planned);
       }
-      if (kinds == null) {
+      if (layout == null) {
         return AvroUtils.toGenericRecord(row, avro);
       }
       GenericData.Record out = new GenericData.Record(avro);
-      for (int i = 0; i < kinds.length; i++) {
-        Object v = row.getValue(source[i]);
+      for (int i = 0; i < layout.size(); i++) {
+        Object v = layout.value(row, i);
         if (v == null) {
-          if (!nullable[i]) {
-            throw new IllegalArgumentException("field " + avro.getFields().get(i).name() + " of " + avro.getName() + " is null but not nullable");
-          }
           continue;
         }
-        out.put(i, switch (kinds[i]) {
+        out.put(i, switch (layout.kind(i)) {
           case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
           // Avro's own string type: Parquet's writer takes its UTF-8 bytes as they are, where a
           // java.lang.String goes through a CharsetEncoder per value (2.5 % of the clean stage).
           case STRING -> new Utf8((String) v);
-          case DATE -> (int) Math.floorDiv(((ReadableInstant) v).getMillis(), DAY_MILLIS);
-          case DECIMAL -> decimalBytes((BigDecimal) v, decimals[i], avro.getFields().get(i).name());
+          case DATE -> layout.days(v);
+          case DECIMAL -> ByteBuffer.wrap(layout.decimalBytes(v, i));
           case PLAIN, DOUBLE_AS_DECIMAL, ABSENT -> v;
         });
       }
@@ -88,31 +84,85 @@ public final class AvroRows {
 
     /** Whether the last schema seen converts by position (else through AvroUtils). */
     boolean positional() {
-      return kinds != null;
+      return layout != null;
+    }
+  }
+
+  /**
+   * Where each field of an Avro schema comes from in a row of one Beam schema, and how it
+   * converts: the plan of {@link ToAvro}, shared with writers that take rows' values without
+   * building Avro records (Parquet's row writer).
+   */
+  public static final class Layout {
+    private final Schema avro;
+    private final int[] source;
+    private final Kind[] kinds;
+    private final boolean[] nullable;
+    private final LogicalTypes.Decimal[] decimals;
+
+    private Layout(Schema avro, int n) {
+      this.avro = avro;
+      this.source = new int[n];
+      this.kinds = new Kind[n];
+      this.nullable = new boolean[n];
+      this.decimals = new LogicalTypes.Decimal[n];
     }
 
-    private void plan(org.apache.beam.sdk.schemas.Schema beam) {
-      planned = beam;
+    /** The plan, or null when some field does not convert by position (left to {@link AvroUtils}). */
+    public static Layout of(Schema avro, org.apache.beam.sdk.schemas.Schema beam) {
       List<Schema.Field> fields = avro.getFields();
-      source = new int[fields.size()];
-      kinds = new Kind[fields.size()];
-      nullable = new boolean[fields.size()];
-      decimals = new LogicalTypes.Decimal[fields.size()];
+      Layout l = new Layout(avro, fields.size());
       for (Schema.Field f : fields) {
         int i = f.pos();
         Schema s = f.schema();
-        nullable[i] = isNullableUnion(s);
+        l.nullable[i] = isNullableUnion(s);
         Kind k = beam.hasField(f.name()) ? kindOf(s, beam.getField(f.name()).getType()) : null;
-        if (k == Kind.DECIMAL) {
-          decimals[i] = (LogicalTypes.Decimal) nonNull(s).getLogicalType();
-        }
         if (k == null || k == Kind.DOUBLE_AS_DECIMAL) {
-          kinds = null;
-          return;
+          return null;
         }
-        source[i] = beam.indexOf(f.name());
-        kinds[i] = k;
+        if (k == Kind.DECIMAL) {
+          l.decimals[i] = (LogicalTypes.Decimal) nonNull(s).getLogicalType();
+        }
+        l.source[i] = beam.indexOf(f.name());
+        l.kinds[i] = k;
       }
+      return l;
+    }
+
+    public int size() {
+      return kinds.length;
+    }
+
+    public Kind kind(int i) {
+      return kinds[i];
+    }
+
+    /** The Avro type of field i (its non-null branch). */
+    public Schema.Type type(int i) {
+      return nonNull(avro.getFields().get(i).schema()).getType();
+    }
+
+    public String name(int i) {
+      return avro.getFields().get(i).name();
+    }
+
+    /** Field i's value in the row, or null; a null in a field that is not nullable is an error. */
+    public Object value(Row row, int i) {
+      Object v = row.getValue(source[i]);
+      if (v == null && !nullable[i]) {
+        throw new IllegalArgumentException("field " + name(i) + " of " + avro.getName() + " is null but not nullable");
+      }
+      return v;
+    }
+
+    /** A {@code date} field's value (an instant at midnight UTC) as days since the epoch. */
+    public int days(Object v) {
+      return (int) Math.floorDiv(((ReadableInstant) v).getMillis(), DAY_MILLIS);
+    }
+
+    /** A {@code decimal} field's value as Avro's bytes: it must fit the column exactly. */
+    public byte[] decimalBytes(Object v, int i) {
+      return AvroRows.decimalBytes((BigDecimal) v, decimals[i], name(i));
     }
   }
 
@@ -149,8 +199,8 @@ public final class AvroRows {
           case STRING -> v.toString();
           case TIMESTAMP_MILLIS -> new Instant(((Number) v).longValue());
           case DATE -> new Instant(((Number) v).longValue() * DAY_MILLIS);
-          case DECIMAL -> new BigDecimal(new BigInteger(bytes((ByteBuffer) v)), scales[j]);
-          case DOUBLE_AS_DECIMAL -> BigDecimal.valueOf((Double) v).setScale(2, RoundingMode.HALF_UP);
+          case DECIMAL -> decimal(v, scales[j]);
+          case DOUBLE_AS_DECIMAL -> decimal(v, 2);
           case PLAIN, ABSENT -> v;
         });
       }
@@ -191,18 +241,28 @@ public final class AvroRows {
     }
   }
 
-  private static Schema nonNull(Schema s) {
-    return isNullableUnion(s) ? s.getTypes().get(1) : s;
+  /** A union's first branch that is not null; any other schema as it is. */
+  public static Schema nonNull(Schema s) {
+    return s.getType() == Schema.Type.UNION
+        ? s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElse(s)
+        : s;
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
+  /**
+   * An Avro decimal's value (its bytes) at its scale; a double, written by a version from before
+   * the field became a decimal, rounded half-up to that scale.
+   */
+  public static BigDecimal decimal(Object avroValue, int scale) {
+    if (avroValue instanceof ByteBuffer b) {
+      byte[] bytes = new byte[b.remaining()];
+      b.duplicate().get(bytes);
+      return new BigDecimal(new BigInteger(bytes), scale);
+    }
+    return BigDecimal.valueOf(((Number) avroValue).doubleValue()).setScale(scale, RoundingMode.HALF_UP);
   }
 
   /** A decimal as Avro's bytes: the value must fit the column's scale and precision exactly. */
-  private static ByteBuffer decimalBytes(BigDecimal v, LogicalTypes.Decimal type, String field) {
+  private static byte[] decimalBytes(BigDecimal v, LogicalTypes.Decimal type, String field) {
     BigDecimal scaled;
     try {
       scaled = v.setScale(type.getScale(), RoundingMode.UNNECESSARY);
@@ -213,7 +273,7 @@ public final class AvroRows {
       throw new IllegalArgumentException("field " + field + ": " + v.toPlainString() + " does not fit DECIMAL(" + type.getPrecision() + "," + type.getScale() + ")");
     }
     if (type.getPrecision() > 18) {
-      return ByteBuffer.wrap(scaled.unscaledValue().toByteArray());
+      return scaled.unscaledValue().toByteArray();
     }
     // the unscaled value fits a long: its minimal two's-complement bytes, as BigInteger.toByteArray
     long u = scaled.movePointRight(type.getScale()).longValue();
@@ -222,7 +282,7 @@ public final class AvroRows {
     for (int i = 0; i < n; i++) {
       b[i] = (byte) (u >> (8 * (n - 1 - i)));
     }
-    return ByteBuffer.wrap(b);
+    return b;
   }
 
   private static boolean isNullableUnion(Schema s) {

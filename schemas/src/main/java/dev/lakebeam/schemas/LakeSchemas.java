@@ -81,7 +81,7 @@ public final class LakeSchemas {
     org.apache.beam.sdk.schemas.Schema.Builder b = org.apache.beam.sdk.schemas.Schema.builder();
     for (org.apache.beam.sdk.schemas.Schema.Field f : plain.getFields()) {
       Schema a = avro.getField(f.getName()).schema();
-      Schema nonNull = a.getType() == Schema.Type.UNION ? a.getTypes().get(a.getTypes().size() - 1) : a;
+      Schema nonNull = AvroRows.nonNull(a);
       boolean money = nonNull.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal d && d.getScale() == 2;
       b.addField(money ? f.withType(Cents.FIELD_TYPE.withNullable(f.getType().getNullable())) : f);
     }

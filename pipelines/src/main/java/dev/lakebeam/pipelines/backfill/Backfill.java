@@ -257,16 +257,14 @@ public final class Backfill {
       rejects.add(parsedTuple.get(Rejects.TAG));
       parsedParts.computeIfAbsent(e.table().dataset(), k -> new ArrayList<>()).add(parsedTuple.get(ParseRecords.PARSED));
     }
-    PCollection<dev.lakebeam.transforms.records.RowBlock> lineBlocks = null;
+    ReadSourceFiles lineReader = null;
     for (SourceDataset d : files.keySet()) {
       ReadSourceFiles read = ReadSourceFiles.ofFiles(d, files.get(d).stream().map(md -> md.resourceId().toString()).toList(),
           o.getMaxRecordBytes());
       p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), raw + "/files/" + d.sourceName() + "/ingest_date=" + ingestDate));
       if (d == SourceDataset.ORDER_LINES) {
-        // The bulk of the data stays in blocks from the reader to the writer.
-        PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsedBlocks());
-        rejects.add(r.get(Rejects.TAG));
-        lineBlocks = r.get(ReadSourceFiles.BLOCKS);
+        // The bulk of the data: the clean stage reads it into blocks per bucket of the order join.
+        lineReader = read;
         continue;
       }
       PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
@@ -290,7 +288,7 @@ public final class Backfill {
       }
     }
     CleanRecords.Output cleaned =
-        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing).withLineBlocks(lineBlocks),
+        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing).withLineReader(lineReader),
             CleanRecords.with(cfg).withBuckets(CleanRecords.bucketsFor(orderLineBytes(files, extracts))));
     for (SourceDataset d : present) {
       if (!written.contains(d.target())) {

@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.backfill;
 
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.pipelines.cli.UsageException;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import dev.lakebeam.pipelines.options.BackfillOptions;
@@ -140,21 +141,13 @@ final class Serve {
     }
   }
 
-  private static byte[] bytes(java.nio.ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
-
   /** A value in COPY's text format. */
   static String text(GenericRecord g, Schema.Field f) {
     Object v = g.get(f.name());
     if (v == null) {
       return "\\N";
     }
-    Schema t = f.schema().getType() == Schema.Type.UNION
-        ? f.schema().getTypes().stream().filter(x -> x.getType() != Schema.Type.NULL).findFirst().orElseThrow()
-        : f.schema();
+    Schema t = AvroRows.nonNull(f.schema());
     if (t.getLogicalType() instanceof LogicalTypes.Date) {
       return LocalDate.ofEpochDay(((Number) v).longValue()).toString();
     }
@@ -163,10 +156,7 @@ final class Serve {
     }
     if (t.getLogicalType() instanceof LogicalTypes.Decimal dec) {
       // a file written before money became a decimal holds a double: rounded to the cent as lakebeam reads it
-      BigDecimal d = v instanceof java.nio.ByteBuffer b
-          ? new BigDecimal(new java.math.BigInteger(bytes(b)), dec.getScale())
-          : BigDecimal.valueOf(((Number) v).doubleValue()).setScale(dec.getScale(), java.math.RoundingMode.HALF_UP);
-      return d.toPlainString();
+      return AvroRows.decimal(v, dec.getScale()).toPlainString();
     }
     if (v instanceof Double dv) {
       return BigDecimal.valueOf(dv).toPlainString();

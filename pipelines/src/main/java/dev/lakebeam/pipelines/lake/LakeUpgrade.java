@@ -96,9 +96,8 @@ public final class LakeUpgrade {
   private static long rewrite(Dataset d, String folder, String rel, String scratch) throws IOException {
     String temp = scratch + d.datasetName() + "/" + rel;
     ResourceId tempId = FileSystems.matchNewResource(temp, false);
-    ParquetSink sink = ParquetSink.of(d.avroSchema());
+    ParquetSink<org.apache.beam.sdk.values.Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
     AvroRows.ToRow toRow = new AvroRows.ToRow(d.beamSchema());
-    AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
     // clean rows say which version they were written with: now the newest
     int version = dev.lakebeam.schemas.LakeSchemas.versionOf(d.avroSchema());
     boolean stamped = d.beamSchema().hasField("_schema_version");
@@ -111,7 +110,7 @@ public final class LakeUpgrade {
           if (stamped) {
             row = org.apache.beam.sdk.values.Row.fromRow(row).withFieldValue("_schema_version", version).build();
           }
-          sink.write(toAvro.apply(row));
+          sink.write(row);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

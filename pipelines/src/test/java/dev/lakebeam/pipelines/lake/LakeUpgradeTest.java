@@ -38,7 +38,7 @@ public class LakeUpgradeTest {
   /** Writes records of one (possibly older) schema as a Parquet file, as that version's writer did. */
   public static void write(Path file, Schema schema, List<GenericRecord> records) throws Exception {
     Files.createDirectories(file.getParent());
-    ParquetSink sink = ParquetSink.of(schema);
+    ParquetSink<GenericRecord> sink = ParquetSink.of(schema);
     try (WritableByteChannel ch = FileSystems.create(FileSystems.matchNewResource(file.toString(), false), "application/octet-stream")) {
       sink.open(ch);
       for (GenericRecord r : records) {

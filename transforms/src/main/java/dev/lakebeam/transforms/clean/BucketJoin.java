@@ -47,6 +47,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 final class BucketJoin {
   private BucketJoin() {}
 
+  /** The kind of line blocks: 0, as the reader packs them ({@code ReadSourceFiles.parsedInBuckets}). */
   static final int LINES = 0;
   static final int ORDERS = 1;
 
@@ -88,44 +89,6 @@ final class BucketJoin {
 
     void flush(Consumer<KV<Integer, RowBlock>> out) {
       open.flush((b, block) -> out.accept(KV.of(b, block)));
-    }
-  }
-
-  /** Validates order lines ({@link CleanRecords.ValidateFn}'s checks); good ones into bucket blocks. */
-  static final class ValidateIntoBucketsFn extends DoFn<RowBlock, KV<Integer, RowBlock>> {
-    private final CleanRecords.ValidateFn checks;
-    private final Schema schema;
-    private final int buckets;
-    private transient Buckets open;
-    private transient RowCoder coder;
-
-    ValidateIntoBucketsFn(CleanRecords.ValidateFn checks, Schema schema, int buckets) {
-      this.checks = checks;
-      this.schema = schema;
-      this.buckets = buckets;
-    }
-
-    @StartBundle
-    public void start() {
-      checks.startBundle();
-      if (open == null) {
-        coder = RowCoder.of(schema);
-        open = new Buckets(buckets, LINES, coder);
-      }
-    }
-
-    @ProcessElement
-    public void process(@Element RowBlock block, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
-      for (Row env : block.rows(coder)) {
-        if (checks.valid(env, window, c, out)) {
-          open.add(env, env.getRow("record").getInt32("order_id"), out.get(BUCKETS)::output);
-        }
-      }
-    }
-
-    @FinishBundle
-    public void finish(FinishBundleContext c) {
-      open.flush(kv -> c.output(BUCKETS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
   }
 

@@ -10,6 +10,8 @@ import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RecordCheck;
+import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
@@ -165,21 +167,30 @@ public final class CleanRecords
     PCollection<Row> orderRefs = orderRefs(orders, in.existing(Dataset.ORDERS));
     Map<Dataset, PCollection<KV<String, RowBlock>>> blocks = new EnumMap<>(Dataset.class);
     boolean batch = batchRun && inBlocks(orderRefs);
-    if (in.lineBlocks() != null && !batch) {
-      throw new IllegalArgumentException("order lines in blocks need a batch run (bounded, in the global window)");
+    if (in.lineReader() != null && !batch) {
+      throw new IllegalArgumentException("order lines read in bucket blocks need a batch run (bounded, in the global window)");
     }
     if (batch) {
-      // A batch run: lines travel in blocks from the reader to the writer (BucketJoin).
+      // A batch run: lines travel in blocks from the reader to the writer (BucketJoin). The reader
+      // validates each line as it parses it and packs the good ones per bucket of order_id.
       Schema lineSchema = in.get(SourceDataset.ORDER_LINES).getSchema();
-      PCollection<RowBlock> lineBlocks = in.lineBlocks();
-      if (lineBlocks == null) {
-        lineBlocks = in.get(SourceDataset.ORDER_LINES).apply("Pack order lines", PackRows.of());
-      } else if (in.given(SourceDataset.ORDER_LINES)) {
-        lineBlocks = PCollectionList.of(lineBlocks).and(in.get(SourceDataset.ORDER_LINES).apply("Pack order lines", PackRows.of()))
-            .apply("All order line blocks", Flatten.pCollections());
+      List<PCollection<KV<Integer, RowBlock>>> lineBuckets = new ArrayList<>();
+      if (in.lineReader() != null) {
+        ValidateFn checks = new ValidateFn(SourceDataset.ORDER_LINES, cfg, lineRefs.stream().map(r -> r.views).toList(),
+            lineRefs.stream().map(r -> r.field).toList(), lineRefs.stream().map(r -> r.target).toList());
+        PCollectionTuple read = in.getPipeline().apply("Read " + SourceDataset.ORDER_LINES.sourceName(),
+            in.lineReader().parsedInBuckets("order_id", buckets).checkedBy(checks));
+        rejects.add(read.get(Rejects.TAG));
+        lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
-      PCollectionTuple joined =
-          BucketJoin.joinOrders(validateIntoBuckets(lineBlocks, lineSchema, lineRefs, rejects), lineSchema, orderRefs, buckets, cfg);
+      if (in.lineReader() == null || in.given(SourceDataset.ORDER_LINES)) {
+        lineBuckets.add(validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects)
+            .apply("Order lines into buckets", ParDo.of(new BucketJoin.KeyedBucketsFn(lineSchema, new LineOrderId(), buckets)))
+            .setCoder(BucketJoin.BUCKET_CODER));
+      }
+      PCollection<KV<Integer, RowBlock>> allLines = lineBuckets.size() == 1 ? lineBuckets.get(0)
+          : PCollectionList.of(lineBuckets).apply("All order line blocks", Flatten.pCollections());
+      PCollectionTuple joined = BucketJoin.joinOrders(allLines, lineSchema, orderRefs, buckets, cfg);
       rejects.add(joined.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
       blocks.put(Dataset.ORDER_LINES, joined.get(BucketJoin.PARTITION_BLOCKS).setCoder(BucketJoin.PARTITION_BLOCK_CODER));
     } else {
@@ -308,27 +319,16 @@ public final class CleanRecords
     return t.get(ok()).setCoder(RowBytesCoder.of(in.getSchema()));
   }
 
-  /** Validates order lines as {@link #validate} does, the good ones leaving in blocks per bucket of order_id. */
-  private PCollection<KV<Integer, RowBlock>> validateIntoBuckets(PCollection<RowBlock> in, Schema schema, List<Ref> refs,
-      List<PCollection<Row>> rejects) {
-    SourceDataset d = SourceDataset.ORDER_LINES;
-    List<List<PCollectionView<Map<Integer, Integer>>>> views = new ArrayList<>();
-    List<PCollectionView<?>> all = new ArrayList<>();
-    for (Ref r : refs) {
-      views.add(r.views);
-      all.addAll(r.views);
+  /** A valid line's order id, the bucket key of the order join. */
+  static final class LineOrderId implements SerializableFunction<Row, Integer> {
+    @Override
+    public Integer apply(Row env) {
+      Integer id = Envelope.record(env).getInt32("order_id");
+      return id == null ? 0 : id;
     }
-    ValidateFn checks = new ValidateFn(d, cfg, views, refs.stream().map(r -> r.field).toList(), refs.stream().map(r -> r.target).toList());
-    PCollectionTuple t =
-        in.apply(
-            "Validate " + d.sourceName(),
-            ParDo.of(new BucketJoin.ValidateIntoBucketsFn(checks, schema, buckets)).withSideInputs(all)
-                .withOutputTags(BucketJoin.BUCKETS, TupleTagList.of(Rejects.TAG)));
-    rejects.add(t.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
-    return t.get(BucketJoin.BUCKETS).setCoder(BucketJoin.BUCKET_CODER);
   }
 
-  static final class ValidateFn extends DoFn<Row, Row> {
+  static final class ValidateFn extends DoFn<Row, Row> implements RecordCheck {
     private final SourceDataset d;
     private final CleanConfig cfg;
     private final List<List<PCollectionView<Map<Integer, Integer>>>> views;
@@ -348,9 +348,17 @@ public final class CleanRecords
 
     private final BundleSideInputs sides = new BundleSideInputs();
 
+    @Override
     @StartBundle
     public void startBundle() {
       sides.reset();
+    }
+
+    @Override
+    public List<PCollectionView<?>> sideInputs() {
+      List<PCollectionView<?>> all = new ArrayList<>();
+      views.forEach(all::addAll);
+      return all;
     }
 
     @ProcessElement
@@ -361,7 +369,8 @@ public final class CleanRecords
     }
 
     /** Checks a record on its own, then its references; a bad one is rejected here. */
-    boolean valid(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
+    @Override
+    public boolean valid(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
@@ -799,7 +808,7 @@ public final class CleanRecords
     private final Map<SourceDataset, PCollection<Row>> byDataset;
     private final Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
     private final java.util.Set<SourceDataset> given;
-    private PCollection<RowBlock> lineBlocks;
+    private ReadSourceFiles lineReader;
 
     private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset, java.util.Set<SourceDataset> given) {
       this.pipeline = pipeline;
@@ -808,25 +817,26 @@ public final class CleanRecords
     }
 
     /**
-     * Order lines as blocks of parsed envelopes ({@code ReadSourceFiles.parsedBlocks()}), besides
-     * any given as rows: a batch run's lines stay in blocks from the reader on.
+     * Order lines read from files by this reader, besides any given as rows. In a batch run the
+     * stage applies it itself, validating each line as it is parsed and packing it into the
+     * order join's buckets, so that lines stay in blocks from the reader on.
      */
-    public Input withLineBlocks(PCollection<RowBlock> blocks) {
-      this.lineBlocks = blocks;
+    public Input withLineReader(ReadSourceFiles read) {
+      if (read != null && read.dataset() != SourceDataset.ORDER_LINES) {
+        throw new IllegalArgumentException("the line reader reads " + read.dataset().sourceName() + ", not order lines");
+      }
+      this.lineReader = read;
       return this;
     }
 
-    PCollection<RowBlock> lineBlocks() {
-      return lineBlocks;
+    ReadSourceFiles lineReader() {
+      return lineReader;
     }
 
-    /** Every collection given: records per dataset, the zone's rows, line blocks. */
+    /** Every collection given: records per dataset and the zone's rows. */
     List<PCollection<?>> collections() {
       List<PCollection<?>> all = new ArrayList<>(byDataset.values());
       all.addAll(existing.values());
-      if (lineBlocks != null) {
-        all.add(lineBlocks);
-      }
       return all;
     }
 
@@ -888,9 +898,6 @@ public final class CleanRecords
       Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
       byDataset.forEach((d, c) -> m.put(new TupleTag<Row>(d.sourceName()), c));
       existing.forEach((d, c) -> m.put(new TupleTag<Row>("existing " + d.datasetName()), c));
-      if (lineBlocks != null) {
-        m.put(new TupleTag<RowBlock>("order line blocks"), lineBlocks);
-      }
       return m;
     }
   }

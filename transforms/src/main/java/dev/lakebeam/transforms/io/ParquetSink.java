@@ -9,38 +9,54 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.beam.sdk.values.Row;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.schema.MessageType;
 
 /**
- * Snappy Parquet of Avro records, like Beam's {@code ParquetIO.sink} (same writer, codec, row
- * group size and data model), except that columns whose values are unique per row are written
- * without a dictionary. Parquet tries a dictionary on the first page of every column chunk and
- * gives it up when it does not pay, so for unique values (lineage refs, reject payloads) the try
- * is wasted work: every value hashed and compared against the dictionary, and with one small file
- * per day partition most of a file is its first page (about 5 % of the clean stage's profile
- * samples at 500k orders). {@code ParquetIO.sink} has no per-column setting, and parquet-mr 1.13's
- * writer takes none from the Hadoop configuration, hence this sink.
+ * Snappy Parquet of Avro records or of rows, like Beam's {@code ParquetIO.sink} (same codec, row
+ * group size and file layout as Avro's writer gives the schema), except that columns whose values
+ * are unique per row are written without a dictionary. Parquet tries a dictionary on the first
+ * page of every column chunk and gives it up when it does not pay, so for unique values (lineage
+ * refs, reject payloads) the try is wasted work: every value hashed and compared against the
+ * dictionary, and with one small file per day partition most of a file is its first page.
+ * {@code ParquetIO.sink} has no per-column setting and takes records only, hence this sink. Rows
+ * are written into the columns without an Avro record each ({@link RowWriteSupport}).
  */
-public final class ParquetSink implements FileIO.Sink<GenericRecord> {
+public final class ParquetSink<T> implements FileIO.Sink<T> {
   /** Parquet's default, and ParquetIO's. */
   static final int ROW_GROUP_BYTES = 128 << 20;
 
   private final String avroJson;
   private final List<String> plainColumns;
-  private transient ParquetWriter<GenericRecord> writer;
+  private final boolean rows;
+  private transient ParquetWriter<T> writer;
 
   /** A sink of records of one schema, every column with its dictionary (the default). */
-  public static ParquetSink of(Schema avro) {
-    return new ParquetSink(avro, List.of());
+  public static ParquetSink<GenericRecord> of(Schema avro) {
+    return new ParquetSink<>(avro, List.of(), false);
+  }
+
+  /** A sink of records, with some top-level columns written without a dictionary. */
+  static ParquetSink<GenericRecord> records(Schema avro, List<String> plainColumns) {
+    return new ParquetSink<>(avro, plainColumns, false);
+  }
+
+  /** A sink of rows written as records of the Avro schema, with some columns without a dictionary. */
+  public static ParquetSink<Row> rows(Schema avro, List<String> plainColumns) {
+    return new ParquetSink<>(avro, plainColumns, true);
   }
 
   /** @param plainColumns top-level columns written without a dictionary (must be in the schema) */
-  ParquetSink(Schema avro, List<String> plainColumns) {
+  private ParquetSink(Schema avro, List<String> plainColumns, boolean rows) {
     for (String c : plainColumns) {
       if (avro.getField(c) == null) {
         throw new IllegalArgumentException(avro.getName() + " has no column " + c);
@@ -48,13 +64,12 @@ public final class ParquetSink implements FileIO.Sink<GenericRecord> {
     }
     this.avroJson = avro.toString();
     this.plainColumns = List.copyOf(plainColumns);
+    this.rows = rows;
   }
 
   @Override
   public void open(WritableByteChannel channel) throws IOException {
-    AvroParquetWriter.Builder<GenericRecord> b = AvroParquetWriter.<GenericRecord>builder(new ChannelFile(channel))
-        .withSchema(new Schema.Parser().parse(avroJson))
-        .withDataModel(GenericData.get())
+    Builder<T> b = new Builder<T>(new ChannelFile(channel), new Schema.Parser().parse(avroJson), rows)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         .withConf(new LeanConfiguration())
@@ -66,7 +81,7 @@ public final class ParquetSink implements FileIO.Sink<GenericRecord> {
   }
 
   @Override
-  public void write(GenericRecord element) throws IOException {
+  public void write(T element) throws IOException {
     writer.write(element);
   }
 
@@ -75,6 +90,30 @@ public final class ParquetSink implements FileIO.Sink<GenericRecord> {
   public void flush() throws IOException {
     writer.close();
     writer = null;
+  }
+
+  /** Avro's write support for records, ours for rows; both from the Avro schema's Parquet form. */
+  private static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
+    private final Schema avro;
+    private final boolean rows;
+
+    Builder(OutputFile file, Schema avro, boolean rows) {
+      super(file);
+      this.avro = avro;
+      this.rows = rows;
+    }
+
+    @Override
+    protected Builder<T> self() {
+      return this;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected WriteSupport<T> getWriteSupport(Configuration conf) {
+      MessageType parquet = new AvroSchemaConverter(conf).convert(avro);
+      return (WriteSupport<T>) (rows ? new RowWriteSupport(avro, parquet) : new AvroWriteSupport<>(parquet, avro, GenericData.get()));
+    }
   }
 
   /** The channel FileIO opened, as Parquet's output file. */

@@ -1,12 +1,10 @@
 package dev.lakebeam.transforms.io;
 
-import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RowBlock;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -20,7 +18,6 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
@@ -72,7 +69,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
    * A batch collection (bounded, global window) crosses the writer's shuffle in blocks per
    * partition folder ({@link Blocks}); with one file per partition (the default) the files hold the
    * same rows as row by row. A stream's rows cross it one by one (its panes need their windows).
-   * Either way rows become Avro records in the writer, after the shuffle.
+   * Either way rows go into Parquet's columns in the writer, after the shuffle.
    */
   @Override
   public WriteFilesResult<String> expand(PCollection<Row> rows) {
@@ -89,7 +86,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
         FileIO.<String, Row>writeDynamic()
             .by(partitionOf)
             .withDestinationCoder(StringUtf8Coder.of())
-            .via(Contextful.fn(new ToAvro(avro.toString())), new ParquetSink(avro, dataset.uniqueColumns()))
+            .via(ParquetSink.rows(avro, dataset.uniqueColumns()))
             .to(folder)
             .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
             .withNumShards(shards);
@@ -153,7 +150,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
           FileIO.<String, KV<String, RowBlock>>writeDynamic()
               .by(KV::getKey)
               .withDestinationCoder(StringUtf8Coder.of())
-              .via(new BlockSink(new ParquetSink(avro, dataset.uniqueColumns()), avro.toString(), schema))
+              .via(new BlockSink(ParquetSink.rows(avro, dataset.uniqueColumns()), schema))
               .to(folder)
               .withNaming(key -> new Naming(key.isEmpty() ? p : key + "/" + p))
               .withNumShards(shards));
@@ -190,14 +187,12 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
 
   /** Writes each row of a block through the Parquet sink. */
   static final class BlockSink implements FileIO.Sink<KV<String, RowBlock>> {
-    private final ParquetSink parquet;
-    private final ToAvro toAvro;
+    private final ParquetSink<Row> parquet;
     private final org.apache.beam.sdk.schemas.Schema schema;
     private transient RowCoder coder;
 
-    BlockSink(ParquetSink parquet, String avroJson, org.apache.beam.sdk.schemas.Schema schema) {
+    BlockSink(ParquetSink<Row> parquet, org.apache.beam.sdk.schemas.Schema schema) {
       this.parquet = parquet;
-      this.toAvro = new ToAvro(avroJson);
       this.schema = schema;
     }
 
@@ -212,31 +207,13 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     @Override
     public void write(KV<String, RowBlock> block) throws java.io.IOException {
       for (Row r : block.getValue().rows(coder)) {
-        parquet.write(toAvro.apply(r));
+        parquet.write(r);
       }
     }
 
     @Override
     public void flush() throws java.io.IOException {
       parquet.flush();
-    }
-  }
-
-  /** Row to Avro record, planned once per schema ({@link AvroRows}). */
-  static final class ToAvro implements SerializableFunction<Row, GenericRecord> {
-    private final String avroJson;
-    private transient AvroRows.ToAvro convert;
-
-    ToAvro(String avroJson) {
-      this.avroJson = avroJson;
-    }
-
-    @Override
-    public GenericRecord apply(Row r) {
-      if (convert == null) {
-        convert = new AvroRows.ToAvro(new Schema.Parser().parse(avroJson));
-      }
-      return convert.apply(r);
     }
   }
 

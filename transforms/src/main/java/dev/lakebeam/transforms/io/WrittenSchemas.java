@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.io;
 
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
 import java.io.IOException;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class WrittenSchemas {
   public static boolean outdated(Schema written, Schema latest) {
     for (Schema.Field f : latest.getFields()) {
       Schema.Field w = written.getField(f.name());
-      if (f.getObjectProp("lakebeam.fromDouble") != null && w != null && nonNull(w.schema()).getType() == Schema.Type.DOUBLE) {
+      if (f.getObjectProp("lakebeam.fromDouble") != null && w != null && AvroRows.nonNull(w.schema()).getType() == Schema.Type.DOUBLE) {
         return true;
       }
     }
@@ -74,11 +75,5 @@ public final class WrittenSchemas {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot check the schema version of " + datasetFolder, e);
     }
-  }
-
-  private static Schema nonNull(Schema s) {
-    return s.getType() == Schema.Type.UNION
-        ? s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElse(s)
-        : s;
   }
 }

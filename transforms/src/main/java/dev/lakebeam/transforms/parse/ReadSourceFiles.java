@@ -3,7 +3,10 @@ package dev.lakebeam.transforms.parse;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.GroupInBlocks;
+import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RawRecord;
+import dev.lakebeam.transforms.records.RecordCheck;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.SourceDataset;
@@ -36,6 +39,8 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
@@ -61,19 +66,26 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final int maxRecordBytes;
   private final long rangeBytes;
   private final boolean parse;
-  private final boolean blocks;
+  /** The record's int field whose hash bucket the parsed blocks are packed by, or null. */
+  private final String bucketKey;
+  private final int buckets;
+  /** Applied to each parsed record before it is packed, or null. */
+  private final RecordCheck check;
 
   private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse) {
-    this(dataset, files, maxRecordBytes, rangeBytes, parse, false);
+    this(dataset, files, maxRecordBytes, rangeBytes, parse, null, 0, null);
   }
 
-  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse, boolean blocks) {
+  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse,
+      String bucketKey, int buckets, RecordCheck check) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
     this.rangeBytes = rangeBytes;
     this.parse = parse;
-    this.blocks = blocks;
+    this.bucketKey = bucketKey;
+    this.buckets = buckets;
+    this.check = check;
   }
 
   /**
@@ -102,11 +114,36 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   }
 
   /**
-   * As {@link #parsed()}, with the parsed envelopes left in their blocks under {@link #BLOCKS}
-   * (for a step that takes blocks: one element per few thousand records).
+   * As {@link #parsed()}, with the parsed envelopes packed into blocks per hash bucket of an int
+   * field of the record ({@link GroupInBlocks#bucket}; a null key is bucket 0), under {@link
+   * #BUCKETS}: a batch join by that key groups the reader's blocks as they are.
    */
-  public ReadSourceFiles parsedBlocks() {
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, true);
+  public ReadSourceFiles parsedInBuckets(String keyField, int buckets) {
+    if (!dataset.parseSchema().hasField(keyField)
+        || dataset.parseSchema().getField(keyField).getType().getTypeName() != Schema.TypeName.INT32) {
+      throw new IllegalArgumentException(dataset.sourceName() + " has no int field " + keyField);
+    }
+    if (buckets < 1) {
+      throw new IllegalArgumentException("buckets must be positive, was " + buckets);
+    }
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, check);
+  }
+
+  /**
+   * Checks each parsed record as it is read ({@link RecordCheck}, with its side inputs): only
+   * good ones are packed, the others are rejected by the check. Validating in the reader saves
+   * the exchange and the decoding of a separate validation step.
+   */
+  public ReadSourceFiles checkedBy(RecordCheck check) {
+    if (!parse) {
+      throw new IllegalStateException("only parsed records can be checked: call parsed() or parsedInBuckets() first");
+    }
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, bucketKey, buckets, check);
+  }
+
+  /** The dataset this reads. */
+  public SourceDataset dataset() {
+    return dataset;
   }
 
   /** The files read: paths or globs. */
@@ -123,7 +160,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, blocks);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, check);
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
@@ -152,13 +189,16 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             .setCoder(RowBytesCoder.of(RANGE))
             .apply(
                 "Split " + dataset.sourceName(),
-                ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null))
-                    .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG)));
+                ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null,
+                        bucketKey, buckets, check))
+                    .withSideInputs(check == null ? List.of() : check.sideInputs())
+                    .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG).and(BUCKETS)));
     Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
     out.get(BLOCKS).setCoder(RowBlock.Coder.of());
+    out.get(BUCKETS).setCoder(KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of()));
     out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
-    if (blocks) {
-      return out;
+    if (bucketKey != null) {
+      return PCollectionTuple.of(BUCKETS, out.get(BUCKETS)).and(Rejects.TAG, out.get(Rejects.TAG));
     }
     PCollection<Row> records =
         out.get(BLOCKS).apply("Records of " + dataset.sourceName(), ParDo.of(new PackRows.UnpackFn(schema))).setCoder(RowBytesCoder.of(schema));
@@ -170,6 +210,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
    * to the next task serialized, so a block pays that once for thousands of records.
    */
   public static final TupleTag<RowBlock> BLOCKS = new TupleTag<RowBlock>("blocks") {};
+
+  /** Parsed envelopes in blocks per hash bucket of a key ({@link #parsedInBuckets}). */
+  public static final TupleTag<KV<Integer, RowBlock>> BUCKETS = new TupleTag<KV<Integer, RowBlock>>("buckets") {};
 
 
   /**
@@ -222,18 +265,33 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final Progress bytesRead = Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
 
     private final ParseRecords.Parser parser;
+    private final String bucketKey;
+    private final int buckets;
+    private final RecordCheck check;
     private transient RowCoder coder;
+    /** Blocks per bucket, filled across the ranges of a bundle (when packing by bucket). */
+    private transient OpenBlocks<Integer> open;
 
-    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser) {
+    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser, String bucketKey, int buckets, RecordCheck check) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
       this.parser = parser;
+      this.bucketKey = bucketKey;
+      this.buckets = buckets;
+      this.check = check;
       this.records = Progress.counter(Accounting.IN + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
 
+    @StartBundle
+    public void start() {
+      if (check != null) {
+        check.startBundle();
+      }
+    }
+
     @ProcessElement
-    public void process(@Element Row range, MultiOutputReceiver out) throws IOException {
+    public void process(@Element Row range, BoundedWindow window, ProcessContext pc, MultiOutputReceiver out) throws IOException {
       ResourceId id = FileSystems.matchNewResource(range.getString("path"), false);
       String name = id.getFilename();
       long start = range.getInt64("start");
@@ -246,11 +304,23 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       if (coder == null) {
         coder = RowCoder.of(parser == null ? RawRecord.SCHEMA : Envelope.schema(dataset.parseSchema()));
       }
+      if (bucketKey != null && open == null) {
+        open = new OpenBlocks<>(0, coder);
+      }
       RowBlock.Builder block = new RowBlock.Builder(0, coder);
       DoFn.OutputReceiver<RowBlock> blocks = out.get(BLOCKS);
+      DoFn.OutputReceiver<KV<Integer, RowBlock>> bucketed = out.get(BUCKETS);
       ParseRecords.Results results = new ParseRecords.Results() {
         @Override
         public void parsed(Row envelope) {
+          if (check != null && !check.valid(envelope, window, pc, out)) {
+            return;
+          }
+          if (open != null) {
+            Integer key = Envelope.record(envelope).getInt32(bucketKey);
+            open.add(GroupInBlocks.bucket(key == null ? 0 : key, buckets), envelope, (b, full) -> bucketed.output(KV.of(b, full)));
+            return;
+          }
           block.add(envelope);
           if (block.bytes() >= PackRows.BLOCK_BYTES) {
             blocks.output(block.take());
@@ -320,6 +390,13 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id).inc(splitter.physicalLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.BLANK + id).inc(splitter.blankLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id).inc(splitter.continuationLines());
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      if (open != null) {
+        open.flush((b, block) -> c.output(BUCKETS, KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      }
     }
   }
 

@@ -17,10 +17,15 @@ public final class Progress implements Serializable {
   private static final long serialVersionUID = 1L;
   /** namespace → counter name → in-process sum. */
   private static final Map<String, Map<String, LongAdder>> TALLY = new ConcurrentHashMap<>();
+  /** Bumped by {@link #reset}, so that a cached sum of an earlier run is looked up again. */
+  private static volatile int generation;
 
   private final String namespace;
   private final String name;
   private final Counter counter;
+  /** This counter's in-process sum, looked up once per run rather than per increment. */
+  private transient LongAdder sum;
+  private transient int sumGeneration;
 
   private Progress(String namespace, String name) {
     this.namespace = namespace;
@@ -44,7 +49,12 @@ public final class Progress implements Serializable {
 
   public void inc(long n) {
     counter.inc(n);
-    TALLY.computeIfAbsent(namespace, k -> new ConcurrentHashMap<>()).computeIfAbsent(name, k -> new LongAdder()).add(n);
+    int g = generation;
+    if (sum == null || sumGeneration != g) {
+      sum = TALLY.computeIfAbsent(namespace, k -> new ConcurrentHashMap<>()).computeIfAbsent(name, k -> new LongAdder());
+      sumGeneration = g;
+    }
+    sum.add(n);
   }
 
   /** The in-process sums of a namespace's counters so far, by name (sorted). */
@@ -67,6 +77,7 @@ public final class Progress implements Serializable {
 
   /** Forgets the in-process tally (at the start of a run). */
   public static void reset() {
+    generation++;
     TALLY.clear();
   }
 }

@@ -121,4 +121,113 @@ public class ReadSourceFilesTest {
     p.run().waitUntilFinish();
     org.junit.Assert.assertEquals(1_000 - 142 - 91 + 13, parsed.size()); // every 7th: bad int; every 11th: a column too many
   }
+
+  /**
+   * Read into buckets of order_id, every parsed line comes once, in a block of its own order's
+   * bucket; parse rejects (a missing order id, a bad number) stay rejects.
+   */
+  @Test
+  public void linesReadIntoBucketsComeOnceEachInTheirOrdersBucket() throws Exception {
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
+    List<String> expected = new ArrayList<>();
+    List<String> rejected = new ArrayList<>(List.of("12,not-a-number,1,0"));
+    int buckets = 7;
+    for (int i = 1; i <= 3_000; i++) {
+      String line = (i % 500 == 0 ? "" : Integer.toString(i / 3)) + "," + (i % 97) + ",1,0";
+      csv.append(line).append('\n');
+      if (i % 500 == 0) {
+        rejected.add(line);
+      } else {
+        expected.add(dev.lakebeam.transforms.records.GroupInBlocks.bucket(i / 3, buckets) + " " + (i / 3) + "/" + (i % 97));
+      }
+    }
+    csv.append("12,not-a-number,1,0\n");
+    Path dir = tmp.newFolder("lines").toPath();
+    Files.write(dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+
+    PCollectionTuple out = p.apply(ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
+        .withRangeBytes(1024).parsedInBuckets("order_id", buckets));
+    org.apache.beam.sdk.schemas.Schema env = dev.lakebeam.transforms.records.Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
+    PAssert.that(out.get(ReadSourceFiles.BUCKETS).apply(org.apache.beam.sdk.transforms.FlatMapElements.into(TypeDescriptors.strings())
+            .via((org.apache.beam.sdk.values.KV<Integer, dev.lakebeam.transforms.records.RowBlock> kv) -> {
+              List<String> rows = new ArrayList<>();
+              for (Row r : kv.getValue().rows(org.apache.beam.sdk.coders.RowCoder.of(env))) {
+                Row rec = r.getRow("record");
+                rows.add(kv.getKey() + " " + rec.getInt32("order_id") + "/" + rec.getInt32("product_id"));
+              }
+              return rows;
+            })))
+        .containsInAnyOrder(expected);
+    PAssert.that(out.get(Rejects.TAG).apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload"))))
+        .containsInAnyOrder(rejected);
+    p.run().waitUntilFinish();
+  }
+
+  /** Rejects products above a limit that comes as a side input. */
+  static final class ProductLimit implements dev.lakebeam.transforms.records.RecordCheck {
+    private final org.apache.beam.sdk.values.PCollectionView<Integer> limit;
+
+    ProductLimit(org.apache.beam.sdk.values.PCollectionView<Integer> limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public List<org.apache.beam.sdk.values.PCollectionView<?>> sideInputs() {
+      return List.of(limit);
+    }
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public boolean valid(Row env, org.apache.beam.sdk.transforms.windowing.BoundedWindow w,
+        org.apache.beam.sdk.transforms.DoFn<?, ?>.ProcessContext c, org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver out) {
+      if (env.getRow("record").getInt32("product_id") <= c.sideInput(limit)) {
+        return true;
+      }
+      out.get(Rejects.TAG).output(Rejects.of("order_lines", RejectReason.UNKNOWN_REFERENCE, "over the limit",
+          env.getString("source_ref"), env.getString("payload"), org.joda.time.Instant.now()));
+      return false;
+    }
+  }
+
+  /** A check with a side input runs in the reader: failing lines are rejects, the rest are packed. */
+  @Test
+  public void aCheckedReadPacksOnlyTheLinesThatPass() throws Exception {
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
+    List<String> kept = new ArrayList<>();
+    List<String> rejected = new ArrayList<>();
+    for (int i = 1; i <= 2_000; i++) {
+      String line = (i / 4) + "," + (i % 50) + ",1,0";
+      csv.append(line).append('\n');
+      (i % 50 <= 40 ? kept : rejected).add(i % 50 <= 40 ? (i / 4) + "/" + (i % 50) : line);
+    }
+    Path dir = tmp.newFolder("checked").toPath();
+    Files.write(dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+    org.apache.beam.sdk.values.PCollectionView<Integer> limit =
+        p.apply("limit", org.apache.beam.sdk.transforms.Create.of(40)).apply(org.apache.beam.sdk.transforms.View.asSingleton());
+    PCollectionTuple out = p.apply(ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
+        .withRangeBytes(2048).parsedInBuckets("order_id", 5).checkedBy(new ProductLimit(limit)));
+    org.apache.beam.sdk.schemas.Schema env = dev.lakebeam.transforms.records.Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
+    PAssert.that(out.get(ReadSourceFiles.BUCKETS).apply(org.apache.beam.sdk.transforms.FlatMapElements.into(TypeDescriptors.strings())
+            .via((org.apache.beam.sdk.values.KV<Integer, dev.lakebeam.transforms.records.RowBlock> kv) -> {
+              List<String> rows = new ArrayList<>();
+              for (Row r : kv.getValue().rows(org.apache.beam.sdk.coders.RowCoder.of(env))) {
+                rows.add(r.getRow("record").getInt32("order_id") + "/" + r.getRow("record").getInt32("product_id"));
+              }
+              return rows;
+            })))
+        .containsInAnyOrder(kept);
+    PAssert.that(out.get(Rejects.TAG).apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload"))))
+        .containsInAnyOrder(rejected);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void bucketsNeedAnIntFieldOfTheRecord() {
+    ReadSourceFiles read = ReadSourceFiles.of(SourceDataset.ORDER_LINES, "/nowhere", 1 << 20);
+    IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> read.parsedInBuckets("order_ts", 4));
+    org.junit.Assert.assertTrue(e.getMessage(), e.getMessage().contains("order_ts"));
+    org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> read.parsedInBuckets("order_id", 0));
+  }
 }
