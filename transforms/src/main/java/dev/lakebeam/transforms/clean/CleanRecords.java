@@ -174,6 +174,11 @@ public final class CleanRecords
       // A batch run: lines travel in blocks from the reader to the writer (BucketJoin). The reader
       // validates each line as it parses it and packs the good ones per bucket of order_id.
       Schema lineSchema = in.get(SourceDataset.ORDER_LINES).getSchema();
+      Schema readerSchema = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
+      if (in.lineReader() != null && !lineSchema.equals(readerSchema)) {
+        // the join decodes the reader's blocks and the rows' blocks with one schema
+        throw new IllegalArgumentException("order lines given as rows of " + lineSchema + " cannot join lines read as " + readerSchema);
+      }
       List<PCollection<KV<Integer, RowBlock>>> lineBuckets = new ArrayList<>();
       if (in.lineReader() != null) {
         ValidateFn checks = new ValidateFn(SourceDataset.ORDER_LINES, cfg, lineRefs.stream().map(r -> r.views).toList(),

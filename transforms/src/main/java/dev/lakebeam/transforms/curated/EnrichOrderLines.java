@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
+import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.HeldJoin;
 import dev.lakebeam.transforms.records.KeyByInt;
@@ -131,6 +132,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   }
 
   static final class EnrichFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
+    private final Enricher enricher = new Enricher();
     private final TupleTag<Row> lineTag;
     private final TupleTag<Row> orderTag;
     private final PCollectionView<Map<Integer, Row>> products;
@@ -166,7 +168,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       Map<Integer, Row> a = sides.copiedMap(aisles, window, c);
       Map<Integer, Row> d = sides.copiedMap(departments, window, c);
       for (Row line : e.getValue().getAll(lineTag)) {
-        out.output(enrich(order, line, p, a, d));
+        out.output(enricher.enrich(order, line, p, a, d));
       }
     }
   }
@@ -176,6 +178,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
 
   /** One bucket of a batch run: its orders in a map, then each line enriched with its order. */
   static final class EnrichBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
+    private final Enricher enricher = new Enricher();
     private final Schema lineSchema;
     private final Schema orderSchema;
     private final PCollectionView<Map<Integer, Row>> products;
@@ -227,46 +230,67 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
           if (order == null) {
             throw new IllegalStateException("clean order_lines reference order " + line.getInt32("order_id") + ", which clean orders lack");
           }
-          out.output(enrich(order, line, p, a, d));
+          out.output(enricher.enrich(order, line, p, a, d));
         }
       }
     }
   }
 
-  /** A clean line with its clean order and its product, aisle and department. */
-  static Row enrich(Row order, Row line, Map<Integer, Row> p, Map<Integer, Row> a, Map<Integer, Row> d) {
-    Row product = p.get(line.getInt32("product_id"));
-    if (product == null) {
-      throw new IllegalStateException("clean order_lines reference product " + line.getInt32("product_id") + ", which clean products lack");
+  /**
+   * A clean line with its clean order and its product, aisle and department. Each input's field
+   * positions are found once per schema ({@link FieldPositions}); one per DoFn instance.
+   */
+  static final class Enricher implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Schema ENRICHED = Dataset.ORDER_LINES_ENRICHED.beamSchema();
+    private final FieldPositions lineFields = new FieldPositions("order_id", "product_id", "add_to_cart_order", "reordered", "quantity");
+    private final FieldPositions orderFields = new FieldPositions("user_id", "eval_set", "order_number", "order_dow",
+        "order_hour_of_day", "days_since_prior_order", "order_ts");
+    private final FieldPositions productFields = new FieldPositions("product_name", "aisle_id", "department_id", "unit_price");
+    private final FieldPositions aisleFields = new FieldPositions("aisle");
+    private final FieldPositions departmentFields = new FieldPositions("department");
+
+    Row enrich(Row order, Row line, Map<Integer, Row> p, Map<Integer, Row> a, Map<Integer, Row> d) {
+      int[] l = lineFields.in(line.getSchema());
+      Integer productId = line.getInt32(l[1]);
+      Row product = p.get(productId);
+      if (product == null) {
+        throw new IllegalStateException("clean order_lines reference product " + productId + ", which clean products lack");
+      }
+      int[] pr = productFields.in(product.getSchema());
+      int[] o = orderFields.in(order.getSchema());
+      Integer aisleId = product.getInt32(pr[1]);
+      Integer departmentId = product.getInt32(pr[2]);
+      Row aisle = a.get(aisleId);
+      Row department = d.get(departmentId);
+      BigDecimal price = product.getDecimal(pr[3]);
+      int quantity = line.getInt32(l[4]);
+      return Rows.attach(ENRICHED, Arrays.asList(
+          line.getInt32(l[0]),
+          productId,
+          line.getInt32(l[2]),
+          line.getInt32(l[3]),
+          quantity,
+          order.getInt32(o[0]),
+          order.getString(o[1]),
+          order.getInt32(o[2]),
+          order.getInt32(o[3]),
+          order.getInt32(o[4]),
+          order.getInt32(o[5]),
+          order.getDateTime(o[6]),
+          product.getString(pr[0]),
+          aisleId,
+          aisle == null ? "" : aisle.getString(aisleFields.in(aisle.getSchema())[0]),
+          departmentId,
+          department == null ? "" : department.getString(departmentFields.in(department.getSchema())[0]),
+          price,
+          price == null ? null : Money.toCent(price.multiply(BigDecimal.valueOf(quantity)))));
     }
-    Row aisle = a.get(product.getInt32("aisle_id"));
-    Row department = d.get(product.getInt32("department_id"));
-    BigDecimal price = product.getDecimal("unit_price");
-    int quantity = line.getInt32("quantity");
-    return Rows.attach(Dataset.ORDER_LINES_ENRICHED.beamSchema(), Arrays.asList(
-        line.getInt32("order_id"),
-        line.getInt32("product_id"),
-        line.getInt32("add_to_cart_order"),
-        line.getInt32("reordered"),
-        quantity,
-        order.getInt32("user_id"),
-        order.getString("eval_set"),
-        order.getInt32("order_number"),
-        order.getInt32("order_dow"),
-        order.getInt32("order_hour_of_day"),
-        order.getInt32("days_since_prior_order"),
-        order.getDateTime("order_ts"),
-        product.getString("product_name"),
-        product.getInt32("aisle_id"),
-        aisle == null ? "" : aisle.getString("aisle"),
-        product.getInt32("department_id"),
-        department == null ? "" : department.getString("department"),
-        price,
-        price == null ? null : Money.toCent(price.multiply(BigDecimal.valueOf(quantity)))));
   }
 
   /** The stream's enrichment of a line the held join paired with its clean order. */
   static final class EnrichHeldFn extends DoFn<KV<Row, Row>, Row> {
+    private final Enricher enricher = new Enricher();
     private final PCollectionView<Map<Integer, Row>> products;
     private final PCollectionView<Map<Integer, Row>> aisles;
     private final PCollectionView<Map<Integer, Row>> departments;
@@ -286,7 +310,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
 
     @ProcessElement
     public void process(@Element KV<Row, Row> pair, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
-      out.output(enrich(pair.getKey(), pair.getValue(), sides.get(products, window, c), sides.get(aisles, window, c),
+      out.output(enricher.enrich(pair.getKey(), pair.getValue(), sides.get(products, window, c), sides.get(aisles, window, c),
           sides.get(departments, window, c)));
     }
   }

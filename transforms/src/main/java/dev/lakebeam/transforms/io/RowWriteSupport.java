@@ -29,6 +29,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
   private AvroRows.Layout layout;
   private String[] names;
   private Schema.Type[] types;
+  private Object[] values;
 
   RowWriteSupport(Schema avro, org.apache.parquet.schema.MessageType parquet) {
     this.avro = avro;
@@ -62,26 +63,34 @@ final class RowWriteSupport extends WriteSupport<Row> {
       records.write(toAvro.apply(row));
       return;
     }
-    consumer.startMessage();
+    // Every value is converted (and checked) before the record starts: a refused row leaves no
+    // half-written record behind.
     for (int i = 0; i < names.length; i++) {
       Object v = layout.value(row, i);
+      values[i] = v == null ? null : switch (layout.kind(i)) {
+        case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
+        case DATE -> layout.days(v);
+        case STRING -> Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8));
+        case DECIMAL -> Binary.fromConstantByteArray(layout.decimalBytes(v, i));
+        default -> v;
+      };
+    }
+    consumer.startMessage();
+    for (int i = 0; i < names.length; i++) {
+      Object v = values[i];
       if (v == null) {
         continue;
       }
       consumer.startField(names[i], i);
-      switch (layout.kind(i)) {
-        case TIMESTAMP_MILLIS -> consumer.addLong(((ReadableInstant) v).getMillis());
-        case DATE -> consumer.addInteger(layout.days(v));
-        case STRING -> consumer.addBinary(Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8)));
-        case DECIMAL -> consumer.addBinary(Binary.fromConstantByteArray(layout.decimalBytes(v, i)));
-        default -> {
-          switch (types[i]) {
-            case INT -> consumer.addInteger((Integer) v);
-            case LONG -> consumer.addLong((Long) v);
-            case DOUBLE -> consumer.addDouble((Double) v);
-            case BOOLEAN -> consumer.addBoolean((Boolean) v);
-            default -> throw new IllegalStateException("field " + names[i] + " of " + avro.getName() + " has type " + types[i]);
-          }
+      if (v instanceof Binary b) {
+        consumer.addBinary(b);
+      } else {
+        switch (types[i]) {
+          case INT -> consumer.addInteger((Integer) v);
+          case LONG -> consumer.addLong((Long) v);
+          case DOUBLE -> consumer.addDouble((Double) v);
+          case BOOLEAN -> consumer.addBoolean((Boolean) v);
+          default -> throw new IllegalStateException("field " + names[i] + " of " + avro.getName() + " has type " + types[i]);
         }
       }
       consumer.endField(names[i], i);
@@ -95,6 +104,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
     if (layout != null) {
       names = new String[layout.size()];
       types = new Schema.Type[layout.size()];
+      values = new Object[layout.size()];
       for (int i = 0; i < names.length; i++) {
         names[i] = layout.name(i);
         types[i] = layout.type(i);

@@ -285,6 +285,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
 
     @StartBundle
     public void start() {
+      open = null; // a bundle that failed left its blocks behind; they are retried with it
       if (check != null) {
         check.startBundle();
       }

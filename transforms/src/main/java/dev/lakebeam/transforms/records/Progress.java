@@ -77,7 +77,7 @@ public final class Progress implements Serializable {
 
   /** Forgets the in-process tally (at the start of a run). */
   public static void reset() {
-    generation++;
     TALLY.clear();
+    generation++;
   }
 }

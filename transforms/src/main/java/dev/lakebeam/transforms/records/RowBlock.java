@@ -9,13 +9,15 @@ import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * A few thousand rows of one schema as one element: their {@link RowCoder} encodings back to back.
- * Beam pays its per-element cost (coder calls, sort, window wrapping) once per block, not per row.
- * {@code kind} tells apart the blocks of different schemas that share one grouping.
+ * A few thousand rows of one schema as one element: their encodings back to back ({@link
+ * BlockRowCodec}, or the {@link RowCoder} for a schema that codec does not take). Beam pays its
+ * per-element cost (coder calls, sort, window wrapping) once per block, not per row. {@code kind}
+ * tells apart the blocks of different schemas that share one grouping.
  */
 public final class RowBlock {
   private final int kind;
@@ -36,30 +38,57 @@ public final class RowBlock {
     return count;
   }
 
-  /** The rows, decoded one at a time with the schema's coder (the caller knows it by kind). */
+  /** The rows, decoded one at a time, of the coder's schema (the caller knows it by kind). */
   public Iterable<Row> rows(RowCoder coder) {
-    return () -> new Iterator<Row>() {
+    Schema schema = coder.getSchema();
+    if (BlockRowCodec.supports(schema)) {
+      BlockRowCodec codec = BlockRowCodec.of(schema);
+      return () -> new Rows() {
+        private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
+
+        @Override
+        Row decodeNext(boolean last) {
+          Row r = codec.decode(in);
+          if (last && in.position() != bytes.length) {
+            throw new IllegalStateException((bytes.length - in.position()) + " bytes left after the last row");
+          }
+          return r;
+        }
+      };
+    }
+    return () -> new Rows() {
       private final ByteArrayInput in = new ByteArrayInput(bytes);
-      private int left = count;
 
       @Override
-      public boolean hasNext() {
-        return left > 0;
-      }
-
-      @Override
-      public Row next() {
-        if (left <= 0) {
-          throw new NoSuchElementException();
-        }
-        left--;
-        try {
-          return coder.decode(in);
-        } catch (IOException e) {
-          throw new IllegalStateException("a block of " + count + " rows is damaged", e);
-        }
+      Row decodeNext(boolean last) throws IOException {
+        return coder.decode(in);
       }
     };
+  }
+
+  /** An iterator over this block's rows. */
+  private abstract class Rows implements Iterator<Row> {
+    private int left = count;
+
+    abstract Row decodeNext(boolean last) throws IOException;
+
+    @Override
+    public boolean hasNext() {
+      return left > 0;
+    }
+
+    @Override
+    public Row next() {
+      if (left <= 0) {
+        throw new NoSuchElementException();
+      }
+      left--;
+      try {
+        return decodeNext(left == 0);
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalStateException("a block of " + count + " rows is damaged", e);
+      }
+    }
   }
 
   @Override
@@ -76,19 +105,25 @@ public final class RowBlock {
   public static final class Builder {
     private final int kind;
     private final RowCoder coder;
+    private final BlockRowCodec codec;
     private ByteArrayBuffer buffer = new ByteArrayBuffer();
     private int count;
 
     public Builder(int kind, RowCoder coder) {
       this.kind = kind;
       this.coder = coder;
+      this.codec = BlockRowCodec.supports(coder.getSchema()) ? BlockRowCodec.of(coder.getSchema()) : null;
     }
 
     public void add(Row row) {
-      try {
-        coder.encode(row, buffer);
-      } catch (IOException e) {
-        throw new IllegalStateException("a row could not be encoded into a block", e);
+      if (codec != null) {
+        codec.encode(row, buffer);
+      } else {
+        try {
+          coder.encode(row, buffer);
+        } catch (IOException e) {
+          throw new IllegalStateException("a row could not be encoded into a block", e);
+        }
       }
       count++;
     }

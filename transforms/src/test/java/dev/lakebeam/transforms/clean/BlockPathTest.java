@@ -53,6 +53,7 @@ public class BlockPathTest {
 
   private final Map<SourceDataset, List<Row>> input = new EnumMap<>(SourceDataset.class);
   private int ref = 1;
+  private List<Row> linesKept = List.of();
 
   private void add(SourceDataset d, Object... values) {
     Schema s = d.parseSchema();
@@ -168,5 +169,75 @@ public class BlockPathTest {
       return null;
     });
     p.run();
+  }
+
+  @Rule public final transient org.junit.rules.TemporaryFolder tmp = new org.junit.rules.TemporaryFolder();
+
+  /** The clean stage's lines and line rejects, without lineage (a file's references differ from rows'). */
+  private PCollection<String> lineOutcomes(String name, CleanRecords.Input in) {
+    CleanConfig cfg = new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
+    CleanRecords.Output out = Pipeline.applyTransform(name, in, CleanRecords.with(cfg).withBuckets(7));
+    PCollection<String> lines = out.clean(Dataset.ORDER_LINES).apply(name + " lines", MapElements.into(TypeDescriptors.strings())
+        .via((Row r) -> name + "|line " + r.getInt32("order_id") + "/" + r.getInt32("product_id") + " q" + r.getInt32("quantity")
+            + " c" + r.getInt32("add_to_cart_order") + " u" + r.getDateTime("updated_at") + " t" + r.getDateTime("order_ts")));
+    PCollection<String> rejects = out.rejects().apply(name + " rejects", MapElements.into(TypeDescriptors.strings())
+        .via((Row r) -> name + "|reject " + r.getString("dataset") + " " + r.getString("reason_code")));
+    return PCollectionList.of(lines).and(rejects).apply(name + " both", Flatten.pCollections());
+  }
+
+  /**
+   * Lines read from a file by the clean stage's own reader (validated as they are parsed, packed
+   * per bucket) give the clean lines and rejects that the same lines given as rows give.
+   */
+  @Test
+  public void linesReadFromAFileGiveWhatTheSameLinesGivenAsRowsGive() throws Exception {
+    // two clean stages in one pipeline: their inner steps share names
+    p.getOptions().setStableUniqueNames(org.apache.beam.sdk.options.PipelineOptions.CheckEnabled.OFF);
+    data();
+    List<Row> lines = input.remove(SourceDataset.ORDER_LINES);
+    linesKept = lines;
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered,quantity,updated_at\n");
+    for (Row env : lines) {
+      Row r = env.getRow("record");
+      csv.append(r.getInt32("order_id")).append(',').append(r.getInt32("product_id")).append(',').append(r.getInt32("add_to_cart_order"))
+          .append(',').append(r.getInt32("reordered")).append(',').append(r.getInt32("quantity")).append(',')
+          .append(r.getDateTime("updated_at") == null ? "" : java.time.Instant.ofEpochMilli(r.getDateTime("updated_at").getMillis()))
+          .append('\n');
+    }
+    java.nio.file.Path dir = tmp.newFolder("files").toPath();
+    java.nio.file.Files.writeString(dir.resolve("order_products__prior.csv"), csv);
+    dev.lakebeam.transforms.parse.ReadSourceFiles reader =
+        dev.lakebeam.transforms.parse.ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20).withRangeBytes(2048);
+
+    Map<SourceDataset, PCollection<Row>> withoutLines = given("file", false);
+    Map<SourceDataset, PCollection<Row>> withLines = given("rows", true);
+    PCollection<String> all = PCollectionList.of(lineOutcomes("file", CleanRecords.Input.of(p, withoutLines).withLineReader(reader)))
+        .and(lineOutcomes("rows", CleanRecords.Input.of(p, withLines)))
+        .apply("all outcomes", Flatten.pCollections());
+    PAssert.that(all).satisfies(outcomes -> {
+      Map<String, Integer> file = new TreeMap<>();
+      Map<String, Integer> rows = new TreeMap<>();
+      for (String o : outcomes) {
+        (o.startsWith("file|") ? file : rows).merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
+      }
+      assertEquals(rows, file);
+      assertTrue("clean lines: " + rows.size(), rows.keySet().stream().filter(k -> k.startsWith("line ")).count() > 1000);
+      assertTrue("line rejects: " + rows, rows.getOrDefault("reject order_lines UNKNOWN_REFERENCE", 0) > 100);
+      return null;
+    });
+    p.run();
+  }
+
+  /** Every source's rows in the global window, with or without the order lines. */
+  private Map<SourceDataset, PCollection<Row>> given(String name, boolean withLines) {
+    Map<SourceDataset, PCollection<Row>> in = new EnumMap<>(SourceDataset.class);
+    for (SourceDataset d : SourceDataset.values()) {
+      List<Row> rows = d == SourceDataset.ORDER_LINES && withLines ? linesKept : input.getOrDefault(d, List.of());
+      if (rows.isEmpty()) {
+        continue;
+      }
+      in.put(d, p.apply(name + " in " + d.sourceName(), Create.of(rows).withRowSchema(Envelope.schema(d.parseSchema()))));
+    }
+    return in;
   }
 }

@@ -97,8 +97,8 @@ public class ParquetSinkTest {
 
   /**
    * Rows written into Parquet's columns directly give the very bytes that the same rows give as
-   * Avro records through Avro's writer, for every dataset, nulls, dates, decimals and non-ASCII
-   * text included.
+   * Avro records through Avro's write support (the sink's one setting of both), for every dataset:
+   * nulls, dates, decimals, NaN and -0.0, non-ASCII text and a lone surrogate included.
    */
   @Test
   public void rowsGiveTheSameFileAsTheirAvroRecords() throws Exception {
@@ -113,10 +113,18 @@ public class ParquetSinkTest {
           values.add(f.getType().getNullable() && random.nextInt(4) == 0 ? null : switch (f.getType().getTypeName()) {
             case INT32 -> random.nextInt(50);
             case INT64 -> random.nextLong();
-            case DOUBLE -> random.nextGaussian();
+            case DOUBLE -> switch (random.nextInt(6)) {
+              case 0 -> Double.NaN;
+              case 1 -> -0.0;
+              default -> random.nextGaussian();
+            };
             case LOGICAL_TYPE -> java.math.BigDecimal.valueOf(random.nextLong() % 100_000_000L - 50_000_000L, 2);
             case BOOLEAN -> random.nextBoolean();
-            case STRING -> random.nextBoolean() ? "Cr\u00e8me fra\u00eeche " + random.nextInt(30) : "x" + n;
+            case STRING -> switch (random.nextInt(4)) {
+              case 0 -> "Cr\u00e8me fra\u00eeche " + random.nextInt(30);
+              case 1 -> "a lone surrogate \ud800 " + random.nextInt(3);
+              default -> "x" + n;
+            };
             case DATETIME -> new org.joda.time.Instant(date ? 86_400_000L * random.nextInt(20_000) : random.nextLong() >>> 23);
             default -> throw new AssertionError(d + " has a " + f.getType() + " field: extend this test");
           });

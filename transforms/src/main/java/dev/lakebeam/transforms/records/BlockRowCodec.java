@@ -1,0 +1,226 @@
+package dev.lakebeam.transforms.records;
+
+import dev.lakebeam.schemas.Cents;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+import org.joda.time.ReadableInstant;
+
+/**
+ * How a row is written inside a {@link RowBlock}: a bitmap of its null fields, then each present
+ * value in a form planned once per schema (ints and longs as zigzag variable-length ints, doubles
+ * as 8 bytes, strings as UTF-8 with their length, instants and amounts as a long, nested rows in
+ * the same form). Beam's {@code RowCoder} writes the same values through a coder call per field, a
+ * bit set object per row and a stream call per byte; a block is written and read in one buffer,
+ * only within one run, so its rows need no more than this. Schemas with another field type, or
+ * with more than 63 fields, are refused by {@link #supports}; their blocks use the row coder.
+ */
+final class BlockRowCodec {
+  private static final Map<Schema, BlockRowCodec> CODECS = new ConcurrentHashMap<>();
+
+  private enum Kind { INT32, INT64, DOUBLE, BOOLEAN, STRING, DATETIME, CENTS, ROW }
+
+  private final Schema schema;
+  private final Kind[] kinds;
+  private final BlockRowCodec[] nested;
+
+  private BlockRowCodec(Schema schema) {
+    this.schema = schema;
+    int n = schema.getFieldCount();
+    this.kinds = new Kind[n];
+    this.nested = new BlockRowCodec[n];
+    for (int i = 0; i < n; i++) {
+      Schema.FieldType t = schema.getField(i).getType();
+      kinds[i] = kindOf(t);
+      if (kinds[i] == Kind.ROW) {
+        nested[i] = of(t.getRowSchema());
+      }
+    }
+  }
+
+  /** The codec of a schema that {@link #supports} allows. */
+  static BlockRowCodec of(Schema schema) {
+    BlockRowCodec c = CODECS.get(schema);
+    if (c == null) {
+      c = new BlockRowCodec(schema);
+      CODECS.putIfAbsent(schema, c);
+    }
+    return c;
+  }
+
+  /** Whether every field (nested rows' too) has a type this codec writes, and there are at most 63. */
+  static boolean supports(Schema schema) {
+    if (schema.getFieldCount() > 63) {
+      return false;
+    }
+    for (Schema.Field f : schema.getFields()) {
+      Kind k = kindOf(f.getType());
+      if (k == null || (k == Kind.ROW && !supports(f.getType().getRowSchema()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Kind kindOf(Schema.FieldType t) {
+    if (Cents.is(t)) {
+      return Kind.CENTS;
+    }
+    return switch (t.getTypeName()) {
+      case INT32 -> Kind.INT32;
+      case INT64 -> Kind.INT64;
+      case DOUBLE -> Kind.DOUBLE;
+      case BOOLEAN -> Kind.BOOLEAN;
+      case STRING -> Kind.STRING;
+      case DATETIME -> Kind.DATETIME;
+      case ROW -> Kind.ROW;
+      default -> null;
+    };
+  }
+
+  void encode(Row row, ByteArrayBuffer out) {
+    // as the row coder: values by position, of the block's field types (a wrong one fails its cast)
+    if (row.getFieldCount() != kinds.length) {
+      throw new IllegalArgumentException("a row of " + row.getFieldCount() + " fields in a block of " + schema);
+    }
+    long nulls = 0;
+    for (int i = 0; i < kinds.length; i++) {
+      if (row.getValue(i) == null) {
+        if (!schema.getField(i).getType().getNullable()) {
+          throw new IllegalArgumentException("field " + schema.getField(i).getName() + " is null but not nullable");
+        }
+        nulls |= 1L << i;
+      }
+    }
+    writeVarLong(out, nulls);
+    for (int i = 0; i < kinds.length; i++) {
+      Object v = row.getValue(i);
+      if (v == null) {
+        continue;
+      }
+      switch (kinds[i]) {
+        case INT32 -> writeVarLong(out, zigzag((Integer) v));
+        case INT64 -> writeVarLong(out, zigzag((Long) v));
+        case DOUBLE -> writeFixedLong(out, Double.doubleToRawLongBits((Double) v));
+        case BOOLEAN -> out.write((Boolean) v ? 1 : 0);
+        case STRING -> {
+          byte[] b = ((String) v).getBytes(StandardCharsets.UTF_8);
+          writeVarLong(out, b.length);
+          out.write(b, 0, b.length);
+        }
+        case DATETIME -> writeVarLong(out, zigzag(((ReadableInstant) v).getMillis()));
+        case CENTS -> writeVarLong(out, zigzag(cents((BigDecimal) v, i)));
+        case ROW -> nested[i].encode((Row) v, out);
+      }
+    }
+  }
+
+  Row decode(Input in) {
+    long nulls = in.readVarLong();
+    List<Object> values = new ArrayList<>(kinds.length);
+    for (int i = 0; i < kinds.length; i++) {
+      if ((nulls & (1L << i)) != 0) {
+        values.add(null);
+        continue;
+      }
+      values.add(switch (kinds[i]) {
+        case INT32 -> (int) unzigzag(in.readVarLong());
+        case INT64 -> unzigzag(in.readVarLong());
+        case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
+        case BOOLEAN -> in.readByte() != 0;
+        case STRING -> in.readString((int) in.readVarLong());
+        case DATETIME -> new Instant(unzigzag(in.readVarLong()));
+        case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
+        case ROW -> nested[i].decode(in);
+      });
+    }
+    return Row.withSchema(schema).attachValues(values);
+  }
+
+  private long cents(BigDecimal amount, int field) {
+    try {
+      return amount.movePointRight(2).longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + amount.toPlainString()
+          + " is not an amount to the cent", e);
+    }
+  }
+
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unzigzag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  private static void writeVarLong(ByteArrayBuffer out, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+  }
+
+  private static void writeFixedLong(ByteArrayBuffer out, long v) {
+    for (int s = 0; s < 64; s += 8) {
+      out.write((int) (v >>> s) & 0xFF);
+    }
+  }
+
+  /** Reads a block's bytes in place. */
+  static final class Input {
+    private final byte[] bytes;
+    private int pos;
+
+    Input(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    int position() {
+      return pos;
+    }
+
+    byte readByte() {
+      if (pos >= bytes.length) {
+        throw new IllegalStateException("a block ended inside a row");
+      }
+      return bytes[pos++];
+    }
+
+    long readVarLong() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        byte b = readByte();
+        v |= (long) (b & 0x7F) << shift;
+        if (b >= 0) {
+          return v;
+        }
+      }
+      throw new IllegalStateException("a variable-length int of more than 10 bytes in a block");
+    }
+
+    long readFixedLong() {
+      long v = 0;
+      for (int s = 0; s < 64; s += 8) {
+        v |= (long) (readByte() & 0xFF) << s;
+      }
+      return v;
+    }
+
+    String readString(int length) {
+      if (length < 0 || length > bytes.length - pos) {
+        throw new IllegalStateException("a string of " + length + " bytes at " + pos + " of a block of " + bytes.length);
+      }
+      String s = new String(bytes, pos, length, StandardCharsets.UTF_8);
+      pos += length;
+      return s;
+    }
+  }
+}
