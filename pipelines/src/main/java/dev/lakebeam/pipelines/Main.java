@@ -1,10 +1,10 @@
 package dev.lakebeam.pipelines;
 
-import dev.lakebeam.pipelines.cli.Command;
+import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.cli.Commands;
-import dev.lakebeam.pipelines.cli.OptionParser;
-import dev.lakebeam.pipelines.cli.Profiles;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.OptionParser;
+import dev.lakebeam.pipelines.options.Profiles;
+import dev.lakebeam.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -48,7 +48,7 @@ public final class Main {
       return OK;
     }
     if (List.of("--version", "-V", "version").contains(args[0])) {
-      out.println(dev.lakebeam.pipelines.cli.BuildInfo.current().line());
+      out.println(dev.lakebeam.pipelines.run.BuildInfo.current().line());
       return OK;
     }
     Command command = null;
@@ -65,7 +65,7 @@ public final class Main {
         return OK;
       }
       OptionParser.Parsed parsed = new OptionParser(profiles).parse(command, rest);
-      return Commands.run(command, parsed, out, err);
+      return Commands.run(command, parsed, Main.class.getName(), out, err);
     } catch (UsageException e) {
       err.println("lakebeam: " + e.getMessage());
       err.println(
@@ -112,7 +112,7 @@ public final class Main {
 
   private void usage(PrintStream s) {
     s.println("lakebeam: Beam pipelines for the grocer's data lake (raw -> clean -> curated -> consumption)");
-    s.println(dev.lakebeam.pipelines.cli.BuildInfo.current().line());
+    s.println(dev.lakebeam.pipelines.run.BuildInfo.current().line());
     s.println();
     s.println("Usage: java -jar lakebeam.jar <command> [--profile=NAME] [--option=value ...]");
     s.println();

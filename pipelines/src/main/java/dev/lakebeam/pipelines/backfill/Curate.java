@@ -1,6 +1,6 @@
 package dev.lakebeam.pipelines.backfill;
 
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Zone;
@@ -122,7 +122,7 @@ final class Curate {
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the curated/consumption pipeline ended in state " + state);
     }
-    Map<String, Long> metrics = Backfill.metricValues(result, CountRows.NAMESPACE);
+    Map<String, Long> metrics = dev.lakebeam.pipelines.run.RunMetrics.values(result, CountRows.NAMESPACE);
     Map<String, List<String>> outputs = new LinkedHashMap<>();
     Map<String, Long> rows = new LinkedHashMap<>();
     for (Map.Entry<Dataset, String> e : staged.entrySet()) {
@@ -137,11 +137,11 @@ final class Curate {
     }
     if (buildCurated) {
       ZonePublisher.deleteAll(curatedStaging);
-      Backfill.removeEmptyStaging(curated);
+      Publication.removeEmptyStaging(curated);
     }
     if (buildConsumption) {
       ZonePublisher.deleteAll(consumptionStaging);
-      Backfill.removeEmptyStaging(consumption);
+      Publication.removeEmptyStaging(consumption);
     }
     return new Outcome(outputs, rows);
   }

@@ -1,7 +1,7 @@
 package dev.lakebeam.pipelines.backfill;
 
 import dev.lakebeam.schemas.AvroRows;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.rds.Jdbc;

@@ -1,6 +1,9 @@
 package dev.lakebeam.pipelines.backfill;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.transforms.parse.CsvFields;
+import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +20,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
-/** Checks on the source files a backfill matched, made before the run starts. */
+/** The source files a backfill matched: checks made before the run starts, and what the run read of each. */
 final class SourceFiles {
   /** How much of a file's (decompressed) start is read to tell a header-only file. */
   private static final int PEEK = 64 * 1024;
@@ -142,5 +145,31 @@ final class SourceFiles {
       return "holds no record (blank)";
     }
     return csv && lines == 1 ? "holds a header and no record" : null;
+  }
+
+  /** Each dataset read from files gets {@code lines}: the physical lines of its files, beside {@code in}. */
+  static void addLines(Map<String, Map<String, Long>> counts, Map<SourceDataset, List<MatchResult.Metadata>> files, Map<String, Long> lines) {
+    files.forEach((d, list) -> {
+      Map<String, Long> c = counts.get(d.sourceName());
+      if (c != null) {
+        c.put("lines", list.stream().mapToLong(md -> lines.getOrDefault(Accounting.LINES + md.resourceId(), 0L)).sum());
+      }
+    });
+  }
+
+  /** The manifest's list of input files: dataset, path, bytes and, once read, their lines. */
+  static void describe(ArrayNode inputs, Map<SourceDataset, List<MatchResult.Metadata>> files, Map<String, Long> lines) {
+    files.forEach((d, list) -> list.forEach(md -> {
+      ObjectNode f = inputs.addObject();
+      f.put("dataset", d.sourceName());
+      f.put("path", md.resourceId().toString());
+      f.put("bytes", md.sizeBytes());
+      Long n = lines.get(Accounting.LINES + md.resourceId());
+      if (n != null) {
+        f.put("lines", n);
+        f.put("blank_lines", lines.getOrDefault(Accounting.BLANK + md.resourceId(), 0L));
+        f.put("continuation_lines", lines.getOrDefault(Accounting.CONTINUED + md.resourceId(), 0L));
+      }
+    }));
   }
 }

@@ -1,8 +1,7 @@
 package dev.lakebeam.pipelines.bench;
 
-import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.Profiles;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.options.BenchOptions;
 import dev.lakebeam.schemas.OrderTimestamps;
@@ -34,10 +33,13 @@ public final class Bench {
   private static final List<List<String>> STAGES = List.of(List.of("raw", "clean"), List.of("curated"), List.of("consumption"));
 
   private final BenchOptions o;
+  private final String mainClass;
   private final PrintStream out;
   private final PrintStream err;
 
-  public Bench(BenchOptions o, PrintStream out, PrintStream err) {
+  /** @param mainClass the class whose main runs a lakebeam command line: each measured run gets a JVM of its own */
+  public Bench(BenchOptions o, String mainClass, PrintStream out, PrintStream err) {
+    this.mainClass = mainClass;
     this.o = o;
     this.out = out;
     this.err = err;
@@ -114,7 +116,7 @@ public final class Bench {
         String stage = String.join("+", zones);
         Path log = work.resolve("backfill-" + profile + "-" + stage + ".log");
         err.println("bench: " + profile + " " + stage + " (progress every 30 s in " + log + ")");
-        Run r = measure("backfill " + stage, profile, lines, List.of(Main.class.getName(), "backfill", "--profile=" + profile,
+        Run r = measure("backfill " + stage, profile, lines, List.of(mainClass, "backfill", "--profile=" + profile,
             "--input=" + files, "--lake=" + lake.toUri(), "--zones=" + String.join(",", zones), "--progressSeconds=30"), log);
         long bytes = 0;
         for (String z : zones) {

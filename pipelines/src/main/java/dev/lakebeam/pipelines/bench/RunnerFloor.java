@@ -1,8 +1,8 @@
 package dev.lakebeam.pipelines.bench;
 
-import dev.lakebeam.pipelines.cli.Command;
-import dev.lakebeam.pipelines.cli.OptionParser;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.options.Command;
+import dev.lakebeam.pipelines.options.OptionParser;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.transforms.records.SourceDataset;
 import java.nio.file.Path;
 import java.util.List;

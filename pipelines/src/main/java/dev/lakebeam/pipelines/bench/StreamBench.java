@@ -2,8 +2,7 @@ package dev.lakebeam.pipelines.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import dev.lakebeam.pipelines.options.BenchStreamOptions;
@@ -62,11 +61,14 @@ public final class StreamBench {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final BenchStreamOptions o;
+  private final String mainClass;
   private final Map<String, String> given;
   private final PrintStream out;
   private final PrintStream err;
 
-  public StreamBench(BenchStreamOptions o, Map<String, String> given, PrintStream out, PrintStream err) {
+  /** @param mainClass the class whose main runs a lakebeam command line, for the stream job's own JVM */
+  public StreamBench(BenchStreamOptions o, String mainClass, Map<String, String> given, PrintStream out, PrintStream err) {
+    this.mainClass = mainClass;
     this.o = o;
     this.given = given;
     this.out = out;
@@ -402,7 +404,7 @@ public final class StreamBench {
   /** A lakebeam command in a JVM of its own, with the AWS options given to the bench. */
   private Process child(List<String> args, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), Main.class.getName()));
+        System.getProperty("java.class.path"), mainClass));
     cmd.addAll(args);
     if (args.get(0).equals("stream")) {
       for (String k : AWS_OPTIONS) {

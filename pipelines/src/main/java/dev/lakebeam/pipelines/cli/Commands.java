@@ -3,6 +3,11 @@ package dev.lakebeam.pipelines.cli;
 import dev.lakebeam.pipelines.backfill.Backfill;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.options.Command;
+import dev.lakebeam.pipelines.options.OptionParser;
+import dev.lakebeam.pipelines.options.Profiles;
+import dev.lakebeam.pipelines.options.UsageException;
+import dev.lakebeam.pipelines.run.BuildInfo;
 import dev.lakebeam.pipelines.options.DdlOptions;
 import dev.lakebeam.pipelines.options.GenerateOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
@@ -24,7 +29,8 @@ import java.util.Locale;
 public final class Commands {
   private Commands() {}
 
-  public static int run(Command command, OptionParser.Parsed parsed, PrintStream out, PrintStream err)
+  /** @param mainClass the class whose main runs a command line, for the benches' runs in JVMs of their own */
+  public static int run(Command command, OptionParser.Parsed parsed, String mainClass, PrintStream out, PrintStream err)
       throws Exception {
     switch (command) {
       case GENERATE:
@@ -52,10 +58,10 @@ public final class Commands {
             parsed.options().as(dev.lakebeam.pipelines.options.TrainModelOptions.class), out).run();
       case BENCH:
         return new dev.lakebeam.pipelines.bench.Bench(
-            parsed.options().as(dev.lakebeam.pipelines.options.BenchOptions.class), out, err).run();
+            parsed.options().as(dev.lakebeam.pipelines.options.BenchOptions.class), mainClass, out, err).run();
       case BENCH_STREAM:
         return new dev.lakebeam.pipelines.bench.StreamBench(
-            parsed.options().as(dev.lakebeam.pipelines.options.BenchStreamOptions.class), parsed.values(), out, err).run();
+            parsed.options().as(dev.lakebeam.pipelines.options.BenchStreamOptions.class), mainClass, parsed.values(), out, err).run();
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);
       default:

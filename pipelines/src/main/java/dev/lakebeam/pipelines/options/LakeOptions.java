@@ -56,7 +56,7 @@ public interface LakeOptions extends PipelineOptions {
       try {
         return java.nio.file.Path.of(java.net.URI.create(uri)).toString();
       } catch (IllegalArgumentException e) {
-        throw new dev.lakebeam.pipelines.cli.UsageException("a file URI must be absolute (file:///path), was " + uri);
+        throw new dev.lakebeam.pipelines.options.UsageException("a file URI must be absolute (file:///path), was " + uri);
       }
     }
     return uri;
@@ -81,7 +81,7 @@ public interface LakeOptions extends PipelineOptions {
       int colon = uri.indexOf("://");
       String scheme = colon < 0 ? (uri.startsWith("file:") ? "file" : "") : uri.substring(0, colon);
       if (!scheme.isEmpty() && !scheme.equals("file") && !scheme.equals("s3")) {
-        throw new dev.lakebeam.pipelines.cli.UsageException("--lake and the zones take file:// or s3:// URIs (or a local path); '"
+        throw new dev.lakebeam.pipelines.options.UsageException("--lake and the zones take file:// or s3:// URIs (or a local path); '"
             + scheme + "://' is not supported");
       }
       if (scheme.equals("s3")) {
@@ -93,10 +93,10 @@ public interface LakeOptions extends PipelineOptions {
         existing = existing.getParent();
       }
       if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
-        throw new dev.lakebeam.pipelines.cli.UsageException(uri + " cannot be a lake folder: " + existing + " is a file");
+        throw new dev.lakebeam.pipelines.options.UsageException(uri + " cannot be a lake folder: " + existing + " is a file");
       }
       if (existing != null && !java.nio.file.Files.isWritable(existing)) {
-        throw new dev.lakebeam.pipelines.cli.UsageException(uri + " cannot be written: " + existing + " is not writable");
+        throw new dev.lakebeam.pipelines.options.UsageException(uri + " cannot be written: " + existing + " is not writable");
       }
     }
   }

@@ -1,6 +1,6 @@
 package dev.lakebeam.pipelines.rds;
 
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.JdbcOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.lakebeam.pipelines.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.ReplayOptions;
 import java.io.BufferedReader;
 import java.io.IOException;

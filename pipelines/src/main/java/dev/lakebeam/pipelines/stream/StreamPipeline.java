@@ -1,7 +1,6 @@
 package dev.lakebeam.pipelines.stream;
 
-import dev.lakebeam.pipelines.backfill.Backfill;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
 import dev.lakebeam.schemas.Dataset;
@@ -194,8 +193,8 @@ public final class StreamPipeline {
             + "zone's dimensions; backfill them first");
       }
     }
-    Tokenizer tokenizer = Backfill.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
-    dev.lakebeam.pipelines.backfill.KeyFingerprints.check(Backfill.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
+    Tokenizer tokenizer = dev.lakebeam.pipelines.run.HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
+    dev.lakebeam.pipelines.run.KeyFingerprints.check(dev.lakebeam.pipelines.run.RunReport.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
     o.as(StreamingOptions.class).setStreaming(true);
 
@@ -263,7 +262,7 @@ public final class StreamPipeline {
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the stream ended in state " + state);
     }
-    Map<String, Long> counters = Backfill.metricValues(result, Accounting.NAMESPACE);
+    Map<String, Long> counters = dev.lakebeam.pipelines.run.RunMetrics.values(result, Accounting.NAMESPACE);
     out.println("stream: finished");
     out.println("  raw zone:         " + raw + "/kinesis");
     out.println("  clean zone:       " + clean);
@@ -277,10 +276,10 @@ public final class StreamPipeline {
             counters.getOrDefault(Accounting.DUPLICATES + d.sourceName(), 0L));
       }
     }
-    long tooLate = Backfill.metricValues(result, "org.apache.beam.runners.core.LateDataDroppingDoFnRunner")
+    long tooLate = dev.lakebeam.pipelines.run.RunMetrics.values(result, "org.apache.beam.runners.core.LateDataDroppingDoFnRunner")
         .getOrDefault("droppedDueToLateness", 0L);
     out.printf(Locale.ROOT, "  records dropped by a window as later than --allowedLatenessSeconds: %,d (they are in raw)%n", tooLate);
-    Map<String, Long> shardsRead = Backfill.metricValues(result, ShardReads.NAMESPACE);
+    Map<String, Long> shardsRead = dev.lakebeam.pipelines.run.RunMetrics.values(result, ShardReads.NAMESPACE);
     shardsRead.forEach((k, v) -> {
       if (k.startsWith(SHARD_READ)) {
         out.printf(Locale.ROOT, "  %s: %,d records read%n", k.substring(SHARD_READ.length()).replace('/', ' '), v);

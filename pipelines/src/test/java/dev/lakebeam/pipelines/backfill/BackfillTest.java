@@ -10,7 +10,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;

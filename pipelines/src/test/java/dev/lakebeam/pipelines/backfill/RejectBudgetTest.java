@@ -10,7 +10,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.testing.Lake;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,7 +71,7 @@ public class RejectBudgetTest {
     JsonNode m = manifest(lake);
     assertEquals("SUCCEEDED", m.get("status").asText());
     // the manifest says which build made the run and how long its stage took
-    assertEquals(dev.lakebeam.pipelines.cli.BuildInfo.current().commit(), m.get("lakebeam").get("commit").asText());
+    assertEquals(dev.lakebeam.pipelines.run.BuildInfo.current().commit(), m.get("lakebeam").get("commit").asText());
     assertEquals("0.1.0-SNAPSHOT", m.get("lakebeam").get("version").asText());
     assertTrue(m.get("stage_seconds").get("raw_clean").asDouble() > 0);
     assertFalse(m.get("stage_seconds").has("curated_consumption"));

@@ -7,7 +7,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.testing.Lake;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -30,7 +30,7 @@ public class KeyShippingTest {
   @Test
   public void theSerializedJobHoldsNoKeyAndItsWorkersTokenizeAsTheDriverDoes() throws Exception {
     String key = System.getenv(VARIABLE);
-    Tokenizer tokenizer = Backfill.tokenizer(VARIABLE, false, false, System.err, "test");
+    Tokenizer tokenizer = dev.lakebeam.pipelines.run.HmacKeys.tokenizer(VARIABLE, false, false, System.err, "test");
     CleanConfig cfg = new CleanConfig(Instant.now(), 60_000L, tokenizer, null, null, null);
     byte[] job = SerializableUtils.serializeToByteArray(cfg);
     assertFalse("the key is in the serialized job", contains(job, key.getBytes(StandardCharsets.UTF_8)));

@@ -6,7 +6,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import dev.lakebeam.pipelines.Main;
-import dev.lakebeam.pipelines.cli.Profiles;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.KinesisShards;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.cli;
+package dev.lakebeam.pipelines.options;
 
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.DdlOptions;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.cli;
+package dev.lakebeam.pipelines.options;
 
 import java.beans.Introspector;
 import java.lang.reflect.Method;

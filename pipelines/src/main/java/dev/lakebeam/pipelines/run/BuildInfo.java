@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.cli;
+package dev.lakebeam.pipelines.run;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.cli;
+package dev.lakebeam.pipelines.options;
 
 /** Bad usage: an unknown command, option or value. The CLI exits 2 with the message. */
 public class UsageException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.cli;
+package dev.lakebeam.pipelines.options;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;

@@ -1,8 +1,8 @@
-package dev.lakebeam.pipelines.backfill;
+package dev.lakebeam.pipelines.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakebeam.pipelines.cli.UsageException;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.transforms.io.ZonePublisher;
 import java.io.IOException;
 import java.io.InputStream;
