@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -44,7 +45,7 @@ public final class LakeSchemas {
   /** Every schema family: the source entities and the datasets of every zone. */
   public static List<String> allPaths() {
     return Stream.concat(
-            Stream.of(SourceEntity.values()).map(SourceEntity::schemaPath),
+            Stream.of(SourceDataset.values()).map(SourceDataset::schemaPath).filter(Objects::nonNull),
             Stream.of(Dataset.values()).map(Dataset::schemaPath))
         .toList();
   }

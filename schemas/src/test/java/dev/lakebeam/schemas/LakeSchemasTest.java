@@ -51,9 +51,9 @@ public class LakeSchemasTest {
 
   @Test
   public void sourceKeysExistInTheSourceSchemas() {
-    for (SourceEntity e : SourceEntity.values()) {
+    for (SourceDataset e : SourceDataset.values()) {
       for (String k : e.keyFields()) {
-        assertTrue(e + " key " + k, e.beamSchema().hasField(k));
+        assertTrue(e + " key " + k, e.parseSchema().hasField(k));
       }
     }
   }

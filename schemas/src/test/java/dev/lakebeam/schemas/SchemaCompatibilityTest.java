@@ -88,14 +88,14 @@ public class SchemaCompatibilityTest {
 
   @Test
   public void productHasASecondVersionWithPrices() {
-    List<Schema> versions = LakeSchemas.versions(SourceEntity.PRODUCT.schemaPath());
+    List<Schema> versions = LakeSchemas.versions(SourceDataset.PRODUCTS.schemaPath());
     assertThat(versions.size(), greaterThanOrEqualTo(2));
     assertThat(versions.get(1).getField("unit_price").defaultVal(), equalTo(org.apache.avro.JsonProperties.NULL_VALUE));
   }
 
   @Test
   public void theCheckCatchesAnIncompatibleChange() throws Exception {
-    Schema v1 = LakeSchemas.versions(SourceEntity.ORDER.schemaPath()).get(0);
+    Schema v1 = LakeSchemas.versions(SourceDataset.ORDERS.schemaPath()).get(0);
     Schema bad;
     try (InputStream in = getClass().getResourceAsStream("/incompatible/order.v2.avsc")) {
       bad = new Schema.Parser().parse(in);

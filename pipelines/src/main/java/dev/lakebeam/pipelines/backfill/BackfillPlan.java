@@ -15,7 +15,7 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -211,7 +211,7 @@ final class BackfillPlan {
   private void planRds(BackfillOptions o, Set<RdsTable> tables) throws IOException, SQLException {
     Map<String, java.time.Instant> oldMarks = incremental ? HighWater.read(lake) : Map.of();
     newMarks.putAll(oldMarks);
-    Map<RdsTable, Set<String>> touched = new EnumMap<>(RdsTable.class);
+    Map<SourceDataset, Set<String>> touched = new EnumMap<>(SourceDataset.class);
     try (Connection c = Jdbc.connect(o)) {
       for (RdsTable t : tables) {
         RdsExtract e = RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize());
@@ -222,18 +222,18 @@ final class BackfillPlan {
           e.changedBetween(old, upTo);
           newMarks.put(t.table(), upTo);
           if (t.hasEventTime()) {
-            touched.put(t, Incremental.touchedPartitions(c, t, old, upTo));
+            touched.put(t.dataset(), Incremental.touchedPartitions(c, t, old, upTo));
           }
         }
         extracts.add(e);
       }
     }
     if (incremental) {
-      Set<String> orderParts = new TreeSet<>(touched.get(RdsTable.ORDERS));
-      orderParts.addAll(touched.get(RdsTable.ORDER_LINES));
+      Set<String> orderParts = new TreeSet<>(touched.get(SourceDataset.ORDERS));
+      orderParts.addAll(touched.get(SourceDataset.ORDER_LINES));
       rewrite.put(Dataset.ORDERS, orderParts);
-      rewrite.put(Dataset.ORDER_LINES, touched.get(RdsTable.ORDER_LINES));
-      rewrite.put(Dataset.FEEDBACK, touched.get(RdsTable.FEEDBACK));
+      rewrite.put(Dataset.ORDER_LINES, touched.get(SourceDataset.ORDER_LINES));
+      rewrite.put(Dataset.FEEDBACK, touched.get(SourceDataset.FEEDBACK));
     }
   }
 
@@ -254,7 +254,7 @@ final class BackfillPlan {
       bytes += compressed ? 5 * f.sizeBytes() : f.sizeBytes();
     }
     for (RdsExtract e : extracts) {
-      if (e.table() == RdsTable.ORDER_LINES) {
+      if (e.table().dataset() == SourceDataset.ORDER_LINES) {
         bytes += e.keySpan() * 10 * 40;
       }
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.transforms.parse.CsvFields;
 import dev.lakebeam.transforms.records.Accounting;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;

@@ -3,7 +3,7 @@ package dev.lakebeam.pipelines.bench;
 import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.options.OptionParser;
 import dev.lakebeam.pipelines.options.Profiles;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;

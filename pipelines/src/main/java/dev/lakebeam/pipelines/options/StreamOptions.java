@@ -1,5 +1,8 @@
 package dev.lakebeam.pipelines.options;
 
+import dev.lakebeam.schemas.SourceDataset;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.io.aws2.options.AwsOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -138,4 +141,29 @@ public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
   Integer getFailOnceAfterRecords();
 
   void setFailOnceAfterRecords(Integer value);
+
+  /** The streaming sources --streams names, in the order given, each once. */
+  static List<SourceDataset> sources(StreamOptions o) {
+    List<SourceDataset> out = new ArrayList<>();
+    for (String id : o.getStreams().split(",")) {
+      SourceDataset d = SourceDataset.streams().stream()
+          .filter(s -> s.stream().orElseThrow().name().equals(id.trim())).findFirst()
+          .orElseThrow(() -> new UsageException("--streams takes " + String.join(", ",
+              SourceDataset.streams().stream().map(s -> s.stream().orElseThrow().name()).toList()) + "; '" + id.trim() + "' is none of them"));
+      if (!out.contains(d)) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /** The Kinesis stream name configured for a streaming source. */
+  static String streamName(StreamOptions o, SourceDataset d) {
+    return switch (d) {
+      case ORDERS -> o.getOrdersStream();
+      case CLICK_EVENTS -> o.getClickstreamStream();
+      case FEEDBACK -> o.getFeedbackStream();
+      default -> throw new IllegalArgumentException(d.sourceName() + " does not stream");
+    };
+  }
 }

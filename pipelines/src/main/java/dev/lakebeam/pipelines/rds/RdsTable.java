@@ -1,104 +1,113 @@
 package dev.lakebeam.pipelines.rds;
 
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.Cents;
+import dev.lakebeam.schemas.SourceDataset;
+import java.io.Serializable;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.schemas.Schema;
 
 /**
- * The operational tables the backfill reads (schema {@code shop}, sample-data/rds/schema.sql):
- * an allow-list. Table and column names in SQL come only from here, never from options; values
- * (key ranges, dates) are always bind parameters.
+ * An operational table the backfill reads (schema {@code shop}, sample-data/rds/schema.sql), as
+ * its source's definition ({@link SourceDataset#table()}) gives it: an allow-list. Table and column
+ * names in SQL come only from there, never from options; values (key ranges, dates) are always
+ * bind parameters.
  */
-public enum RdsTable {
-  DEPARTMENTS("departments", SourceDataset.DEPARTMENTS, "department_id", null,
-      cols("department_id", "integer", "department", "text", "updated_at", "timestamp")),
-  AISLES("aisles", SourceDataset.AISLES, "aisle_id", null,
-      cols("aisle_id", "integer", "aisle", "text", "updated_at", "timestamp")),
-  PRODUCTS("products", SourceDataset.PRODUCTS, "product_id", null,
-      cols("product_id", "integer", "product_name", "text", "aisle_id", "integer", "department_id", "integer",
-          "unit_price", "numeric", "updated_at", "timestamp")),
-  CUSTOMERS("customers", SourceDataset.CUSTOMERS, "customer_id", null,
-      cols("customer_id", "integer", "full_name", "text", "email", "text", "phone", "text", "country", "text",
-          "tier", "text", "updated_at", "timestamp")),
-  ORDERS("orders", SourceDataset.ORDERS, "order_id", "t.order_ts",
-      cols("order_id", "integer", "user_id", "integer", "eval_set", "text", "order_number", "integer",
-          "order_dow", "integer", "order_hour_of_day", "integer", "days_since_prior_order", "integer",
-          "order_ts", "timestamp", "updated_at", "timestamp")),
-  ORDER_LINES("order_lines", SourceDataset.ORDER_LINES, "order_id", "o.order_ts",
-      cols("order_id", "integer", "product_id", "integer", "add_to_cart_order", "integer", "reordered", "integer",
-          "quantity", "integer", "updated_at", "timestamp")),
-  FEEDBACK("feedback", SourceDataset.FEEDBACK, null, "t.submitted_at",
-      cols("feedback_id", "text", "store_id", "integer", "rating", "integer", "comment", "text", "email", "text",
-          "submitted_at", "timestamp", "updated_at", "timestamp"));
-
+public record RdsTable(SourceDataset dataset) implements Serializable {
   public static final String SCHEMA = "shop";
 
-  private final String table;
-  private final SourceDataset dataset;
-  private final String partitionKey;
-  private final String eventTime;
-  private final Map<String, String> columns;
-
-  RdsTable(String table, SourceDataset dataset, String partitionKey, String eventTime, Map<String, String> columns) {
-    this.table = table;
-    this.dataset = dataset;
-    this.partitionKey = partitionKey;
-    this.eventTime = eventTime;
-    this.columns = columns;
+  public RdsTable {
+    if (dataset.table().isEmpty()) {
+      throw new IllegalArgumentException(dataset.sourceName() + " has no table in the database");
+    }
   }
 
-  private static Map<String, String> cols(String... nameType) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < nameType.length; i += 2) {
-      m.put(nameType[i], nameType[i + 1]);
-    }
-    return m;
+  /** Every table, in the sources' order. */
+  public static List<RdsTable> all() {
+    return SourceDataset.tables().stream().map(RdsTable::new).toList();
   }
 
   /**
-   * The tables a comma-separated list names, in the enum's order. Each name must be one of the
+   * The tables a comma-separated list names, in the sources' order. Each name must be one of the
    * allow-list exactly (lower case, no schema, no quoting): anything else is refused before any
    * SQL is built, so an option can never inject an identifier.
    */
-  public static java.util.Set<RdsTable> named(String list) {
-    java.util.Set<RdsTable> out = java.util.EnumSet.noneOf(RdsTable.class);
+  public static Set<RdsTable> named(String list) {
+    Set<RdsTable> picked = new LinkedHashSet<>();
     for (String name : list.split(",", -1)) {
-      RdsTable t = java.util.Arrays.stream(values()).filter(v -> v.table.equals(name.trim())).findFirst().orElse(null);
+      RdsTable t = all().stream().filter(v -> v.table().equals(name.trim())).findFirst().orElse(null);
       if (t == null) {
         throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a table lakebeam reads; valid: "
-            + String.join(", ", java.util.Arrays.stream(values()).map(RdsTable::table).toList()));
+            + String.join(", ", all().stream().map(RdsTable::table).toList()));
       }
-      out.add(t);
+      picked.add(t);
     }
+    Set<RdsTable> out = new LinkedHashSet<>();
+    all().stream().filter(picked::contains).forEach(out::add);
     return out;
   }
 
+  private SourceDataset.Table definition() {
+    return dataset.table().orElseThrow();
+  }
+
   public String table() {
-    return table;
+    return definition().name();
   }
 
   public String qualified() {
-    return SCHEMA + "." + table;
-  }
-
-  public SourceDataset dataset() {
-    return dataset;
+    return SCHEMA + "." + table();
   }
 
   /** An integer column to split the read on, or null (read in one piece). */
   public String partitionKey() {
-    return partitionKey;
+    return definition().splitKey();
   }
 
   /** Whether the query takes an event-time range. */
   public boolean hasEventTime() {
-    return eventTime != null;
+    return definition().eventTime() != null;
   }
 
-  /** Column name → kind: integer, text, numeric or timestamp. */
+  /**
+   * The event-time column in SQL: the table's own, or, for a table without that column (order
+   * lines), its order's through {@link #orderJoin()}.
+   */
+  private String eventTime() {
+    String column = definition().eventTime();
+    return column == null ? null : columns().containsKey(column) ? "t." + column : "o." + column;
+  }
+
+  /** The join to the orders that gives a table without its own event-time column its order's. */
+  private String orderJoin() {
+    String column = definition().eventTime();
+    return column == null || columns().containsKey(column) ? "" : " JOIN " + SCHEMA + ".orders o ON o.order_id = t.order_id";
+  }
+
+  /** Column name → kind (integer, text, numeric or timestamp): the parse schema's fields, then updated_at. */
   public Map<String, String> columns() {
-    return columns;
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Schema.Field f : dataset.parseSchema().getFields()) {
+      out.put(f.getName(), kind(f.getType()));
+    }
+    out.putIfAbsent("updated_at", "timestamp");
+    return out;
+  }
+
+  private static String kind(Schema.FieldType type) {
+    if (Cents.is(type)) {
+      return "numeric";
+    }
+    return switch (type.getTypeName()) {
+      case INT16, INT32, INT64, BYTE -> "integer";
+      case DECIMAL, DOUBLE, FLOAT -> "numeric";
+      case DATETIME -> "timestamp";
+      case STRING -> "text";
+      default -> throw new IllegalStateException("no column kind for " + type);
+    };
   }
 
   /**
@@ -131,15 +140,14 @@ public enum RdsTable {
   /** The extract query without order; see {@link #query(boolean)}. */
   public String query() {
     StringBuilder sql = new StringBuilder("SELECT ");
-    sql.append(String.join(", ", columns.keySet().stream().map(c -> "t." + c).toList()));
-    sql.append(" FROM ").append(qualified()).append(" t");
-    if (this == ORDER_LINES) {
-      sql.append(" JOIN ").append(SCHEMA).append(".orders o ON o.order_id = t.order_id");
-    }
+    sql.append(String.join(", ", columns().keySet().stream().map(c -> "t." + c).toList()));
+    sql.append(" FROM ").append(qualified()).append(" t").append(orderJoin());
     sql.append(" WHERE TRUE");
-    if (partitionKey != null) {
-      sql.append(" AND t.").append(partitionKey).append(" >= ? AND t.").append(partitionKey).append(" < ?");
+    String key = partitionKey();
+    if (key != null) {
+      sql.append(" AND t.").append(key).append(" >= ? AND t.").append(key).append(" < ?");
     }
+    String eventTime = eventTime();
     if (eventTime != null) {
       sql.append(" AND ").append(eventTime).append(" >= ? AND ").append(eventTime).append(" < ?");
     }
@@ -156,18 +164,17 @@ public enum RdsTable {
    * incremental run rewrites. Only for tables with an event time.
    */
   public String touchedDatesQuery() {
-    String join = this == ORDER_LINES ? " JOIN " + SCHEMA + ".orders o ON o.order_id = t.order_id" : "";
-    return "SELECT DISTINCT to_char(" + eventTime + " AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM " + qualified() + " t" + join
+    return "SELECT DISTINCT to_char(" + eventTime() + " AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM " + qualified() + " t" + orderJoin()
         + " WHERE t.updated_at > ? AND t.updated_at <= ?";
   }
 
   /** The query for the bounds of the partition key. */
   public String boundsQuery() {
-    return "SELECT min(" + partitionKey + "), max(" + partitionKey + ") FROM " + qualified();
+    return "SELECT min(" + partitionKey() + "), max(" + partitionKey() + ") FROM " + qualified();
   }
 
   /** The key columns of a row, for its source reference. */
-  public java.util.List<String> refColumns() {
+  public List<String> refColumns() {
     return dataset.keyFields();
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.ReplayOptions;
+import dev.lakebeam.pipelines.options.StreamOptions;
+import dev.lakebeam.schemas.SourceDataset;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,55 +47,16 @@ public final class Replayer {
   static final int MAX_BATCH_BYTES = 5 * 1024 * 1024;
   static final int MAX_RECORD_BYTES = 1024 * 1024;
 
-  /** The streams replay knows: file name, partition key and event time of their records. */
-  public enum Stream {
-    ORDERS("orders", "user_id", "order_ts"),
-    CLICKSTREAM("clickstream", "customer_id", "ts"),
-    FEEDBACK("feedback", "feedback_id", "submitted_at");
-
-    final String id;
-    final String keyField;
-    final String timeField;
-
-    Stream(String id, String keyField, String timeField) {
-      this.id = id;
-      this.keyField = keyField;
-      this.timeField = timeField;
-    }
-
-    public String id() {
-      return id;
-    }
-
-    public static Stream of(String id) {
-      for (Stream s : values()) {
-        if (s.id.equals(id)) {
-          return s;
-        }
-      }
-      throw new UsageException("--streams takes orders, clickstream, feedback; '" + id + "' is none of them");
-    }
-
-    /** The Kinesis stream name configured for it. */
-    public String name(ReplayOptions o) {
-      return switch (this) {
-        case ORDERS -> o.getOrdersStream();
-        case CLICKSTREAM -> o.getClickstreamStream();
-        case FEEDBACK -> o.getFeedbackStream();
-      };
-    }
-  }
-
   /** One event to put. */
-  record Event(Stream stream, String partitionKey, Instant time, byte[] data) {}
+  record Event(SourceDataset stream, String partitionKey, Instant time, byte[] data) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ReplayOptions o;
   private final PrintStream out;
   private final PrintStream err;
-  private final Map<Stream, Long> put = new LinkedHashMap<>();
-  private final Map<Stream, Long> total = new LinkedHashMap<>();
+  private final Map<SourceDataset, Long> put = new LinkedHashMap<>();
+  private final Map<SourceDataset, Long> total = new LinkedHashMap<>();
   private long retried;
   private long started;
   private long lastProgress;
@@ -115,11 +78,10 @@ public final class Replayer {
       throw new UsageException("--rate and --speedup exclude each other: pace by count or by event time");
     }
     Path dir = kinesisDir(o.getInput());
-    Map<Stream, Path> files = new LinkedHashMap<>();
-    for (String id : o.getStreams().split(",")) {
-      Stream s = Stream.of(id.trim());
-      Path f = dir.resolve(s.id + ".jsonl");
-      Path gz = dir.resolve(s.id + ".jsonl.gz");
+    Map<SourceDataset, Path> files = new LinkedHashMap<>();
+    for (SourceDataset s : StreamOptions.sources(o)) {
+      Path f = dir.resolve(id(s) + ".jsonl");
+      Path gz = dir.resolve(id(s) + ".jsonl.gz");
       if (Files.isRegularFile(f)) {
         files.put(s, f);
       } else if (Files.isRegularFile(gz)) {
@@ -129,25 +91,25 @@ public final class Replayer {
       }
     }
     try (KinesisClient kinesis = ClientBuilderFactory.defaultFactory().create(KinesisClient.builder(), o).build()) {
-      for (Stream s : files.keySet()) {
-        ensureStream(kinesis, s.name(o));
+      for (SourceDataset s : files.keySet()) {
+        ensureStream(kinesis, StreamOptions.streamName(o, s));
       }
       started = System.nanoTime();
       lastProgress = started;
       if (o.getSpeedup() > 0) {
         List<Event> all = new ArrayList<>();
-        for (Map.Entry<Stream, Path> e : files.entrySet()) {
+        for (Map.Entry<SourceDataset, Path> e : files.entrySet()) {
           read(e.getKey(), e.getValue(), all::add);
         }
         all.sort(Comparator.comparing(Event::time));
         all.forEach(ev -> total.merge(ev.stream(), 1L, Long::sum));
         replayInEventTime(kinesis, all);
       } else {
-        for (Map.Entry<Stream, Path> e : files.entrySet()) {
+        for (Map.Entry<SourceDataset, Path> e : files.entrySet()) {
           total.put(e.getKey(), lines(e.getValue()));
         }
         int maxBatch = batchForRate(o.getRate());
-        for (Map.Entry<Stream, Path> e : files.entrySet()) {
+        for (Map.Entry<SourceDataset, Path> e : files.entrySet()) {
           List<Event> batch = new ArrayList<>();
           int[] bytes = {0};
           read(e.getKey(), e.getValue(), ev -> {
@@ -166,7 +128,7 @@ public final class Replayer {
     double seconds = (System.nanoTime() - started) / 1e9;
     long n = put.values().stream().mapToLong(Long::longValue).sum();
     out.printf(Locale.ROOT, "replay: %,d records in %.1f s (%,.0f/s), %,d retried%n", n, seconds, n / Math.max(seconds, 1e-3), retried);
-    put.forEach((s, c) -> out.printf(Locale.ROOT, "  %-12s -> %-28s %,d%n", s.id, s.name(o), c));
+    put.forEach((s, c) -> out.printf(Locale.ROOT, "  %-12s -> %-28s %,d%n", id(s), StreamOptions.streamName(o, s), c));
     return 0;
   }
 
@@ -207,7 +169,7 @@ public final class Replayer {
       return;
     }
     Instant first = all.get(0).time();
-    Map<Stream, List<Event>> pending = new LinkedHashMap<>();
+    Map<SourceDataset, List<Event>> pending = new LinkedHashMap<>();
     for (Event ev : all) {
       long dueNanos = started + (long) (Duration.between(first, ev.time()).toNanos() / o.getSpeedup());
       long wait = dueNanos - System.nanoTime();
@@ -225,7 +187,7 @@ public final class Replayer {
     flush(kinesis, pending);
   }
 
-  private void flush(KinesisClient kinesis, Map<Stream, List<Event>> pending) throws InterruptedException {
+  private void flush(KinesisClient kinesis, Map<SourceDataset, List<Event>> pending) throws InterruptedException {
     for (List<Event> batch : pending.values()) {
       send(kinesis, batch);
       batch.clear();
@@ -237,7 +199,8 @@ public final class Replayer {
     if (batch.isEmpty()) {
       return;
     }
-    Stream stream = batch.get(0).stream();
+    SourceDataset source = batch.get(0).stream();
+    String stream = StreamOptions.streamName(o, source);
     List<Event> todo = new ArrayList<>(batch);
     long backoff = 100;
     for (int attempt = 1; !todo.isEmpty(); attempt++) {
@@ -248,7 +211,7 @@ public final class Replayer {
       List<Event> refused = new ArrayList<>();
       String lastError = null;
       try {
-        PutRecordsResponse r = kinesis.putRecords(b -> b.streamName(stream.name(o)).records(entries));
+        PutRecordsResponse r = kinesis.putRecords(b -> b.streamName(stream).records(entries));
         List<PutRecordsResultEntry> results = r.records();
         for (int i = 0; i < results.size(); i++) {
           if (results.get(i).errorCode() != null) {
@@ -262,10 +225,10 @@ public final class Replayer {
         refused = todo; // the whole call was throttled or the connection failed: all of it again
         lastError = e.getMessage();
       }
-      put.merge(stream, (long) (todo.size() - refused.size()), Long::sum);
+      put.merge(source, (long) (todo.size() - refused.size()), Long::sum);
       if (!refused.isEmpty()) {
         if (attempt >= o.getMaxAttempts()) {
-          throw new IllegalStateException(refused.size() + " records to " + stream.name(o) + " still refused after "
+          throw new IllegalStateException(refused.size() + " records to " + stream + " still refused after "
               + attempt + " attempts (" + lastError + "); " + put.values().stream().mapToLong(Long::longValue).sum() + " were put");
         }
         retried += refused.size();
@@ -306,7 +269,7 @@ public final class Replayer {
     }
     lastProgress = now;
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "replay: %,d s:", (now - started) / 1_000_000_000L));
-    total.forEach((s, t) -> sb.append(String.format(Locale.ROOT, " %s %,d/%,d", s.id, put.getOrDefault(s, 0L), t)));
+    total.forEach((s, t) -> sb.append(String.format(Locale.ROOT, " %s %,d/%,d", id(s), put.getOrDefault(s, 0L), t)));
     if (retried > 0) {
       sb.append(String.format(Locale.ROOT, ", %,d retried", retried));
     }
@@ -327,7 +290,8 @@ public final class Replayer {
   }
 
   /** Reads a stream's file, line by line; a line that is not a JSON object with the stream's fields is a usage error. */
-  static void read(Stream s, Path file, EventSink sink) throws IOException {
+  static void read(SourceDataset s, Path file, EventSink sink) throws IOException {
+    SourceDataset.Stream def = s.stream().orElseThrow();
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -347,19 +311,19 @@ public final class Replayer {
         } catch (IOException e) {
           throw new UsageException(file + ":" + n + " is not JSON: " + e.getMessage());
         }
-        String key = text(j, s.keyField);
-        if (key == null && s == Stream.CLICKSTREAM) {
+        String key = text(j, def.partitionKey());
+        if (key == null && s == SourceDataset.CLICK_EVENTS) {
           key = text(j, "session_id");
         }
-        String time = text(j, s.timeField);
+        String time = text(j, def.timeField());
         if (key == null || time == null) {
-          throw new UsageException(file + ":" + n + " lacks " + s.keyField + " or " + s.timeField);
+          throw new UsageException(file + ":" + n + " lacks " + def.partitionKey() + " or " + def.timeField());
         }
         Instant t;
         try {
           t = Instant.parse(time);
         } catch (java.time.format.DateTimeParseException e) {
-          throw new UsageException(file + ":" + n + ": " + s.timeField + " '" + time + "' is not an ISO-8601 instant");
+          throw new UsageException(file + ":" + n + ": " + def.timeField() + " '" + time + "' is not an ISO-8601 instant");
         }
         sink.accept(new Event(s, key, t, data));
       }
@@ -378,5 +342,10 @@ public final class Replayer {
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       return r.lines().filter(l -> !l.isBlank()).count();
     }
+  }
+
+  /** The stream's id: its file name in kinesis/ and its name in --streams. */
+  private static String id(SourceDataset s) {
+    return s.stream().orElseThrow().name();
   }
 }

@@ -6,7 +6,7 @@ import static dev.lakebeam.pipelines.report.Html.esc;
 import dev.lakebeam.pipelines.report.Html.Cell;
 import dev.lakebeam.pipelines.report.Html.Col;
 import dev.lakebeam.schemas.RejectReason;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,7 +1,7 @@
 package dev.lakebeam.pipelines.run;
 
 import dev.lakebeam.transforms.records.Accounting;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -23,7 +23,7 @@ import dev.lakebeam.transforms.clean.Rules;
 import dev.lakebeam.transforms.records.RawRecord;
 import org.apache.beam.sdk.values.TimestampedValue;
 import dev.lakebeam.transforms.records.Rejects;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.stream.ClickSessions;
 import dev.lakebeam.transforms.stream.DepartmentSalesPerMinute;
 import java.io.PrintStream;

@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.rds;
 
+import dev.lakebeam.schemas.SourceDataset;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
@@ -64,7 +65,7 @@ public class RdsExtractScaleTest {
     Pipeline p = Pipeline.create(o);
     RdsExtract extract;
     try (Connection c = PG.connect()) {
-      extract = RdsExtract.plan(c, o, RdsTable.ORDER_LINES, 8, null, null, 10_000);
+      extract = RdsExtract.plan(c, o, new RdsTable(SourceDataset.ORDER_LINES), 8, null, null, 10_000);
     }
     p.apply(extract).apply(ParDo.of(new CountFn()));
     PipelineResult result = p.run();
@@ -74,7 +75,7 @@ public class RdsExtractScaleTest {
     // Again, while the server kills the reading sessions three times: every row, exactly once.
     Pipeline again = Pipeline.create(o);
     try (Connection c = PG.connect()) {
-      extract = RdsExtract.plan(c, o, RdsTable.ORDER_LINES, 4, null, null, 500).withRetries(6, 200);
+      extract = RdsExtract.plan(c, o, new RdsTable(SourceDataset.ORDER_LINES), 4, null, null, 500).withRetries(6, 200);
     }
     again.apply(extract).apply(ParDo.of(new CountFn()));
     Thread killer = new Thread(() -> {

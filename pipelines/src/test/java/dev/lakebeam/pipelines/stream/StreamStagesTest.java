@@ -5,7 +5,7 @@ import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import dev.lakebeam.transforms.records.RawRecord;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBlock;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -14,7 +14,7 @@ import dev.lakebeam.transforms.records.RecordCheck;
 import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

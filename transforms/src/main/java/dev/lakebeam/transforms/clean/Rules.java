@@ -2,7 +2,7 @@ package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.parse.FieldParser.ParseError;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.util.Set;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;

@@ -9,7 +9,7 @@ import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -9,7 +9,7 @@ import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.RecordCheck;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;

@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.records;
 
+import dev.lakebeam.schemas.SourceDataset;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 

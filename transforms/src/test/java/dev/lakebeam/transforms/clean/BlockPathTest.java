@@ -7,7 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.Envelope;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;

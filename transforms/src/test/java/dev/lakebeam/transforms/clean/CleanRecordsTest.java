@@ -4,7 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.Envelope;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;

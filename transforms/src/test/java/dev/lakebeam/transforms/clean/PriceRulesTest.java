@@ -5,7 +5,7 @@ import static org.junit.Assert.assertThrows;
 
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.parse.FieldParser;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.math.BigDecimal;
 import java.util.Map;
 import org.apache.beam.sdk.values.Row;

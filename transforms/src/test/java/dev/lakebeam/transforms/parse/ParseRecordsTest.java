@@ -5,7 +5,7 @@ import static org.junit.Assert.assertEquals;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.Rejects;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.beam.sdk.testing.PAssert;

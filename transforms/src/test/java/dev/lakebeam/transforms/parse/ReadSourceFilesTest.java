@@ -2,7 +2,7 @@ package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Rejects;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.lakebeam.transforms.parse;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.Rejects;
-import dev.lakebeam.transforms.records.SourceDataset;
+import dev.lakebeam.schemas.SourceDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.records;
 
+import dev.lakebeam.schemas.SourceDataset;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;

@@ -1,4 +1,4 @@
-package dev.lakebeam.transforms.records;
+package dev.lakebeam.schemas;
 
 import static org.junit.Assert.assertEquals;
 
