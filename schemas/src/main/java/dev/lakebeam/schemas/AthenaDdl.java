@@ -152,8 +152,9 @@ public final class AthenaDdl {
               .filter(x -> x != Dataset.REJECTS)
               .map(Dataset::datasetName)
               .toList()));
-      dateProjection(props, "ingest_date");
-      props.put("storage.location.template", location + "/${dataset_partition}/ingest_date=${ingest_date}/");
+      dateProjection(props, Partitioning.INGEST_DATE);
+      props.put("storage.location.template",
+          location + "/${dataset_partition}/" + Partitioning.ingestDate("${" + Partitioning.INGEST_DATE + "}") + "/");
     } else if (d.partitioning() == Partitioning.EVENT_DATE) {
       props.put("projection.enabled", "true");
       props.put("projection.year.type", "integer");

@@ -2,6 +2,7 @@ package dev.lakebeam.pipelines.backfill;
 
 import dev.lakebeam.pipelines.rds.RdsExtract;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.transforms.clean.CleanRecords;
 import dev.lakebeam.transforms.clean.MergeLatest;
 import dev.lakebeam.transforms.clean.ProtectRejects;
@@ -37,7 +38,7 @@ final class CleanStage {
   private CleanStage() {}
 
   static void build(Pipeline p, BackfillPlan plan, int maxRecordBytes, int filesPerPartition) {
-    String rawDay = "/ingest_date=" + plan.ingestDate;
+    String rawDay = "/" + Partitioning.ingestDate(plan.ingestDate);
     Map<SourceDataset, List<PCollection<Row>>> parsedParts = new EnumMap<>(SourceDataset.class);
     List<PCollection<Row>> rejects = new ArrayList<>();
     for (RdsExtract e : plan.extracts) {
@@ -96,6 +97,6 @@ final class CleanStage {
         .apply("Protect rejects", ProtectRejects.with(plan.tokenizer))
         .apply("Count rejects", new CountReasons())
         .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, plan.staging + "/" + Dataset.REJECTED_DIR, plan.rejectScope,
-            (Row r) -> r.getString("dataset") + rawDay, 1));
+            Rejects.partitionOn(plan.ingestDate), 1));
   }
 }

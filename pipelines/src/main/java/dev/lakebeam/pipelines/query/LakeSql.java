@@ -2,6 +2,7 @@ package dev.lakebeam.pipelines.query;
 
 import dev.lakebeam.schemas.AthenaDdl;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.Zone;
 import java.net.URI;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ public final class LakeSql implements AutoCloseable {
   /** The Parquet files of a dataset under its zone folder, by the dataset's partition layout. */
   static String pattern(Dataset d, Path zone) {
     if (d == Dataset.REJECTS) {
-      return zone.resolve(Dataset.REJECTED_DIR) + "/*/ingest_date=*/*.parquet";
+      return zone.resolve(Dataset.REJECTED_DIR) + "/*/" + Partitioning.ingestDate("*") + "/*.parquet";
     }
     Path dir = zone.resolve(d.datasetName());
     return switch (d.partitioning()) {
@@ -127,7 +128,7 @@ public final class LakeSql implements AutoCloseable {
       }
       for (AthenaDdl.Column c : AthenaDdl.partitionColumns(d)) {
         select.add(c.name().equals("dataset_partition")
-            ? "regexp_extract(filename, '/" + Dataset.REJECTED_DIR + "/([^/]+)/ingest_date=', 1) AS dataset_partition"
+            ? "regexp_extract(filename, '/" + Dataset.REJECTED_DIR + "/([^/]+)/" + Partitioning.INGEST_DATE + "=', 1) AS dataset_partition"
             : "CAST(" + ident(c.name()) + " AS VARCHAR) AS " + ident(c.name()));
       }
       from = " FROM " + read;

@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.io;
 
+import dev.lakebeam.schemas.Partitioning;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -142,7 +143,7 @@ public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>
         return; // nothing buffered
       }
       java.time.Instant now = java.time.Instant.now();
-      String folder = rawZone + "/kinesis/" + name + "/ingest_date=" + DAY.format(now) + "/";
+      String folder = rawZone + "/kinesis/" + name + "/" + Partitioning.ingestDate(DAY.format(now)) + "/";
       String file = name + "-" + STAMP.format(now) + "-" + UUID.randomUUID().toString().substring(0, 8) + ".jsonl.gz";
       ResourceId temp = FileSystems.matchNewResource(folder + ".temp-" + file, false);
       ResourceId done = FileSystems.matchNewResource(folder + file, false);

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.records;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.RejectReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -8,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
@@ -18,6 +20,16 @@ public final class Rejects {
   public static final TupleTag<Row> TAG = new TupleTag<Row>("rejects") {};
   /** Stored payloads are cut at this many characters (the full size is in the message). */
   public static final int MAX_PAYLOAD_CHARS = 64 * 1024;
+
+  /** A reject's folder under the zone's _rejected/: {dataset}/ingest_date={day}. */
+  public static String partition(Row reject, Object day) {
+    return reject.getString("dataset") + "/" + Partitioning.ingestDate(day);
+  }
+
+  /** The partition of every reject of a run that writes them on one day. */
+  public static SerializableFunction<Row, String> partitionOn(String day) {
+    return r -> partition(r, day);
+  }
 
   private Rejects() {}
 
