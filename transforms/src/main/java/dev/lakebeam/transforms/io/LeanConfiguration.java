@@ -5,8 +5,8 @@ import org.apache.hadoop.conf.Configuration;
 /**
  * A Hadoop configuration without Hadoop's XML defaults, for {@link WriteParquet}'s sink. FileIO
  * clones the sink (by serialization) for every file it opens, and a plain {@code Configuration}
- * re-parses core-default.xml and core-site.xml each time: with hundreds of day partitions that was
- * the largest single cost of the clean stage (JFR: 8 % of all samples). Parquet needs none of those
+ * re-parses core-default.xml and core-site.xml each time, hundreds of times with day partitions.
+ * Parquet needs none of those
  * settings to write through Beam's channel. A top-level public class with a no-argument
  * constructor: Beam's SerializableConfiguration re-creates it by its canonical name.
  */

@@ -8,8 +8,8 @@ import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * Side-input values read once per bundle and window instead of once per element. The Flink
- * runner's side-input read builds a descriptive string of the view on every call: per element it
- * was 3 % of the curated stage's CPU and more of the clean stage's. A DoFn holds one of these in
+ * runner's side-input read builds a descriptive string of the view on every call, too dear to
+ * pay per element. A DoFn holds one of these in
  * a field and calls {@link #reset()} in {@code @StartBundle}, so a stream still sees a side
  * input's newer panes from its next bundle on. Serializable with the DoFn; the values are not.
  */

@@ -19,9 +19,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *
  * <p>Why: on the Flink runner every element crosses an exchange through a wrapper stream whose
  * {@code write(int)} and {@code read()} go through two more calls into Flink's paged memory for
- * every byte, and a row's encoding is mostly single bytes (variable-length ints, string lengths,
- * the null bitmap). Those per-byte calls were about a tenth of the clean stage's samples
- * (docs/BENCHMARKS.md). It is a {@link SchemaCoder}, so a collection that carries it keeps its
+ * every byte, and a row's encoding is mostly single bytes. It is a {@link SchemaCoder}, so a
+ * collection that carries it keeps its
  * schema for Beam's schema transforms; {@link #of} is what {@code setRowSchema} would set, plus
  * the buffering.
  */
