@@ -45,6 +45,11 @@ public final class Cents implements Schema.LogicalType<BigDecimal, Long> {
   /** Whole cents; an amount with a fraction of a cent is refused, never rounded. */
   @Override
   public Long toBaseType(BigDecimal amount) {
+    return toCents(amount);
+  }
+
+  /** An amount in whole cents; fractions of a cent and amounts beyond a long are refused. */
+  public static long toCents(BigDecimal amount) {
     try {
       return amount.movePointRight(2).longValueExact();
     } catch (ArithmeticException e) {

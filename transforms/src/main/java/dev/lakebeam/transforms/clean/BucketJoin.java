@@ -47,7 +47,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 final class BucketJoin {
   private BucketJoin() {}
 
-  /** The kind of line blocks: 0, as the reader packs them ({@code ReadSourceFiles.parsedInBuckets}). */
+  /** The kind of line blocks, as the join reads them and the reader is told to pack them. */
   static final int LINES = 0;
   static final int ORDERS = 1;
 

@@ -4,6 +4,7 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.parse.FieldParser.ParseError;
+import dev.lakebeam.transforms.records.BucketKeys;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
@@ -73,6 +74,9 @@ import org.joda.time.ReadableInstant;
  */
 public final class CleanRecords
     extends PTransform<CleanRecords.Input, CleanRecords.Output> {
+
+  /** The order join's key: the orders' key, which order lines carry. */
+  static final String ORDER_ID = SourceDataset.ORDERS.keyFields().get(0);
 
   private final CleanConfig cfg;
   private final int buckets;
@@ -184,13 +188,13 @@ public final class CleanRecords
         ValidateFn checks = new ValidateFn(SourceDataset.ORDER_LINES, cfg, lineRefs.stream().map(r -> r.views).toList(),
             lineRefs.stream().map(r -> r.field).toList(), lineRefs.stream().map(r -> r.target).toList());
         PCollectionTuple read = in.getPipeline().apply("Read " + SourceDataset.ORDER_LINES.sourceName(),
-            in.lineReader().parsedInBuckets("order_id", buckets).checkedBy(checks));
+            in.lineReader().parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES).checkedBy(checks));
         rejects.add(read.get(Rejects.TAG));
         lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
       if (in.lineReader() == null || in.given(SourceDataset.ORDER_LINES)) {
         lineBuckets.add(validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects)
-            .apply("Order lines into buckets", ParDo.of(new BucketJoin.KeyedBucketsFn(lineSchema, new LineOrderId(), buckets)))
+            .apply("Order lines into buckets", ParDo.of(new BucketJoin.KeyedBucketsFn(lineSchema, BucketKeys.ofEnvelope(ORDER_ID), buckets)))
             .setCoder(BucketJoin.BUCKET_CODER));
       }
       PCollection<KV<Integer, RowBlock>> allLines = lineBuckets.size() == 1 ? lineBuckets.get(0)
@@ -325,14 +329,6 @@ public final class CleanRecords
   }
 
   /** A valid line's order id, the bucket key of the order join. */
-  static final class LineOrderId implements SerializableFunction<Row, Integer> {
-    @Override
-    public Integer apply(Row env) {
-      Integer id = Envelope.record(env).getInt32("order_id");
-      return id == null ? 0 : id;
-    }
-  }
-
   static final class ValidateFn extends DoFn<Row, Row> implements RecordCheck {
     private final SourceDataset d;
     private final CleanConfig cfg;

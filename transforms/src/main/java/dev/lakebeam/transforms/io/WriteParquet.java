@@ -5,6 +5,7 @@ import dev.lakebeam.schemas.Partitioning;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.avro.Schema;
+import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RowBlock;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -96,23 +97,17 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
   /** A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is kept. */
   static final class DayPartition implements SerializableFunction<Row, String> {
     private static final long DAY_MILLIS = 86_400_000L;
-    private final String column;
+    private final FieldPositions column;
     private transient long lastDay = Long.MIN_VALUE;
     private transient String lastFolder;
-    private transient org.apache.beam.sdk.schemas.Schema lastSchema;
-    private transient int index;
 
     DayPartition(String column) {
-      this.column = column;
+      this.column = new FieldPositions(column);
     }
 
     @Override
     public String apply(Row r) {
-      if (r.getSchema() != lastSchema) {
-        index = r.getSchema().indexOf(column);
-        lastSchema = r.getSchema();
-      }
-      long day = Math.floorDiv(r.getDateTime(index).getMillis(), DAY_MILLIS);
+      long day = Math.floorDiv(r.getDateTime(column.in(r.getSchema())[0]).getMillis(), DAY_MILLIS);
       if (day != lastDay || lastFolder == null) {
         lastFolder = PARTITION.format(java.time.Instant.ofEpochMilli(day * DAY_MILLIS));
         lastDay = day;

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.transforms.records.BucketKeys;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.GroupInBlocks;
@@ -69,15 +70,17 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   /** The record's int field whose hash bucket the parsed blocks are packed by, or null. */
   private final String bucketKey;
   private final int buckets;
+  /** The kind of the bucketed blocks ({@link RowBlock#kind}). */
+  private final int kind;
   /** Applied to each parsed record before it is packed, or null. */
   private final RecordCheck check;
 
   private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse) {
-    this(dataset, files, maxRecordBytes, rangeBytes, parse, null, 0, null);
+    this(dataset, files, maxRecordBytes, rangeBytes, parse, null, 0, 0, null);
   }
 
   private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse,
-      String bucketKey, int buckets, RecordCheck check) {
+      String bucketKey, int buckets, int kind, RecordCheck check) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
@@ -85,6 +88,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     this.parse = parse;
     this.bucketKey = bucketKey;
     this.buckets = buckets;
+    this.kind = kind;
     this.check = check;
   }
 
@@ -119,6 +123,11 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
    * #BUCKETS}: a batch join by that key groups the reader's blocks as they are.
    */
   public ReadSourceFiles parsedInBuckets(String keyField, int buckets) {
+    return parsedInBuckets(keyField, buckets, 0);
+  }
+
+  /** As {@link #parsedInBuckets(String, int)}, with the blocks of the given kind ({@link RowBlock#kind}): the join's. */
+  public ReadSourceFiles parsedInBuckets(String keyField, int buckets, int kind) {
     if (!dataset.parseSchema().hasField(keyField)
         || dataset.parseSchema().getField(keyField).getType().getTypeName() != Schema.TypeName.INT32) {
       throw new IllegalArgumentException(dataset.sourceName() + " has no int field " + keyField);
@@ -126,7 +135,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (buckets < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + buckets);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, check);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, kind, check);
   }
 
   /**
@@ -138,7 +147,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (!parse) {
       throw new IllegalStateException("only parsed records can be checked: call parsed() or parsedInBuckets() first");
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, bucketKey, buckets, check);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, bucketKey, buckets, kind, check);
   }
 
   /** The dataset this reads. */
@@ -160,7 +169,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, check);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, kind, check);
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
@@ -190,7 +199,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             .apply(
                 "Split " + dataset.sourceName(),
                 ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null,
-                        bucketKey, buckets, check))
+                        bucketKey, buckets, kind, check))
                     .withSideInputs(check == null ? List.of() : check.sideInputs())
                     .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG).and(BUCKETS)));
     Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
@@ -267,17 +276,20 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final ParseRecords.Parser parser;
     private final String bucketKey;
     private final int buckets;
+    private final int kind;
     private final RecordCheck check;
     private transient RowCoder coder;
     /** Blocks per bucket, filled across the ranges of a bundle (when packing by bucket). */
     private transient OpenBlocks<Integer> open;
 
-    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser, String bucketKey, int buckets, RecordCheck check) {
+    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser, String bucketKey, int buckets, int kind,
+        RecordCheck check) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
       this.parser = parser;
       this.bucketKey = bucketKey;
       this.buckets = buckets;
+      this.kind = kind;
       this.check = check;
       this.records = Progress.counter(Accounting.IN + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
@@ -306,7 +318,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         coder = RowCoder.of(parser == null ? RawRecord.SCHEMA : Envelope.schema(dataset.parseSchema()));
       }
       if (bucketKey != null && open == null) {
-        open = new OpenBlocks<>(0, coder);
+        open = new OpenBlocks<>(kind, coder);
       }
       RowBlock.Builder block = new RowBlock.Builder(0, coder);
       DoFn.OutputReceiver<RowBlock> blocks = out.get(BLOCKS);
@@ -318,8 +330,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             return;
           }
           if (open != null) {
-            Integer key = Envelope.record(envelope).getInt32(bucketKey);
-            open.add(GroupInBlocks.bucket(key == null ? 0 : key, buckets), envelope, (b, full) -> bucketed.output(KV.of(b, full)));
+            open.add(GroupInBlocks.bucket(BucketKeys.of(Envelope.record(envelope), bucketKey), buckets), envelope, (b, full) -> bucketed.output(KV.of(b, full)));
             return;
           }
           block.add(envelope);

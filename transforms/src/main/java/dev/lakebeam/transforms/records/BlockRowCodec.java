@@ -145,10 +145,9 @@ final class BlockRowCodec {
 
   private long cents(BigDecimal amount, int field) {
     try {
-      return amount.movePointRight(2).longValueExact();
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + amount.toPlainString()
-          + " is not an amount to the cent", e);
+      return Cents.toCents(amount);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + e.getMessage(), e);
     }
   }
 
