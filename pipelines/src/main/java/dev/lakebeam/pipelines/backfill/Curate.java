@@ -79,44 +79,11 @@ final class Curate {
     }
     String curatedStaging = curated + "/_staging/" + runId;
     String consumptionStaging = consumption + "/_staging/" + runId;
-    String asOfPartition = "as_of=" + asOf;
-
     int buckets = rollUpBuckets(buildCurated ? parquetBytes(clean, Dataset.ORDER_LINES) : parquetBytes(curated, Dataset.ORDER_LINES_ENRICHED));
     Pipeline p = Pipeline.create(o);
-    Map<Dataset, String> staged = new EnumMap<>(Dataset.class);
-    PCollection<Row> enriched;
-    if (buildCurated) {
-      enriched = p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES, clean))
-          .apply("Enrich", new EnrichOrderLines(
-              p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS, clean)),
-              p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS, clean)),
-              p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES, clean)),
-              p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS, clean))).withBuckets(buckets));
-    } else {
-      enriched = p.apply("Read curated order_lines_enriched", ReadZone.of(Dataset.ORDER_LINES_ENRICHED, curated));
-    }
-    // The enriched lines feed four steps: they cross to them in blocks, encoded once, and each
-    // step decodes its own copy (row by row, Flink would encode every line once per step).
-    PCollection<RowBlock> enrichedBlocks = enriched.apply("Enriched lines into blocks", PackRows.of());
-    Function<String, PCollection<Row>> enrichedFor = step -> enrichedBlocks
-        .apply("Enriched lines for " + step, ParDo.of(new PackRows.UnpackFn(enriched.getSchema())))
-        .setCoder(RowBytesCoder.of(enriched.getSchema()));
-    if (buildCurated) {
-      write(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED, curatedStaging, null, staged);
-    }
-    PCollectionTuple features = enrichedFor.apply("features").apply("Features", Features.asOf(asOf).withBuckets(buckets));
-    if (buildCurated) {
-      write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES, curatedStaging, asOfPartition, staged);
-      write(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
-      write(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES, curatedStaging, asOfPartition, staged);
-    }
-    if (buildConsumption) {
-      write(enrichedFor.apply("daily sales").apply("Daily department sales", new DailyDepartmentSales(buckets)), Dataset.DAILY_DEPARTMENT_SALES, consumptionStaging, null, staged);
-      write(enrichedFor.apply("product performance").apply("Product performance", new ProductPerformance()), Dataset.PRODUCT_PERFORMANCE, consumptionStaging, null, staged);
-      write(features.get(Features.RFM).apply("Customer segments", new CustomerSegments()), Dataset.CUSTOMER_SEGMENTS, consumptionStaging, null, staged);
-      write(features.apply("Reorder predictions", PredictReorders.with(model, o.getTopN()).withBuckets(buckets)), Dataset.REORDER_PREDICTIONS, consumptionStaging, null, staged);
-    }
-
+    CuratedStage.Settings settings = new CuratedStage.Settings(clean, curated, buildCurated, buildConsumption, model, o.getTopN(),
+        asOf, curatedStaging, consumptionStaging, buckets, o.getFilesPerPartition());
+    Map<Dataset, String> staged = CuratedStage.build(p, settings);
     PipelineResult result = p.run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
@@ -129,7 +96,7 @@ final class Curate {
       Dataset d = e.getKey();
       String target = (d.zone() == Zone.CURATED ? curated : consumption) + "/" + d.datasetName();
       Predicate<String> owned = d.partitioning() == dev.lakebeam.schemas.Partitioning.AS_OF
-          ? rel -> rel.startsWith(asOfPartition + "/")
+          ? rel -> rel.startsWith(settings.asOfPartition() + "/")
           : ZonePublisher.everything();
       ZonePublisher.Published pub = ZonePublisher.publish(e.getValue(), target, owned);
       outputs.put(d.zone().dir() + "/" + d.datasetName(), pub.files());
@@ -144,20 +111,6 @@ final class Curate {
       Publication.removeEmptyStaging(consumption);
     }
     return new Outcome(outputs, rows);
-  }
-
-  /** A clean dataset, only the columns the enrichment reads. */
-  private static ReadZone enrichmentInput(Dataset d, String clean) {
-    return ReadZone.of(d, clean).columns(EnrichOrderLines.COLUMNS.get(d));
-  }
-
-  private void write(PCollection<Row> rows, Dataset d, String staging, String partition, Map<Dataset, String> staged) {
-    String folder = staging + "/" + d.datasetName();
-    PCollection<Row> counted = rows.apply("Count " + d.datasetName(), CountRows.as(d.datasetName()));
-    counted.apply("Write " + d.datasetName(), partition == null
-        ? WriteParquet.of(d, folder, "part", o.getFilesPerPartition())
-        : WriteParquet.by(d, folder, "part", r -> partition, o.getFilesPerPartition()));
-    staged.put(d, folder);
   }
 
   /** The model of this run: --reorderModel's file, or the one shipped in the jar. Checked before anything runs. */
