@@ -65,6 +65,7 @@ public final class Backfill {
     describe(plan, report);
     String status = "FAILED";
     Exception thrown = null;
+    Progress.reset(); // the progress lines count this run only
     AutoCloseable progress = () -> {};
     try {
       if (plan.ingest) {
@@ -106,8 +107,11 @@ public final class Backfill {
       thrown = e;
       throw e;
     } finally {
-      progress.close();
-      finish(plan, report, status, thrown);
+      try {
+        progress.close();
+      } finally {
+        finish(plan, report, status, thrown);
+      }
     }
     return new Result(plan.runId, report.counts, report.manifestPath());
   }
@@ -169,7 +173,6 @@ public final class Backfill {
 
   /** Every --progressSeconds, from the in-process tally of the accounting counters (a cluster's workers count in their own JVMs). */
   private AutoCloseable cleanProgress(Instant start, long inputBytes) {
-    Progress.reset();
     return ProgressLines.every(o.getProgressSeconds(), "lakebeam-progress", () -> {
       long seconds = (Instant.now().getMillis() - start.getMillis()) / 1000;
       err.printf(Locale.ROOT, "backfill: raw+clean, %,d s: %s%,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
