@@ -64,9 +64,9 @@ public final class Backfill {
     RunReport report = new RunReport("backfill", plan.runId, plan.start, o.getLake());
     describe(plan, report);
     String status = "FAILED";
-    Exception thrown = null;
+    Throwable thrown = null;
     Progress.reset(); // the progress lines count this run only
-    AutoCloseable progress = () -> {};
+    ProgressLines.Stop progress = () -> {};
     try {
       if (plan.ingest) {
         progress = cleanProgress(plan.start, plan.inputBytes());
@@ -103,15 +103,12 @@ public final class Backfill {
         }
       }
       status = "SUCCEEDED";
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
       thrown = e;
       throw e;
     } finally {
-      try {
-        progress.close();
-      } finally {
-        finish(plan, report, status, thrown);
-      }
+      progress.close();
+      finish(plan, report, status, thrown);
     }
     return new Result(plan.runId, report.counts, report.manifestPath());
   }
@@ -136,20 +133,20 @@ public final class Backfill {
   }
 
   /** Writes the manifest, then prints the summary (or where the failed run's manifest is). */
-  private void finish(BackfillPlan plan, RunReport report, String status, Exception thrown) throws IOException {
+  private void finish(BackfillPlan plan, RunReport report, String status, Throwable thrown) throws IOException {
     SourceFiles.describe(report.inputs, plan.files, lines);
     String manifest;
     try {
       manifest = report.writeManifest(status, thrown == null ? null : thrown.getMessage(), plan.zones);
     } catch (IOException | RuntimeException m) {
       if (thrown == null) {
-        throw m;
+        throw m; // the run succeeded: a missing manifest is its failure
       }
       // the run's own failure is the one to report: this goes with it, never in its place
       thrown.addSuppressed(new IOException("the manifest could not be written either: " + m.getMessage(), m));
       return;
     }
-    if (thrown != null) {
+    if (!status.equals("SUCCEEDED")) {
       err.println("backfill: run " + plan.runId + " failed; manifest " + manifest);
       return;
     }
@@ -172,7 +169,7 @@ public final class Backfill {
   }
 
   /** Every --progressSeconds, from the in-process tally of the accounting counters (a cluster's workers count in their own JVMs). */
-  private AutoCloseable cleanProgress(Instant start, long inputBytes) {
+  private ProgressLines.Stop cleanProgress(Instant start, long inputBytes) {
     return ProgressLines.every(o.getProgressSeconds(), "lakebeam-progress", () -> {
       long seconds = (Instant.now().getMillis() - start.getMillis()) / 1000;
       err.printf(Locale.ROOT, "backfill: raw+clean, %,d s: %s%,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
@@ -183,7 +180,7 @@ public final class Backfill {
   }
 
   /** The rows handed to each writer of the curated/consumption stage so far (aggregates appear at their end). */
-  private AutoCloseable curateProgress(Instant start) {
+  private ProgressLines.Stop curateProgress(Instant start) {
     return ProgressLines.every(o.getProgressSeconds(), "lakebeam-progress", () -> {
       SortedMap<String, Long> rows = Progress.tally(CountRows.NAMESPACE);
       err.printf(Locale.ROOT, "backfill: curated+consumption, %,d s: rows to the writers: %s%n",

@@ -229,11 +229,12 @@ final class BackfillPlan {
       }
     }
     if (incremental) {
-      Set<String> orderParts = new TreeSet<>(touched.get(SourceDataset.ORDERS));
-      orderParts.addAll(touched.get(SourceDataset.ORDER_LINES));
+      // A table not read this run changed nothing: none of its partitions is rewritten.
+      Set<String> orderParts = new TreeSet<>(touched.getOrDefault(SourceDataset.ORDERS, Set.of()));
+      orderParts.addAll(touched.getOrDefault(SourceDataset.ORDER_LINES, Set.of()));
       rewrite.put(Dataset.ORDERS, orderParts);
-      rewrite.put(Dataset.ORDER_LINES, touched.get(SourceDataset.ORDER_LINES));
-      rewrite.put(Dataset.FEEDBACK, touched.get(SourceDataset.FEEDBACK));
+      rewrite.put(Dataset.ORDER_LINES, touched.getOrDefault(SourceDataset.ORDER_LINES, Set.of()));
+      rewrite.put(Dataset.FEEDBACK, touched.getOrDefault(SourceDataset.FEEDBACK, Set.of()));
     }
   }
 

@@ -9,8 +9,14 @@ import java.util.concurrent.TimeUnit;
 public final class ProgressLines {
   private ProgressLines() {}
 
+  /** Stops the lines; never throws, so it can run in a {@code finally} without hiding the run's own failure. */
+  public interface Stop extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /** Runs {@code line} every {@code seconds} until the returned handle is closed; none when seconds is 0. */
-  public static AutoCloseable every(int seconds, String threadName, Runnable line) {
+  public static Stop every(int seconds, String threadName, Runnable line) {
     if (seconds <= 0) {
       return () -> {};
     }
@@ -22,7 +28,11 @@ public final class ProgressLines {
     s.scheduleAtFixedRate(line, seconds, seconds, TimeUnit.SECONDS);
     return () -> {
       s.shutdownNow();
-      s.awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        s.awaitTermination(5, TimeUnit.SECONDS); // a line being printed ends before the summary
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     };
   }
 

@@ -147,7 +147,7 @@ final class BlockRowCodec {
     try {
       return Cents.toCents(amount);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + e.getMessage(), e.getCause());
     }
   }
 
