@@ -122,5 +122,21 @@ public class IncrementalTest {
     }
     BackfillTest.run(args);
     assertEquals(1, in(lastManifest(lake), "orders"));
+
+    // 5) Some tables only: the others' partitions are left as they are.
+    try (Connection c = PG.connect(); Statement st = c.createStatement()) {
+      st.execute("UPDATE shop.customers SET tier = 'silver', updated_at = now() WHERE customer_id = 1");
+      st.execute("UPDATE shop.orders SET eval_set = 'prior', updated_at = now() WHERE order_id = 5");
+    }
+    List<String> orderFiles = Lake.parquetFiles(lake.resolve("clean/orders")).stream().map(Path::toString).sorted().toList();
+    String[] customersOnly = java.util.Arrays.copyOf(args, args.length + 1);
+    customersOnly[args.length] = "--rdsTables=customers";
+    BackfillTest.run(customersOnly);
+    m = lastManifest(lake);
+    assertEquals(1, in(m, "customers"));
+    assertEquals(0, in(m, "orders"));
+    assertEquals("silver", byId(lake, "customers", "user_id").get(1).get("tier").toString());
+    assertEquals("test", byId(lake, "orders", "order_id").get(5).get("eval_set").toString());
+    assertEquals(orderFiles, Lake.parquetFiles(lake.resolve("clean/orders")).stream().map(Path::toString).sorted().toList());
   }
 }
