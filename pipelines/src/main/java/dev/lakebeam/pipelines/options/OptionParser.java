@@ -249,7 +249,7 @@ public final class OptionParser {
   }
 
   /** Width of --help's lines; descriptions wrap under their column. */
-  static final int HELP_WIDTH = 100;
+  public static final int HELP_WIDTH = 100;
 
   private static final int NAME_COLUMN = 24;
 

@@ -1,5 +1,7 @@
 package dev.lakebeam.pipelines.cli;
 
+import dev.lakebeam.pipelines.options.Command;
+import dev.lakebeam.pipelines.options.OptionParser;
 import dev.lakebeam.pipelines.options.Profiles;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
