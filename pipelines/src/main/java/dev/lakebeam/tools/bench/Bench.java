@@ -1,8 +1,8 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.options.BenchOptions;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.IOException;

@@ -1,9 +1,9 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import dev.lakebeam.pipelines.options.BenchStreamOptions;
 import dev.lakebeam.pipelines.options.ReplayOptions;
