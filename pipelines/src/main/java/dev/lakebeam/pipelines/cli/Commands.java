@@ -1,7 +1,7 @@
 package dev.lakebeam.pipelines.cli;
 
 import dev.lakebeam.pipelines.backfill.Backfill;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.options.OptionParser;
@@ -54,13 +54,13 @@ public final class Commands {
         return new dev.lakebeam.pipelines.replay.Replayer(
             parsed.options().as(dev.lakebeam.pipelines.options.ReplayOptions.class), out, err).run();
       case TRAIN_MODEL:
-        return new dev.lakebeam.pipelines.train.TrainModel(
+        return new dev.lakebeam.tools.train.TrainModel(
             parsed.options().as(dev.lakebeam.pipelines.options.TrainModelOptions.class), out).run();
       case BENCH:
-        return new dev.lakebeam.pipelines.bench.Bench(
+        return new dev.lakebeam.tools.bench.Bench(
             parsed.options().as(dev.lakebeam.pipelines.options.BenchOptions.class), mainClass, out, err).run();
       case BENCH_STREAM:
-        return new dev.lakebeam.pipelines.bench.StreamBench(
+        return new dev.lakebeam.tools.bench.StreamBench(
             parsed.options().as(dev.lakebeam.pipelines.options.BenchStreamOptions.class), mainClass, parsed.values(), out, err).run();
       case SEED_RDS:
         return seedRds(parsed.options().as(SeedRdsOptions.class), out, err);

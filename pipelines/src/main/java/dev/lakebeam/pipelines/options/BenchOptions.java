@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.options;
 
+import java.nio.file.Path;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -9,6 +10,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public interface BenchOptions extends PipelineOptions {
   /** Default of --orders for bench (see {@link CommandDefault}). */
   int DEFAULT_ORDERS = 1_000_000;
+
+  /**
+   * The folder of --workDir when none is given, bench-stream's too: lakebeam-bench in the JVM's temp
+   * folder ({@code java.io.tmpdir}), outside any checkout. No @Default: it depends on the JVM.
+   */
+  String DEFAULT_WORK_DIR = Path.of(System.getProperty("java.io.tmpdir"), "lakebeam-bench").toString();
 
   @Description("Orders to generate (about 10 order lines each); the full Instacart scale is 3421083.")
   @CommandDefault("1000000")
@@ -22,8 +29,8 @@ public interface BenchOptions extends PipelineOptions {
 
   void setSeed(Long value);
 
-  @Description("Working folder: the generated set, one lake per profile and the lower bound's output (reused when the set exists).")
-  @Default.String("bench-work")
+  @Description("Working folder: the generated set, one lake per profile and the lower bound's output (reused when the set exists); "
+      + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
   String getWorkDir();
 
   void setWorkDir(String value);

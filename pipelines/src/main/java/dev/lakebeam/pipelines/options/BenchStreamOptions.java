@@ -34,8 +34,8 @@ public interface BenchStreamOptions extends StreamOptions {
 
   void setSeed(Long value);
 
-  @Description("Working folder: the generated set, the dimensions' backfill, the stream's lake and its log.")
-  @Default.String("bench-work")
+  @Description("Working folder: the generated set, the dimensions' backfill, the stream's lake and its log; "
+      + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
   String getWorkDir();
 
   void setWorkDir(String value);

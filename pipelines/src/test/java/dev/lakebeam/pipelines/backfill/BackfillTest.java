@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.options.Profiles;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.ByteArrayOutputStream;

@@ -7,7 +7,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.S3ProxyHarness;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.LakeSchemas;

@@ -8,7 +8,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.FlinkClusterHarness;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.Lake;

@@ -5,7 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.CuttableLink;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.pipelines.testing.S3ProxyHarness;

@@ -9,7 +9,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.BackfillRuns;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;

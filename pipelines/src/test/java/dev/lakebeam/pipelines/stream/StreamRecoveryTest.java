@@ -5,7 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.options.Profiles;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;

@@ -7,7 +7,7 @@ import static org.junit.Assert.fail;
 
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.options.Profiles;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.KinesisShards;
 import dev.lakebeam.pipelines.testing.CuttableLink;

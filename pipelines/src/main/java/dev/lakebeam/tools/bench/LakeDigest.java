@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import dev.lakebeam.pipelines.lake.ParquetFiles;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import org.apache.avro.Schema;
  * to the batch path) can be compared: per dataset, the row count and an order-free sum and xor of
  * a 64-bit hash of each row (its partition folder and every column but the run's own times).
  *
- * <p>{@code java -cp lakebeam.jar dev.lakebeam.pipelines.bench.LakeDigest /path/to/lake/clean}
+ * <p>{@code java -cp lakebeam.jar dev.lakebeam.tools.bench.LakeDigest /path/to/lake/clean}
  */
 public final class LakeDigest {
   /** Columns that differ between two runs of the same data. */

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;

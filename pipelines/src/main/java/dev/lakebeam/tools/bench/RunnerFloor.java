@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.options.OptionParser;

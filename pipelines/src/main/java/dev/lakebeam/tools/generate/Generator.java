@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.generate;
+package dev.lakebeam.tools.generate;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.generate;
+package dev.lakebeam.tools.generate;
 
 import java.util.List;
 

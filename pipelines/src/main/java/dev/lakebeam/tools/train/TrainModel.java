@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.train;
+package dev.lakebeam.tools.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.train;
+package dev.lakebeam.tools.train;
 
 import static org.junit.Assert.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.lakebeam.pipelines.generate;
+package dev.lakebeam.tools.generate;
 
 /** RFC 4180 field quoting, as Kaggle's files do it: quote only when needed, double the quotes. */
 final class Csv {

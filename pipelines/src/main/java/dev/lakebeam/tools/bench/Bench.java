@@ -1,8 +1,8 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.options.BenchOptions;
 import dev.lakebeam.schemas.OrderTimestamps;
 import java.io.IOException;
@@ -78,7 +78,7 @@ public final class Bench {
     if (!Files.isExecutable(GNU_TIME)) {
       throw new IllegalStateException("bench measures each stage with GNU time, and " + GNU_TIME + " is missing (apt-get install time)");
     }
-    Path work = Path.of(o.getWorkDir()).toAbsolutePath();
+    Path work = Path.of(o.getWorkDir() == null ? BenchOptions.DEFAULT_WORK_DIR : o.getWorkDir()).toAbsolutePath();
     Path data = work.resolve("data-" + orders() + "-" + o.getSeed());
     Path files = data.resolve("files");
     if (!Files.isRegularFile(files.resolve("order_products__prior.csv"))) {

@@ -1,10 +1,11 @@
-package dev.lakebeam.pipelines.bench;
+package dev.lakebeam.tools.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.generate.Generator;
+import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.pipelines.options.BenchOptions;
 import dev.lakebeam.pipelines.options.BenchStreamOptions;
 import dev.lakebeam.pipelines.options.ReplayOptions;
 import dev.lakebeam.pipelines.replay.Replayer;
@@ -84,7 +85,7 @@ public final class StreamBench {
     if (n < 1 || rate < 1 || o.getBenchShards() < 1 || o.getCatchUpSeconds() < 1) {
       throw new UsageException("--streamOrders, --eventsPerSecond, --benchShards and --catchUpSeconds must be at least 1");
     }
-    Path work = Path.of(o.getWorkDir()).toAbsolutePath();
+    Path work = Path.of(o.getWorkDir() == null ? BenchOptions.DEFAULT_WORK_DIR : o.getWorkDir()).toAbsolutePath();
     Path data = work.resolve("stream-data-" + n + "-" + o.getSeed());
     if (!Files.isRegularFile(data.resolve("kinesis").resolve("orders.jsonl"))) {
       err.printf(Locale.ROOT, "bench-stream: generating %,d orders into %s%n", n, data);
