@@ -1,6 +1,6 @@
 package dev.lakebeam.pipelines.backfill;
 
-import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.pipelines.rds.HighWater;
 import dev.lakebeam.pipelines.rds.Incremental;
 import dev.lakebeam.pipelines.run.RunMetrics;

@@ -2,7 +2,7 @@ package dev.lakebeam.pipelines.backfill;
 
 import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.rds.Jdbc;
 import dev.lakebeam.schemas.Dataset;

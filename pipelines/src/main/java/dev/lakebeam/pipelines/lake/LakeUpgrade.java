@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.lake;
 
+import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Zone;

@@ -1,6 +1,6 @@
 package dev.lakebeam.tools.bench;
 
-import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.tools.generate.Generator;
-import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.pipelines.options.BenchOptions;
 import dev.lakebeam.pipelines.options.BenchStreamOptions;
 import dev.lakebeam.pipelines.options.ReplayOptions;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.pipelines.lake.ParquetFiles;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.TrainModelOptions;
 import dev.lakebeam.schemas.AvroRows;

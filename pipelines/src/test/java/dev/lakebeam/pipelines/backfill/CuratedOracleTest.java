@@ -54,7 +54,7 @@ public class CuratedOracleTest {
     assertTrue(summary, summary.contains("consumption/reorder_predictions"));
     assertTrue("progress lines while curated and consumption are built: " + summary,
         summary.contains("backfill: curated+consumption, ") && summary.contains(" s: rows to the writers: "));
-    long enriched = dev.lakebeam.pipelines.lake.ParquetFiles.forEach(lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> { });
+    long enriched = dev.lakebeam.transforms.io.ParquetFiles.forEach(lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> { });
     assertTrue(enriched > 1000);
     assertEquals("the in-process tally behind the progress lines counts every enriched line", Long.valueOf(enriched),
         dev.lakebeam.transforms.records.Progress.tally(dev.lakebeam.transforms.records.CountRows.NAMESPACE).get("order_lines_enriched"));

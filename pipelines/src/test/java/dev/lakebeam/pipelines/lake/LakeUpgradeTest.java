@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.lake;
 
+import dev.lakebeam.transforms.io.ParquetFiles;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertArrayEquals;
