@@ -1,5 +1,6 @@
 package dev.lakebeam.tools.bench;
 
+import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.transforms.io.ParquetFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ public final class LakeDigest {
       if (dataset.equals("_rejected") && rel.getNameCount() > 1) {
         dataset = "_rejected/" + rel.getName(1);
       }
-      String folder = rel.getParent() == null ? "" : rel.getParent().toString().replaceAll("ingest_date=[0-9-]+", "ingest_date=*");
+      String folder = rel.getParent() == null ? "" : rel.getParent().toString().replaceAll(Partitioning.INGEST_DATE + "=[0-9-]+", Partitioning.ingestDate("*"));
       long[] acc = out.computeIfAbsent(dataset, k -> new long[3]);
       ParquetFiles.forEachInFile(f.toAbsolutePath().toString(), g -> {
         StringBuilder row = new StringBuilder(folder);
