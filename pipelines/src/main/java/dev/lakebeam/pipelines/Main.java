@@ -1,10 +1,11 @@
 package dev.lakebeam.pipelines;
 
-import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.cli.Commands;
+import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.options.OptionParser;
 import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.pipelines.options.UsageException;
+import dev.lakebeam.pipelines.run.BuildInfo;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -31,8 +32,10 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    if ("1".equals(System.getenv("LAKEBEAM_DEBUG")) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // libraries' warnings too
+    if ("1".equals(System.getenv("LAKEBEAM_DEBUG"))
+        && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty(
+          "org.slf4j.simpleLogger.defaultLogLevel", "warn"); // libraries' warnings too
     }
     System.exit(new Main(System.out, System.err, Profiles.standard()).run(args));
   }
@@ -48,7 +51,7 @@ public final class Main {
       return OK;
     }
     if (List.of("--version", "-V", "version").contains(args[0])) {
-      out.println(dev.lakebeam.pipelines.run.BuildInfo.current().line());
+      out.println(BuildInfo.current().line());
       return OK;
     }
     Command command = null;
@@ -76,7 +79,8 @@ public final class Main {
     } catch (Exception | Error e) {
       err.println(
           "lakebeam " + (command == null ? "" : command.cliName() + " ") + "failed: " + causes(e));
-      if (Boolean.getBoolean("lakebeam.stacktrace") || "1".equals(System.getenv("LAKEBEAM_DEBUG"))) {
+      if (Boolean.getBoolean("lakebeam.stacktrace")
+          || "1".equals(System.getenv("LAKEBEAM_DEBUG"))) {
         e.printStackTrace(err);
       } else {
         err.println("(set LAKEBEAM_DEBUG=1 for the stack trace)");
@@ -111,16 +115,22 @@ public final class Main {
   }
 
   private void usage(PrintStream s) {
-    s.println("lakebeam: Beam pipelines for the grocer's data lake (raw -> clean -> curated -> consumption)");
-    s.println(dev.lakebeam.pipelines.run.BuildInfo.current().line());
+    s.println(
+        "lakebeam: Beam pipelines for the grocer's data lake (raw -> clean -> curated -> consumption)");
+    s.println(BuildInfo.current().line());
     s.println();
     s.println("Usage: java -jar lakebeam.jar <command> [--profile=NAME] [--option=value ...]");
     s.println();
     s.println("Commands:");
     OptionParser.printCommands(s);
     s.println();
-    s.println("Profiles (--profile, default " + Profiles.DEFAULT_PROFILE + "): " + String.join(", ", profiles.names()));
-    s.println("Options on the command line override the profile's. 'lakebeam.jar <command> --help' lists a command's options;");
+    s.println(
+        "Profiles (--profile, default "
+            + Profiles.DEFAULT_PROFILE
+            + "): "
+            + String.join(", ", profiles.names()));
+    s.println(
+        "Options on the command line override the profile's. 'lakebeam.jar <command> --help' lists a command's options;");
     s.println("'lakebeam.jar --version' prints the version.");
   }
 }

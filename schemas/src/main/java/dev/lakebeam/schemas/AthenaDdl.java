@@ -1,7 +1,9 @@
 package dev.lakebeam.schemas;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.function.Function;
@@ -10,9 +12,9 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 
 /**
- * Athena / Glue {@code CREATE EXTERNAL TABLE} statements for every clean, curated and
- * consumption dataset, with the columns of the dataset's newest schema and partition projection
- * so that no crawler and no {@code MSCK REPAIR TABLE} is needed.
+ * Athena / Glue {@code CREATE EXTERNAL TABLE} statements for every clean, curated and consumption
+ * dataset, with the columns of the dataset's newest schema and partition projection so that no
+ * crawler and no {@code MSCK REPAIR TABLE} is needed.
  */
 public final class AthenaDdl {
   /** Year range that date partitions are projected over. */
@@ -66,12 +68,12 @@ public final class AthenaDdl {
    * Each statement with the file name it gets from {@code ddl --out}: numbered in the order Athena
    * must run them (the database first), e.g. {@code 00_database.sql}, {@code 05_clean_orders.sql}.
    */
-  public java.util.LinkedHashMap<String, String> statementFiles() {
-    java.util.LinkedHashMap<String, String> files = new java.util.LinkedHashMap<>();
+  public LinkedHashMap<String, String> statementFiles() {
+    LinkedHashMap<String, String> files = new LinkedHashMap<>();
     List<String> all = statements();
     for (int i = 0; i < all.size(); i++) {
       String name = i == 0 ? "database" : tableName(Dataset.values()[i - 1]);
-      files.put(String.format(java.util.Locale.ROOT, "%02d_%s.sql", i, name), all.get(i) + "\n");
+      files.put(String.format(Locale.ROOT, "%02d_%s.sql", i, name), all.get(i) + "\n");
     }
     return files;
   }
@@ -110,21 +112,33 @@ public final class AthenaDdl {
   public static List<Column> partitionColumns(Dataset d) {
     if (d == Dataset.REJECTS) {
       return List.of(
-          new Column("dataset_partition", "string", "Clean dataset the rejected record was meant for, e.g. order_lines."),
-          new Column("ingest_date", "string", "UTC date (YYYY-MM-DD) of the run that rejected the record."));
+          new Column(
+              "dataset_partition",
+              "string",
+              "Clean dataset the rejected record was meant for, e.g. order_lines."),
+          new Column(
+              "ingest_date",
+              "string",
+              "UTC date (YYYY-MM-DD) of the run that rejected the record."));
     }
     String time = d.eventTimeColumn().orElse("");
     return switch (d.partitioning()) {
-      case EVENT_DATE -> List.of(
-          new Column("year", "string", "UTC year of " + time + " (4 digits)."),
-          new Column("month", "string", "UTC month of " + time + " (2 digits, 01-12)."),
-          new Column("day", "string", "UTC day of month of " + time + " (2 digits, 01-31)."));
-      case AS_OF -> List.of(new Column("as_of", "string", "Date (YYYY-MM-DD) the features were computed as of."));
+      case EVENT_DATE ->
+          List.of(
+              new Column("year", "string", "UTC year of " + time + " (4 digits)."),
+              new Column("month", "string", "UTC month of " + time + " (2 digits, 01-12)."),
+              new Column("day", "string", "UTC day of month of " + time + " (2 digits, 01-31)."));
+      case AS_OF ->
+          List.of(
+              new Column("as_of", "string", "Date (YYYY-MM-DD) the features were computed as of."));
       case NONE -> List.of();
     };
   }
 
-  /** A comment as a DDL string literal's body: Hive's DDL and Athena's SQL escape quotes differently, so none. */
+  /**
+   * A comment as a DDL string literal's body: Hive's DDL and Athena's SQL escape quotes
+   * differently, so none.
+   */
   static String quote(String text) {
     return text.replace('\'', '\u2019');
   }
@@ -136,7 +150,7 @@ public final class AthenaDdl {
       cols.add("  " + c.sql());
     }
     String location = location(d);
-    Map<String, String> props = new java.util.LinkedHashMap<>();
+    Map<String, String> props = new LinkedHashMap<>();
     props.put("parquet.compression", "SNAPPY");
     props.put("lakebeam.schema_version", String.valueOf(LakeSchemas.versionOf(schema)));
     String partitionedBy =
@@ -148,13 +162,19 @@ public final class AthenaDdl {
       props.put("projection.dataset_partition.type", "enum");
       props.put(
           "projection.dataset_partition.values",
-          String.join(",", Dataset.inZone(Zone.CLEAN).stream()
-              .filter(x -> x != Dataset.REJECTS)
-              .map(Dataset::datasetName)
-              .toList()));
+          String.join(
+              ",",
+              Dataset.inZone(Zone.CLEAN).stream()
+                  .filter(x -> x != Dataset.REJECTS)
+                  .map(Dataset::datasetName)
+                  .toList()));
       dateProjection(props, Partitioning.INGEST_DATE);
-      props.put("storage.location.template",
-          location + "/${dataset_partition}/" + Partitioning.ingestDate("${" + Partitioning.INGEST_DATE + "}") + "/");
+      props.put(
+          "storage.location.template",
+          location
+              + "/${dataset_partition}/"
+              + Partitioning.ingestDate("${" + Partitioning.INGEST_DATE + "}")
+              + "/");
     } else if (d.partitioning() == Partitioning.EVENT_DATE) {
       props.put("projection.enabled", "true");
       props.put("projection.year.type", "integer");
@@ -204,7 +224,8 @@ public final class AthenaDdl {
   /** The Athena (Hive DDL) type of an Avro field schema. */
   static String athenaType(Schema s) {
     if (s.getType() == Schema.Type.UNION) {
-      List<Schema> nonNull = s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
+      List<Schema> nonNull =
+          s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
       if (nonNull.size() != 1) {
         throw new IllegalArgumentException("only [null, T] unions are supported: " + s);
       }

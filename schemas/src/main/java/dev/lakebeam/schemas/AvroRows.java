@@ -18,24 +18,30 @@ import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
 
 /**
- * Row ↔ Avro record conversion by field position, planned once per pair of schemas: the
- * backfill converts every row it writes and every row it reads back, and Beam's {@link
- * AvroUtils} resolves each field by name, builds through {@code GenericRecordBuilder} (validation
- * and defaults per field) and re-matches the schema per row: several per cent of the clean
- * stage's CPU. The mapping is the same as {@link AvroUtils}' for the types the lake uses (int,
- * long, double, boolean, string, {@code timestamp-millis} and {@code date} as Joda instants,
- * {@code decimal} bytes as a {@code BigDecimal} of the column's scale, nullable unions with
- * null); for any other field (a nested record) the whole conversion is left to {@link
- * AvroUtils}. {@code AvroRowsTest} holds both to the same results on every dataset. One
- * promotion goes beyond Avro's: money written as a double by an older schema version reads into
- * a decimal field, rounded half-up to the cent; a nullable field that a record's older version
- * lacks reads as null.
+ * Row ↔ Avro record conversion by field position, planned once per pair of schemas: the backfill
+ * converts every row it writes and every row it reads back, and Beam's {@link AvroUtils} resolves
+ * each field by name, builds through {@code GenericRecordBuilder} (validation and defaults per
+ * field) and re-matches the schema per row: several per cent of the clean stage's CPU. The mapping
+ * is the same as {@link AvroUtils}' for the types the lake uses (int, long, double, boolean,
+ * string, {@code timestamp-millis} and {@code date} as Joda instants, {@code decimal} bytes as a
+ * {@code BigDecimal} of the column's scale, nullable unions with null); for any other field (a
+ * nested record) the whole conversion is left to {@link AvroUtils}. {@code AvroRowsTest} holds both
+ * to the same results on every dataset. One promotion goes beyond Avro's: money written as a double
+ * by an older schema version reads into a decimal field, rounded half-up to the cent; a nullable
+ * field that a record's older version lacks reads as null.
  */
 public final class AvroRows {
   /** How a field's value converts between a row and a record. */
   public enum Kind {
-    PLAIN, STRING, TIMESTAMP_MILLIS, DATE, DECIMAL,
-    /** Money written as a double before its schema made it a decimal: read rounded half-up to the cent. */
+    PLAIN,
+    STRING,
+    TIMESTAMP_MILLIS,
+    DATE,
+    DECIMAL,
+    /**
+     * Money written as a double before its schema made it a decimal: read rounded half-up to the
+     * cent.
+     */
     DOUBLE_AS_DECIMAL,
     /** A nullable field that an older version did not have: null, as Avro's resolution gives. */
     ABSENT
@@ -69,15 +75,17 @@ public final class AvroRows {
         if (v == null) {
           continue;
         }
-        out.put(i, switch (layout.kind(i)) {
-          case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
-          // Avro's own string type: Parquet's writer takes its UTF-8 bytes as they are, where a
-          // java.lang.String goes through a CharsetEncoder per value.
-          case STRING -> new Utf8((String) v);
-          case DATE -> layout.days(v);
-          case DECIMAL -> ByteBuffer.wrap(layout.decimalBytes(v, i));
-          case PLAIN, DOUBLE_AS_DECIMAL, ABSENT -> v;
-        });
+        out.put(
+            i,
+            switch (layout.kind(i)) {
+              case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
+              // Avro's own string type: Parquet's writer takes its UTF-8 bytes as they are, where a
+              // java.lang.String goes through a CharsetEncoder per value.
+              case STRING -> new Utf8((String) v);
+              case DATE -> layout.days(v);
+              case DECIMAL -> ByteBuffer.wrap(layout.decimalBytes(v, i));
+              case PLAIN, DOUBLE_AS_DECIMAL, ABSENT -> v;
+            });
       }
       return out;
     }
@@ -89,9 +97,9 @@ public final class AvroRows {
   }
 
   /**
-   * Where each field of an Avro schema comes from in a row of one Beam schema, and how it
-   * converts: the plan of {@link ToAvro}, shared with writers that take rows' values without
-   * building Avro records (Parquet's row writer).
+   * Where each field of an Avro schema comes from in a row of one Beam schema, and how it converts:
+   * the plan of {@link ToAvro}, shared with writers that take rows' values without building Avro
+   * records (Parquet's row writer).
    */
   public static final class Layout {
     private final Schema avro;
@@ -108,7 +116,9 @@ public final class AvroRows {
       this.decimals = new LogicalTypes.Decimal[n];
     }
 
-    /** The plan, or null when some field does not convert by position (left to {@link AvroUtils}). */
+    /**
+     * The plan, or null when some field does not convert by position (left to {@link AvroUtils}).
+     */
     public static Layout of(Schema avro, org.apache.beam.sdk.schemas.Schema beam) {
       List<Schema.Field> fields = avro.getFields();
       Layout l = new Layout(avro, fields.size());
@@ -150,7 +160,8 @@ public final class AvroRows {
     public Object value(Row row, int i) {
       Object v = row.getValue(source[i]);
       if (v == null && !nullable[i]) {
-        throw new IllegalArgumentException("field " + name(i) + " of " + avro.getName() + " is null but not nullable");
+        throw new IllegalArgumentException(
+            "field " + name(i) + " of " + avro.getName() + " is null but not nullable");
       }
       return v;
     }
@@ -166,7 +177,9 @@ public final class AvroRows {
     }
   }
 
-  /** Converts records (of any projection of a schema) to rows of one Beam schema. Not thread-safe. */
+  /**
+   * Converts records (of any projection of a schema) to rows of one Beam schema. Not thread-safe.
+   */
   public static final class ToRow {
     private final org.apache.beam.sdk.schemas.Schema beam;
     private Schema planned;
@@ -190,19 +203,21 @@ public final class AvroRows {
         Object v = kinds[j] == Kind.ABSENT ? null : record.get(source[j]);
         if (v == null) {
           if (!beam.getField(j).getType().getNullable()) {
-            throw new IllegalArgumentException("field " + beam.getField(j).getName() + " is null but not nullable");
+            throw new IllegalArgumentException(
+                "field " + beam.getField(j).getName() + " is null but not nullable");
           }
           values.add(null);
           continue;
         }
-        values.add(switch (kinds[j]) {
-          case STRING -> v.toString();
-          case TIMESTAMP_MILLIS -> new Instant(((Number) v).longValue());
-          case DATE -> new Instant(((Number) v).longValue() * DAY_MILLIS);
-          case DECIMAL -> decimal(v, scales[j]);
-          case DOUBLE_AS_DECIMAL -> decimal(v, 2);
-          case PLAIN, ABSENT -> v;
-        });
+        values.add(
+            switch (kinds[j]) {
+              case STRING -> v.toString();
+              case TIMESTAMP_MILLIS -> new Instant(((Number) v).longValue());
+              case DATE -> new Instant(((Number) v).longValue() * DAY_MILLIS);
+              case DECIMAL -> decimal(v, scales[j]);
+              case DOUBLE_AS_DECIMAL -> decimal(v, 2);
+              case PLAIN, ABSENT -> v;
+            });
       }
       return Row.withSchema(beam).attachValues(values);
     }
@@ -258,7 +273,8 @@ public final class AvroRows {
       b.duplicate().get(bytes);
       return new BigDecimal(new BigInteger(bytes), scale);
     }
-    return BigDecimal.valueOf(((Number) avroValue).doubleValue()).setScale(scale, RoundingMode.HALF_UP);
+    return BigDecimal.valueOf(((Number) avroValue).doubleValue())
+        .setScale(scale, RoundingMode.HALF_UP);
   }
 
   /** A decimal as Avro's bytes: the value must fit the column's scale and precision exactly. */
@@ -267,10 +283,27 @@ public final class AvroRows {
     try {
       scaled = v.setScale(type.getScale(), RoundingMode.UNNECESSARY);
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("field " + field + ": " + v.toPlainString() + " has more than " + type.getScale() + " decimal places", e);
+      throw new IllegalArgumentException(
+          "field "
+              + field
+              + ": "
+              + v.toPlainString()
+              + " has more than "
+              + type.getScale()
+              + " decimal places",
+          e);
     }
     if (scaled.precision() > type.getPrecision()) {
-      throw new IllegalArgumentException("field " + field + ": " + v.toPlainString() + " does not fit DECIMAL(" + type.getPrecision() + "," + type.getScale() + ")");
+      throw new IllegalArgumentException(
+          "field "
+              + field
+              + ": "
+              + v.toPlainString()
+              + " does not fit DECIMAL("
+              + type.getPrecision()
+              + ","
+              + type.getScale()
+              + ")");
     }
     if (type.getPrecision() > 18) {
       return scaled.unscaledValue().toByteArray();
@@ -286,7 +319,9 @@ public final class AvroRows {
   }
 
   private static boolean isNullableUnion(Schema s) {
-    return s.getType() == Schema.Type.UNION && s.getTypes().size() == 2 && s.getTypes().get(0).getType() == Schema.Type.NULL;
+    return s.getType() == Schema.Type.UNION
+        && s.getTypes().size() == 2
+        && s.getTypes().get(0).getType() == Schema.Type.NULL;
   }
 
   /**
@@ -301,7 +336,10 @@ public final class AvroRows {
     LogicalType logical = s.getLogicalType();
     org.apache.beam.sdk.schemas.Schema.TypeName t = beam.getTypeName();
     if (logical instanceof LogicalTypes.TimestampMillis) {
-      return s.getType() == Schema.Type.LONG && t == org.apache.beam.sdk.schemas.Schema.TypeName.DATETIME ? Kind.TIMESTAMP_MILLIS : null;
+      return s.getType() == Schema.Type.LONG
+              && t == org.apache.beam.sdk.schemas.Schema.TypeName.DATETIME
+          ? Kind.TIMESTAMP_MILLIS
+          : null;
     }
     if (logical instanceof LogicalTypes.Date) {
       return t == org.apache.beam.sdk.schemas.Schema.TypeName.DATETIME ? Kind.DATE : null;

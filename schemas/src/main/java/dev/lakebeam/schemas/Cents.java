@@ -6,8 +6,8 @@ import org.apache.beam.sdk.schemas.Schema;
 /**
  * Money in Beam rows: a {@code BigDecimal} of scale 2 (USD to the cent, the lake's {@code
  * DECIMAL(12,2)}), carried between steps as whole cents ({@code INT64}). Beam's row coder then
- * writes a variable-length long, where a plain {@code DECIMAL} goes through {@code
- * BigDecimalCoder} (a scale and the unscaled value's bytes) for every amount of every line.
+ * writes a variable-length long, where a plain {@code DECIMAL} goes through {@code BigDecimalCoder}
+ * (a scale and the unscaled value's bytes) for every amount of every line.
  */
 public final class Cents implements Schema.LogicalType<BigDecimal, Long> {
   private static final long serialVersionUID = 1L;
@@ -19,7 +19,8 @@ public final class Cents implements Schema.LogicalType<BigDecimal, Long> {
 
   /** Whether a field type (nullable or not) is an amount. */
   public static boolean is(Schema.FieldType t) {
-    return t.getTypeName() == Schema.TypeName.LOGICAL_TYPE && IDENTIFIER.equals(t.getLogicalType().getIdentifier());
+    return t.getTypeName() == Schema.TypeName.LOGICAL_TYPE
+        && IDENTIFIER.equals(t.getLogicalType().getIdentifier());
   }
 
   @Override
@@ -53,7 +54,8 @@ public final class Cents implements Schema.LogicalType<BigDecimal, Long> {
     try {
       return amount.movePointRight(2).longValueExact();
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(amount.toPlainString() + " is not an amount to the cent", e);
+      throw new IllegalArgumentException(
+          amount.toPlainString() + " is not an amount to the cent", e);
     }
   }
 

@@ -3,11 +3,12 @@ package dev.lakebeam.schemas;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.avro.Schema;
 
 /**
- * The catalog of lake datasets below the raw zone: name, zone, schema, layout and keys. Dataset
- * and key column names are fixed by DESIGN §3; Athena users and the tests rely on them.
+ * The catalog of lake datasets below the raw zone: name, zone, schema, layout and keys. Dataset and
+ * key column names are fixed by DESIGN §3; Athena users and the tests rely on them.
  */
 public enum Dataset {
   DEPARTMENTS(Zone.CLEAN, "departments", Partitioning.NONE, null, "department_id"),
@@ -15,14 +16,20 @@ public enum Dataset {
   PRODUCTS(Zone.CLEAN, "products", Partitioning.NONE, null, "product_id"),
   CUSTOMERS(Zone.CLEAN, "customers", Partitioning.NONE, null, "user_id"),
   ORDERS(Zone.CLEAN, "orders", Partitioning.EVENT_DATE, "order_ts", "order_id"),
-  ORDER_LINES(Zone.CLEAN, "order_lines", Partitioning.EVENT_DATE, "order_ts", "order_id", "product_id"),
+  ORDER_LINES(
+      Zone.CLEAN, "order_lines", Partitioning.EVENT_DATE, "order_ts", "order_id", "product_id"),
   CLICK_EVENTS(Zone.CLEAN, "click_events", Partitioning.EVENT_DATE, "ts", "event_id"),
   FEEDBACK(Zone.CLEAN, "feedback", Partitioning.EVENT_DATE, "submitted_at", "feedback_id"),
   /** Dead letters: {clean}/_rejected/{dataset}/ingest_date=YYYY-MM-DD/. */
   REJECTS(Zone.CLEAN, "rejects", Partitioning.NONE, "rejected_at"),
 
   ORDER_LINES_ENRICHED(
-      Zone.CURATED, "order_lines_enriched", Partitioning.EVENT_DATE, "order_ts", "order_id", "product_id"),
+      Zone.CURATED,
+      "order_lines_enriched",
+      Partitioning.EVENT_DATE,
+      "order_ts",
+      "order_id",
+      "product_id"),
   USER_FEATURES(Zone.CURATED, "user_features", Partitioning.AS_OF, null, "user_id"),
   PRODUCT_FEATURES(Zone.CURATED, "product_features", Partitioning.AS_OF, null, "product_id"),
   USER_PRODUCT_FEATURES(
@@ -30,7 +37,8 @@ public enum Dataset {
 
   DAILY_DEPARTMENT_SALES(
       Zone.CONSUMPTION, "daily_department_sales", Partitioning.NONE, null, "date", "department_id"),
-  PRODUCT_PERFORMANCE(Zone.CONSUMPTION, "product_performance", Partitioning.NONE, null, "product_id"),
+  PRODUCT_PERFORMANCE(
+      Zone.CONSUMPTION, "product_performance", Partitioning.NONE, null, "product_id"),
   CUSTOMER_SEGMENTS(Zone.CONSUMPTION, "customer_segments", Partitioning.NONE, null, "user_id"),
   REORDER_PREDICTIONS(
       Zone.CONSUMPTION, "reorder_predictions", Partitioning.NONE, null, "user_id", "product_id"),
@@ -41,7 +49,8 @@ public enum Dataset {
       "window_start",
       "window_start",
       "department_id"),
-  CLICK_SESSIONS(Zone.CONSUMPTION, "click_sessions", Partitioning.EVENT_DATE, "session_start", "session_id");
+  CLICK_SESSIONS(
+      Zone.CONSUMPTION, "click_sessions", Partitioning.EVENT_DATE, "session_start", "session_id");
 
   /** Folder of the dead letters under the clean zone. */
   public static final String REJECTED_DIR = "_rejected";
@@ -89,15 +98,25 @@ public enum Dataset {
   }
 
   /** Columns unique per row by construction, wherever a dataset has them. */
-  private static final java.util.Set<String> UNIQUE_PER_ROW =
-      java.util.Set.of("_source_ref", "source_ref", "payload", "payload_base64", "message", "event_id", "feedback_id");
+  private static final Set<String> UNIQUE_PER_ROW =
+      Set.of(
+          "_source_ref",
+          "source_ref",
+          "payload",
+          "payload_base64",
+          "message",
+          "event_id",
+          "feedback_id");
 
   /**
    * The columns whose values are unique per row by construction (lineage refs, reject payloads and
    * messages, event ids), in schema order: a dictionary encoding of them never pays.
    */
   public List<String> uniqueColumns() {
-    return avroSchema().getFields().stream().map(Schema.Field::name).filter(UNIQUE_PER_ROW::contains).toList();
+    return avroSchema().getFields().stream()
+        .map(Schema.Field::name)
+        .filter(UNIQUE_PER_ROW::contains)
+        .toList();
   }
 
   /** Resource path of the schema family, e.g. {@code clean/orders}. */

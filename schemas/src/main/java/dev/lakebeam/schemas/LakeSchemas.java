@@ -6,10 +6,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
@@ -20,16 +21,16 @@ import org.apache.beam.sdk.values.Row;
  *
  * <p>Every schema family lives under {@code avro/<zone-or-source>/<name>.v<N>.avsc} on the
  * classpath (source: {@code schemas/src/main/avro}); each file carries its version in the {@code
- * lakebeam.version} property. The newest version of a family is the one the pipelines write;
- * older versions stay so that the compatibility test can prove new readers read old data.
+ * lakebeam.version} property. The newest version of a family is the one the pipelines write; older
+ * versions stay so that the compatibility test can prove new readers read old data.
  *
  * <p>Type mapping (deliberate, see STYLE.md traps): Avro {@code timestamp-millis} is Beam {@code
- * DATETIME} (a Joda instant, UTC) and Parquet/Athena {@code timestamp}; Avro {@code date} is
- * Beam {@code DATETIME} at midnight UTC and Athena {@code date}. Nullable fields are Avro unions
- * with null first.
+ * DATETIME} (a Joda instant, UTC) and Parquet/Athena {@code timestamp}; Avro {@code date} is Beam
+ * {@code DATETIME} at midnight UTC and Athena {@code date}. Nullable fields are Avro unions with
+ * null first.
  *
- * <p>{@link #toGenericRecord} and {@link #toRow} convert one value; code that converts many rows
- * of one schema holds an {@link AvroRows} converter (the same mapping, planned once).
+ * <p>{@link #toGenericRecord} and {@link #toRow} convert one value; code that converts many rows of
+ * one schema holds an {@link AvroRows} converter (the same mapping, planned once).
  */
 public final class LakeSchemas {
   /** Name of the schema property that holds a schema's version. */
@@ -45,7 +46,9 @@ public final class LakeSchemas {
   /** Every schema family: the source entities and the datasets of every zone. */
   public static List<String> allPaths() {
     return Stream.concat(
-            Stream.of(SourceDataset.values()).map(SourceDataset::schemaPath).filter(Objects::nonNull),
+            Stream.of(SourceDataset.values())
+                .map(SourceDataset::schemaPath)
+                .filter(Objects::nonNull),
             Stream.of(Dataset.values()).map(Dataset::schemaPath))
         .toList();
   }
@@ -83,7 +86,8 @@ public final class LakeSchemas {
     for (org.apache.beam.sdk.schemas.Schema.Field f : plain.getFields()) {
       Schema a = avro.getField(f.getName()).schema();
       Schema nonNull = AvroRows.nonNull(a);
-      boolean money = nonNull.getLogicalType() instanceof org.apache.avro.LogicalTypes.Decimal d && d.getScale() == 2;
+      boolean money =
+          nonNull.getLogicalType() instanceof LogicalTypes.Decimal d && d.getScale() == 2;
       b.addField(money ? f.withType(Cents.FIELD_TYPE.withNullable(f.getType().getNullable())) : f);
     }
     return b.build().withOptions(plain.getOptions());

@@ -22,8 +22,8 @@ import java.util.Map;
  * <ol>
  *   <li>the last order falls on the latest date on or before the as-of date whose weekday is its
  *       {@code order_dow} (0 = Sunday, ..., 6 = Saturday);
- *   <li>walking back, each earlier order falls {@code days_since_prior_order} days before the
- *       order after it (a missing value counts as 0 days);
+ *   <li>walking back, each earlier order falls {@code days_since_prior_order} days before the order
+ *       after it (a missing value counts as 0 days);
  *   <li>the time of day is {@code order_hour_of_day}, with minute and second taken from a
  *       SplitMix64 hash of the {@code order_id} (so they are stable and spread out);
  *   <li>everything is UTC.
@@ -78,8 +78,7 @@ public final class OrderTimestamps {
     long h = mix(o.orderId());
     int minute = (int) Long.remainderUnsigned(h, 60);
     int second = (int) Long.remainderUnsigned(h >>> 16, 60);
-    return date.atTime(LocalTime.of(o.orderHourOfDay(), minute, second))
-        .toInstant(ZoneOffset.UTC);
+    return date.atTime(LocalTime.of(o.orderHourOfDay(), minute, second)).toInstant(ZoneOffset.UTC);
   }
 
   /** SplitMix64's finalizer: a fixed, well-spread hash of a number. */

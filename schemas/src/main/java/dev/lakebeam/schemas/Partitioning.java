@@ -12,7 +12,10 @@ public enum Partitioning {
   /** The partition of files by the UTC date they were written: raw files and rejects. */
   public static final String INGEST_DATE = "ingest_date";
 
-  /** The folder of a day's written files, {@code ingest_date=YYYY-MM-DD} (or a glob in place of the day). */
+  /**
+   * The folder of a day's written files, {@code ingest_date=YYYY-MM-DD} (or a glob in place of the
+   * day).
+   */
   public static String ingestDate(Object day) {
     return INGEST_DATE + "=" + day;
   }

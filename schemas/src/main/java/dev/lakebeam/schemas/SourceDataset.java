@@ -1,7 +1,9 @@
 package dev.lakebeam.schemas;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.beam.sdk.schemas.Schema;
 
@@ -11,21 +13,87 @@ import org.apache.beam.sdk.schemas.Schema;
  * writer and option of the sources derives from here.
  */
 public enum SourceDataset {
-  DEPARTMENTS("departments", Format.CSV, "department", List.of("department_id"), Dataset.DEPARTMENTS, "departments.csv",
-      new Table("departments", "department_id", null), null),
-  AISLES("aisles", Format.CSV, "aisle", List.of("aisle_id"), Dataset.AISLES, "aisles.csv", new Table("aisles", "aisle_id", null), null),
-  PRODUCTS("products", Format.CSV, "product", List.of("product_id"), Dataset.PRODUCTS, "products.csv", new Table("products", "product_id", null), null),
-  PRODUCT_PRICES("product_prices", Format.CSV, null, List.of("product_id"), Dataset.PRODUCTS, "product_prices.csv", null, null),
-  CUSTOMERS("customers", Format.JSON, "customer", List.of("customer_id"), Dataset.CUSTOMERS, "customers.jsonl",
-      new Table("customers", "customer_id", null), null),
-  ORDERS("orders", Format.CSV, "order", List.of("order_id"), Dataset.ORDERS, "orders.csv", new Table("orders", "order_id", "order_ts"),
+  DEPARTMENTS(
+      "departments",
+      Format.CSV,
+      "department",
+      List.of("department_id"),
+      Dataset.DEPARTMENTS,
+      "departments.csv",
+      new Table("departments", "department_id", null),
+      null),
+  AISLES(
+      "aisles",
+      Format.CSV,
+      "aisle",
+      List.of("aisle_id"),
+      Dataset.AISLES,
+      "aisles.csv",
+      new Table("aisles", "aisle_id", null),
+      null),
+  PRODUCTS(
+      "products",
+      Format.CSV,
+      "product",
+      List.of("product_id"),
+      Dataset.PRODUCTS,
+      "products.csv",
+      new Table("products", "product_id", null),
+      null),
+  PRODUCT_PRICES(
+      "product_prices",
+      Format.CSV,
+      null,
+      List.of("product_id"),
+      Dataset.PRODUCTS,
+      "product_prices.csv",
+      null,
+      null),
+  CUSTOMERS(
+      "customers",
+      Format.JSON,
+      "customer",
+      List.of("customer_id"),
+      Dataset.CUSTOMERS,
+      "customers.jsonl",
+      new Table("customers", "customer_id", null),
+      null),
+  ORDERS(
+      "orders",
+      Format.CSV,
+      "order",
+      List.of("order_id"),
+      Dataset.ORDERS,
+      "orders.csv",
+      new Table("orders", "order_id", "order_ts"),
       new Stream("orders", "order_id", "order_ts", "user_id")),
   /** In the database the lines' event time is their order's ({@link Table#eventTimeOfOrder}). */
-  ORDER_LINES("order_products", Format.CSV, "order_line", List.of("order_id", "product_id"), Dataset.ORDER_LINES, "order_products__*.csv",
-      new Table("order_lines", "order_id", "order_ts"), null),
-  CLICK_EVENTS("clickstream", Format.JSON, "click_event", List.of("event_id"), Dataset.CLICK_EVENTS, "clickstream.jsonl", null,
+  ORDER_LINES(
+      "order_products",
+      Format.CSV,
+      "order_line",
+      List.of("order_id", "product_id"),
+      Dataset.ORDER_LINES,
+      "order_products__*.csv",
+      new Table("order_lines", "order_id", "order_ts"),
+      null),
+  CLICK_EVENTS(
+      "clickstream",
+      Format.JSON,
+      "click_event",
+      List.of("event_id"),
+      Dataset.CLICK_EVENTS,
+      "clickstream.jsonl",
+      null,
       new Stream("clickstream", "event_id", "ts", "customer_id")),
-  FEEDBACK("feedback", Format.JSON, "feedback", List.of("feedback_id"), Dataset.FEEDBACK, "feedback.jsonl", new Table("feedback", null, "submitted_at"),
+  FEEDBACK(
+      "feedback",
+      Format.JSON,
+      "feedback",
+      List.of("feedback_id"),
+      Dataset.FEEDBACK,
+      "feedback.jsonl",
+      new Table("feedback", null, "submitted_at"),
       new Stream("feedback", "feedback_id", "submitted_at", "feedback_id"));
 
   /**
@@ -70,7 +138,15 @@ public enum SourceDataset {
   private final Table table;
   private final Stream stream;
 
-  SourceDataset(String sourceName, Format format, String entityName, List<String> keyFields, Dataset target, String filePattern, Table table, Stream stream) {
+  SourceDataset(
+      String sourceName,
+      Format format,
+      String entityName,
+      List<String> keyFields,
+      Dataset target,
+      String filePattern,
+      Table table,
+      Stream stream) {
     this.sourceName = sourceName;
     this.format = format;
     this.entityName = entityName;
@@ -101,11 +177,12 @@ public enum SourceDataset {
     return Arrays.stream(values()).filter(d -> d.stream != null).toList();
   }
 
-  /** Resource path of the parse schema's family, e.g. {@code source/order}; null for product_prices. */
+  /**
+   * Resource path of the parse schema's family, e.g. {@code source/order}; null for product_prices.
+   */
   public String schemaPath() {
     return entityName == null ? null : "source/" + entityName;
   }
-
 
   /** Name in the raw zone and in sample-data/bad, e.g. {@code order_products}. */
   public String sourceName() {
@@ -145,7 +222,7 @@ public enum SourceDataset {
    * layout's nullable ones (days_since_prior_order, unit_price). Other schema fields are optional.
    */
   public List<String> csvColumns() {
-    List<String> out = new java.util.ArrayList<>(requiredFields());
+    List<String> out = new ArrayList<>(requiredFields());
     if (this == ORDERS) {
       out.add("days_since_prior_order");
     } else if (this == PRODUCT_PRICES) {
@@ -164,7 +241,7 @@ public enum SourceDataset {
    * case, with .csv for a CSV dataset or .json or .jsonl for a JSON one, plain or .gz.
    */
   public boolean matchesFile(String fileName) {
-    String name = fileName.toLowerCase(java.util.Locale.ROOT);
+    String name = fileName.toLowerCase(Locale.ROOT);
     if (name.endsWith(".gz")) {
       name = name.substring(0, name.length() - 3);
     }
@@ -188,7 +265,10 @@ public enum SourceDataset {
     return Arrays.stream(values()).filter(d -> d.matchesFile(fileName)).findFirst();
   }
 
-  /** The business key in the source's field names: one current version per key (product_prices: product_id). */
+  /**
+   * The business key in the source's field names: one current version per key (product_prices:
+   * product_id).
+   */
   public List<String> keyFields() {
     return keyFields;
   }

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +35,10 @@ public class AthenaDdlTest {
   @Test
   public void eventDatePartitionsAreProjected() {
     String stmt = ddl.table(Dataset.ORDER_LINES);
-    assertThat(stmt, containsString("PARTITIONED BY (`year` string COMMENT 'UTC year of order_ts (4 digits).', `month` string"));
+    assertThat(
+        stmt,
+        containsString(
+            "PARTITIONED BY (`year` string COMMENT 'UTC year of order_ts (4 digits).', `month` string"));
     assertThat(stmt, containsString("'projection.enabled'='true'"));
     assertThat(stmt, containsString("LOCATION 's3://my-lake/clean/order_lines/'"));
     assertThat(
@@ -42,7 +46,9 @@ public class AthenaDdlTest {
         containsString(
             "'storage.location.template'='s3://my-lake/clean/order_lines/year=${year}/month=${month}/day=${day}/'"));
     assertThat(ddl.table(Dataset.PRODUCTS), not(containsString("PARTITIONED BY")));
-    assertThat(ddl.table(Dataset.USER_FEATURES), containsString("PARTITIONED BY (`as_of` string COMMENT '"));
+    assertThat(
+        ddl.table(Dataset.USER_FEATURES),
+        containsString("PARTITIONED BY (`as_of` string COMMENT '"));
     assertThat(
         ddl.table(Dataset.REJECTS), containsString("LOCATION 's3://my-lake/clean/_rejected/'"));
   }
@@ -60,22 +66,35 @@ public class AthenaDdlTest {
   @Test
   public void everyColumnSaysWhatItHoldsInAComment() {
     for (Dataset d : Dataset.values()) {
-      List<AthenaDdl.Column> all = new java.util.ArrayList<>(AthenaDdl.columns(d));
+      List<AthenaDdl.Column> all = new ArrayList<>(AthenaDdl.columns(d));
       all.addAll(AthenaDdl.partitionColumns(d));
       for (AthenaDdl.Column c : all) {
-        assertTrue(d + "." + c.name() + " has no doc in its schema", c.comment().trim().length() > 10);
-        assertThat(ddl.table(d), containsString("`" + c.name() + "` " + c.type() + " COMMENT '" + AthenaDdl.quote(c.comment()) + "'"));
+        assertTrue(
+            d + "." + c.name() + " has no doc in its schema", c.comment().trim().length() > 10);
+        assertThat(
+            ddl.table(d),
+            containsString(
+                "`"
+                    + c.name()
+                    + "` "
+                    + c.type()
+                    + " COMMENT '"
+                    + AthenaDdl.quote(c.comment())
+                    + "'"));
       }
       assertThat(ddl.table(d), containsString("\nCOMMENT '"));
     }
-    assertThat(ddl.table(Dataset.DAILY_DEPARTMENT_SALES), containsString("`orders` bigint COMMENT 'Distinct orders with at least one line"));
+    assertThat(
+        ddl.table(Dataset.DAILY_DEPARTMENT_SALES),
+        containsString("`orders` bigint COMMENT 'Distinct orders with at least one line"));
     assertEquals("it\u2019s", AthenaDdl.quote("it's"));
   }
 
   @Test
   public void warnsWhenAZoneIsNotOnS3() {
     String script = new AthenaDdl("lakebeam", z -> "file:///tmp/lake/" + z.dir()).script();
-    assertThat(script, containsString("-- note: the clean zone (file:///tmp/lake/clean) is not on S3"));
+    assertThat(
+        script, containsString("-- note: the clean zone (file:///tmp/lake/clean) is not on S3"));
   }
 
   @Test(expected = IllegalArgumentException.class)
@@ -86,7 +105,7 @@ public class AthenaDdlTest {
   private static List<String> columns(String stmt) {
     String body = stmt.substring(stmt.indexOf("(\n") + 2, stmt.indexOf("\n)\n"));
     Matcher m = Pattern.compile("^  `([^`]+)` ", Pattern.MULTILINE).matcher(body);
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     while (m.find()) {
       out.add(m.group(1));
     }

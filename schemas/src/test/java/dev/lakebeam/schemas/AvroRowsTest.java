@@ -4,6 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -11,7 +14,9 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
 import org.junit.Test;
@@ -28,17 +33,26 @@ public class AvroRowsTest {
         values.add(null);
         continue;
       }
-      boolean date = d.avroSchema().getField(f.getName()).schema().getLogicalType() instanceof LogicalTypes.Date;
-      values.add(switch (f.getType().getTypeName()) {
-        case INT32 -> random.nextInt();
-        case INT64 -> random.nextLong();
-        case DOUBLE -> random.nextDouble() * 1000;
-        case LOGICAL_TYPE -> java.math.BigDecimal.valueOf(random.nextLong() % 1_000_000_000_000L, 2); // Cents
-        case BOOLEAN -> random.nextBoolean();
-        case STRING -> random.nextBoolean() ? "Cr\u00e8me " + random.nextInt(100) : "plain";
-        case DATETIME -> date ? new Instant(86_400_000L * random.nextInt(30_000)) : new Instant(random.nextLong() >>> 24);
-        default -> throw new AssertionError("a lake schema with a " + f.getType() + " field: extend this test");
-      });
+      boolean date =
+          d.avroSchema().getField(f.getName()).schema().getLogicalType()
+              instanceof LogicalTypes.Date;
+      values.add(
+          switch (f.getType().getTypeName()) {
+            case INT32 -> random.nextInt();
+            case INT64 -> random.nextLong();
+            case DOUBLE -> random.nextDouble() * 1000;
+            case LOGICAL_TYPE ->
+                BigDecimal.valueOf(random.nextLong() % 1_000_000_000_000L, 2); // Cents
+            case BOOLEAN -> random.nextBoolean();
+            case STRING -> random.nextBoolean() ? "Cr\u00e8me " + random.nextInt(100) : "plain";
+            case DATETIME ->
+                date
+                    ? new Instant(86_400_000L * random.nextInt(30_000))
+                    : new Instant(random.nextLong() >>> 24);
+            default ->
+                throw new AssertionError(
+                    "a lake schema with a " + f.getType() + " field: extend this test");
+          });
     }
     return Row.withSchema(beam).addValues(values).build();
   }
@@ -57,7 +71,10 @@ public class AvroRowsTest {
         GenericRecord ours = toAvro.apply(row);
         GenericRecord beams = AvroUtils.toGenericRecord(plainRow, d.avroSchema());
         assertEquals(d + " row " + row, 0, GenericData.get().compare(beams, ours, d.avroSchema()));
-        assertEquals(d + " back", AvroUtils.toBeamRowStrict(beams, plain).getValues(), toRow.apply(beams).getValues());
+        assertEquals(
+            d + " back",
+            AvroUtils.toBeamRowStrict(beams, plain).getValues(),
+            toRow.apply(beams).getValues());
         assertEquals(d + " round trip", row, toRow.apply(ours));
       }
       if (toAvro.positional() && toRow.positional()) {
@@ -101,14 +118,19 @@ public class AvroRowsTest {
     old.put("items", 7L);
     old.put("revenue", 92565.76999999998); // a double sum as v1 wrote it
     Row row = new AvroRows.ToRow(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()).apply(old);
-    assertEquals(new java.math.BigDecimal("92565.77"), row.getDecimal("revenue"));
+    assertEquals(new BigDecimal("92565.77"), row.getDecimal("revenue"));
     assertEquals(new Instant(20_000 * 86_400_000L), row.getDateTime("date"));
     assertEquals(null, row.getInt64("unpriced_items"));
     // and it writes back as the newest version's decimal
     GenericRecord now = new AvroRows.ToAvro(Dataset.DAILY_DEPARTMENT_SALES.avroSchema()).apply(row);
     assertEquals(Dataset.DAILY_DEPARTMENT_SALES.avroSchema(), now.getSchema());
-    Row plainRow = Row.withSchema(AvroUtils.toBeamSchema(now.getSchema())).attachValues(new ArrayList<>(row.getValues()));
-    assertEquals(0, GenericData.get().compare(now, AvroUtils.toGenericRecord(plainRow, now.getSchema()), now.getSchema()));
+    Row plainRow =
+        Row.withSchema(AvroUtils.toBeamSchema(now.getSchema()))
+            .attachValues(new ArrayList<>(row.getValues()));
+    assertEquals(
+        0,
+        GenericData.get()
+            .compare(now, AvroUtils.toGenericRecord(plainRow, now.getSchema()), now.getSchema()));
   }
 
   @Test
@@ -116,13 +138,23 @@ public class AvroRowsTest {
     Dataset d = Dataset.PRODUCT_PERFORMANCE;
     Row ok = randomRow(d, false);
     List<Object> values = new ArrayList<>(ok.getValues());
-    values.set(d.beamSchema().indexOf("revenue"), new java.math.BigDecimal("1.005"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new AvroRows.ToAvro(d.avroSchema()).apply(Row.withSchema(d.beamSchema()).attachValues(new ArrayList<>(values))));
-    assertTrue(e.getMessage(), e.getMessage().contains("revenue") && e.getMessage().contains("decimal places"));
-    values.set(d.beamSchema().indexOf("revenue"), new java.math.BigDecimal("12345678901.00"));
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new AvroRows.ToAvro(d.avroSchema()).apply(Row.withSchema(d.beamSchema()).attachValues(new ArrayList<>(values))));
+    values.set(d.beamSchema().indexOf("revenue"), new BigDecimal("1.005"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new AvroRows.ToAvro(d.avroSchema())
+                    .apply(Row.withSchema(d.beamSchema()).attachValues(new ArrayList<>(values))));
+    assertTrue(
+        e.getMessage(),
+        e.getMessage().contains("revenue") && e.getMessage().contains("decimal places"));
+    values.set(d.beamSchema().indexOf("revenue"), new BigDecimal("12345678901.00"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new AvroRows.ToAvro(d.avroSchema())
+                    .apply(Row.withSchema(d.beamSchema()).attachValues(new ArrayList<>(values))));
     assertTrue(e.getMessage(), e.getMessage().contains("DECIMAL(12,2)"));
   }
 
@@ -131,23 +163,43 @@ public class AvroRowsTest {
     org.apache.beam.sdk.schemas.Schema beam = Dataset.PRODUCT_PERFORMANCE.beamSchema();
     assertTrue(Cents.is(beam.getField("revenue").getType()));
     Row row = randomRow(Dataset.PRODUCT_PERFORMANCE, false);
-    org.apache.beam.sdk.coders.RowCoder coder = org.apache.beam.sdk.coders.RowCoder.of(beam);
-    Row back = org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, row));
+    RowCoder coder = RowCoder.of(beam);
+    Row back = CoderUtils.decodeFromByteArray(coder, CoderUtils.encodeToByteArray(coder, row));
     assertEquals(row, back);
     assertEquals(row.getDecimal("revenue"), back.getDecimal("revenue"));
     assertEquals(2, back.getDecimal("revenue").scale());
-    assertThrows(IllegalArgumentException.class, () -> new Cents().toBaseType(new java.math.BigDecimal("0.001")));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Cents().toBaseType(new BigDecimal("0.001")));
   }
 
   @Test
   public void amountsAtByteBoundariesWriteTheBytesBigIntegerWould() {
     Dataset d = Dataset.PRODUCT_PERFORMANCE;
     AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
-    for (long cents : new long[] {0, 1, -1, 127, 128, -128, -129, 255, 256, 32767, 32768, -32769, 999_999_999_999L, -999_999_999_999L}) {
+    for (long cents :
+        new long[] {
+          0,
+          1,
+          -1,
+          127,
+          128,
+          -128,
+          -129,
+          255,
+          256,
+          32767,
+          32768,
+          -32769,
+          999_999_999_999L,
+          -999_999_999_999L
+        }) {
       List<Object> values = new ArrayList<>(randomRow(d, false).getValues());
-      values.set(d.beamSchema().indexOf("revenue"), java.math.BigDecimal.valueOf(cents, 2));
-      java.nio.ByteBuffer written = (java.nio.ByteBuffer) toAvro.apply(Row.withSchema(d.beamSchema()).attachValues(values)).get("revenue");
-      assertEquals("cents " + cents, java.nio.ByteBuffer.wrap(java.math.BigInteger.valueOf(cents).toByteArray()), written);
+      values.set(d.beamSchema().indexOf("revenue"), BigDecimal.valueOf(cents, 2));
+      ByteBuffer written =
+          (ByteBuffer)
+              toAvro.apply(Row.withSchema(d.beamSchema()).attachValues(values)).get("revenue");
+      assertEquals(
+          "cents " + cents, ByteBuffer.wrap(BigInteger.valueOf(cents).toByteArray()), written);
     }
   }
 
@@ -160,7 +212,9 @@ public class AvroRowsTest {
     List<Object> values = new ArrayList<>(randomRow(d, false).getValues());
     values.set(loose.indexOf("eval_set"), null);
     Row row = Row.withSchema(loose).addValues(values).build();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AvroRows.ToAvro(d.avroSchema()).apply(row));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new AvroRows.ToAvro(d.avroSchema()).apply(row));
     assertTrue(e.getMessage(), e.getMessage().contains("eval_set"));
   }
 }

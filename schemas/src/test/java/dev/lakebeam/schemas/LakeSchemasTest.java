@@ -45,7 +45,12 @@ public class LakeSchemasTest {
         assertTrue(d + " key " + k, d.beamSchema().hasField(k));
       }
       d.eventTimeColumn()
-          .ifPresent(c -> assertEquals(d + " " + c, TypeName.DATETIME, d.beamSchema().getField(c).getType().getTypeName()));
+          .ifPresent(
+              c ->
+                  assertEquals(
+                      d + " " + c,
+                      TypeName.DATETIME,
+                      d.beamSchema().getField(c).getType().getTypeName()));
     }
   }
 

@@ -8,8 +8,10 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.Test;
 
 public class OrderTimestampsTest {
@@ -27,7 +29,9 @@ public class OrderTimestampsTest {
     assertEquals(
         AS_OF,
         OrderTimestamps.assign(List.of(new OrderKey(11, 1, 1, 0, null)), AS_OF)
-            .get(11).atZone(ZoneOffset.UTC).toLocalDate());
+            .get(11)
+            .atZone(ZoneOffset.UTC)
+            .toLocalDate());
   }
 
   @Test
@@ -42,7 +46,8 @@ public class OrderTimestampsTest {
     assertEquals(LocalDate.of(2025, 6, 29), date(ts.get(300)));
     assertEquals(LocalDate.of(2025, 6, 22), date(ts.get(200)));
     assertEquals(LocalDate.of(2025, 5, 23), date(ts.get(100)));
-    assertEquals(5, OrderTimestamps.orderDow(date(ts.get(100)))); // consistent data stays consistent
+    assertEquals(
+        5, OrderTimestamps.orderDow(date(ts.get(100)))); // consistent data stays consistent
     assertEquals(23, ts.get(200).atZone(ZoneOffset.UTC).getHour());
   }
 
@@ -51,11 +56,13 @@ public class OrderTimestampsTest {
     Instant a = OrderTimestamps.assign(List.of(new OrderKey(1, 1, 1, 10, null)), AS_OF).get(1);
     Instant b = OrderTimestamps.assign(List.of(new OrderKey(1, 1, 1, 10, null)), AS_OF).get(1);
     assertEquals(a, b);
-    java.util.Set<Integer> minutes = new java.util.HashSet<>();
+    Set<Integer> minutes = new HashSet<>();
     for (int id = 1; id <= 200; id++) {
       minutes.add(
           OrderTimestamps.assign(List.of(new OrderKey(id, 1, 1, 10, null)), AS_OF)
-              .get(id).atZone(ZoneOffset.UTC).getMinute());
+              .get(id)
+              .atZone(ZoneOffset.UTC)
+              .getMinute());
     }
     assertFalse("minutes should spread out", minutes.size() < 40);
   }

@@ -10,10 +10,12 @@ import static org.junit.Assert.assertNotEquals;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.hamcrest.Matchers;
 import org.junit.Test;
 
 /**
@@ -28,11 +30,14 @@ public class SchemaCompatibilityTest {
     List<Schema.Field> fields = new ArrayList<>();
     for (Schema.Field f : writer.getFields()) {
       Schema.Field r = reader.getField(f.name());
-      boolean money = r != null && r.getObjectProp("lakebeam.fromDouble") != null
-          && f.schema().toString().equals("[\"null\",\"double\"]");
+      boolean money =
+          r != null
+              && r.getObjectProp("lakebeam.fromDouble") != null
+              && f.schema().toString().equals("[\"null\",\"double\"]");
       fields.add(new Schema.Field(f, money ? r.schema() : f.schema()));
     }
-    return Schema.createRecord(writer.getName(), writer.getDoc(), writer.getNamespace(), false, fields);
+    return Schema.createRecord(
+        writer.getName(), writer.getDoc(), writer.getNamespace(), false, fields);
   }
 
   @Test
@@ -41,8 +46,9 @@ public class SchemaCompatibilityTest {
     for (String path : LakeSchemas.allPaths()) {
       List<Schema> versions = LakeSchemas.versions(path);
       for (int i = 1; i < versions.size(); i++) {
-        SchemaCompatibility.SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(
-            versions.get(i), promoted(versions.get(i), versions.get(i - 1)));
+        SchemaCompatibility.SchemaPairCompatibility result =
+            SchemaCompatibility.checkReaderWriterCompatibility(
+                versions.get(i), promoted(versions.get(i), versions.get(i - 1)));
         if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
           broken.add(path + " v" + (i + 1) + " cannot read v" + i + ": " + result.getDescription());
         }
@@ -64,12 +70,18 @@ public class SchemaCompatibilityTest {
           Schema t = f.schema().getTypes().get(1);
           assertEquals(path + "." + f.name(), LogicalTypes.decimal(12, 2), t.getLogicalType());
           assertEquals(path + "." + f.name(), Schema.Type.BYTES, t.getType());
-          assertThat(path + "." + f.name() + " says when it became a decimal", from, org.hamcrest.Matchers.notNullValue());
+          assertThat(
+              path + "." + f.name() + " says when it became a decimal",
+              from,
+              Matchers.notNullValue());
         }
         if (from != null) {
           // the version before the change held the double the readers promote
           Schema before = versions.get(((Number) from).intValue() - 2);
-          assertEquals(path + "." + f.name(), "[\"null\",\"double\"]", before.getField(f.name()).schema().toString());
+          assertEquals(
+              path + "." + f.name(),
+              "[\"null\",\"double\"]",
+              before.getField(f.name()).schema().toString());
         }
       }
     }
@@ -90,7 +102,8 @@ public class SchemaCompatibilityTest {
   public void productHasASecondVersionWithPrices() {
     List<Schema> versions = LakeSchemas.versions(SourceDataset.PRODUCTS.schemaPath());
     assertThat(versions.size(), greaterThanOrEqualTo(2));
-    assertThat(versions.get(1).getField("unit_price").defaultVal(), equalTo(org.apache.avro.JsonProperties.NULL_VALUE));
+    assertThat(
+        versions.get(1).getField("unit_price").defaultVal(), equalTo(JsonProperties.NULL_VALUE));
   }
 
   @Test

@@ -22,13 +22,27 @@ public class SourceDatasetFilesTest {
     assertEquals(Optional.of(SourceDataset.CUSTOMERS), of("customers.json.gz"));
     assertEquals(Optional.of(SourceDataset.ORDER_LINES), of("order_products__prior.csv"));
     assertEquals(Optional.of(SourceDataset.ORDER_LINES), of("ORDER_PRODUCTS__train.CSV"));
-    assertEquals("the glob it replaces matched an empty suffix too", Optional.of(SourceDataset.ORDER_LINES), of("order_products__.csv"));
+    assertEquals(
+        "the glob it replaces matched an empty suffix too",
+        Optional.of(SourceDataset.ORDER_LINES),
+        of("order_products__.csv"));
   }
 
   @Test
   public void otherNamesAndExtensionsMatchNothing() {
-    for (String name : new String[] {"orders.json", "clickstream.csv", "orders.parquet", "orders.csv.bak", "my_orders.csv", "orders",
-        "order_products.csv", ".orders.csv", "products.csv.zip", "notes.txt"}) {
+    for (String name :
+        new String[] {
+          "orders.json",
+          "clickstream.csv",
+          "orders.parquet",
+          "orders.csv.bak",
+          "my_orders.csv",
+          "orders",
+          "order_products.csv",
+          ".orders.csv",
+          "products.csv.zip",
+          "notes.txt"
+        }) {
       assertEquals(name, Optional.empty(), of(name));
     }
   }

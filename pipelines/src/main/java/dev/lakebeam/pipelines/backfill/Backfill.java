@@ -7,6 +7,7 @@ import dev.lakebeam.pipelines.rds.Jdbc;
 import dev.lakebeam.pipelines.run.ProgressLines;
 import dev.lakebeam.pipelines.run.RunMetrics;
 import dev.lakebeam.pipelines.run.RunReport;
+import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.records.Accounting;
@@ -37,8 +38,10 @@ public final class Backfill {
   private final Map<String, String> commandLine;
   private final PrintStream out;
   private final PrintStream err;
+
   /** Physical lines per source file, once the clean stage has run. */
   private Map<String, Long> lines = Map.of();
+
   /** Rows per table served to --serveJdbc. */
   private Map<String, Long> served = Map.of();
 
@@ -46,7 +49,12 @@ public final class Backfill {
    * @param profile the runner profile's name, for the manifest
    * @param commandLine the options as given (profile, then command line), for the manifest
    */
-  public Backfill(BackfillOptions o, String profile, Map<String, String> commandLine, PrintStream out, PrintStream err) {
+  public Backfill(
+      BackfillOptions o,
+      String profile,
+      Map<String, String> commandLine,
+      PrintStream out,
+      PrintStream err) {
     this.o = o;
     this.profile = profile;
     this.commandLine = commandLine;
@@ -83,23 +91,45 @@ public final class Backfill {
         report.reasons.putAll(RunMetrics.reasons(accounting));
         lines = RunMetrics.values(result, Accounting.LINES_NAMESPACE);
         SourceFiles.addLines(report.counts, plan.files, lines);
-        Publication.publish(plan, report, new RejectBudget(o.getMaxRejectRatio()), Boolean.TRUE.equals(o.getAllowShrink()));
+        Publication.publish(
+            plan,
+            report,
+            new RejectBudget(o.getMaxRejectRatio()),
+            Boolean.TRUE.equals(o.getAllowShrink()));
         report.stage("raw_clean", (System.nanoTime() - stageStart) / 1e9);
       }
       if (plan.curate) {
         progress.close(); // its figures are the clean stage's
         progress = curateProgress(plan.start);
         long stageStart = System.nanoTime();
-        err.println("backfill: building " + (plan.zones.contains(Zone.CURATED) ? "curated and " : "") + "consumption from "
-            + (plan.zones.contains(Zone.CURATED) ? plan.clean : LakeOptions.zonePath(o, Zone.CURATED)));
-        Curate.Outcome c = new Curate(o, plan.runId, plan.asOf == null ? OrderTimestamps.DEFAULT_AS_OF : plan.asOf, plan.zones).run();
+        err.println(
+            "backfill: building "
+                + (plan.zones.contains(Zone.CURATED) ? "curated and " : "")
+                + "consumption from "
+                + (plan.zones.contains(Zone.CURATED)
+                    ? plan.clean
+                    : LakeOptions.zonePath(o, Zone.CURATED)));
+        Curate.Outcome c =
+            new Curate(
+                    o,
+                    plan.runId,
+                    plan.asOf == null ? OrderTimestamps.DEFAULT_AS_OF : plan.asOf,
+                    plan.zones)
+                .run();
         report.stage("curated_consumption", (System.nanoTime() - stageStart) / 1e9);
-        err.printf(Locale.ROOT, "backfill: curated/consumption stage done in %.1f s%n", report.stageSeconds("curated_consumption"));
+        err.printf(
+            Locale.ROOT,
+            "backfill: curated/consumption stage done in %.1f s%n",
+            report.stageSeconds("curated_consumption"));
         report.outputs.putAll(c.outputs());
         report.rowsOut.putAll(c.rows());
         if (o.getServeJdbc() != null) {
           served = Serve.replace(o, LakeOptions.zonePath(o, Zone.CONSUMPTION));
-          report.served.put("jdbc_url", Jdbc.redact(o.getServeJdbc())).put("schema", Serve.SCHEMA).putPOJO("rows", served);
+          report
+              .served
+              .put("jdbc_url", Jdbc.redact(o.getServeJdbc()))
+              .put("schema", Serve.SCHEMA)
+              .putPOJO("rows", served);
         }
       }
       status = "SUCCEEDED";
@@ -113,7 +143,9 @@ public final class Backfill {
     return new Result(plan.runId, report.counts, report.manifestPath());
   }
 
-  /** What the manifest records of the run before it starts: how it was run, its options and inputs. */
+  /**
+   * What the manifest records of the run before it starts: how it was run, its options and inputs.
+   */
   private void describe(BackfillPlan plan, RunReport report) {
     report.keyFingerprint(plan.keyFingerprint);
     report.how.put("profile", profile);
@@ -133,17 +165,20 @@ public final class Backfill {
   }
 
   /** Writes the manifest, then prints the summary (or where the failed run's manifest is). */
-  private void finish(BackfillPlan plan, RunReport report, String status, Throwable thrown) throws IOException {
+  private void finish(BackfillPlan plan, RunReport report, String status, Throwable thrown)
+      throws IOException {
     SourceFiles.describe(report.inputs, plan.files, lines);
     String manifest;
     try {
-      manifest = report.writeManifest(status, thrown == null ? null : thrown.getMessage(), plan.zones);
+      manifest =
+          report.writeManifest(status, thrown == null ? null : thrown.getMessage(), plan.zones);
     } catch (IOException | RuntimeException m) {
       if (thrown == null) {
         throw m; // the run succeeded: a missing manifest is its failure
       }
       // the run's own failure is the one to report: this goes with it, never in its place
-      thrown.addSuppressed(new IOException("the manifest could not be written either: " + m.getMessage(), m));
+      thrown.addSuppressed(
+          new IOException("the manifest could not be written either: " + m.getMessage(), m));
       return;
     }
     if (!status.equals("SUCCEEDED")) {
@@ -153,7 +188,14 @@ public final class Backfill {
     out.println("backfill: run " + plan.runId + " succeeded");
     if (plan.ingest) {
       out.println("  raw zone:   " + plan.raw);
-      out.println("  clean zone: " + plan.clean + "  (rejects under " + plan.clean + "/" + dev.lakebeam.schemas.Dataset.REJECTED_DIR + ")");
+      out.println(
+          "  clean zone: "
+              + plan.clean
+              + "  (rejects under "
+              + plan.clean
+              + "/"
+              + Dataset.REJECTED_DIR
+              + ")");
     }
     for (Zone z : List.of(Zone.CURATED, Zone.CONSUMPTION)) {
       if (plan.zones.contains(z)) {
@@ -164,29 +206,64 @@ public final class Backfill {
     report.printCounts(out);
     report.printRowsOut(out);
     if (!report.served.isEmpty()) {
-      out.println("  served to " + Jdbc.redact(o.getServeJdbc()) + ", schema " + Serve.SCHEMA + ": " + served);
+      out.println(
+          "  served to "
+              + Jdbc.redact(o.getServeJdbc())
+              + ", schema "
+              + Serve.SCHEMA
+              + ": "
+              + served);
     }
   }
 
-  /** Every --progressSeconds, from the in-process tally of the accounting counters (a cluster's workers count in their own JVMs). */
+  /**
+   * Every --progressSeconds, from the in-process tally of the accounting counters (a cluster's
+   * workers count in their own JVMs).
+   */
   private ProgressLines.Stop cleanProgress(Instant start, long inputBytes) {
-    return ProgressLines.every(o.getProgressSeconds(), "lakebeam-progress", () -> {
-      long seconds = (Instant.now().getMillis() - start.getMillis()) / 1000;
-      err.printf(Locale.ROOT, "backfill: raw+clean, %,d s: %s%,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
-          seconds, ProgressLines.shareDone(Progress.tally(Accounting.LINES_NAMESPACE).getOrDefault(Accounting.BYTES_READ, 0L), inputBytes, seconds),
-          Progress.total(Accounting.IN), Progress.total(Accounting.CLEAN), Progress.total(Accounting.REJECTED),
-          Progress.total(Accounting.DUPLICATES), Progress.total(Accounting.SKIPPED));
-    });
+    return ProgressLines.every(
+        o.getProgressSeconds(),
+        "lakebeam-progress",
+        () -> {
+          long seconds = (Instant.now().getMillis() - start.getMillis()) / 1000;
+          err.printf(
+              Locale.ROOT,
+              "backfill: raw+clean, %,d s: %s%,d records read, %,d clean, %,d rejected, %,d duplicates, %,d skipped%n",
+              seconds,
+              ProgressLines.shareDone(
+                  Progress.tally(Accounting.LINES_NAMESPACE)
+                      .getOrDefault(Accounting.BYTES_READ, 0L),
+                  inputBytes,
+                  seconds),
+              Progress.total(Accounting.IN),
+              Progress.total(Accounting.CLEAN),
+              Progress.total(Accounting.REJECTED),
+              Progress.total(Accounting.DUPLICATES),
+              Progress.total(Accounting.SKIPPED));
+        });
   }
 
-  /** The rows handed to each writer of the curated/consumption stage so far (aggregates appear at their end). */
+  /**
+   * The rows handed to each writer of the curated/consumption stage so far (aggregates appear at
+   * their end).
+   */
   private ProgressLines.Stop curateProgress(Instant start) {
-    return ProgressLines.every(o.getProgressSeconds(), "lakebeam-progress", () -> {
-      SortedMap<String, Long> rows = Progress.tally(CountRows.NAMESPACE);
-      err.printf(Locale.ROOT, "backfill: curated+consumption, %,d s: rows to the writers: %s%n",
-          (Instant.now().getMillis() - start.getMillis()) / 1000,
-          rows.isEmpty() ? "none yet (reading, joining)"
-              : String.join(", ", rows.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).toList()));
-    });
+    return ProgressLines.every(
+        o.getProgressSeconds(),
+        "lakebeam-progress",
+        () -> {
+          SortedMap<String, Long> rows = Progress.tally(CountRows.NAMESPACE);
+          err.printf(
+              Locale.ROOT,
+              "backfill: curated+consumption, %,d s: rows to the writers: %s%n",
+              (Instant.now().getMillis() - start.getMillis()) / 1000,
+              rows.isEmpty()
+                  ? "none yet (reading, joining)"
+                  : String.join(
+                      ", ",
+                      rows.entrySet().stream()
+                          .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue()))
+                          .toList()));
+        });
   }
 }

@@ -12,10 +12,10 @@ import dev.lakebeam.pipelines.run.HmacKeys;
 import dev.lakebeam.pipelines.run.KeyFingerprints;
 import dev.lakebeam.pipelines.run.RunReport;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
-import dev.lakebeam.schemas.SourceDataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -44,9 +44,9 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.joda.time.Instant;
 
 /**
- * What a backfill will do, decided before anything runs: its options checked, its input files
- * found and checked, its JDBC ranges and high-water marks planned, its run id, paths and key.
- * Every refusal happens here, so a bad option never leaves a half-built lake.
+ * What a backfill will do, decided before anything runs: its options checked, its input files found
+ * and checked, its JDBC ranges and high-water marks planned, its run id, paths and key. Every
+ * refusal happens here, so a bad option never leaves a half-built lake.
  */
 final class BackfillPlan {
   final Set<Zone> zones;
@@ -56,21 +56,30 @@ final class BackfillPlan {
   final LocalDate from;
   final LocalDate to;
   final LocalDate asOf;
+
   /** The input folder as Beam reads it (absolute, ending in /). */
   final String input;
+
   final Map<SourceDataset, List<MatchResult.Metadata>> files = new EnumMap<>(SourceDataset.class);
   final List<RdsExtract> extracts = new ArrayList<>();
+
   /** The source datasets this run reads. */
   final Set<SourceDataset> present = EnumSet.noneOf(SourceDataset.class);
+
   /** The clean datasets this run writes, in the order of the sources. */
   final List<Dataset> written = new ArrayList<>();
+
   /** For an incremental run: the partitions of each clean dataset it rewrites. */
   final Map<Dataset, Set<String>> rewrite = new EnumMap<>(Dataset.class);
+
   /** For an incremental run: the high-water marks it records once published. */
   final Map<String, java.time.Instant> newMarks = new TreeMap<>();
+
   final Tokenizer tokenizer;
+
   /** The key's fingerprint, when the run tokenizes (the clean stage); else null. */
   final String keyFingerprint;
+
   final Instant start;
   final String runId;
   final String ingestDate;
@@ -78,19 +87,25 @@ final class BackfillPlan {
   final String raw;
   final String clean;
   final String staging;
+
   /** The name part of this run's reject files: runs over other inputs or dates keep theirs. */
   final String rejectScope;
+
   final CleanConfig cleanConfig;
 
   private BackfillPlan(BackfillOptions o, PrintStream err) throws IOException, SQLException {
     zones = zones(o.getZones());
     ingest = zones.contains(Zone.CLEAN);
     curate = zones.contains(Zone.CURATED) || zones.contains(Zone.CONSUMPTION);
-    if (o.getMaxRejectRatio() == null || !(o.getMaxRejectRatio() >= 0 && o.getMaxRejectRatio() <= 1)) {
-      throw new UsageException("--maxRejectRatio takes a share of the records from 0 to 1 (0.01: 1 %), was " + o.getMaxRejectRatio());
+    if (o.getMaxRejectRatio() == null
+        || !(o.getMaxRejectRatio() >= 0 && o.getMaxRejectRatio() <= 1)) {
+      throw new UsageException(
+          "--maxRejectRatio takes a share of the records from 0 to 1 (0.01: 1 %), was "
+              + o.getMaxRejectRatio());
     }
     if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1024) {
-      throw new UsageException("--maxRecordBytes must be at least 1024, was " + o.getMaxRecordBytes());
+      throw new UsageException(
+          "--maxRecordBytes must be at least 1024, was " + o.getMaxRecordBytes());
     }
     if (o.getTopN() == null || o.getTopN() < 1) {
       throw new UsageException("--topN must be at least 1, was " + o.getTopN());
@@ -99,7 +114,8 @@ final class BackfillPlan {
       Curate.model(o); // a bad --reorderModel fails here, before the clean stage publishes anything
     }
     if (o.getServeJdbc() != null && !zones.contains(Zone.CONSUMPTION)) {
-      throw new UsageException("--serveJdbc serves the consumption zone; add consumption to --zones");
+      throw new UsageException(
+          "--serveJdbc serves the consumption zone; add consumption to --zones");
     }
     List<String> sources = List.of(o.getSources().split(","));
     for (String s : sources) {
@@ -123,11 +139,13 @@ final class BackfillPlan {
     asOf = date("--asOf", o.getAsOf());
     incremental = Boolean.TRUE.equals(o.getIncremental());
     if (incremental && !ingest) {
-      throw new UsageException("--incremental merges database changes into the clean zone; add raw,clean to --zones");
+      throw new UsageException(
+          "--incremental merges database changes into the clean zone; add raw,clean to --zones");
     }
     if (incremental && (readFiles || !readRds || from != null || to != null)) {
-      throw new UsageException("--incremental goes with --sources=rds alone and no --from/--to "
-          + "(it reads what changed since the last successful incremental run)");
+      throw new UsageException(
+          "--incremental goes with --sources=rds alone and no --from/--to "
+              + "(it reads what changed since the last successful incremental run)");
     }
     String in = LakeOptions.forBeam(o.getInput().endsWith("/") ? o.getInput() : o.getInput() + "/");
     input = in.contains("://") ? in : Path.of(in).toAbsolutePath().normalize() + "/";
@@ -135,8 +153,11 @@ final class BackfillPlan {
       findFiles(o, err);
     }
     // Only the clean stage tokenizes PII; a curated/consumption rebuild needs no key.
-    tokenizer = ingest ? HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "backfill")
-        : new Tokenizer("no-clean-stage-in-this-run".getBytes(StandardCharsets.UTF_8));
+    tokenizer =
+        ingest
+            ? HmacKeys.tokenizer(
+                o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "backfill")
+            : new Tokenizer("no-clean-stage-in-this-run".getBytes(StandardCharsets.UTF_8));
     keyFingerprint = ingest ? tokenizer.fingerprint() : null;
     if (ingest) {
       KeyFingerprints.check(RunReport.manifestsOf(o.getLake()), keyFingerprint, "backfill");
@@ -144,15 +165,22 @@ final class BackfillPlan {
 
     start = Instant.now();
     java.time.Instant started = java.time.Instant.ofEpochMilli(start.getMillis());
-    runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started)
-        + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    runId =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started)
+            + "-"
+            + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     ingestDate = started.atZone(ZoneOffset.UTC).toLocalDate().toString();
     raw = LakeOptions.zonePath(o, Zone.RAW);
     clean = LakeOptions.zonePath(o, Zone.CLEAN);
     staging = clean + "/_staging/" + runId;
     rejectScope = "rejects-" + scopeHash(input, from, to);
-    cleanConfig = new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
-    lake = LakeOptions.forBeam(o.getLake().endsWith("/") ? o.getLake().substring(0, o.getLake().length() - 1) : o.getLake());
+    cleanConfig =
+        new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
+    lake =
+        LakeOptions.forBeam(
+            o.getLake().endsWith("/")
+                ? o.getLake().substring(0, o.getLake().length() - 1)
+                : o.getLake());
     if (readRds) {
       planRds(o, rdsTables);
     }
@@ -169,24 +197,42 @@ final class BackfillPlan {
     return new BackfillPlan(o, err);
   }
 
-  /** The files under --input by dataset: each must hold records and its header every column the dataset needs. */
+  /**
+   * The files under --input by dataset: each must hold records and its header every column the
+   * dataset needs.
+   */
   private void findFiles(BackfillOptions o, PrintStream err) throws IOException {
     List<String> unmatched = SourceFiles.classify(input, files);
     if (!unmatched.isEmpty()) {
-      err.println("backfill: WARNING: " + unmatched.size() + " file(s) under --input match no dataset and are not read: "
-          + String.join(", ", unmatched) + " (a dataset's file is its name in any case: " + SourceFiles.KNOWN
-          + "; .csv for CSV, .json or .jsonl for JSON lines, plain or .gz)");
+      err.println(
+          "backfill: WARNING: "
+              + unmatched.size()
+              + " file(s) under --input match no dataset and are not read: "
+              + String.join(", ", unmatched)
+              + " (a dataset's file is its name in any case: "
+              + SourceFiles.KNOWN
+              + "; .csv for CSV, .json or .jsonl for JSON lines, plain or .gz)");
     }
     if (files.isEmpty()) {
-      throw new UsageException("no source files under --input=" + input + " (expected orders.csv, products.csv, ...; see sample-data/files)");
+      throw new UsageException(
+          "no source files under --input="
+              + input
+              + " (expected orders.csv, products.csv, ...; see sample-data/files)");
     }
     if (!Boolean.TRUE.equals(o.getAllowEmptyFiles())) {
       for (Map.Entry<SourceDataset, List<MatchResult.Metadata>> e : files.entrySet()) {
         for (MatchResult.Metadata md : e.getValue()) {
-          String why = SourceFiles.withoutRecords(md, e.getKey().format() == SourceDataset.Format.CSV);
+          String why =
+              SourceFiles.withoutRecords(md, e.getKey().format() == SourceDataset.Format.CSV);
           if (why != null) {
-            throw new IllegalStateException(md.resourceId() + " " + why + "; a source file given must hold records (a rerun would "
-                + "replace the lake's " + e.getKey().sourceName() + " with nothing). --allowEmptyFiles accepts it");
+            throw new IllegalStateException(
+                md.resourceId()
+                    + " "
+                    + why
+                    + "; a source file given must hold records (a rerun would "
+                    + "replace the lake's "
+                    + e.getKey().sourceName()
+                    + " with nothing). --allowEmptyFiles accepts it");
           }
         }
       }
@@ -195,30 +241,48 @@ final class BackfillPlan {
       for (MatchResult.Metadata md : e.getValue()) {
         SourceFiles.Header h = SourceFiles.header(md, e.getKey());
         if (h != null && !h.missing().isEmpty()) {
-          throw new IllegalStateException(md.resourceId() + ": the header has no column " + String.join(", ", h.missing())
-              + " (it has " + String.join(", ", h.columns()) + "; " + e.getKey().sourceName() + " files need "
-              + String.join(", ", e.getKey().csvColumns()) + "); nothing was read or published");
+          throw new IllegalStateException(
+              md.resourceId()
+                  + ": the header has no column "
+                  + String.join(", ", h.missing())
+                  + " (it has "
+                  + String.join(", ", h.columns())
+                  + "; "
+                  + e.getKey().sourceName()
+                  + " files need "
+                  + String.join(", ", e.getKey().csvColumns())
+                  + "); nothing was read or published");
         }
         if (h != null && !h.extra().isEmpty()) {
-          err.println("backfill: WARNING: " + md.resourceId() + ": column(s) " + String.join(", ", h.extra())
-              + " are not part of " + e.getKey().sourceName() + " and are ignored");
+          err.println(
+              "backfill: WARNING: "
+                  + md.resourceId()
+                  + ": column(s) "
+                  + String.join(", ", h.extra())
+                  + " are not part of "
+                  + e.getKey().sourceName()
+                  + " and are ignored");
         }
       }
     }
   }
 
-  /** The JDBC range reads of each table; for an incremental run, the changes since the last marks. */
+  /**
+   * The JDBC range reads of each table; for an incremental run, the changes since the last marks.
+   */
   private void planRds(BackfillOptions o, Set<RdsTable> tables) throws IOException, SQLException {
     Map<String, java.time.Instant> oldMarks = incremental ? HighWater.read(lake) : Map.of();
     newMarks.putAll(oldMarks);
     Map<SourceDataset, Set<String>> touched = new EnumMap<>(SourceDataset.class);
     try (Connection c = Jdbc.connect(o)) {
       for (RdsTable t : tables) {
-        RdsExtract e = RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize());
+        RdsExtract e =
+            RdsExtract.plan(c, o, t, o.getJdbcPartitions(), from, to, o.getJdbcFetchSize());
         if (incremental) {
           java.time.Instant old = oldMarks.get(t.table());
           java.time.Instant mark = Incremental.highWater(c, t);
-          java.time.Instant upTo = mark == null ? (old == null ? java.time.Instant.EPOCH : old) : mark;
+          java.time.Instant upTo =
+              mark == null ? (old == null ? java.time.Instant.EPOCH : old) : mark;
           e.changedBetween(old, upTo);
           newMarks.put(t.table(), upTo);
           if (t.hasEventTime()) {
@@ -240,7 +304,10 @@ final class BackfillPlan {
 
   /** The bytes of all input files, for the progress lines. */
   long inputBytes() {
-    return files.values().stream().flatMap(List::stream).mapToLong(MatchResult.Metadata::sizeBytes).sum();
+    return files.values().stream()
+        .flatMap(List::stream)
+        .mapToLong(MatchResult.Metadata::sizeBytes)
+        .sum();
   }
 
   /**
@@ -251,7 +318,9 @@ final class BackfillPlan {
   long orderLineBytes() {
     long bytes = 0;
     for (MatchResult.Metadata f : files.getOrDefault(SourceDataset.ORDER_LINES, List.of())) {
-      boolean compressed = Compression.detect(f.resourceId().getFilename().toLowerCase(Locale.ROOT)) != Compression.UNCOMPRESSED;
+      boolean compressed =
+          Compression.detect(f.resourceId().getFilename().toLowerCase(Locale.ROOT))
+              != Compression.UNCOMPRESSED;
       bytes += compressed ? 5 * f.sizeBytes() : f.sizeBytes();
     }
     for (RdsExtract e : extracts) {
@@ -274,15 +343,19 @@ final class BackfillPlan {
         }
       }
       if (i < 0) {
-        throw new UsageException("--zones takes raw, clean, curated, consumption; '" + z + "' is none of them");
+        throw new UsageException(
+            "--zones takes raw, clean, curated, consumption; '" + z + "' is none of them");
       }
       picked.add(i);
     }
     if (picked.last() - picked.first() + 1 != picked.size()) {
-      throw new UsageException("--zones must be consecutive zones of raw,clean,curated,consumption, was " + value);
+      throw new UsageException(
+          "--zones must be consecutive zones of raw,clean,curated,consumption, was " + value);
     }
     if (picked.contains(0) != picked.contains(1)) {
-      throw new UsageException("--zones: raw and clean go together (a run lands raw files as it cleans them), was " + value);
+      throw new UsageException(
+          "--zones: raw and clean go together (a run lands raw files as it cleans them), was "
+              + value);
     }
     Set<Zone> out = EnumSet.noneOf(Zone.class);
     picked.forEach(i -> out.add(order.get(i)));
@@ -302,7 +375,9 @@ final class BackfillPlan {
 
   private static String scopeHash(String input, LocalDate from, LocalDate to) {
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest((input + "|" + from + "|" + to).getBytes(StandardCharsets.UTF_8));
+      byte[] h =
+          MessageDigest.getInstance("SHA-256")
+              .digest((input + "|" + from + "|" + to).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(h).substring(0, 12);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -3,6 +3,7 @@ package dev.lakebeam.pipelines.backfill;
 import dev.lakebeam.pipelines.rds.RdsExtract;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.clean.CleanRecords;
 import dev.lakebeam.transforms.clean.MergeLatest;
 import dev.lakebeam.transforms.clean.ProtectRejects;
@@ -14,7 +15,6 @@ import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.CountReasons;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.schemas.SourceDataset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -44,20 +44,39 @@ final class CleanStage {
     for (RdsExtract e : plan.extracts) {
       String table = e.table().table();
       PCollection<Row> raws = p.apply("RDS " + table, e);
-      raws.apply("Payloads of " + table, MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")))
-          .apply("Land rds " + table, TextIO.write().to(plan.raw + "/rds/" + table + rawDay + "/part")
-              .withSuffix(".jsonl").withCompression(Compression.GZIP).withNumShards(1));
-      PCollectionTuple parsed = raws.apply("Parse rds " + table, ParseRecords.of(e.table().dataset(), SourceDataset.Format.JSON));
+      raws.apply(
+              "Payloads of " + table,
+              MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")))
+          .apply(
+              "Land rds " + table,
+              TextIO.write()
+                  .to(plan.raw + "/rds/" + table + rawDay + "/part")
+                  .withSuffix(".jsonl")
+                  .withCompression(Compression.GZIP)
+                  .withNumShards(1));
+      PCollectionTuple parsed =
+          raws.apply(
+              "Parse rds " + table,
+              ParseRecords.of(e.table().dataset(), SourceDataset.Format.JSON));
       rejects.add(parsed.get(Rejects.TAG));
-      parsedParts.computeIfAbsent(e.table().dataset(), k -> new ArrayList<>()).add(parsed.get(ParseRecords.PARSED));
+      parsedParts
+          .computeIfAbsent(e.table().dataset(), k -> new ArrayList<>())
+          .add(parsed.get(ParseRecords.PARSED));
     }
     ReadSourceFiles lineReader = null;
     for (SourceDataset d : plan.files.keySet()) {
-      ReadSourceFiles read = ReadSourceFiles.ofFiles(d, plan.files.get(d).stream().map(md -> md.resourceId().toString()).toList(),
-          maxRecordBytes);
-      p.apply("Raw " + d.sourceName(), new CopyToRaw(d.sourceName(), read.globs(), plan.raw + "/files/" + d.sourceName() + rawDay));
+      ReadSourceFiles read =
+          ReadSourceFiles.ofFiles(
+              d,
+              plan.files.get(d).stream().map(md -> md.resourceId().toString()).toList(),
+              maxRecordBytes);
+      p.apply(
+          "Raw " + d.sourceName(),
+          new CopyToRaw(
+              d.sourceName(), read.globs(), plan.raw + "/files/" + d.sourceName() + rawDay));
+      // The bulk of the data: the clean stage reads it into blocks per bucket of the order join.
       if (d == SourceDataset.ORDER_LINES) {
-        lineReader = read; // the bulk of the data: the clean stage reads it into blocks per bucket of the order join
+        lineReader = read;
         continue;
       }
       PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
@@ -65,28 +84,49 @@ final class CleanStage {
       parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(r.get(ParseRecords.PARSED));
     }
     Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
-    parsedParts.forEach((d, parts) -> parsed.put(d, parts.size() == 1 ? parts.get(0)
-        : PCollectionList.of(parts).apply("All " + d.sourceName(), Flatten.pCollections()).setCoder(RowBytesCoder.of(parts.get(0).getSchema()))));
+    parsedParts.forEach(
+        (d, parts) ->
+            parsed.put(
+                d,
+                parts.size() == 1
+                    ? parts.get(0)
+                    : PCollectionList.of(parts)
+                        .apply("All " + d.sourceName(), Flatten.pCollections())
+                        .setCoder(RowBytesCoder.of(parts.get(0).getSchema()))));
     Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
     if (plan.incremental) {
-      for (Dataset d : List.of(Dataset.DEPARTMENTS, Dataset.AISLES, Dataset.PRODUCTS, Dataset.CUSTOMERS,
-          Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.FEEDBACK)) {
+      for (SourceDataset source : SourceDataset.tables()) {
+        Dataset d = source.target();
         ReadZone read = ReadZone.of(d, plan.clean);
-        existing.put(d, p.apply("Existing " + d.datasetName(), plan.rewrite.containsKey(d) ? read.partitions(plan.rewrite.get(d)) : read));
+        existing.put(
+            d,
+            p.apply(
+                "Existing " + d.datasetName(),
+                plan.rewrite.containsKey(d) ? read.partitions(plan.rewrite.get(d)) : read));
       }
     }
     CleanRecords.Output cleaned =
-        Pipeline.applyTransform("Clean", CleanRecords.Input.of(p, parsed).withExisting(existing).withLineReader(lineReader),
-            CleanRecords.with(plan.cleanConfig).withBuckets(CleanRecords.bucketsFor(plan.orderLineBytes())));
+        Pipeline.applyTransform(
+            "Clean",
+            CleanRecords.Input.of(p, parsed).withExisting(existing).withLineReader(lineReader),
+            CleanRecords.with(plan.cleanConfig)
+                .withBuckets(CleanRecords.bucketsFor(plan.orderLineBytes())));
     for (Dataset d : plan.written) {
       String folder = plan.staging + "/" + d.datasetName();
       if (!existing.containsKey(d) && cleaned.blocks(d) != null) {
-        cleaned.blocks(d).apply("Write " + d.datasetName(), WriteParquet.blocks(d, folder, "part", filesPerPartition));
+        cleaned
+            .blocks(d)
+            .apply(
+                "Write " + d.datasetName(),
+                WriteParquet.blocks(d, folder, "part", filesPerPartition));
         continue;
       }
       PCollection<Row> rows = cleaned.clean(d);
       if (existing.containsKey(d)) {
-        rows = PCollectionList.of(existing.get(d)).and(rows).apply("Merge " + d.datasetName(), new MergeLatest(d));
+        rows =
+            PCollectionList.of(existing.get(d))
+                .and(rows)
+                .apply("Merge " + d.datasetName(), new MergeLatest(d));
       }
       rows.apply("Write " + d.datasetName(), WriteParquet.of(d, folder, "part", filesPerPartition));
     }
@@ -96,7 +136,13 @@ final class CleanStage {
         .setCoder(RowBytesCoder.of(Rejects.SCHEMA))
         .apply("Protect rejects", ProtectRejects.with(plan.tokenizer))
         .apply("Count rejects", new CountReasons())
-        .apply("Write rejects", WriteParquet.by(Dataset.REJECTS, plan.staging + "/" + Dataset.REJECTED_DIR, plan.rejectScope,
-            Rejects.partitionOn(plan.ingestDate), 1));
+        .apply(
+            "Write rejects",
+            WriteParquet.by(
+                Dataset.REJECTS,
+                plan.staging + "/" + Dataset.REJECTED_DIR,
+                plan.rejectScope,
+                Rejects.partitionOn(plan.ingestDate),
+                1));
   }
 }

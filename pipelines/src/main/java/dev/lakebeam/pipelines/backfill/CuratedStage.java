@@ -1,20 +1,20 @@
 package dev.lakebeam.pipelines.backfill;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Partitioning;
+import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.curated.CustomerSegments;
 import dev.lakebeam.transforms.curated.DailyDepartmentSales;
 import dev.lakebeam.transforms.curated.EnrichOrderLines;
 import dev.lakebeam.transforms.curated.Features;
 import dev.lakebeam.transforms.curated.PredictReorders;
 import dev.lakebeam.transforms.curated.ProductPerformance;
-import dev.lakebeam.transforms.curated.ReorderModel;
 import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.CountRows;
 import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import java.time.LocalDate;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,68 +25,81 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * The wiring of the curated/consumption stage: the clean zone (or the curated enriched lines)
- * into the enriched facts, the feature tables of the as_of date, the business aggregates and the
- * reorder predictions, each staged as Parquet.
+ * The wiring of the curated/consumption stage: the clean zone (or the curated enriched lines) into
+ * the enriched facts, the feature tables of the as_of date, the business aggregates and the reorder
+ * predictions, each staged as Parquet.
  */
 final class CuratedStage {
-  /**
-   * What the stage builds and where it stages it.
-   *
-   * @param model the reorder model, when consumption is built
-   * @param buckets the buckets of the order join and of the roll-ups
-   */
-  record Settings(String clean, String curated, boolean buildCurated, boolean buildConsumption, ReorderModel model, int topN,
-      LocalDate asOf, String curatedStaging, String consumptionStaging, int buckets, int filesPerPartition) {
-    String asOfPartition() {
-      return "as_of=" + asOf;
-    }
-  }
+  private final Curate.Settings s;
 
-  private final Settings s;
   /** Each dataset written, with its staging folder. */
   private final Map<Dataset, String> staged = new EnumMap<>(Dataset.class);
 
-  private CuratedStage(Settings s) {
+  private CuratedStage(Curate.Settings s) {
     this.s = s;
   }
 
   /** Builds the stage into {@code p}; returns each dataset it stages, with its folder. */
-  static Map<Dataset, String> build(Pipeline p, Settings s) {
+  static Map<Dataset, String> build(Pipeline p, Curate.Settings s) {
     return new CuratedStage(s).wire(p);
   }
 
   private Map<Dataset, String> wire(Pipeline p) {
-    PCollection<Row> enriched = s.buildCurated()
-        ? p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES))
-            .apply("Enrich", new EnrichOrderLines(
-                p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS)),
-                p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS)),
-                p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES)),
-                p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS))).withBuckets(s.buckets()))
-        : p.apply("Read curated order_lines_enriched", ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
+    PCollection<Row> enriched =
+        s.buildCurated()
+            ? p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES))
+                .apply(
+                    "Enrich",
+                    new EnrichOrderLines(
+                            p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS)),
+                            p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS)),
+                            p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES)),
+                            p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS)))
+                        .withBuckets(s.buckets()))
+            : p.apply(
+                "Read curated order_lines_enriched",
+                ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
     // The enriched lines feed four steps: they cross to them in blocks, encoded once, and each
     // step decodes its own copy (row by row, Flink would encode every line once per step).
-    PCollection<RowBlock> enrichedBlocks = enriched.apply("Enriched lines into blocks", PackRows.of());
-    Function<String, PCollection<Row>> enrichedFor = step -> enrichedBlocks
-        .apply("Enriched lines for " + step, ParDo.of(new PackRows.UnpackFn(enriched.getSchema())))
-        .setCoder(RowBytesCoder.of(enriched.getSchema()));
+    PCollection<RowBlock> enrichedBlocks =
+        enriched.apply("Enriched lines into blocks", PackRows.of());
+    Function<String, PCollection<Row>> enrichedFor =
+        step ->
+            enrichedBlocks
+                .apply(
+                    "Enriched lines for " + step,
+                    ParDo.of(new PackRows.UnpackFn(enriched.getSchema())))
+                .setCoder(RowBytesCoder.of(enriched.getSchema()));
     if (s.buildCurated()) {
-      curated(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED, null);
+      write(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED);
     }
-    PCollectionTuple features = enrichedFor.apply("features").apply("Features", Features.asOf(s.asOf()).withBuckets(s.buckets()));
+    PCollectionTuple features =
+        enrichedFor
+            .apply("features")
+            .apply("Features", Features.asOf(s.asOf()).withBuckets(s.buckets()));
     if (s.buildCurated()) {
-      curated(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES, s.asOfPartition());
-      curated(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES, s.asOfPartition());
-      curated(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES, s.asOfPartition());
+      write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES);
+      write(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES);
+      write(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES);
     }
     if (s.buildConsumption()) {
-      consumption(enrichedFor.apply("daily sales").apply("Daily department sales", new DailyDepartmentSales(s.buckets())),
+      write(
+          enrichedFor
+              .apply("daily sales")
+              .apply("Daily department sales", new DailyDepartmentSales(s.buckets())),
           Dataset.DAILY_DEPARTMENT_SALES);
-      consumption(enrichedFor.apply("product performance").apply("Product performance", new ProductPerformance()),
+      write(
+          enrichedFor
+              .apply("product performance")
+              .apply("Product performance", new ProductPerformance()),
           Dataset.PRODUCT_PERFORMANCE);
-      consumption(features.get(Features.RFM).apply("Customer segments", new CustomerSegments()), Dataset.CUSTOMER_SEGMENTS);
-      consumption(features.apply("Reorder predictions", PredictReorders.with(s.model(), s.topN()).withBuckets(s.buckets())),
+      write(
+          features.get(Features.RFM).apply("Customer segments", new CustomerSegments()),
+          Dataset.CUSTOMER_SEGMENTS);
+      write(
+          features.apply(
+              "Reorder predictions",
+              PredictReorders.with(s.model(), s.topN()).withBuckets(s.buckets())),
           Dataset.REORDER_PREDICTIONS);
     }
     return staged;
@@ -97,20 +110,18 @@ final class CuratedStage {
     return ReadZone.of(d, s.clean()).columns(EnrichOrderLines.COLUMNS.get(d));
   }
 
-  private void curated(PCollection<Row> rows, Dataset d, String partition) {
-    write(rows, d, s.curatedStaging(), partition);
-  }
-
-  private void consumption(PCollection<Row> rows, Dataset d) {
-    write(rows, d, s.consumptionStaging(), null);
-  }
-
-  private void write(PCollection<Row> rows, Dataset d, String staging, String partition) {
+  /** Stages a dataset in its zone's staging folder; the feature tables in the as_of partition. */
+  private void write(PCollection<Row> rows, Dataset d) {
+    String staging = d.zone() == Zone.CURATED ? s.curatedStaging() : s.consumptionStaging();
     String folder = staging + "/" + d.datasetName();
-    PCollection<Row> counted = rows.apply("Count " + d.datasetName(), CountRows.as(d.datasetName()));
-    counted.apply("Write " + d.datasetName(), partition == null
-        ? WriteParquet.of(d, folder, "part", s.filesPerPartition())
-        : WriteParquet.by(d, folder, "part", r -> partition, s.filesPerPartition()));
+    String partition = d.partitioning() == Partitioning.AS_OF ? s.asOfPartition() : null;
+    PCollection<Row> counted =
+        rows.apply("Count " + d.datasetName(), CountRows.as(d.datasetName()));
+    counted.apply(
+        "Write " + d.datasetName(),
+        partition == null
+            ? WriteParquet.of(d, folder, "part", s.filesPerPartition())
+            : WriteParquet.by(d, folder, "part", r -> partition, s.filesPerPartition()));
     staged.put(d, folder);
   }
 }

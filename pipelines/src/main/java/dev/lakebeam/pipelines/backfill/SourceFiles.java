@@ -2,9 +2,10 @@ package dev.lakebeam.pipelines.backfill;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.parse.CsvFields;
 import dev.lakebeam.transforms.records.Accounting;
-import dev.lakebeam.schemas.SourceDataset;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -16,17 +17,24 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
-/** The source files a backfill matched: checks made before the run starts, and what the run read of each. */
+/**
+ * The source files a backfill matched: checks made before the run starts, and what the run read of
+ * each.
+ */
 final class SourceFiles {
   /** How much of a file's (decompressed) start is read to tell a header-only file. */
   private static final int PEEK = 64 * 1024;
 
   /** The datasets' file names, for messages. */
-  static final String KNOWN = Arrays.stream(SourceDataset.values()).map(SourceDataset::filePattern).collect(Collectors.joining(", "));
+  static final String KNOWN =
+      Arrays.stream(SourceDataset.values())
+          .map(SourceDataset::filePattern)
+          .collect(Collectors.joining(", "));
 
   private SourceFiles() {}
 
@@ -35,7 +43,8 @@ final class SourceFiles {
    * SourceDataset#ofFile}: any case, usual extensions); returns the names of those that match no
    * dataset.
    */
-  static List<String> classify(String folder, Map<SourceDataset, List<MatchResult.Metadata>> byDataset) throws IOException {
+  static List<String> classify(
+      String folder, Map<SourceDataset, List<MatchResult.Metadata>> byDataset) throws IOException {
     MatchResult m = FileSystems.match(folder + "*", EmptyMatchTreatment.ALLOW);
     if (m.status() == MatchResult.Status.NOT_FOUND) {
       return List.of();
@@ -49,8 +58,10 @@ final class SourceFiles {
         continue;
       }
       String name = md.resourceId().getFilename();
-      SourceDataset.ofFile(name).ifPresentOrElse(d -> byDataset.computeIfAbsent(d, k -> new ArrayList<>()).add(md),
-          () -> unmatched.add(name));
+      SourceDataset.ofFile(name)
+          .ifPresentOrElse(
+              d -> byDataset.computeIfAbsent(d, k -> new ArrayList<>()).add(md),
+              () -> unmatched.add(name));
     }
     unmatched.sort(null);
     return unmatched;
@@ -61,17 +72,23 @@ final class SourceFiles {
     byte[] buf = new byte[PEEK + 1];
     int n = 0;
     try (InputStream raw = Channels.newInputStream(FileSystems.open(md.resourceId()));
-        InputStream in = md.resourceId().getFilename().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+        InputStream in =
+            md.resourceId().getFilename().toLowerCase(Locale.ROOT).endsWith(".gz")
+                ? new GZIPInputStream(raw)
+                : raw) {
       for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
         n += r;
       }
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       return null;
     }
-    return java.util.Arrays.copyOf(buf, n);
+    return Arrays.copyOf(buf, n);
   }
 
-  /** A CSV file's header: its columns, the dataset's columns it lacks, and those the dataset does not know. */
+  /**
+   * A CSV file's header: its columns, the dataset's columns it lacks, and those the dataset does
+   * not know.
+   */
   record Header(List<String> columns, List<String> missing, List<String> extra) {}
 
   /**
@@ -87,7 +104,10 @@ final class SourceFiles {
       return null;
     }
     int n = buf.length;
-    int from = n >= 3 && (buf[0] & 0xFF) == 0xEF && (buf[1] & 0xFF) == 0xBB && (buf[2] & 0xFF) == 0xBF ? 3 : 0;
+    int from =
+        n >= 3 && (buf[0] & 0xFF) == 0xEF && (buf[1] & 0xFF) == 0xBB && (buf[2] & 0xFF) == 0xBF
+            ? 3
+            : 0;
     int end = from;
     while (true) { // the first line that is not blank, as the reader takes it
       while (end < n && buf[end] != '\n' && buf[end] != '\r') {
@@ -100,8 +120,10 @@ final class SourceFiles {
     }
     List<String> columns;
     try {
-      columns = CsvFields.split(new String(buf, from, end - from, StandardCharsets.UTF_8)).stream()
-          .map(c -> c.trim().toLowerCase(Locale.ROOT)).toList();
+      columns =
+          CsvFields.split(new String(buf, from, end - from, StandardCharsets.UTF_8)).stream()
+              .map(c -> c.trim().toLowerCase(Locale.ROOT))
+              .toList();
     } catch (CsvFields.MalformedCsv e) {
       return null;
     }
@@ -109,7 +131,9 @@ final class SourceFiles {
     if (columns.stream().noneMatch(known::contains)) {
       return null;
     }
-    return new Header(columns, dataset.csvColumns().stream().filter(c -> !columns.contains(c)).toList(),
+    return new Header(
+        columns,
+        dataset.csvColumns().stream().filter(c -> !columns.contains(c)).toList(),
         columns.stream().filter(c -> !known.contains(c)).toList());
   }
 
@@ -147,29 +171,49 @@ final class SourceFiles {
     return csv && lines == 1 ? "holds a header and no record" : null;
   }
 
-  /** Each dataset read from files gets {@code lines}: the physical lines of its files, beside {@code in}. */
-  static void addLines(Map<String, Map<String, Long>> counts, Map<SourceDataset, List<MatchResult.Metadata>> files, Map<String, Long> lines) {
-    files.forEach((d, list) -> {
-      Map<String, Long> c = counts.get(d.sourceName());
-      if (c != null) {
-        c.put("lines", list.stream().mapToLong(md -> lines.getOrDefault(Accounting.LINES + md.resourceId(), 0L)).sum());
-      }
-    });
+  /**
+   * Each dataset read from files gets {@code lines}: the physical lines of its files, beside {@code
+   * in}.
+   */
+  static void addLines(
+      Map<String, Map<String, Long>> counts,
+      Map<SourceDataset, List<MatchResult.Metadata>> files,
+      Map<String, Long> lines) {
+    files.forEach(
+        (d, list) -> {
+          Map<String, Long> c = counts.get(d.sourceName());
+          if (c != null) {
+            c.put(
+                "lines",
+                list.stream()
+                    .mapToLong(md -> lines.getOrDefault(Accounting.LINES + md.resourceId(), 0L))
+                    .sum());
+          }
+        });
   }
 
   /** The manifest's list of input files: dataset, path, bytes and, once read, their lines. */
-  static void describe(ArrayNode inputs, Map<SourceDataset, List<MatchResult.Metadata>> files, Map<String, Long> lines) {
-    files.forEach((d, list) -> list.forEach(md -> {
-      ObjectNode f = inputs.addObject();
-      f.put("dataset", d.sourceName());
-      f.put("path", md.resourceId().toString());
-      f.put("bytes", md.sizeBytes());
-      Long n = lines.get(Accounting.LINES + md.resourceId());
-      if (n != null) {
-        f.put("lines", n);
-        f.put("blank_lines", lines.getOrDefault(Accounting.BLANK + md.resourceId(), 0L));
-        f.put("continuation_lines", lines.getOrDefault(Accounting.CONTINUED + md.resourceId(), 0L));
-      }
-    }));
+  static void describe(
+      ArrayNode inputs,
+      Map<SourceDataset, List<MatchResult.Metadata>> files,
+      Map<String, Long> lines) {
+    files.forEach(
+        (d, list) ->
+            list.forEach(
+                md -> {
+                  ObjectNode f = inputs.addObject();
+                  f.put("dataset", d.sourceName());
+                  f.put("path", md.resourceId().toString());
+                  f.put("bytes", md.sizeBytes());
+                  Long n = lines.get(Accounting.LINES + md.resourceId());
+                  if (n != null) {
+                    f.put("lines", n);
+                    f.put(
+                        "blank_lines", lines.getOrDefault(Accounting.BLANK + md.resourceId(), 0L));
+                    f.put(
+                        "continuation_lines",
+                        lines.getOrDefault(Accounting.CONTINUED + md.resourceId(), 0L));
+                  }
+                }));
   }
 }

@@ -12,12 +12,14 @@ public interface BenchOptions extends PipelineOptions {
   int DEFAULT_ORDERS = 1_000_000;
 
   /**
-   * The folder of --workDir when none is given, bench-stream's too: lakebeam-bench in the JVM's temp
-   * folder ({@code java.io.tmpdir}), outside any checkout. No @Default: it depends on the JVM.
+   * The folder of --workDir when none is given, bench-stream's too: lakebeam-bench in the JVM's
+   * temp folder ({@code java.io.tmpdir}), outside any checkout. No @Default: it depends on the JVM.
    */
-  String DEFAULT_WORK_DIR = Path.of(System.getProperty("java.io.tmpdir"), "lakebeam-bench").toString();
+  String DEFAULT_WORK_DIR =
+      Path.of(System.getProperty("java.io.tmpdir"), "lakebeam-bench").toString();
 
-  @Description("Orders to generate (about 10 order lines each); the full Instacart scale is 3421083.")
+  @Description(
+      "Orders to generate (about 10 order lines each); the full Instacart scale is 3421083.")
   @CommandDefault("1000000")
   Integer getOrders();
 
@@ -29,25 +31,29 @@ public interface BenchOptions extends PipelineOptions {
 
   void setSeed(Long value);
 
-  @Description("Working folder: the generated set, one lake per profile and the lower bound's output (reused when the set exists); "
-      + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
+  @Description(
+      "Working folder: the generated set, one lake per profile and the lower bound's output (reused when the set exists); "
+          + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
   String getWorkDir();
 
   void setWorkDir(String value);
 
-  @Description("Comma-separated runner profiles to measure the backfill on (direct is slow: keep its scale small).")
+  @Description(
+      "Comma-separated runner profiles to measure the backfill on (direct is slow: keep its scale small).")
   @Default.String("local,direct")
   String getProfiles();
 
   void setProfiles(String value);
 
-  @Description("Maximum heap of each measured JVM, passed as -Xmx (e.g. 1g, 1536m): the same heap at every scale shows "
-      + "whether memory stays flat. Unset: the JVM's default (a quarter of the machine's memory).")
+  @Description(
+      "Maximum heap of each measured JVM, passed as -Xmx (e.g. 1g, 1536m): the same heap at every scale shows "
+          + "whether memory stays flat. Unset: the JVM's default (a quarter of the machine's memory).")
   String getHeap();
 
   void setHeap(String value);
 
-  @Description("Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
+  @Description(
+      "Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
   String getReport();
 
   void setReport(String value);

@@ -5,8 +5,8 @@ import org.apache.beam.sdk.options.Description;
 
 /**
  * Options of {@code bench-stream}: how many orders to put, how fast, and where. Beam's AWS options
- * ({@code --endpoint}, {@code --awsRegion}, {@code --awsCredentialsProvider}) choose the Kinesis
- * to measure against (an emulator, or an account).
+ * ({@code --endpoint}, {@code --awsRegion}, {@code --awsCredentialsProvider}) choose the Kinesis to
+ * measure against (an emulator, or an account).
  */
 @OptionGroup("Benchmark")
 public interface BenchStreamOptions extends StreamOptions {
@@ -34,8 +34,9 @@ public interface BenchStreamOptions extends StreamOptions {
 
   void setSeed(Long value);
 
-  @Description("Working folder: the generated set, the dimensions' backfill, the stream's lake and its log; "
-      + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
+  @Description(
+      "Working folder: the generated set, the dimensions' backfill, the stream's lake and its log; "
+          + "default: lakebeam-bench in the JVM's temp folder (java.io.tmpdir, /tmp on Linux).")
   String getWorkDir();
 
   void setWorkDir(String value);
@@ -46,7 +47,8 @@ public interface BenchStreamOptions extends StreamOptions {
 
   void setCatchUpSeconds(Integer value);
 
-  @Description("Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
+  @Description(
+      "Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
   String getReport();
 
   void setReport(String value);

@@ -1,14 +1,10 @@
 package dev.lakebeam.pipelines.options;
 
-import dev.lakebeam.pipelines.options.BackfillOptions;
-import dev.lakebeam.pipelines.options.DdlOptions;
-import dev.lakebeam.pipelines.options.GenerateOptions;
-import dev.lakebeam.pipelines.options.SeedRdsOptions;
-import dev.lakebeam.pipelines.options.StreamOptions;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** The commands of {@code lakebeam.jar} (DESIGN §4). */
@@ -29,9 +25,15 @@ public enum Command {
       GenerateOptions.class,
       false),
   SEED_RDS(
-      "seed-rds", "load a file set into PostgreSQL (the RDS source), idempotently", SeedRdsOptions.class, false),
+      "seed-rds",
+      "load a file set into PostgreSQL (the RDS source), idempotently",
+      SeedRdsOptions.class,
+      false),
   REPLAY(
-      "replay", "push a data set's kinesis/ events into Kinesis streams", dev.lakebeam.pipelines.options.ReplayOptions.class, false),
+      "replay",
+      "push a data set's kinesis/ events into Kinesis streams",
+      ReplayOptions.class,
+      false),
   DDL(
       "ddl",
       "print Athena/Glue CREATE EXTERNAL TABLE statements for every dataset",
@@ -40,34 +42,34 @@ public enum Command {
   QUERY(
       "query",
       "run SQL over the lake's tables (the Athena DDL's names) on this machine, or list them with --tables",
-      dev.lakebeam.pipelines.options.QueryOptions.class,
+      QueryOptions.class,
       false,
       "\"SQL\""),
   REPORT(
       "report",
       "write a self-contained HTML dashboard of the lake (sales, products, segments, predictions, data quality, run history)",
-      dev.lakebeam.pipelines.options.ReportOptions.class,
+      ReportOptions.class,
       false),
   UPGRADE(
       "upgrade",
       "rewrite in place the lake's files an older schema version wrote (money as a double) in the newest version",
-      dev.lakebeam.pipelines.options.UpgradeOptions.class,
+      UpgradeOptions.class,
       false),
   TRAIN_MODEL(
       "train-model",
       "fit the reorder model on a lake's curated features and train orders; report its quality",
-      dev.lakebeam.pipelines.options.TrainModelOptions.class,
+      TrainModelOptions.class,
       false),
   PROFILES("profiles", "list the runner profiles", PipelineOptions.class, false),
   BENCH(
       "bench",
       "benchmark the backfill, stage by stage and per runner profile, against a plain-Java lower bound",
-      dev.lakebeam.pipelines.options.BenchOptions.class,
+      BenchOptions.class,
       false),
   BENCH_STREAM(
       "bench-stream",
       "benchmark the stream: events/s through to clean and freshness of department_sales_1m, beside Kinesis's own put rate",
-      dev.lakebeam.pipelines.options.BenchStreamOptions.class,
+      BenchStreamOptions.class,
       false);
 
   private final String cliName;
@@ -98,8 +100,10 @@ public enum Command {
   }
 
   /** Options its interface inherits that the command never reads: refused, and not in --help. */
-  public java.util.Set<String> unread() {
-    return this == DDL || this == QUERY || this == REPORT || this == TRAIN_MODEL ? java.util.Set.of("rawZone") : java.util.Set.of();
+  public Set<String> unread() {
+    return this == DDL || this == QUERY || this == REPORT || this == TRAIN_MODEL
+        ? Set.of("rawZone")
+        : Set.of();
   }
 
   /** Options the command cannot run without, listed first by --help. */
@@ -107,7 +111,10 @@ public enum Command {
     return this == SEED_RDS ? List.of("jdbcUrl") : List.of();
   }
 
-  /** The name of the argument the command takes besides its options (e.g. the SQL of query), or null. */
+  /**
+   * The name of the argument the command takes besides its options (e.g. the SQL of query), or
+   * null.
+   */
   public String argument() {
     return argument;
   }

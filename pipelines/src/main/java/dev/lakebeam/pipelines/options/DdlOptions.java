@@ -12,7 +12,8 @@ public interface DdlOptions extends LakeOptions {
 
   void setDatabase(String value);
 
-  @Description("Folder to write one .sql file per statement into, numbered in the order Athena must run them; default: print the script.")
+  @Description(
+      "Folder to write one .sql file per statement into, numbered in the order Athena must run them; default: print the script.")
   String getOut();
 
   void setOut(String value);

@@ -7,10 +7,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** Options of {@code generate}. */
 @OptionGroup("Data set")
 public interface GenerateOptions extends PipelineOptions {
-  /** The folder of --out when none is given (no @Default: ddl's --out has none, and Beam wants one rule per name). */
+  /**
+   * The folder of --out when none is given (no @Default: ddl's --out has none, and Beam wants one
+   * rule per name).
+   */
   String DEFAULT_OUT = "generated";
 
-  @Description("Folder to write into: {out}/files (Instacart CSV + extension files) and {out}/kinesis; default: ./generated.")
+  @Description(
+      "Folder to write into: {out}/files (Instacart CSV + extension files) and {out}/kinesis; default: ./generated.")
   String getOut();
 
   void setOut(String value);
@@ -35,7 +39,8 @@ public interface GenerateOptions extends PipelineOptions {
 
   void setProducts(Integer value);
 
-  @Description("As-of date (YYYY-MM-DD): each user's last order falls on or up to 6 days before it.")
+  @Description(
+      "As-of date (YYYY-MM-DD): each user's last order falls on or up to 6 days before it.")
   @Default.String("2025-06-30")
   String getAsOf();
 

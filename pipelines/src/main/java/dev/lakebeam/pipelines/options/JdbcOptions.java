@@ -5,9 +5,9 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * How to reach the operational PostgreSQL database. The password never travels as an option:
- * it is read from the environment variable named by {@code --jdbcPasswordEnv} or from the file
- * {@code --jdbcPasswordFile}, so it stays out of profiles, logs and manifests.
+ * How to reach the operational PostgreSQL database. The password never travels as an option: it is
+ * read from the environment variable named by {@code --jdbcPasswordEnv} or from the file {@code
+ * --jdbcPasswordFile}, so it stays out of profiles, logs and manifests.
  */
 @OptionGroup("Database source")
 public interface JdbcOptions extends PipelineOptions {
@@ -32,8 +32,9 @@ public interface JdbcOptions extends PipelineOptions {
 
   void setJdbcPasswordFile(String value);
 
-  @Description("Refuse a --jdbcUrl without sslmode=verify-full: TLS, with the server's certificate checked against sslrootcert "
-      + "and its host name against the certificate (the emr-backfill profile sets it).")
+  @Description(
+      "Refuse a --jdbcUrl without sslmode=verify-full: TLS, with the server's certificate checked against sslrootcert "
+          + "and its host name against the certificate (the emr-backfill profile sets it).")
   @Default.Boolean(false)
   Boolean getJdbcRequireTls();
 

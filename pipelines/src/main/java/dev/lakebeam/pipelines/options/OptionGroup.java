@@ -16,7 +16,15 @@ public @interface OptionGroup {
 
   /** Headings in the order --help shows them; others follow, then "Run". */
   String[] ORDER = {
-    "Input", "Database source", "Kinesis streams", "What to build", "Windows", "Raw delivery", "Checks and guards",
-    "Serving", "Lake and zones", "PII tokens"
+    "Input",
+    "Database source",
+    "Kinesis streams",
+    "What to build",
+    "Windows",
+    "Raw delivery",
+    "Checks and guards",
+    "Serving",
+    "Lake and zones",
+    "PII tokens"
   };
 }

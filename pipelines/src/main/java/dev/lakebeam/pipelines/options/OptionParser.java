@@ -1,12 +1,6 @@
 package dev.lakebeam.pipelines.options;
 
-import dev.lakebeam.pipelines.options.BackfillOptions;
-import dev.lakebeam.pipelines.options.DdlOptions;
-import dev.lakebeam.pipelines.options.GenerateOptions;
-import dev.lakebeam.pipelines.options.SeedRdsOptions;
-import dev.lakebeam.pipelines.options.StreamOptions;
 import java.io.PrintStream;
-import org.apache.beam.sdk.io.aws2.options.S3Options;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,13 +8,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.io.aws2.options.AwsOptions;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.options.ApplicationNameOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * Turns a command's arguments and a runner profile into its {@link PipelineOptions}: profile
- * values first, command-line values over them. Options a command does not know are refused with
- * the list of valid ones (and the nearest name, for typos).
+ * Turns a command's arguments and a runner profile into its {@link PipelineOptions}: profile values
+ * first, command-line values over them. Options a command does not know are refused with the list
+ * of valid ones (and the nearest name, for typos).
  */
 public final class OptionParser {
   static {
@@ -34,11 +32,11 @@ public final class OptionParser {
             GenerateOptions.class,
             DdlOptions.class,
             SeedRdsOptions.class,
-            dev.lakebeam.pipelines.options.TrainModelOptions.class,
-            dev.lakebeam.pipelines.options.QueryOptions.class,
-            dev.lakebeam.pipelines.options.ReportOptions.class,
-            dev.lakebeam.pipelines.options.ReplayOptions.class,
-            dev.lakebeam.pipelines.options.BenchOptions.class,
+            TrainModelOptions.class,
+            QueryOptions.class,
+            ReportOptions.class,
+            ReplayOptions.class,
+            BenchOptions.class,
             S3Options.class)) {
       PipelineOptionsFactory.register(c);
     }
@@ -46,7 +44,10 @@ public final class OptionParser {
 
   /** The result: the options, and the profile they started from. */
   public record Parsed(
-      PipelineOptions options, Profiles.Profile profile, Map<String, String> values, List<String> arguments) {}
+      PipelineOptions options,
+      Profiles.Profile profile,
+      Map<String, String> values,
+      List<String> arguments) {}
 
   private final Profiles profiles;
 
@@ -64,8 +65,7 @@ public final class OptionParser {
         continue;
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
-        throw new UsageException(
-            "'" + arg + "' is not an option; options look like --name=value");
+        throw new UsageException("'" + arg + "' is not an option; options look like --name=value");
       }
       int eq = arg.indexOf('=');
       String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
@@ -92,12 +92,14 @@ public final class OptionParser {
       throw new UsageException(e.getMessage(), e);
     }
     Map<String, String> merged = new LinkedHashMap<>();
-    profile.options().forEach(
-        (k, v) -> {
-          if (command.runsPipeline() || allowed.contains(k)) {
-            merged.put(k, v);
-          }
-        });
+    profile
+        .options()
+        .forEach(
+            (k, v) -> {
+              if (command.runsPipeline() || allowed.contains(k)) {
+                merged.put(k, v);
+              }
+            });
     merged.putAll(cli);
     List<String> beamArgs = new ArrayList<>();
     merged.forEach((k, v) -> beamArgs.add("--" + k + "=" + v));
@@ -111,13 +113,19 @@ public final class OptionParser {
         if (!merged.containsKey("appName")) {
           // Flink's job name (and Beam's default job name) start with this, not with the class
           // that happened to create the options.
-          options.as(org.apache.beam.sdk.options.ApplicationNameOptions.class).setAppName("lakebeam-" + command.cliName());
+          options.as(ApplicationNameOptions.class).setAppName("lakebeam-" + command.cliName());
         }
       }
       return new Parsed(options, profile, merged, List.copyOf(arguments));
     } catch (IllegalArgumentException e) {
       throw new UsageException(
-          "bad options for " + command.cliName() + " (profile " + profile.name() + "): " + withoutValues(command, merged, e), e);
+          "bad options for "
+              + command.cliName()
+              + " (profile "
+              + profile.name()
+              + "): "
+              + withoutValues(command, merged, e),
+          e);
     }
   }
 
@@ -126,13 +134,19 @@ public final class OptionParser {
    * otherwise be printed back with its secret): the option whose value Beam could not take, found
    * by parsing the options one at a time, or else Beam's message with every value masked.
    */
-  static String withoutValues(Command command, Map<String, String> merged, IllegalArgumentException e) {
+  static String withoutValues(
+      Command command, Map<String, String> merged, IllegalArgumentException e) {
     for (Map.Entry<String, String> kv : merged.entrySet()) {
       try {
-        PipelineOptionsFactory.fromArgs("--" + kv.getKey() + "=" + kv.getValue()).as(command.optionsClass());
+        PipelineOptionsFactory.fromArgs("--" + kv.getKey() + "=" + kv.getValue())
+            .as(command.optionsClass());
       } catch (IllegalArgumentException one) {
-        return "--" + kv.getKey() + " has a value that is not valid for it (values are not repeated here; "
-            + "'java -jar lakebeam.jar " + command.cliName() + " --help' says what it takes)";
+        return "--"
+            + kv.getKey()
+            + " has a value that is not valid for it (values are not repeated here; "
+            + "'java -jar lakebeam.jar "
+            + command.cliName()
+            + " --help' says what it takes)";
       }
     }
     String message = String.valueOf(e.getMessage());
@@ -145,16 +159,17 @@ public final class OptionParser {
   }
 
   /**
-   * On Flink's embedded [local] cluster a parallelism of -1 ("the environment's default") runs every
-   * operator with one subtask, since Beam's local environment defaults to 1: it becomes one
+   * On Flink's embedded [local] cluster a parallelism of -1 ("the environment's default") runs
+   * every operator with one subtask, since Beam's local environment defaults to 1: it becomes one
    * subtask per core here, which is what the local profiles promise.
    */
   static void useEveryCoreOnLocalFlink(PipelineOptions options) {
     if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
       return;
     }
-    org.apache.beam.runners.flink.FlinkPipelineOptions flink = options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
-    if ("[local]".equals(flink.getFlinkMaster()) && (flink.getParallelism() == null || flink.getParallelism() <= 0)) {
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if ("[local]".equals(flink.getFlinkMaster())
+        && (flink.getParallelism() == null || flink.getParallelism() <= 0)) {
       flink.setParallelism(Runtime.getRuntime().availableProcessors());
     }
   }
@@ -167,10 +182,11 @@ public final class OptionParser {
       names.addAll(OptionSpec.propertyNames(command.optionsClass()));
     } else {
       OptionSpec.ownOptions(command.optionsClass()).forEach(o -> names.add(o.name()));
-      if (org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
-        names.addAll(OptionSpec.propertyNames(org.apache.beam.sdk.io.aws2.options.AwsOptions.class));
+      if (AwsOptions.class.isAssignableFrom(command.optionsClass())) {
+        names.addAll(OptionSpec.propertyNames(AwsOptions.class));
       }
-      if (S3Options.class.isAssignableFrom(command.optionsClass())) { // a command that writes s3:// itself
+      if (S3Options.class.isAssignableFrom(
+          command.optionsClass())) { // a command that writes s3:// itself
         names.addAll(OptionSpec.propertyNames(S3Options.class));
       }
     }
@@ -211,7 +227,9 @@ public final class OptionParser {
     String nearest =
         allowed.stream()
             .min(Comparator.comparingInt(a -> distance(a.toLowerCase(), name.toLowerCase())))
-            .filter(a -> distance(a.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
+            .filter(
+                a ->
+                    distance(a.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
             .map(a -> " (did you mean --" + a + "?)")
             .orElse("");
     return "unknown option --"
@@ -221,7 +239,9 @@ public final class OptionParser {
         + nearest
         + "; valid options: "
         + (own.isEmpty() ? "none" : own)
-        + (command.runsPipeline() ? ", --profile, and the runner options (--runner, --parallelism, ...)" : ", --profile");
+        + (command.runsPipeline()
+            ? ", --profile, and the runner options (--runner, --parallelism, ...)"
+            : ", --profile");
   }
 
   static int distance(String a, String b) {
@@ -254,8 +274,8 @@ public final class OptionParser {
   private static final int NAME_COLUMN = 24;
 
   /**
-   * A command's own options with their descriptions and defaults: the required ones first, then
-   * one heading per group (where, what, checks, ...), wrapped to {@value #HELP_WIDTH} columns.
+   * A command's own options with their descriptions and defaults: the required ones first, then one
+   * heading per group (where, what, checks, ...), wrapped to {@value #HELP_WIDTH} columns.
    */
   public static void printHelp(Command command, PrintStream s) {
     StringBuilder usage = new StringBuilder("Usage: java -jar lakebeam.jar " + command.cliName());
@@ -276,19 +296,28 @@ public final class OptionParser {
     }
     s.println(about);
     List<OptionSpec.Option> options =
-        OptionSpec.ownOptions(command.optionsClass()).stream().filter(o -> !command.unread().contains(o.name())).toList();
+        OptionSpec.ownOptions(command.optionsClass()).stream()
+            .filter(o -> !command.unread().contains(o.name()))
+            .toList();
     Map<String, List<OptionSpec.Option>> groups = new LinkedHashMap<>();
     groups.put("Required", new ArrayList<>());
-    for (String g : dev.lakebeam.pipelines.options.OptionGroup.ORDER) {
+    for (String g : OptionGroup.ORDER) {
       groups.put(g, new ArrayList<>());
     }
     for (OptionSpec.Option o : options) {
       if (!o.group().equals("Run")) {
-        groups.computeIfAbsent(command.required().contains(o.name()) ? "Required" : o.group(), k -> new ArrayList<>()).add(o);
+        groups
+            .computeIfAbsent(
+                command.required().contains(o.name()) ? "Required" : o.group(),
+                k -> new ArrayList<>())
+            .add(o);
       }
     }
-    List<OptionSpec.Option> run = new ArrayList<>(options.stream().filter(o -> o.group().equals("Run")).toList());
-    run.add(new OptionSpec.Option("profile", "runner profile to start from", Profiles.DEFAULT_PROFILE, "Run"));
+    List<OptionSpec.Option> run =
+        new ArrayList<>(options.stream().filter(o -> o.group().equals("Run")).toList());
+    run.add(
+        new OptionSpec.Option(
+            "profile", "runner profile to start from", Profiles.DEFAULT_PROFILE, "Run"));
     groups.put("Run", run);
     List<String> order = new ArrayList<>(groups.keySet());
     for (String g : order) {
@@ -305,10 +334,11 @@ public final class OptionParser {
         printWrapped(s, "  --" + o.name(), words);
       }
     }
-    if (!command.runsPipeline() && org.apache.beam.sdk.io.aws2.options.AwsOptions.class.isAssignableFrom(command.optionsClass())) {
+    if (!command.runsPipeline() && AwsOptions.class.isAssignableFrom(command.optionsClass())) {
       s.println();
       s.println("Beam's AWS options choose the account or an emulator: --awsRegion, --endpoint,");
-      s.println("--awsCredentialsProvider (JSON, e.g. {\"@type\":\"StaticCredentialsProvider\",...}),");
+      s.println(
+          "--awsCredentialsProvider (JSON, e.g. {\"@type\":\"StaticCredentialsProvider\",...}),");
       s.println("--clientBuilderFactory.");
     }
     if (command.runsPipeline()) {

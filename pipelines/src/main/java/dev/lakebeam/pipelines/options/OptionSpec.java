@@ -2,12 +2,12 @@ package dev.lakebeam.pipelines.options;
 
 import java.beans.Introspector;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import dev.lakebeam.pipelines.options.OptionGroup;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -67,8 +67,8 @@ public final class OptionSpec {
   }
 
   private static String defaultOf(Method m) {
-    if (m.getAnnotation(dev.lakebeam.pipelines.options.CommandDefault.class) != null) {
-      return m.getAnnotation(dev.lakebeam.pipelines.options.CommandDefault.class).value();
+    if (m.getAnnotation(CommandDefault.class) != null) {
+      return m.getAnnotation(CommandDefault.class).value();
     }
     if (m.getAnnotation(Default.String.class) != null) {
       return m.getAnnotation(Default.String.class).value();
@@ -89,14 +89,16 @@ public final class OptionSpec {
   }
 
   private static String property(Method m) {
-    if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+    if (m.getParameterCount() != 0 || m.isDefault() || Modifier.isStatic(m.getModifiers())) {
       return null;
     }
     String n = m.getName();
     if (n.startsWith("get") && n.length() > 3) {
       return Introspector.decapitalize(n.substring(3));
     }
-    if (n.startsWith("is") && n.length() > 2 && (m.getReturnType() == boolean.class || m.getReturnType() == Boolean.class)) {
+    if (n.startsWith("is")
+        && n.length() > 2
+        && (m.getReturnType() == boolean.class || m.getReturnType() == Boolean.class)) {
       return Introspector.decapitalize(n.substring(2));
     }
     return null;

@@ -19,19 +19,22 @@ import java.util.stream.Stream;
 /**
  * Runner profiles: named sets of pipeline options in {@code runner-profiles/<name>.properties}
  * (DESIGN §5). A profile is looked up, in order, as a path to a {@code .properties} file, in the
- * folder {@code $LAKEBEAM_PROFILES_DIR}, in {@code ./runner-profiles}, and in the copies built
- * into the jar. The key {@value #DESCRIPTION_KEY} is the profile's one-line description; every
- * other key is a pipeline option name without the leading {@code --}.
+ * folder {@code $LAKEBEAM_PROFILES_DIR}, in {@code ./runner-profiles}, and in the copies built into
+ * the jar. The key {@value #DESCRIPTION_KEY} is the profile's one-line description; every other key
+ * is a pipeline option name without the leading {@code --}.
  */
 public final class Profiles {
   public static final String DEFAULT_PROFILE = "local";
   public static final String DESCRIPTION_KEY = "profile.description";
+
   /** The profiles that ship with lakebeam (and are built into the jar). */
   public static final List<String> BUILT_IN =
-      List.of("direct", "local", "local-streaming", "flink-cluster", "emr-backfill", "emr-streaming");
+      List.of(
+          "direct", "local", "local-streaming", "flink-cluster", "emr-backfill", "emr-streaming");
 
   /** A loaded profile. Options keep the file's order. */
-  public record Profile(String name, String description, String source, Map<String, String> options) {}
+  public record Profile(
+      String name, String description, String source, Map<String, String> options) {}
 
   private final List<Path> dirs;
 
@@ -56,7 +59,8 @@ public final class Profiles {
     for (Path dir : dirs) {
       if (Files.isDirectory(dir)) {
         try (Stream<Path> files = Files.list(dir)) {
-          files.map(p -> p.getFileName().toString())
+          files
+              .map(p -> p.getFileName().toString())
               .filter(n -> n.endsWith(".properties"))
               .forEach(n -> names.add(n.substring(0, n.length() - ".properties".length())));
         } catch (IOException e) {

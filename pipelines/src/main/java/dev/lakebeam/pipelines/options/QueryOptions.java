@@ -12,7 +12,8 @@ public interface QueryOptions extends LakeOptions {
 
   void setTables(Boolean value);
 
-  @Description("How to print the result: table (aligned columns), csv (RFC 4180, with a header) or json (one object per line).")
+  @Description(
+      "How to print the result: table (aligned columns), csv (RFC 4180, with a header) or json (one object per line).")
   @Default.String("table")
   String getFormat();
 

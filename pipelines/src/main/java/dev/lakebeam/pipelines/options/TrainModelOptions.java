@@ -12,7 +12,8 @@ public interface TrainModelOptions extends LakeOptions {
 
   void setAsOf(String value);
 
-  @Description("File to write the fitted model to (JSON; ship it as transforms/src/main/resources/dev/lakebeam/transforms/curated/reorder-model.json).")
+  @Description(
+      "File to write the fitted model to (JSON; ship it as transforms/src/main/resources/dev/lakebeam/transforms/curated/reorder-model.json).")
   @Default.String("reorder-model.json")
   String getModelOut();
 
@@ -36,7 +37,8 @@ public interface TrainModelOptions extends LakeOptions {
 
   void setL2(Double value);
 
-  @Description("Do not fit: measure a model (--reorderModel, or the shipped one) on every user of the lake with a train order.")
+  @Description(
+      "Do not fit: measure a model (--reorderModel, or the shipped one) on every user of the lake with a train order.")
   @Default.Boolean(false)
   Boolean getEvaluateOnly();
 

@@ -26,7 +26,10 @@ import java.util.stream.Collectors;
  * Parquet files. A dataset with no files yet is an empty view, as a projected table in Athena is.
  */
 public final class LakeSql implements AutoCloseable {
-  /** The schema the views live in, also the default one: {@code lakebeam.clean_orders} and {@code clean_orders} both work. */
+  /**
+   * The schema the views live in, also the default one: {@code lakebeam.clean_orders} and {@code
+   * clean_orders} both work.
+   */
   public static final String DATABASE = "lakebeam";
 
   /** A registered table: its name, the file pattern it reads, and how many files match. */
@@ -51,7 +54,8 @@ public final class LakeSql implements AutoCloseable {
     }
     if (zones.values().stream().noneMatch(Files::isDirectory)) {
       throw new IllegalArgumentException(
-          "no lake here: none of " + zones.values().stream().map(Path::toString).collect(Collectors.joining(", "))
+          "no lake here: none of "
+              + zones.values().stream().map(Path::toString).collect(Collectors.joining(", "))
               + " exists (run 'lakebeam backfill' first, or pass --lake=file:///path/to/lake)");
     }
     Connection c = DriverManager.getConnection("jdbc:duckdb:");
@@ -76,7 +80,8 @@ public final class LakeSql implements AutoCloseable {
     }
     if (uri.contains("://")) {
       throw new IllegalArgumentException(
-          "query reads a lake on this machine (file://), not " + uri
+          "query reads a lake on this machine (file://), not "
+              + uri
               + "; in AWS run the statements of 'lakebeam ddl' in Athena, or copy the lake here first (aws s3 sync)");
     }
     return Path.of(uri).toAbsolutePath().normalize();
@@ -85,7 +90,10 @@ public final class LakeSql implements AutoCloseable {
   /** The Parquet files of a dataset under its zone folder, by the dataset's partition layout. */
   static String pattern(Dataset d, Path zone) {
     if (d == Dataset.REJECTS) {
-      return zone.resolve(Dataset.REJECTED_DIR) + "/*/" + Partitioning.ingestDate("*") + "/*.parquet";
+      return zone.resolve(Dataset.REJECTED_DIR)
+          + "/*/"
+          + Partitioning.ingestDate("*")
+          + "/*.parquet";
     }
     Path dir = zone.resolve(d.datasetName());
     return switch (d.partitioning()) {
@@ -114,22 +122,33 @@ public final class LakeSql implements AutoCloseable {
       }
       from = " WHERE false";
     } else {
-      String read = "read_parquet(" + literal(pattern)
-          + ", union_by_name=true, filename=true, hive_partitioning=true, hive_types_autocast=false)";
+      String read =
+          "read_parquet("
+              + literal(pattern)
+              + ", union_by_name=true, filename=true, hive_partitioning=true, hive_types_autocast=false)";
       Map<String, String> present = fileColumns(st, pattern);
       for (AthenaDdl.Column c : AthenaDdl.columns(d)) {
         // Files of an older schema may spell a renamed column by its old name (an Avro alias); a
         // column no file has reads as NULL, as in Athena.
         List<String> names = new ArrayList<>(List.of(c.name()));
         names.addAll(d.avroSchema().getField(c.name()).aliases());
-        List<String> found = names.stream().filter(present::containsKey).map(LakeSql::ident).toList();
-        String value = found.isEmpty() ? "NULL" : found.size() == 1 ? found.get(0) : "COALESCE(" + String.join(", ", found) + ")";
+        List<String> found =
+            names.stream().filter(present::containsKey).map(LakeSql::ident).toList();
+        String value =
+            found.isEmpty()
+                ? "NULL"
+                : found.size() == 1 ? found.get(0) : "COALESCE(" + String.join(", ", found) + ")";
         select.add("CAST(" + value + " AS " + duckType(c.type()) + ") AS " + ident(c.name()));
       }
       for (AthenaDdl.Column c : AthenaDdl.partitionColumns(d)) {
-        select.add(c.name().equals("dataset_partition")
-            ? "regexp_extract(filename, '/" + Dataset.REJECTED_DIR + "/([^/]+)/" + Partitioning.INGEST_DATE + "=', 1) AS dataset_partition"
-            : "CAST(" + ident(c.name()) + " AS VARCHAR) AS " + ident(c.name()));
+        select.add(
+            c.name().equals("dataset_partition")
+                ? "regexp_extract(filename, '/"
+                    + Dataset.REJECTED_DIR
+                    + "/([^/]+)/"
+                    + Partitioning.INGEST_DATE
+                    + "=', 1) AS dataset_partition"
+                : "CAST(" + ident(c.name()) + " AS VARCHAR) AS " + ident(c.name()));
       }
       from = " FROM " + read;
     }
@@ -137,7 +156,9 @@ public final class LakeSql implements AutoCloseable {
     tables.put(name, new Table(name, d, pattern, files));
   }
 
-  /** The columns the files of a pattern hold, with DuckDB's type for each (the files' own, uncast). */
+  /**
+   * The columns the files of a pattern hold, with DuckDB's type for each (the files' own, uncast).
+   */
   public Map<String, String> fileColumns(String pattern) throws SQLException {
     try (Statement st = connection.createStatement()) {
       return fileColumns(st, pattern);
@@ -146,8 +167,9 @@ public final class LakeSql implements AutoCloseable {
 
   private static Map<String, String> fileColumns(Statement st, String pattern) throws SQLException {
     Map<String, String> cols = new LinkedHashMap<>();
-    try (ResultSet rs = st.executeQuery(
-        "DESCRIBE SELECT * FROM read_parquet(" + literal(pattern) + ", union_by_name=true)")) {
+    try (ResultSet rs =
+        st.executeQuery(
+            "DESCRIBE SELECT * FROM read_parquet(" + literal(pattern) + ", union_by_name=true)")) {
       while (rs.next()) {
         cols.put(rs.getString("column_name"), rs.getString("column_type"));
       }

@@ -23,7 +23,8 @@ public final class Query {
 
   /** Runs the statement and prints its rows (a statement without rows prints nothing). */
   public void run(String sql) throws SQLException {
-    try (LakeSql lake = LakeSql.open(zoneUri); Statement st = lake.connection().createStatement()) {
+    try (LakeSql lake = LakeSql.open(zoneUri);
+        Statement st = lake.connection().createStatement()) {
       if (st.execute(sql)) {
         try (ResultSet rs = st.getResultSet()) {
           new ResultPrinter(format, out).print(rs);
@@ -37,7 +38,8 @@ public final class Query {
     try (LakeSql lake = LakeSql.open(zoneUri);
         Connection list = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = list.createStatement()) {
-      st.execute("CREATE TABLE t (\"table\" VARCHAR, \"rows\" BIGINT, files BIGINT, location VARCHAR)");
+      st.execute(
+          "CREATE TABLE t (\"table\" VARCHAR, \"rows\" BIGINT, files BIGINT, location VARCHAR)");
       try (var insert = list.prepareStatement("INSERT INTO t VALUES (?, ?, ?, ?)")) {
         for (LakeSql.Table t : lake.tables()) {
           insert.setString(1, t.name());

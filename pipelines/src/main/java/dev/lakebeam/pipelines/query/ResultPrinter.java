@@ -55,7 +55,9 @@ public final class ResultPrinter {
     timestamp = new boolean[n];
     for (int i = 1; i <= n; i++) {
       names.add(md.getColumnLabel(i));
-      numeric[i - 1] = isNumeric(md.getColumnType(i)) || md.getColumnTypeName(i).matches("(?i)U?(HUGEINT|BIGINT|INTEGER|SMALLINT|TINYINT)");
+      numeric[i - 1] =
+          isNumeric(md.getColumnType(i))
+              || md.getColumnTypeName(i).matches("(?i)U?(HUGEINT|BIGINT|INTEGER|SMALLINT|TINYINT)");
       timestamp[i - 1] = md.getColumnType(i) == Types.TIMESTAMP;
     }
     return switch (format) {
@@ -76,7 +78,8 @@ public final class ResultPrinter {
       String[] row = new String[n];
       for (int i = 0; i < n; i++) {
         String v = text(rs, i);
-        row[i] = v == null ? "NULL" : v.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        row[i] =
+            v == null ? "NULL" : v.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
         width[i] = Math.max(width[i], row[i].length());
       }
       rows.add(row);
@@ -141,7 +144,9 @@ public final class ResultPrinter {
     return count;
   }
 
-  /** A value as text; timestamps as {@code 2025-06-29 10:00:00[.123]} (UTC, the lake's only zone). */
+  /**
+   * A value as text; timestamps as {@code 2025-06-29 10:00:00[.123]} (UTC, the lake's only zone).
+   */
   private String text(ResultSet rs, int i) throws SQLException {
     if (timestamp[i]) {
       LocalDateTime t = rs.getObject(i + 1, LocalDateTime.class);
@@ -158,7 +163,8 @@ public final class ResultPrinter {
           .toFormatter(Locale.ROOT);
 
   private static boolean finite(Object v) {
-    return !(v instanceof Double d && (d.isNaN() || d.isInfinite())) && !(v instanceof Float f && (f.isNaN() || f.isInfinite()));
+    return !(v instanceof Double d && (d.isNaN() || d.isInfinite()))
+        && !(v instanceof Float f && (f.isNaN() || f.isInfinite()));
   }
 
   /** A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
@@ -171,8 +177,16 @@ public final class ResultPrinter {
 
   private static boolean isNumeric(int sqlType) {
     return switch (sqlType) {
-      case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT, Types.FLOAT, Types.REAL, Types.DOUBLE,
-          Types.DECIMAL, Types.NUMERIC -> true;
+      case Types.TINYINT,
+          Types.SMALLINT,
+          Types.INTEGER,
+          Types.BIGINT,
+          Types.FLOAT,
+          Types.REAL,
+          Types.DOUBLE,
+          Types.DECIMAL,
+          Types.NUMERIC ->
+          true;
       default -> false;
     };
   }

@@ -18,9 +18,9 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
- * The bookmark of incremental RDS runs, like a Glue job bookmark: per table, the latest
- * {@code updated_at} a successful run has read, kept in {@code {lake}/_state/rds_high_water.json}.
- * Only a successful run writes it, so a failed run reads the same rows again next time.
+ * The bookmark of incremental RDS runs, like a Glue job bookmark: per table, the latest {@code
+ * updated_at} a successful run has read, kept in {@code {lake}/_state/rds_high_water.json}. Only a
+ * successful run writes it, so a failed run reads the same rows again next time.
  */
 public final class HighWater {
   private HighWater() {}
@@ -36,7 +36,8 @@ public final class HighWater {
     if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
       return out;
     }
-    try (InputStream in = Channels.newInputStream(FileSystems.open(m.metadata().get(0).resourceId()))) {
+    try (InputStream in =
+        Channels.newInputStream(FileSystems.open(m.metadata().get(0).resourceId()))) {
       JsonNode marks = new ObjectMapper().readTree(in).get("high_water");
       for (Iterator<Map.Entry<String, JsonNode>> it = marks.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
@@ -46,7 +47,8 @@ public final class HighWater {
     return out;
   }
 
-  public static void write(String lake, Map<String, Instant> marks, String runId) throws IOException {
+  public static void write(String lake, Map<String, Instant> marks, String runId)
+      throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = json.createObjectNode();
     root.put("run_id", runId);

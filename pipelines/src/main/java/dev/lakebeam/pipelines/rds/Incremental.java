@@ -18,7 +18,8 @@ public final class Incremental {
 
   /** The table's latest updated_at (PostgreSQL's microseconds kept), or null when it is empty. */
   public static Instant highWater(Connection c, RdsTable t) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(t.highWaterQuery()); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = c.prepareStatement(t.highWaterQuery());
+        ResultSet rs = ps.executeQuery()) {
       rs.next();
       Timestamp ts = rs.getTimestamp(1);
       return ts == null ? null : ts.toInstant();
@@ -26,7 +27,8 @@ public final class Incremental {
   }
 
   /** The partition folders (year=/month=/day=) of rows changed in (after, upTo]. */
-  public static Set<String> touchedPartitions(Connection c, RdsTable t, Instant after, Instant upTo) throws SQLException {
+  public static Set<String> touchedPartitions(Connection c, RdsTable t, Instant after, Instant upTo)
+      throws SQLException {
     Set<String> out = new TreeSet<>();
     try (PreparedStatement ps = c.prepareStatement(t.touchedDatesQuery())) {
       ps.setTimestamp(1, after == null ? MIN : Timestamp.from(after));
@@ -34,7 +36,13 @@ public final class Incremental {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String d = rs.getString(1);
-          out.add("year=" + d.substring(0, 4) + "/month=" + d.substring(5, 7) + "/day=" + d.substring(8, 10));
+          out.add(
+              "year="
+                  + d.substring(0, 4)
+                  + "/month="
+                  + d.substring(5, 7)
+                  + "/day="
+                  + d.substring(8, 10));
         }
       }
     }

@@ -2,6 +2,7 @@ package dev.lakebeam.pipelines.rds;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakebeam.pipelines.options.JdbcOptions;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.RawRecord;
@@ -17,26 +18,26 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import dev.lakebeam.pipelines.options.JdbcOptions;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Reads one operational table as raw records (one JSON object per row, the shape the JSON
- * parser reads), in key ranges read in parallel ({@link ReadRangesFn}: streamed with autocommit
- * off and a fetch size, resumed after a lost connection).
+ * Reads one operational table as raw records (one JSON object per row, the shape the JSON parser
+ * reads), in key ranges read in parallel ({@link ReadRangesFn}: streamed with autocommit off and a
+ * fetch size, resumed after a lost connection).
  */
 public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
   private static final Timestamp MIN = Timestamp.from(Instant.parse("0001-01-01T00:00:00Z"));
@@ -55,8 +56,15 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
   private int maxAttempts = 5;
   private long firstBackoffMillis = 1_000;
 
-  private RdsExtract(RdsTable table, String url, String user, String password, List<KV<Long, Long>> ranges,
-      long fromMillis, long toMillis, int fetchSize) {
+  private RdsExtract(
+      RdsTable table,
+      String url,
+      String user,
+      String password,
+      List<KV<Long, Long>> ranges,
+      long fromMillis,
+      long toMillis,
+      int fetchSize) {
     this.table = table;
     this.url = url;
     this.user = user;
@@ -71,14 +79,14 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
    * Reads only rows with updated_at in (start, end]: an incremental run. A null start reads
    * everything up to end.
    */
-  public RdsExtract changedBetween(java.time.Instant start, java.time.Instant end) {
+  public RdsExtract changedBetween(Instant start, Instant end) {
     this.windowStartMicros = micros(start == null ? MIN.toInstant() : start);
     this.windowEndMicros = micros(end);
     return this;
   }
 
   /** Microseconds since the epoch: PostgreSQL's precision, so a bookmark never cuts a row off. */
-  static long micros(java.time.Instant i) {
+  static long micros(Instant i) {
     return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1_000);
   }
 
@@ -90,20 +98,28 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
   }
 
   /**
-   * Plans the read of a table: checks it exists with the expected column types, and splits its
-   * key range into {@code partitions} pieces.
+   * Plans the read of a table: checks it exists with the expected column types, and splits its key
+   * range into {@code partitions} pieces.
    *
    * @param from first event date (inclusive) or null
    * @param to last event date (inclusive) or null
    */
-  public static RdsExtract plan(Connection c, JdbcOptions db, RdsTable table, int partitions,
-      LocalDate from, LocalDate to, int fetchSize) throws SQLException {
+  public static RdsExtract plan(
+      Connection c,
+      JdbcOptions db,
+      RdsTable table,
+      int partitions,
+      LocalDate from,
+      LocalDate to,
+      int fetchSize)
+      throws SQLException {
     checkColumns(c, table);
     List<KV<Long, Long>> ranges = new ArrayList<>();
     if (table.partitionKey() == null) {
       ranges.add(KV.of(0L, 0L));
     } else {
-      try (PreparedStatement ps = c.prepareStatement(table.boundsQuery()); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = c.prepareStatement(table.boundsQuery());
+          ResultSet rs = ps.executeQuery()) {
         rs.next();
         long lo = rs.getLong(1);
         boolean empty = rs.wasNull();
@@ -116,9 +132,21 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
         }
       }
     }
-    long fromMillis = from == null ? MIN.getTime() : from.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
-    long toMillis = to == null ? MAX.getTime() : to.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
-    return new RdsExtract(table, db.getJdbcUrl(), db.getJdbcUser(), Jdbc.password(db), ranges, fromMillis, toMillis, fetchSize);
+    long fromMillis =
+        from == null ? MIN.getTime() : from.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    long toMillis =
+        to == null
+            ? MAX.getTime()
+            : to.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    return new RdsExtract(
+        table,
+        db.getJdbcUrl(),
+        db.getJdbcUser(),
+        Jdbc.password(db),
+        ranges,
+        fromMillis,
+        toMillis,
+        fetchSize);
   }
 
   /** How many key values the planned ranges span (order ids, for order lines): a size estimate. */
@@ -128,9 +156,10 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
 
   /** Fails with a clear message when the table is missing or a column has the wrong type. */
   static void checkColumns(Connection c, RdsTable table) throws SQLException {
-    Map<String, String> found = new java.util.HashMap<>();
+    Map<String, String> found = new HashMap<>();
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
+        c.prepareStatement(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
       ps.setString(1, RdsTable.SCHEMA);
       ps.setString(2, table.table());
       try (ResultSet rs = ps.executeQuery()) {
@@ -140,17 +169,31 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
       }
     }
     if (found.isEmpty()) {
-      throw new SQLException("table " + table.qualified() + " does not exist (or is not visible to this user); "
-          + "load it with seed-rds, or point --jdbcUrl at the operational database");
+      throw new SQLException(
+          "table "
+              + table.qualified()
+              + " does not exist (or is not visible to this user); "
+              + "load it with seed-rds, or point --jdbcUrl at the operational database");
     }
     for (Map.Entry<String, String> col : table.columns().entrySet()) {
       String type = found.get(col.getKey());
       if (type == null) {
-        throw new SQLException("column " + table.qualified() + "." + col.getKey() + " does not exist");
+        throw new SQLException(
+            "column " + table.qualified() + "." + col.getKey() + " does not exist");
       }
       if (!accepted(col.getValue()).contains(type)) {
-        throw new SQLException("column " + table.qualified() + "." + col.getKey() + " is " + type
-            + ", expected " + col.getValue() + " (" + String.join(" or ", accepted(col.getValue())) + ")");
+        throw new SQLException(
+            "column "
+                + table.qualified()
+                + "."
+                + col.getKey()
+                + " is "
+                + type
+                + ", expected "
+                + col.getValue()
+                + " ("
+                + String.join(" or ", accepted(col.getValue()))
+                + ")");
       }
     }
   }
@@ -177,9 +220,24 @@ public final class RdsExtract extends PTransform<PBegin, PCollection<Row>> {
     long f = fromMillis;
     long t = toMillis;
     return begin
-        .apply("Ranges of " + table.table(), Create.of(ranges).withCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-        .apply("Extract " + table.table(),
-            ParDo.of(new ReadRangesFn(table, url, user, password, f, t, windowStartMicros, windowEndMicros, fetchSize, maxAttempts, firstBackoffMillis)))
+        .apply(
+            "Ranges of " + table.table(),
+            Create.of(ranges).withCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+        .apply(
+            "Extract " + table.table(),
+            ParDo.of(
+                new ReadRangesFn(
+                    table,
+                    url,
+                    user,
+                    password,
+                    f,
+                    t,
+                    windowStartMicros,
+                    windowEndMicros,
+                    fetchSize,
+                    maxAttempts,
+                    firstBackoffMillis)))
         .setCoder(SchemaCoder.of(RawRecord.SCHEMA));
   }
 

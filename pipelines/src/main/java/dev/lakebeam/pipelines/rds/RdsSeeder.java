@@ -31,9 +31,9 @@ import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
- * Loads a file set (the layout of {@code sample-data/files}) into the operational PostgreSQL
- * schema {@code shop} with COPY, in one transaction: the schema is created if absent, the tables
- * are emptied and filled, so loading twice leaves the same tables.
+ * Loads a file set (the layout of {@code sample-data/files}) into the operational PostgreSQL schema
+ * {@code shop} with COPY, in one transaction: the schema is created if absent, the tables are
+ * emptied and filled, so loading twice leaves the same tables.
  *
  * <p>Steps: 1) schema.sql; 2) TRUNCATE; 3) the CSV files through COPY into temporary tables
  * (PostgreSQL parses the CSV), then into {@code shop}; 4) {@code order_ts} from {@link
@@ -45,7 +45,8 @@ import org.postgresql.copy.CopyManager;
 public final class RdsSeeder {
   /** Tables in load order. */
   public static final List<String> TABLES =
-      List.of("departments", "aisles", "products", "customers", "orders", "order_lines", "feedback");
+      List.of(
+          "departments", "aisles", "products", "customers", "orders", "order_lines", "feedback");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,7 +62,10 @@ public final class RdsSeeder {
     this.progress = progress;
   }
 
-  /** The foreign key from shop.orders.user_id to shop.customers (PostgreSQL's name for it in schema.sql). */
+  /**
+   * The foreign key from shop.orders.user_id to shop.customers (PostgreSQL's name for it in
+   * schema.sql).
+   */
   static final String USER_FK = "orders_user_id_fkey";
 
   /** The DDL of the operational tables (sample-data/rds/schema.sql, built into the jar). */
@@ -78,50 +82,78 @@ public final class RdsSeeder {
   public Map<String, Long> seed() throws IOException, SQLException {
     for (String f : List.of("departments.csv", "aisles.csv", "products.csv", "orders.csv")) {
       if (!Files.isRegularFile(input.resolve(f))) {
-        throw new IOException("missing " + input.resolve(f) + ": --input must be a folder like sample-data/files");
+        throw new IOException(
+            "missing " + input.resolve(f) + ": --input must be a folder like sample-data/files");
       }
     }
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
       exec(schemaSql());
-      exec("TRUNCATE shop.order_lines, shop.orders, shop.products, shop.aisles, shop.departments, "
-          + "shop.customers, shop.feedback");
-      // The Kaggle files have no customers: without customers.jsonl, orders.user_id cannot reference
+      exec(
+          "TRUNCATE shop.order_lines, shop.orders, shop.products, shop.aisles, shop.departments, "
+              + "shop.customers, shop.feedback");
+      // The Kaggle files have no customers: without customers.jsonl, orders.user_id cannot
+      // reference
       // shop.customers, so the foreign key is dropped (and restored by a seed that has customers).
       boolean customers = Files.isRegularFile(input.resolve("customers.jsonl"));
       if (customers) {
-        exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + USER_FK + "') THEN "
-            + "ALTER TABLE shop.orders ADD CONSTRAINT " + USER_FK + " FOREIGN KEY (user_id) REFERENCES shop.customers (customer_id); "
-            + "END IF; END $$");
+        exec(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '"
+                + USER_FK
+                + "') THEN "
+                + "ALTER TABLE shop.orders ADD CONSTRAINT "
+                + USER_FK
+                + " FOREIGN KEY (user_id) REFERENCES shop.customers (customer_id); "
+                + "END IF; END $$");
       } else {
         exec("ALTER TABLE shop.orders DROP CONSTRAINT IF EXISTS " + USER_FK);
-        progress.println("seed-rds: no customers.jsonl (the Kaggle files have none): shop.customers stays empty and "
-            + "shop.orders.user_id is not checked against it");
+        progress.println(
+            "seed-rds: no customers.jsonl (the Kaggle files have none): shop.customers stays empty and "
+                + "shop.orders.user_id is not checked against it");
       }
       Timestamp asOfTs = Timestamp.from(asOf.atStartOfDay().toInstant(ZoneOffset.UTC));
-      loadDimension("departments.csv", "department_id text, department text",
-          "INSERT INTO shop.departments SELECT department_id::int, department, ? FROM s", asOfTs);
-      loadDimension("aisles.csv", "aisle_id text, aisle text",
-          "INSERT INTO shop.aisles SELECT aisle_id::int, aisle, ? FROM s", asOfTs);
-      loadDimension("products.csv", "product_id text, product_name text, aisle_id text, department_id text",
+      loadDimension(
+          "departments.csv",
+          "department_id text, department text",
+          "INSERT INTO shop.departments SELECT department_id::int, department, ? FROM s",
+          asOfTs);
+      loadDimension(
+          "aisles.csv",
+          "aisle_id text, aisle text",
+          "INSERT INTO shop.aisles SELECT aisle_id::int, aisle, ? FROM s",
+          asOfTs);
+      loadDimension(
+          "products.csv",
+          "product_id text, product_name text, aisle_id text, department_id text",
           "INSERT INTO shop.products (product_id, product_name, aisle_id, department_id, updated_at) "
               + "SELECT product_id::int, product_name, aisle_id::int, department_id::int, ? FROM s",
           asOfTs);
       if (Files.isRegularFile(input.resolve("product_prices.csv"))) {
-        loadDimension("product_prices.csv", "product_id text, unit_price text",
+        loadDimension(
+            "product_prices.csv",
+            "product_id text, unit_price text",
             "UPDATE shop.products p SET unit_price = s.unit_price::numeric FROM s "
                 + "WHERE p.product_id = s.product_id::int",
             null);
       }
-      loadJsonLines("customers.jsonl",
+      loadJsonLines(
+          "customers.jsonl",
           "shop.customers (customer_id, full_name, email, phone, country, tier, updated_at)",
           List.of("customer_id", "full_name", "email", "phone", "country", "tier", "updated_at"));
       loadOrders();
       loadOrderLines();
-      loadJsonLines("feedback.jsonl",
+      loadJsonLines(
+          "feedback.jsonl",
           "shop.feedback (feedback_id, store_id, rating, comment, email, submitted_at, updated_at)",
-          List.of("feedback_id", "store_id", "rating", "comment", "email", "submitted_at", "submitted_at"));
+          List.of(
+              "feedback_id",
+              "store_id",
+              "rating",
+              "comment",
+              "email",
+              "submitted_at",
+              "submitted_at"));
       Map<String, Long> counts = new LinkedHashMap<>();
       for (String t : TABLES) {
         try (Statement st = c.createStatement();
@@ -168,12 +200,19 @@ public final class RdsSeeder {
       throws IOException, SQLException {
     Path p = input.resolve(file);
     if (!Files.isRegularFile(p)) {
-      progress.println("seed-rds: no " + file + ", " + target.substring(0, target.indexOf(' ')) + " stays empty");
+      progress.println(
+          "seed-rds: no "
+              + file
+              + ", "
+              + target.substring(0, target.indexOf(' '))
+              + " stays empty");
       return;
     }
     long t0 = System.nanoTime();
     CopyIn in =
-        c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + " FROM STDIN (FORMAT csv)");
+        c.unwrap(PGConnection.class)
+            .getCopyAPI()
+            .copyIn("COPY " + target + " FROM STDIN (FORMAT csv)");
     long n = 0;
     try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
       StringBuilder row = new StringBuilder();
@@ -212,13 +251,14 @@ public final class RdsSeeder {
   }
 
   /**
-   * Orders: stage the CSV, read it back per user in order_number order into compact arrays,
-   * give each order its order_ts by the one rule, and COPY into shop.orders.
+   * Orders: stage the CSV, read it back per user in order_number order into compact arrays, give
+   * each order its order_ts by the one rule, and COPY into shop.orders.
    */
   private void loadOrders() throws IOException, SQLException {
     long t0 = System.nanoTime();
-    exec("DROP TABLE IF EXISTS s; CREATE TEMP TABLE s (order_id text, user_id text, eval_set text, "
-        + "order_number text, order_dow text, order_hour_of_day text, days_since_prior_order text)");
+    exec(
+        "DROP TABLE IF EXISTS s; CREATE TEMP TABLE s (order_id text, user_id text, eval_set text, "
+            + "order_number text, order_dow text, order_hour_of_day text, days_since_prior_order text)");
     long staged = copyFile(input.resolve("orders.csv"), "s");
     int size = Math.toIntExact(staged);
     int[] id = new int[size];
@@ -242,7 +282,11 @@ public final class RdsSeeder {
           user[i] = rs.getInt(2);
           int e = evalSets.indexOf(rs.getString(3));
           if (e < 0) {
-            throw new SQLException("order " + id[i] + ": eval_set must be prior, train or test, was " + rs.getString(3));
+            throw new SQLException(
+                "order "
+                    + id[i]
+                    + ": eval_set must be prior, train or test, was "
+                    + rs.getString(3));
           }
           eval[i] = (byte) e;
           number[i] = rs.getInt(4);
@@ -269,16 +313,32 @@ public final class RdsSeeder {
         int end = start;
         List<OrderKey> keys = new ArrayList<>();
         while (end < size && user[end] == user[start]) {
-          keys.add(new OrderKey(id[end], number[end], dow[end], hour[end], gap[end] < 0 ? null : gap[end]));
+          keys.add(
+              new OrderKey(
+                  id[end], number[end], dow[end], hour[end], gap[end] < 0 ? null : gap[end]));
           end++;
         }
         Map<Integer, Instant> ts = OrderTimestamps.assign(keys, asOf);
         for (int i = start; i < end; i++) {
           String t = ts.get(id[i]).toString();
           row.setLength(0);
-          row.append(id[i]).append(',').append(user[i]).append(',').append(evalSets.get(eval[i])).append(',')
-              .append(number[i]).append(',').append(dow[i]).append(',').append(hour[i]).append(',')
-              .append(gap[i] < 0 ? "" : String.valueOf(gap[i])).append(',').append(t).append(',').append(t)
+          row.append(id[i])
+              .append(',')
+              .append(user[i])
+              .append(',')
+              .append(evalSets.get(eval[i]))
+              .append(',')
+              .append(number[i])
+              .append(',')
+              .append(dow[i])
+              .append(',')
+              .append(hour[i])
+              .append(',')
+              .append(gap[i] < 0 ? "" : String.valueOf(gap[i]))
+              .append(',')
+              .append(t)
+              .append(',')
+              .append(t)
               .append('\n');
           byte[] b = row.toString().getBytes(StandardCharsets.UTF_8);
           in.writeToCopy(b, 0, b.length);
@@ -296,8 +356,9 @@ public final class RdsSeeder {
 
   private void loadOrderLines() throws IOException, SQLException {
     long t0 = System.nanoTime();
-    exec("DROP TABLE IF EXISTS s; CREATE TEMP TABLE s (order_id text, product_id text, "
-        + "add_to_cart_order text, reordered text)");
+    exec(
+        "DROP TABLE IF EXISTS s; CREATE TEMP TABLE s (order_id text, product_id text, "
+            + "add_to_cart_order text, reordered text)");
     long staged = 0;
     for (String f : List.of("order_products__prior.csv", "order_products__train.csv")) {
       if (Files.isRegularFile(input.resolve(f))) {
@@ -308,13 +369,14 @@ public final class RdsSeeder {
     try (Statement st = c.createStatement()) {
       n =
           st.executeUpdate(
-                "INSERT INTO shop.order_lines (order_id, product_id, add_to_cart_order, reordered, quantity, updated_at) "
-                    + "SELECT s.order_id::int, s.product_id::int, s.add_to_cart_order::int, s.reordered::smallint, 1, o.order_ts "
-                    + "FROM s JOIN shop.orders o ON o.order_id = s.order_id::int");
+              "INSERT INTO shop.order_lines (order_id, product_id, add_to_cart_order, reordered, quantity, updated_at) "
+                  + "SELECT s.order_id::int, s.product_id::int, s.add_to_cart_order::int, s.reordered::smallint, 1, o.order_ts "
+                  + "FROM s JOIN shop.orders o ON o.order_id = s.order_id::int");
     }
     exec("DROP TABLE s");
     if (n != staged) {
-      throw new SQLException((staged - n) + " order lines reference orders that orders.csv does not have");
+      throw new SQLException(
+          (staged - n) + " order lines reference orders that orders.csv does not have");
     }
     report("order_products__*.csv", n, t0);
   }
@@ -326,7 +388,12 @@ public final class RdsSeeder {
   }
 
   private void report(String what, Object rows, long t0) {
-    progress.printf(Locale.ROOT, "seed-rds: %-24s %s rows in %.1f s%n", what, rows, (System.nanoTime() - t0) / 1e9);
+    progress.printf(
+        Locale.ROOT,
+        "seed-rds: %-24s %s rows in %.1f s%n",
+        what,
+        rows,
+        (System.nanoTime() - t0) / 1e9);
   }
 
   /** A field for COPY ... (FORMAT csv): empty strings quoted (an unquoted empty field is NULL). */

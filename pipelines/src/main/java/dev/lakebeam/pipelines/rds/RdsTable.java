@@ -11,10 +11,10 @@ import java.util.Set;
 import org.apache.beam.sdk.schemas.Schema;
 
 /**
- * An operational table the backfill reads (schema {@code shop}, sample-data/rds/schema.sql), as
- * its source's definition ({@link SourceDataset#table()}) gives it: an allow-list. Table and column
- * names in SQL come only from there, never from options; values (key ranges, dates) are always
- * bind parameters.
+ * An operational table the backfill reads (schema {@code shop}, sample-data/rds/schema.sql), as its
+ * source's definition ({@link SourceDataset#table()}) gives it: an allow-list. Table and column
+ * names in SQL come only from there, never from options; values (key ranges, dates) are always bind
+ * parameters.
  */
 public record RdsTable(SourceDataset dataset) implements Serializable {
   public static final String SCHEMA = "shop";
@@ -32,16 +32,20 @@ public record RdsTable(SourceDataset dataset) implements Serializable {
 
   /**
    * The tables a comma-separated list names, in the sources' order. Each name must be one of the
-   * allow-list exactly (lower case, no schema, no quoting): anything else is refused before any
-   * SQL is built, so an option can never inject an identifier.
+   * allow-list exactly (lower case, no schema, no quoting): anything else is refused before any SQL
+   * is built, so an option can never inject an identifier.
    */
   public static Set<RdsTable> named(String list) {
     Set<RdsTable> picked = new LinkedHashSet<>();
     for (String name : list.split(",", -1)) {
-      RdsTable t = all().stream().filter(v -> v.table().equals(name.trim())).findFirst().orElse(null);
+      RdsTable t =
+          all().stream().filter(v -> v.table().equals(name.trim())).findFirst().orElse(null);
       if (t == null) {
-        throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a table lakebeam reads; valid: "
-            + String.join(", ", all().stream().map(RdsTable::table).toList()));
+        throw new IllegalArgumentException(
+            "'"
+                + name.replaceAll("\\p{Cntrl}", "?")
+                + "' is not a table lakebeam reads; valid: "
+                + String.join(", ", all().stream().map(RdsTable::table).toList()));
       }
       picked.add(t);
     }
@@ -84,10 +88,15 @@ public record RdsTable(SourceDataset dataset) implements Serializable {
   /** The join to the orders that gives a table without its own event-time column its order's. */
   private String orderJoin() {
     String column = definition().eventTime();
-    return column == null || columns().containsKey(column) ? "" : " JOIN " + SCHEMA + ".orders o ON o.order_id = t.order_id";
+    return column == null || columns().containsKey(column)
+        ? ""
+        : " JOIN " + SCHEMA + ".orders o ON o.order_id = t.order_id";
   }
 
-  /** Column name → kind (integer, text, numeric or timestamp): the parse schema's fields, then updated_at. */
+  /**
+   * Column name → kind (integer, text, numeric or timestamp): the parse schema's fields, then
+   * updated_at.
+   */
   public Map<String, String> columns() {
     Map<String, String> out = new LinkedHashMap<>();
     for (Schema.Field f : dataset.parseSchema().getFields()) {
@@ -111,9 +120,9 @@ public record RdsTable(SourceDataset dataset) implements Serializable {
   }
 
   /**
-   * The extract query in key order, resuming after a key when {@code resume} is set.
-   * Parameters: key range [?, ?) when partitioned, then event time [?, ?) when the table has one,
-   * then the last key read (one value per key column) when resuming.
+   * The extract query in key order, resuming after a key when {@code resume} is set. Parameters:
+   * key range [?, ?) when partitioned, then event time [?, ?) when the table has one, then the last
+   * key read (one value per key column) when resuming.
    */
   public String query(boolean resume) {
     return query(resume, false);
@@ -130,8 +139,11 @@ public record RdsTable(SourceDataset dataset) implements Serializable {
     }
     List<String> keys = refColumns().stream().map(k -> "t." + k).toList();
     if (resume) {
-      sql.append(" AND (").append(String.join(", ", keys)).append(") > (")
-          .append(String.join(", ", keys.stream().map(k -> "?").toList())).append(")");
+      sql.append(" AND (")
+          .append(String.join(", ", keys))
+          .append(") > (")
+          .append(String.join(", ", keys.stream().map(k -> "?").toList()))
+          .append(")");
     }
     sql.append(" ORDER BY ").append(String.join(", ", keys));
     return sql.toString();
@@ -164,7 +176,12 @@ public record RdsTable(SourceDataset dataset) implements Serializable {
    * incremental run rewrites. Only for tables with an event time.
    */
   public String touchedDatesQuery() {
-    return "SELECT DISTINCT to_char(" + eventTime() + " AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM " + qualified() + " t" + orderJoin()
+    return "SELECT DISTINCT to_char("
+        + eventTime()
+        + " AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM "
+        + qualified()
+        + " t"
+        + orderJoin()
         + " WHERE t.updated_at > ? AND t.updated_at <= ?";
   }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads key ranges of a table, streaming (autocommit off, a fetch size), in key order. When the
  * connection is lost mid-read (SQLState class 08, or the server shutting the session down), it
- * waits with exponential backoff and resumes after the last key it emitted, so no row is lost
- * or read twice; after the last attempt the error fails the run. Other errors fail at once.
+ * waits with exponential backoff and resumes after the last key it emitted, so no row is lost or
+ * read twice; after the last attempt the error fails the run. Other errors fail at once.
  */
 final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   private static final Logger LOG = LoggerFactory.getLogger(ReadRangesFn.class);
@@ -37,8 +38,18 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   private final RdsExtract.ToRaw mapper;
   private final Counter retries;
 
-  ReadRangesFn(RdsTable table, String url, String user, String password, long fromMillis, long toMillis,
-      Long windowStartMicros, Long windowEndMicros, int fetchSize, int maxAttempts, long firstBackoffMillis) {
+  ReadRangesFn(
+      RdsTable table,
+      String url,
+      String user,
+      String password,
+      long fromMillis,
+      long toMillis,
+      Long windowStartMicros,
+      Long windowEndMicros,
+      int fetchSize,
+      int maxAttempts,
+      long firstBackoffMillis) {
     this.windowStartMicros = windowStartMicros;
     this.windowEndMicros = windowEndMicros;
     this.table = table;
@@ -98,12 +109,25 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
         }
       } catch (SQLException e) {
         if (!transientFailure(e) || attempt >= maxAttempts) {
-          throw new SQLException("reading " + table.qualified() + " failed after " + attempt + " attempt(s): "
-              + e.getMessage(), e.getSQLState(), e);
+          throw new SQLException(
+              "reading "
+                  + table.qualified()
+                  + " failed after "
+                  + attempt
+                  + " attempt(s): "
+                  + e.getMessage(),
+              e.getSQLState(),
+              e);
         }
         retries.inc();
-        LOG.warn("reading {} lost its connection ({}); retry {} of {} in {} ms, resuming after key {}",
-            table.qualified(), e.getMessage(), attempt, maxAttempts - 1, backoff, lastKey);
+        LOG.warn(
+            "reading {} lost its connection ({}); retry {} of {} in {} ms, resuming after key {}",
+            table.qualified(),
+            e.getMessage(),
+            attempt,
+            maxAttempts - 1,
+            backoff,
+            lastKey);
         Thread.sleep(backoff);
         backoff = Math.min(backoff * 2, 30_000);
       }
@@ -111,7 +135,9 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
   }
 
   static java.sql.Timestamp timestamp(long micros) {
-    return java.sql.Timestamp.from(java.time.Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L));
+    return java.sql.Timestamp.from(
+        Instant.ofEpochSecond(
+            Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L));
   }
 
   private Connection connect() throws SQLException {
@@ -123,7 +149,10 @@ final class ReadRangesFn extends DoFn<KV<Long, Long>, Row> {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException s && s.getSQLState() != null) {
         String state = s.getSQLState();
-        if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+        if (state.startsWith("08")
+            || state.equals("57P01")
+            || state.equals("57P02")
+            || state.equals("57P03")) {
           return true;
         }
       }

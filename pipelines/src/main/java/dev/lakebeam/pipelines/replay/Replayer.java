@@ -2,9 +2,9 @@ package dev.lakebeam.pipelines.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.options.ReplayOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.schemas.SourceDataset;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,7 +26,10 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.beam.sdk.io.aws2.common.ClientBuilderFactory;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.KmsThrottlingException;
+import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
@@ -34,16 +38,17 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /**
  * {@code replay}: pushes a data set's {@code kinesis/*.jsonl} events into Kinesis Data Streams with
- * PutRecords, the way the shop's services would: creates a stream that does not exist yet
- * ({@code --shards}), batches up to 500 records or 5 MB, keys each record by customer (orders by
- * {@code user_id}, clicks by {@code customer_id} or else the session, feedback by its id), retries
- * the records Kinesis refuses (throttling, internal errors) with exponential backoff up to
- * {@code --maxAttempts}, optionally paces to {@code --rate} records/s or replays in event-time
- * order {@code --speedup} times faster than real time, and prints progress every 5 s.
+ * PutRecords, the way the shop's services would: creates a stream that does not exist yet ({@code
+ * --shards}), batches up to 500 records or 5 MB, keys each record by customer (orders by {@code
+ * user_id}, clicks by {@code customer_id} or else the session, feedback by its id), retries the
+ * records Kinesis refuses (throttling, internal errors) with exponential backoff up to {@code
+ * --maxAttempts}, optionally paces to {@code --rate} records/s or replays in event-time order
+ * {@code --speedup} times faster than real time, and prints progress every 5 s.
  */
 public final class Replayer {
   /** PutRecords limits of Kinesis Data Streams. */
   static final int MAX_BATCH_RECORDS = 500;
+
   static final int MAX_BATCH_BYTES = 5 * 1024 * 1024;
   static final int MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -75,7 +80,8 @@ public final class Replayer {
       throw new UsageException("--rate and --speedup must be >= 0 and --maxAttempts >= 1");
     }
     if (o.getRate() > 0 && o.getSpeedup() > 0) {
-      throw new UsageException("--rate and --speedup exclude each other: pace by count or by event time");
+      throw new UsageException(
+          "--rate and --speedup exclude each other: pace by count or by event time");
     }
     Path dir = kinesisDir(o.getInput());
     Map<SourceDataset, Path> files = new LinkedHashMap<>();
@@ -87,10 +93,16 @@ public final class Replayer {
       } else if (Files.isRegularFile(gz)) {
         files.put(s, gz);
       } else {
-        throw new UsageException("no " + f.getFileName() + " in " + dir + " (generate writes kinesis/orders.jsonl, clickstream.jsonl, feedback.jsonl)");
+        throw new UsageException(
+            "no "
+                + f.getFileName()
+                + " in "
+                + dir
+                + " (generate writes kinesis/orders.jsonl, clickstream.jsonl, feedback.jsonl)");
       }
     }
-    try (KinesisClient kinesis = ClientBuilderFactory.defaultFactory().create(KinesisClient.builder(), o).build()) {
+    try (KinesisClient kinesis =
+        ClientBuilderFactory.defaultFactory().create(KinesisClient.builder(), o).build()) {
       for (SourceDataset s : files.keySet()) {
         ensureStream(kinesis, StreamOptions.streamName(o, s));
       }
@@ -112,23 +124,36 @@ public final class Replayer {
         for (Map.Entry<SourceDataset, Path> e : files.entrySet()) {
           List<Event> batch = new ArrayList<>();
           int[] bytes = {0};
-          read(e.getKey(), e.getValue(), ev -> {
-            if (batch.size() == maxBatch || bytes[0] + ev.data().length + ev.partitionKey().length() > MAX_BATCH_BYTES) {
-              send(kinesis, batch);
-              batch.clear();
-              bytes[0] = 0;
-            }
-            batch.add(ev);
-            bytes[0] += ev.data().length + ev.partitionKey().length();
-          });
+          read(
+              e.getKey(),
+              e.getValue(),
+              ev -> {
+                if (batch.size() == maxBatch
+                    || bytes[0] + ev.data().length + ev.partitionKey().length() > MAX_BATCH_BYTES) {
+                  send(kinesis, batch);
+                  batch.clear();
+                  bytes[0] = 0;
+                }
+                batch.add(ev);
+                bytes[0] += ev.data().length + ev.partitionKey().length();
+              });
           send(kinesis, batch);
         }
       }
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     long n = put.values().stream().mapToLong(Long::longValue).sum();
-    out.printf(Locale.ROOT, "replay: %,d records in %.1f s (%,.0f/s), %,d retried%n", n, seconds, n / Math.max(seconds, 1e-3), retried);
-    put.forEach((s, c) -> out.printf(Locale.ROOT, "  %-12s -> %-28s %,d%n", id(s), StreamOptions.streamName(o, s), c));
+    out.printf(
+        Locale.ROOT,
+        "replay: %,d records in %.1f s (%,.0f/s), %,d retried%n",
+        n,
+        seconds,
+        n / Math.max(seconds, 1e-3),
+        retried);
+    put.forEach(
+        (s, c) ->
+            out.printf(
+                Locale.ROOT, "  %-12s -> %-28s %,d%n", id(s), StreamOptions.streamName(o, s), c));
     return 0;
   }
 
@@ -138,13 +163,17 @@ public final class Replayer {
       return p.resolve("kinesis");
     }
     Path twin = p.toAbsolutePath().normalize().resolveSibling("kinesis");
-    if (p.toAbsolutePath().normalize().getFileName().toString().equals("files") && Files.isDirectory(twin)) {
-      return twin; // a data set's files/ folder (the shared --input default): its events are beside it
+    if (p.toAbsolutePath().normalize().getFileName().toString().equals("files")
+        && Files.isDirectory(twin)) {
+      return twin; // a data set's files/ folder (the shared --input default): its events are beside
+      // it
     }
     if (Files.isDirectory(p)) {
       return p;
     }
-    throw new UsageException("--input must be a data set folder with kinesis/ or a kinesis folder, was " + p.toAbsolutePath());
+    throw new UsageException(
+        "--input must be a data set folder with kinesis/ or a kinesis folder, was "
+            + p.toAbsolutePath());
   }
 
   private void ensureStream(KinesisClient kinesis, String name) throws InterruptedException {
@@ -155,23 +184,33 @@ public final class Replayer {
       err.println("replay: created stream " + name + " with " + o.getShards() + " shards");
     }
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (kinesis.describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().streamStatus() != StreamStatus.ACTIVE) {
+    while (kinesis
+            .describeStreamSummary(b -> b.streamName(name))
+            .streamDescriptionSummary()
+            .streamStatus()
+        != StreamStatus.ACTIVE) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("stream " + name + " did not become ACTIVE within 2 minutes");
+        throw new IllegalStateException(
+            "stream " + name + " did not become ACTIVE within 2 minutes");
       }
       Thread.sleep(200);
     }
   }
 
-  /** Puts events in event-time order, each no earlier than (its time − the first time) / speedup after the start. */
-  private void replayInEventTime(KinesisClient kinesis, List<Event> all) throws InterruptedException {
+  /**
+   * Puts events in event-time order, each no earlier than (its time − the first time) / speedup
+   * after the start.
+   */
+  private void replayInEventTime(KinesisClient kinesis, List<Event> all)
+      throws InterruptedException {
     if (all.isEmpty()) {
       return;
     }
     Instant first = all.get(0).time();
     Map<SourceDataset, List<Event>> pending = new LinkedHashMap<>();
     for (Event ev : all) {
-      long dueNanos = started + (long) (Duration.between(first, ev.time()).toNanos() / o.getSpeedup());
+      long dueNanos =
+          started + (long) (Duration.between(first, ev.time()).toNanos() / o.getSpeedup());
       long wait = dueNanos - System.nanoTime();
       if (wait > 50_000_000L) { // more than 50 ms ahead: send what is due, then wait
         flush(kinesis, pending);
@@ -187,7 +226,8 @@ public final class Replayer {
     flush(kinesis, pending);
   }
 
-  private void flush(KinesisClient kinesis, Map<SourceDataset, List<Event>> pending) throws InterruptedException {
+  private void flush(KinesisClient kinesis, Map<SourceDataset, List<Event>> pending)
+      throws InterruptedException {
     for (List<Event> batch : pending.values()) {
       send(kinesis, batch);
       batch.clear();
@@ -206,7 +246,11 @@ public final class Replayer {
     for (int attempt = 1; !todo.isEmpty(); attempt++) {
       List<PutRecordsRequestEntry> entries = new ArrayList<>(todo.size());
       for (Event ev : todo) {
-        entries.add(PutRecordsRequestEntry.builder().partitionKey(ev.partitionKey()).data(SdkBytes.fromByteArray(ev.data())).build());
+        entries.add(
+            PutRecordsRequestEntry.builder()
+                .partitionKey(ev.partitionKey())
+                .data(SdkBytes.fromByteArray(ev.data()))
+                .build());
       }
       List<Event> refused = new ArrayList<>();
       String lastError = null;
@@ -219,17 +263,26 @@ public final class Replayer {
             lastError = results.get(i).errorCode() + ": " + results.get(i).errorMessage();
           }
         }
-      } catch (software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException
-          | software.amazon.awssdk.services.kinesis.model.KmsThrottlingException
-          | software.amazon.awssdk.core.exception.SdkClientException e) {
+      } catch (ProvisionedThroughputExceededException
+          | KmsThrottlingException
+          | SdkClientException e) {
         refused = todo; // the whole call was throttled or the connection failed: all of it again
         lastError = e.getMessage();
       }
       put.merge(source, (long) (todo.size() - refused.size()), Long::sum);
       if (!refused.isEmpty()) {
         if (attempt >= o.getMaxAttempts()) {
-          throw new IllegalStateException(refused.size() + " records to " + stream + " still refused after "
-              + attempt + " attempts (" + lastError + "); " + put.values().stream().mapToLong(Long::longValue).sum() + " were put");
+          throw new IllegalStateException(
+              refused.size()
+                  + " records to "
+                  + stream
+                  + " still refused after "
+                  + attempt
+                  + " attempts ("
+                  + lastError
+                  + "); "
+                  + put.values().stream().mapToLong(Long::longValue).sum()
+                  + " were put");
         }
         retried += refused.size();
         sleep(backoff);
@@ -247,7 +300,9 @@ public final class Replayer {
    * by a pause.
    */
   static int batchForRate(double rate) {
-    return rate <= 0 ? MAX_BATCH_RECORDS : (int) Math.max(1, Math.min(MAX_BATCH_RECORDS, Math.ceil(rate / 10)));
+    return rate <= 0
+        ? MAX_BATCH_RECORDS
+        : (int) Math.max(1, Math.min(MAX_BATCH_RECORDS, Math.ceil(rate / 10)));
   }
 
   private void pace() {
@@ -268,8 +323,13 @@ public final class Replayer {
       return;
     }
     lastProgress = now;
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "replay: %,d s:", (now - started) / 1_000_000_000L));
-    total.forEach((s, t) -> sb.append(String.format(Locale.ROOT, " %s %,d/%,d", id(s), put.getOrDefault(s, 0L), t)));
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(Locale.ROOT, "replay: %,d s:", (now - started) / 1_000_000_000L));
+    total.forEach(
+        (s, t) ->
+            sb.append(
+                String.format(Locale.ROOT, " %s %,d/%,d", id(s), put.getOrDefault(s, 0L), t)));
     if (retried > 0) {
       sb.append(String.format(Locale.ROOT, ", %,d retried", retried));
     }
@@ -289,7 +349,10 @@ public final class Replayer {
     void accept(Event e);
   }
 
-  /** Reads a stream's file, line by line; a line that is not a JSON object with the stream's fields is a usage error. */
+  /**
+   * Reads a stream's file, line by line; a line that is not a JSON object with the stream's fields
+   * is a usage error.
+   */
   static void read(SourceDataset s, Path file, EventSink sink) throws IOException {
     SourceDataset.Stream def = s.stream().orElseThrow();
     try (InputStream raw = Files.newInputStream(file);
@@ -303,7 +366,13 @@ public final class Replayer {
         }
         byte[] data = line.getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_RECORD_BYTES) {
-          throw new UsageException(file + ":" + n + " is " + data.length + " bytes; a Kinesis record holds at most 1 MiB");
+          throw new UsageException(
+              file
+                  + ":"
+                  + n
+                  + " is "
+                  + data.length
+                  + " bytes; a Kinesis record holds at most 1 MiB");
         }
         JsonNode j;
         try {
@@ -317,13 +386,22 @@ public final class Replayer {
         }
         String time = text(j, def.timeField());
         if (key == null || time == null) {
-          throw new UsageException(file + ":" + n + " lacks " + def.partitionKey() + " or " + def.timeField());
+          throw new UsageException(
+              file + ":" + n + " lacks " + def.partitionKey() + " or " + def.timeField());
         }
         Instant t;
         try {
           t = Instant.parse(time);
-        } catch (java.time.format.DateTimeParseException e) {
-          throw new UsageException(file + ":" + n + ": " + def.timeField() + " '" + time + "' is not an ISO-8601 instant");
+        } catch (DateTimeParseException e) {
+          throw new UsageException(
+              file
+                  + ":"
+                  + n
+                  + ": "
+                  + def.timeField()
+                  + " '"
+                  + time
+                  + "' is not an ISO-8601 instant");
         }
         sink.accept(new Event(s, key, t, data));
       }

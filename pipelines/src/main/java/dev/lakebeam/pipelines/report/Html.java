@@ -52,10 +52,14 @@ final class Html {
 
   /** Seconds as "8.4 s" or "3 min 12 s". */
   static String seconds(double s) {
-    return s < 120 ? String.format(Locale.ROOT, "%.1f s", s) : String.format(Locale.ROOT, "%d min %d s", (long) s / 60, (long) s % 60);
+    return s < 120
+        ? String.format(Locale.ROOT, "%.1f s", s)
+        : String.format(Locale.ROOT, "%d min %d s", (long) s / 60, (long) s % 60);
   }
 
-  /** A table column: its header, and whether it holds numbers (right-aligned, sorted as numbers). */
+  /**
+   * A table column: its header, and whether it holds numbers (right-aligned, sorted as numbers).
+   */
   record Col(String header, boolean numeric) {
     static Col text(String header) {
       return new Col(header, false);
@@ -90,7 +94,10 @@ final class Html {
 
   /** A table the page's script can sort by any column; cells are plain strings or {@link Cell}s. */
   static String table(String id, List<Col> cols, List<List<?>> rows) {
-    StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"sortable\" id=\"").append(esc(id)).append("\"><thead><tr>");
+    StringBuilder b =
+        new StringBuilder("<div class=\"scroll\"><table class=\"sortable\" id=\"")
+            .append(esc(id))
+            .append("\"><thead><tr>");
     for (Col c : cols) {
       b.append(c.numeric() ? "<th class=\"num\">" : "<th>").append(esc(c.header())).append("</th>");
     }
@@ -100,7 +107,10 @@ final class Html {
       for (int i = 0; i < row.size(); i++) {
         Object v = row.get(i);
         Cell cell = v instanceof Cell c ? c : Cell.of(String.valueOf(v));
-        b.append(cols.get(i).numeric() ? "<td class=\"num\"" : Double.isNaN(cell.bar()) ? "<td" : "<td class=\"bar-cell\"");
+        b.append(
+            cols.get(i).numeric()
+                ? "<td class=\"num\""
+                : Double.isNaN(cell.bar()) ? "<td" : "<td class=\"bar-cell\"");
         if (cell.title() != null) {
           b.append(" title=\"").append(esc(cell.title())).append('"');
         }
@@ -109,8 +119,11 @@ final class Html {
         }
         b.append('>');
         if (!Double.isNaN(cell.bar())) {
-          b.append(String.format(Locale.ROOT, "<span class=\"bar\" style=\"width:%.0fpx\"></span>",
-              40 * Math.max(0, Math.min(1, cell.bar()))));
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  "<span class=\"bar\" style=\"width:%.0fpx\"></span>",
+                  40 * Math.max(0, Math.min(1, cell.bar()))));
         }
         b.append(esc(cell.text())).append("</td>");
       }
@@ -121,8 +134,15 @@ final class Html {
 
   /** One section: a heading, the one line saying what it shows, and its body. */
   static String section(String id, String heading, String explanation, String body) {
-    return "<section id=\"" + esc(id) + "\">\n<h2>" + esc(heading) + "</h2>\n<p class=\"what\">" + esc(explanation) + "</p>\n"
-        + body + "</section>\n";
+    return "<section id=\""
+        + esc(id)
+        + "\">\n<h2>"
+        + esc(heading)
+        + "</h2>\n<p class=\"what\">"
+        + esc(explanation)
+        + "</p>\n"
+        + body
+        + "</section>\n";
   }
 
   /** A paragraph of plain text. */
@@ -131,12 +151,21 @@ final class Html {
   }
 
   /** The whole page. */
-  static String page(String title, String subtitle, List<String[]> contents, List<String> sections) {
+  static String page(
+      String title, String subtitle, List<String[]> contents, List<String> sections) {
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-        .append("<title>").append(esc(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n")
-        .append("<header><h1>").append(esc(title)).append("</h1>\n<p class=\"what\">").append(esc(subtitle)).append("</p>\n<nav>");
+        .append("<title>")
+        .append(esc(title))
+        .append("</title>\n<style>\n")
+        .append(CSS)
+        .append("</style>\n</head>\n<body>\n")
+        .append("<header><h1>")
+        .append(esc(title))
+        .append("</h1>\n<p class=\"what\">")
+        .append(esc(subtitle))
+        .append("</p>\n<nav>");
     for (String[] c : contents) {
       b.append("<a href=\"#").append(esc(c[0])).append("\">").append(esc(c[1])).append("</a> ");
     }
@@ -146,7 +175,8 @@ final class Html {
     return b.toString();
   }
 
-  private static final String CSS = """
+  private static final String CSS =
+      """
       body { margin: 0; background: #f6f7f9; color: #1f2328; font: 14px/1.45 system-ui, "Segoe UI", "DejaVu Sans", Arial, sans-serif; }
       header { background: #22313f; color: #fff; padding: 18px 28px 12px; }
       header h1 { margin: 0 0 4px; font-size: 22px; }
@@ -193,7 +223,8 @@ final class Html {
    * Sorts tables on a header click; records script errors in body[data-errors] and sets
    * body[data-ready]="1" once done, which the test reads from the rendered DOM.
    */
-  private static final String SCRIPT = """
+  private static final String SCRIPT =
+      """
       (function () {
         var errors = [];
         function note(message) {

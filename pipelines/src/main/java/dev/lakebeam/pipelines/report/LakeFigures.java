@@ -18,20 +18,37 @@ import java.util.Map;
 final class LakeFigures {
   /** Departments drawn as their own line; the rest are summed as "other". */
   static final int TOP_DEPARTMENTS = 6;
+
   /** Products shown per department. */
   static final int TOP_PRODUCTS = 5;
+
   /** Bins of the predicted-probability histogram over [0, 1]. */
   static final int BINS = 20;
 
   /**
-   * Revenue per time bucket and department line; {@code bucket} is day, week (7-day periods ending on
-   * the last day) or month, and {@code x} holds each bucket's first day.
+   * Revenue per time bucket and department line; {@code bucket} is day, week (7-day periods ending
+   * on the last day) or month, and {@code x} holds each bucket's first day.
    */
-  record Sales(String bucket, LocalDate first, LocalDate last, long rows, double revenue, long items, int departments,
-      List<LocalDate> x, Map<String, double[]> series) {}
+  record Sales(
+      String bucket,
+      LocalDate first,
+      LocalDate last,
+      long rows,
+      double revenue,
+      long items,
+      int departments,
+      List<LocalDate> x,
+      Map<String, double[]> series) {}
 
   /** A product's row; revenue is null when the product has no price. */
-  record Product(String department, int rank, String name, long orders, long units, Double revenue, double reorderRate) {}
+  record Product(
+      String department,
+      int rank,
+      String name,
+      long orders,
+      long units,
+      Double revenue,
+      double reorderRate) {}
 
   record Segment(String name, long size, double recency, double frequency, double monetary) {}
 
@@ -60,8 +77,12 @@ final class LakeFigures {
       double revenue;
       long items;
       int departments;
-      try (ResultSet rs = st.executeQuery("SELECT CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR), count(*),"
-          + " round(sum(revenue), 2), coalesce(sum(items), 0), count(DISTINCT department) FROM " + t + " WHERE date IS NOT NULL")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR), count(*),"
+                  + " round(sum(revenue), 2), coalesce(sum(items), 0), count(DISTINCT department) FROM "
+                  + t
+                  + " WHERE date IS NOT NULL")) {
         rs.next();
         rows = rs.getLong(3);
         if (rows == 0) {
@@ -76,19 +97,23 @@ final class LakeFigures {
       long span = ChronoUnit.DAYS.between(first, last) + 1;
       // One point per day reads as noise over years of a few orders a day: weeks or months then.
       String bucket = span <= 120 ? "day" : span <= 3 * 366 ? "week" : "month";
-      LocalDate start = switch (bucket) {
-        // 7-day periods that end on the last day, so that the last point is a whole week
-        case "week" -> last.minusDays(7 * ((span + 6) / 7) - 1);
-        case "month" -> first.withDayOfMonth(1);
-        default -> first;
-      };
+      LocalDate start =
+          switch (bucket) {
+            // 7-day periods that end on the last day, so that the last point is a whole week
+            case "week" -> last.minusDays(7 * ((span + 6) / 7) - 1);
+            case "month" -> first.withDayOfMonth(1);
+            default -> first;
+          };
       List<LocalDate> x = new ArrayList<>();
       for (LocalDate d = start; !d.isAfter(last); d = next(d, bucket)) {
         x.add(d);
       }
       List<String> top = new ArrayList<>();
-      try (ResultSet rs = st.executeQuery("SELECT coalesce(department, '(none)') AS d, sum(coalesce(revenue, 0)) AS r FROM " + t
-          + " WHERE date IS NOT NULL GROUP BY 1 ORDER BY r DESC, d")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT coalesce(department, '(none)') AS d, sum(coalesce(revenue, 0)) AS r FROM "
+                  + t
+                  + " WHERE date IS NOT NULL GROUP BY 1 ORDER BY r DESC, d")) {
         while (rs.next()) {
           top.add(rs.getString(1));
         }
@@ -102,23 +127,29 @@ final class LakeFigures {
       if (other) {
         series.put("other", new double[x.size()]);
       }
-      try (ResultSet rs = st.executeQuery("SELECT CAST(date AS VARCHAR), coalesce(department, '(none)'), sum(coalesce(revenue, 0))"
-          + " FROM " + t + " WHERE date IS NOT NULL GROUP BY 1, 2")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT CAST(date AS VARCHAR), coalesce(department, '(none)'), sum(coalesce(revenue, 0))"
+                  + " FROM "
+                  + t
+                  + " WHERE date IS NOT NULL GROUP BY 1, 2")) {
         while (rs.next()) {
           double[] line = series.get(rs.getString(2));
           if (line == null) {
             line = series.get("other");
           }
           LocalDate day = LocalDate.parse(rs.getString(1));
-          long i = switch (bucket) {
-            case "week" -> ChronoUnit.DAYS.between(start, day) / 7;
-            case "month" -> ChronoUnit.MONTHS.between(start, day.withDayOfMonth(1));
-            default -> ChronoUnit.DAYS.between(start, day);
-          };
+          long i =
+              switch (bucket) {
+                case "week" -> ChronoUnit.DAYS.between(start, day) / 7;
+                case "month" -> ChronoUnit.MONTHS.between(start, day.withDayOfMonth(1));
+                default -> ChronoUnit.DAYS.between(start, day);
+              };
           line[(int) i] += rs.getDouble(3);
         }
       }
-      return new Sales(bucket, first, last, rows, revenue, items, departments, List.copyOf(x), series);
+      return new Sales(
+          bucket, first, last, rows, revenue, items, departments, List.copyOf(x), series);
     }
   }
 
@@ -138,14 +169,28 @@ final class LakeFigures {
     }
     List<Product> out = new ArrayList<>();
     try (Statement st = lake.connection().createStatement();
-        ResultSet rs = st.executeQuery("SELECT d, rank_in_department, product_name, orders, units, revenue, reorder_rate FROM ("
-            + " SELECT coalesce(department, '(none)') AS d, rank_in_department, product_name, orders, units, revenue, reorder_rate,"
-            + " sum(revenue) OVER (PARTITION BY coalesce(department, '(none)')) AS dr FROM " + t + ")"
-            + " WHERE rank_in_department <= " + TOP_PRODUCTS + " ORDER BY dr DESC NULLS LAST, d, rank_in_department")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT d, rank_in_department, product_name, orders, units, revenue, reorder_rate FROM ("
+                    + " SELECT coalesce(department, '(none)') AS d, rank_in_department, product_name, orders, units, revenue, reorder_rate,"
+                    + " sum(revenue) OVER (PARTITION BY coalesce(department, '(none)')) AS dr FROM "
+                    + t
+                    + ")"
+                    + " WHERE rank_in_department <= "
+                    + TOP_PRODUCTS
+                    + " ORDER BY dr DESC NULLS LAST, d, rank_in_department")) {
       while (rs.next()) {
         double revenue = rs.getDouble(6);
         Double known = rs.wasNull() ? null : revenue;
-        out.add(new Product(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getLong(4), rs.getLong(5), known, rs.getDouble(7)));
+        out.add(
+            new Product(
+                rs.getString(1),
+                rs.getInt(2),
+                rs.getString(3),
+                rs.getLong(4),
+                rs.getLong(5),
+                known,
+                rs.getDouble(7)));
       }
     }
     return out.isEmpty() ? null : out;
@@ -159,10 +204,16 @@ final class LakeFigures {
     }
     List<Segment> out = new ArrayList<>();
     try (Statement st = lake.connection().createStatement();
-        ResultSet rs = st.executeQuery("SELECT coalesce(segment, '(none)') AS s, count(*) AS n, avg(recency), avg(frequency),"
-            + " avg(monetary) FROM " + t + " GROUP BY 1 ORDER BY n DESC, s")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT coalesce(segment, '(none)') AS s, count(*) AS n, avg(recency), avg(frequency),"
+                    + " avg(monetary) FROM "
+                    + t
+                    + " GROUP BY 1 ORDER BY n DESC, s")) {
       while (rs.next()) {
-        out.add(new Segment(rs.getString(1), rs.getLong(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)));
+        out.add(
+            new Segment(
+                rs.getString(1), rs.getLong(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)));
       }
     }
     return out.isEmpty() ? null : out;
@@ -187,14 +238,24 @@ final class LakeFigures {
       if (rows == 0) {
         return null;
       }
-      try (ResultSet rs = st.executeQuery("SELECT CAST(greatest(0, least(floor(probability * " + BINS + "), " + (BINS - 1)
-          + ")) AS INTEGER), count(*) FROM " + t + " WHERE probability IS NOT NULL GROUP BY 1")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT CAST(greatest(0, least(floor(probability * "
+                  + BINS
+                  + "), "
+                  + (BINS - 1)
+                  + ")) AS INTEGER), count(*) FROM "
+                  + t
+                  + " WHERE probability IS NOT NULL GROUP BY 1")) {
         while (rs.next()) {
           bins[rs.getInt(1)] = rs.getLong(2);
         }
       }
-      try (ResultSet rs = st.executeQuery("SELECT coalesce(model_version, '(none)') AS v, count(*) AS n FROM " + t
-          + " GROUP BY 1 ORDER BY n DESC, v")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT coalesce(model_version, '(none)') AS v, count(*) AS n FROM "
+                  + t
+                  + " GROUP BY 1 ORDER BY n DESC, v")) {
         while (rs.next()) {
           versions.put(rs.getString(1), rs.getLong(2));
         }

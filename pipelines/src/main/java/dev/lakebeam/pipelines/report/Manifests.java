@@ -17,7 +17,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** The run manifests of a lake ({@code {lake}/_manifests/*.json}, written by backfill), oldest first. */
+/**
+ * The run manifests of a lake ({@code {lake}/_manifests/*.json}, written by backfill), oldest
+ * first.
+ */
 final class Manifests {
   private Manifests() {}
 
@@ -38,7 +41,9 @@ final class Manifests {
 
     /** Wall time from start to end, or null when the manifest lacks either. */
     Double seconds() {
-      return started == null || ended == null ? null : Duration.between(started, ended).toMillis() / 1000.0;
+      return started == null || ended == null
+          ? null
+          : Duration.between(started, ended).toMillis() / 1000.0;
     }
 
     /** A count summed over the run's datasets (in, clean, rejected, duplicates, ...). */
@@ -47,7 +52,10 @@ final class Manifests {
     }
 
     long rejects() {
-      return rejectsByReason.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+      return rejectsByReason.values().stream()
+          .flatMap(m -> m.values().stream())
+          .mapToLong(Long::longValue)
+          .sum();
     }
   }
 
@@ -60,7 +68,10 @@ final class Manifests {
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(folder)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
+      files =
+          s.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p))
+              .sorted()
+              .toList();
     }
     ObjectMapper json = new ObjectMapper();
     List<Run> runs = new ArrayList<>();
@@ -80,7 +91,9 @@ final class Manifests {
       runs.add(run(m));
     }
     // Run ids start with their UTC start time; a manifest without started_at sorts by its id.
-    runs.sort(Comparator.comparing((Run r) -> r.started() == null ? Instant.MIN : r.started()).thenComparing(Run::runId));
+    runs.sort(
+        Comparator.comparing((Run r) -> r.started() == null ? Instant.MIN : r.started())
+            .thenComparing(Run::runId));
     return new Runs(List.copyOf(runs), unreadable);
   }
 
@@ -90,7 +103,8 @@ final class Manifests {
     List<String> line = new ArrayList<>();
     m.path("command_line").forEach(a -> line.add(a.asText()));
     Map<String, Double> stages = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = m.path("stage_seconds").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = m.path("stage_seconds").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       stages.put(e.getKey(), e.getValue().asDouble());
     }

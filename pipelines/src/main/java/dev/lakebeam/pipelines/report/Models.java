@@ -20,7 +20,8 @@ final class Models {
   private Models() {}
 
   /** A model file's recorded threshold, training and quality, and where it was read from. */
-  record Model(String version, String source, double threshold, JsonNode training, JsonNode quality) {}
+  record Model(
+      String version, String source, double threshold, JsonNode training, JsonNode quality) {}
 
   static Map<String, Model> known(List<Manifests.Run> runs) {
     Map<String, Model> out = new LinkedHashMap<>();
@@ -51,8 +52,13 @@ final class Models {
 
   private static void add(Map<String, Model> out, JsonNode m, String source) {
     if (m != null && m.hasNonNull("model_version")) {
-      out.put(m.get("model_version").asText(),
-          new Model(m.get("model_version").asText(), source, m.path("threshold").asDouble(Double.NaN), m.path("training"),
+      out.put(
+          m.get("model_version").asText(),
+          new Model(
+              m.get("model_version").asText(),
+              source,
+              m.path("threshold").asDouble(Double.NaN),
+              m.path("training"),
               m.path("quality")));
     }
   }

@@ -4,6 +4,7 @@ import dev.lakebeam.pipelines.query.LakeSql;
 import dev.lakebeam.schemas.Zone;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +20,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code lakebeam report}: a self-contained HTML dashboard of a lake on this machine, in
- * {@code --out}/index.html: sales, top products, RFM segments, reorder predictions (from the
- * consumption tables, through {@link LakeSql}), data quality and run history (from the run
- * manifests). The page loads nothing from anywhere: style, charts (SVG) and script are inline.
- * Bad usage (a lake not on this machine, an --out that is a file) is an IllegalArgumentException.
+ * {@code lakebeam report}: a self-contained HTML dashboard of a lake on this machine, in {@code
+ * --out}/index.html: sales, top products, RFM segments, reorder predictions (from the consumption
+ * tables, through {@link LakeSql}), data quality and run history (from the run manifests). The page
+ * loads nothing from anywhere: style, charts (SVG) and script are inline. Bad usage (a lake not on
+ * this machine, an --out that is a file) is an IllegalArgumentException.
  */
 public final class Report {
   private final String lakeUri;
@@ -38,7 +39,8 @@ public final class Report {
    * @param dir the folder to write index.html into
    * @param buildLine the version line of the jar, for the page's subtitle
    */
-  public Report(String lakeUri, Function<Zone, String> zoneUri, Path dir, String buildLine, PrintStream out) {
+  public Report(
+      String lakeUri, Function<Zone, String> zoneUri, Path dir, String buildLine, PrintStream out) {
     this.lakeUri = lakeUri;
     this.zoneUri = zoneUri;
     this.dir = dir.toAbsolutePath().normalize();
@@ -54,11 +56,13 @@ public final class Report {
     }
     for (String uri : uris) {
       if (uri.contains("://") && !uri.startsWith("file:")) {
-        throw new IllegalArgumentException("report reads a lake on this machine (file:// or a path), not " + uri
-            + "; copy the lake here first (aws s3 sync), or query it in Athena");
+        throw new IllegalArgumentException(
+            "report reads a lake on this machine (file:// or a path), not "
+                + uri
+                + "; copy the lake here first (aws s3 sync), or query it in Athena");
       }
     }
-    Path root = lakeUri.startsWith("file:") ? Path.of(java.net.URI.create(lakeUri)) : Path.of(lakeUri);
+    Path root = lakeUri.startsWith("file:") ? Path.of(URI.create(lakeUri)) : Path.of(lakeUri);
     Manifests.Runs runs = Manifests.read(root.resolve("_manifests"));
     LakeSql lake = LakeSql.open(zoneUri);
     List<String> sections = new ArrayList<>();
@@ -77,16 +81,34 @@ public final class Report {
       sections.add(RunSections.quality(runs));
       sections.add(RunSections.history(runs));
       boolean hasRuns = !runs.runs().isEmpty();
-      List<Boolean> has = List.of(sales != null, products != null, segments != null, predictions != null, hasRuns, hasRuns);
+      List<Boolean> has =
+          List.of(
+              sales != null,
+              products != null,
+              segments != null,
+              predictions != null,
+              hasRuns,
+              hasRuns);
       for (int i = 0; i < has.size(); i++) {
         if (!has.get(i)) {
           empty.add(Sections.CONTENTS.get(i)[0]);
         }
       }
     }
-    String generated = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC).format(Instant.now());
-    String subtitle = "Lake " + lakeUri + " · " + runs.runs().size() + (runs.runs().size() == 1 ? " run" : " runs")
-        + " · generated " + generated + " UTC by " + buildLine;
+    String generated =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.now());
+    String subtitle =
+        "Lake "
+            + lakeUri
+            + " · "
+            + runs.runs().size()
+            + (runs.runs().size() == 1 ? " run" : " runs")
+            + " · generated "
+            + generated
+            + " UTC by "
+            + buildLine;
     String html = Html.page("lakebeam report", subtitle, Sections.CONTENTS, sections);
     Files.createDirectories(dir);
     Path file = dir.resolve("index.html");
@@ -115,7 +137,8 @@ public final class Report {
       existing = existing.getParent();
     }
     if (existing != null && !Files.isDirectory(existing)) {
-      throw new IllegalArgumentException("--out " + dir + " cannot be made: " + existing + " is a file");
+      throw new IllegalArgumentException(
+          "--out " + dir + " cannot be made: " + existing + " is a file");
     }
   }
 }

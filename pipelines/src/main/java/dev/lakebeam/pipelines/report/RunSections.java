@@ -20,8 +20,10 @@ final class RunSections {
 
   static String quality(Manifests.Runs all) {
     String[] c = Sections.CONTENTS.get(4);
-    String what = "Records the clean stage rejected, by clean dataset and reason, per run (the latest " + Sections.CHART_RUNS
-        + " runs), from the run manifests in the lake's _manifests folder.";
+    String what =
+        "Records the clean stage rejected, by clean dataset and reason, per run (the latest "
+            + Sections.CHART_RUNS
+            + " runs), from the run manifests in the lake's _manifests folder.";
     List<Manifests.Run> runs = all.runs();
     if (runs.isEmpty()) {
       return Sections.noRuns(c[0], c[1], what);
@@ -32,11 +34,19 @@ final class RunSections {
     if (total == 0) {
       b.append(Html.p("figure", "no rejects in " + runs(runs.size())));
     } else {
-      b.append("<p class=\"figure\"><b>").append(esc(count(total))).append("</b> rejects in ").append(esc(runs(runs.size())))
-          .append(" (").append(withRejects).append(" with rejects)</p>\n");
+      b.append("<p class=\"figure\"><b>")
+          .append(esc(count(total)))
+          .append("</b> rejects in ")
+          .append(esc(runs(runs.size())))
+          .append(" (")
+          .append(withRejects)
+          .append(" with rejects)</p>\n");
       List<Manifests.Run> latest = Sections.latest(runs);
       TreeSet<String> keys = new TreeSet<>();
-      latest.forEach(r -> r.rejectsByReason().forEach((d, m) -> m.forEach((reason, n) -> keys.add(d + " / " + reason))));
+      latest.forEach(
+          r ->
+              r.rejectsByReason()
+                  .forEach((d, m) -> m.forEach((reason, n) -> keys.add(d + " / " + reason))));
       Map<String, double[]> layers = new LinkedHashMap<>();
       keys.forEach(k -> layers.put(k, new double[latest.size()]));
       List<List<?>> rows = new ArrayList<>();
@@ -46,17 +56,38 @@ final class RunSections {
           long in = recordsIn(r, d.getKey());
           for (Map.Entry<String, Long> e : d.getValue().entrySet()) {
             layers.get(d.getKey() + " / " + e.getKey())[i] = e.getValue();
-            rows.add(List.of(Cell.titled(r.runId(), Sections.started(r)), d.getKey(), e.getKey(), count(e.getValue()),
-                in > 0 ? Html.percent((double) e.getValue() / in) : "", meaning(e.getKey())));
+            rows.add(
+                List.of(
+                    Cell.titled(r.runId(), Sections.started(r)),
+                    d.getKey(),
+                    e.getKey(),
+                    count(e.getValue()),
+                    in > 0 ? Html.percent((double) e.getValue() / in) : "",
+                    meaning(e.getKey())));
           }
         }
       }
       Map<String, String> colors = SvgCharts.colors(new ArrayList<>(keys));
-      b.append(SvgCharts.stacked("chart-rejects", "rejects per run by dataset and reason", latest.stream().map(Sections::label).toList(),
-          layers, colors, v -> count(Math.round(v))));
+      b.append(
+          SvgCharts.stacked(
+              "chart-rejects",
+              "rejects per run by dataset and reason",
+              latest.stream().map(Sections::label).toList(),
+              layers,
+              colors,
+              v -> count(Math.round(v))));
       b.append(SvgCharts.legend(colors));
-      b.append(Html.table("rejects-table", List.of(Col.text("run"), Col.text("dataset"), Col.text("reason"), Col.num("rejects"),
-          Col.num("of the records read"), Col.text("what the reason means")), rows));
+      b.append(
+          Html.table(
+              "rejects-table",
+              List.of(
+                  Col.text("run"),
+                  Col.text("dataset"),
+                  Col.text("reason"),
+                  Col.num("rejects"),
+                  Col.num("of the records read"),
+                  Col.text("what the reason means")),
+              rows));
     }
     Manifests.Run read = null;
     for (Manifests.Run r : runs) {
@@ -65,28 +96,60 @@ final class RunSections {
       }
     }
     if (read != null) {
-      b.append("<h3>The latest run that read sources (").append(esc(read.runId())).append("), per dataset</h3>\n");
+      b.append("<h3>The latest run that read sources (")
+          .append(esc(read.runId()))
+          .append("), per dataset</h3>\n");
       List<List<?>> rows = new ArrayList<>();
-      read.counts().forEach((d, m) -> rows.add(List.of(d, count(m.getOrDefault("in", 0L)), count(m.getOrDefault("clean", 0L)),
-          count(m.getOrDefault("rejected", 0L)), count(m.getOrDefault("duplicates", 0L)), count(m.getOrDefault("skipped", 0L)))));
-      b.append(Html.table("latest-counts", List.of(Col.text("dataset"), Col.num("in"), Col.num("clean"), Col.num("rejected"),
-          Col.num("duplicates"), Col.num("skipped")), rows));
+      read.counts()
+          .forEach(
+              (d, m) ->
+                  rows.add(
+                      List.of(
+                          d,
+                          count(m.getOrDefault("in", 0L)),
+                          count(m.getOrDefault("clean", 0L)),
+                          count(m.getOrDefault("rejected", 0L)),
+                          count(m.getOrDefault("duplicates", 0L)),
+                          count(m.getOrDefault("skipped", 0L)))));
+      b.append(
+          Html.table(
+              "latest-counts",
+              List.of(
+                  Col.text("dataset"),
+                  Col.num("in"),
+                  Col.num("clean"),
+                  Col.num("rejected"),
+                  Col.num("duplicates"),
+                  Col.num("skipped")),
+              rows));
     }
     return Html.section(c[0], c[1], what, b.toString());
   }
 
   static String history(Manifests.Runs all) {
     String[] c = Sections.CONTENTS.get(5);
-    String what = "Every run the manifests record, newest first: what it read, kept and rejected, and how long it took;"
-        + " the chart shows the latest " + Sections.CHART_RUNS + " runs' wall time by stage.";
+    String what =
+        "Every run the manifests record, newest first: what it read, kept and rejected, and how long it took;"
+            + " the chart shows the latest "
+            + Sections.CHART_RUNS
+            + " runs' wall time by stage.";
     List<Manifests.Run> runs = all.runs();
     if (runs.isEmpty()) {
       return Sections.noRuns(c[0], c[1], what);
     }
-    StringBuilder b = new StringBuilder("<p class=\"figure\"><b id=\"run-count\">").append(runs.size()).append("</b> ")
-        .append(runs.size() == 1 ? "run" : "runs").append(", ")
-        .append(runs.stream().filter(r -> r.status().equals("SUCCEEDED")).count()).append(" succeeded")
-        .append(all.unreadable() > 0 ? "; " + all.unreadable() + " .json files in _manifests are not manifests" : "").append("</p>\n");
+    StringBuilder b =
+        new StringBuilder("<p class=\"figure\"><b id=\"run-count\">")
+            .append(runs.size())
+            .append("</b> ")
+            .append(runs.size() == 1 ? "run" : "runs")
+            .append(", ")
+            .append(runs.stream().filter(r -> r.status().equals("SUCCEEDED")).count())
+            .append(" succeeded")
+            .append(
+                all.unreadable() > 0
+                    ? "; " + all.unreadable() + " .json files in _manifests are not manifests"
+                    : "")
+            .append("</p>\n");
     List<Manifests.Run> latest = Sections.latest(runs);
     LinkedHashSet<String> stages = new LinkedHashSet<>(); // in the order the runs went through them
     latest.forEach(r -> stages.addAll(r.stageSeconds().keySet()));
@@ -105,27 +168,62 @@ final class RunSections {
       layers.get(rest)[i] = wall == null ? 0 : Math.max(0, Math.round((wall - staged) * 10) / 10.0);
     }
     Map<String, String> colors = SvgCharts.colors(new ArrayList<>(layers.keySet()));
-    b.append(SvgCharts.stacked("chart-durations", "run durations by stage", latest.stream().map(Sections::label).toList(), layers,
-        colors, Html::seconds));
+    b.append(
+        SvgCharts.stacked(
+            "chart-durations",
+            "run durations by stage",
+            latest.stream().map(Sections::label).toList(),
+            layers,
+            colors,
+            Html::seconds));
     b.append(SvgCharts.legend(colors));
     List<List<?>> rows = new ArrayList<>();
     for (int i = runs.size() - 1; i >= 0; i--) {
       Manifests.Run r = runs.get(i);
       List<String> stageText = new ArrayList<>();
       r.stageSeconds().forEach((s, v) -> stageText.add(s + " " + Html.seconds(v)));
-      rows.add(List.of(r.runId(),
-          Cell.titled(r.command() + (r.zones().isEmpty() ? "" : " (" + String.join(", ", r.zones()) + ")"), String.join(" ", r.commandLine())),
-          r.status(), Sections.started(r), r.seconds() == null ? "" : Cell.sorted(Html.seconds(r.seconds()), String.valueOf(r.seconds())), count(r.total("in")),
-          count(r.total("clean")), count(r.total("rejected")), count(r.total("duplicates")), String.join(", ", stageText),
-          r.version() + " (" + r.commit() + ")"));
+      rows.add(
+          List.of(
+              r.runId(),
+              Cell.titled(
+                  r.command()
+                      + (r.zones().isEmpty() ? "" : " (" + String.join(", ", r.zones()) + ")"),
+                  String.join(" ", r.commandLine())),
+              r.status(),
+              Sections.started(r),
+              r.seconds() == null
+                  ? ""
+                  : Cell.sorted(Html.seconds(r.seconds()), String.valueOf(r.seconds())),
+              count(r.total("in")),
+              count(r.total("clean")),
+              count(r.total("rejected")),
+              count(r.total("duplicates")),
+              String.join(", ", stageText),
+              r.version() + " (" + r.commit() + ")"));
     }
-    b.append(Html.table("runs-table", List.of(Col.text("run"), Col.text("command (zones)"), Col.text("status"), Col.text("started (UTC)"),
-        Col.num("duration"), Col.num("records in"), Col.num("clean"), Col.num("rejected"), Col.num("duplicates"),
-        Col.text("stage seconds"), Col.text("lakebeam")), rows));
+    b.append(
+        Html.table(
+            "runs-table",
+            List.of(
+                Col.text("run"),
+                Col.text("command (zones)"),
+                Col.text("status"),
+                Col.text("started (UTC)"),
+                Col.num("duration"),
+                Col.num("records in"),
+                Col.num("clean"),
+                Col.num("rejected"),
+                Col.num("duplicates"),
+                Col.text("stage seconds"),
+                Col.text("lakebeam")),
+            rows));
     return Html.section(c[0], c[1], what, b.toString());
   }
 
-  /** The records a run read for a clean dataset: its sources' (products: products.csv and product_prices.csv). */
+  /**
+   * The records a run read for a clean dataset: its sources' (products: products.csv and
+   * product_prices.csv).
+   */
   private static long recordsIn(Manifests.Run r, String cleanDataset) {
     long in = 0;
     for (SourceDataset s : SourceDataset.values()) {

@@ -15,15 +15,19 @@ public record BuildInfo(String version, String commit, boolean dirty, String bea
 
   private static BuildInfo load() {
     Properties p = new Properties();
-    try (InputStream in = BuildInfo.class.getClassLoader().getResourceAsStream("lakebeam-build.properties")) {
+    try (InputStream in =
+        BuildInfo.class.getClassLoader().getResourceAsStream("lakebeam-build.properties")) {
       if (in != null) {
         p.load(in);
       }
     } catch (IOException e) {
       // an unreadable resource leaves the values unknown
     }
-    return new BuildInfo(known(p.getProperty("version")), known(p.getProperty("commit")),
-        "true".equals(p.getProperty("dirty")), ReleaseInfo.getReleaseInfo().getSdkVersion());
+    return new BuildInfo(
+        known(p.getProperty("version")),
+        known(p.getProperty("commit")),
+        "true".equals(p.getProperty("dirty")),
+        ReleaseInfo.getReleaseInfo().getSdkVersion());
   }
 
   /** A value the build filled in, or "unknown" (no resource, or built outside a git checkout). */
@@ -33,7 +37,13 @@ public record BuildInfo(String version, String commit, boolean dirty, String bea
 
   /** One line, e.g. {@code lakebeam 0.1.0-SNAPSHOT (commit 8d171af, Apache Beam 2.70.0)}. */
   public String line() {
-    return "lakebeam " + version + " (commit " + commit + (dirty ? ", with uncommitted changes" : "") + ", Apache Beam "
-        + beamVersion + ")";
+    return "lakebeam "
+        + version
+        + " (commit "
+        + commit
+        + (dirty ? ", with uncommitted changes" : "")
+        + ", Apache Beam "
+        + beamVersion
+        + ")";
   }
 }

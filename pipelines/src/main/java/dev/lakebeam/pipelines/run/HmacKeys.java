@@ -16,14 +16,21 @@ public final class HmacKeys {
    * The tokenizer for PII: with the key from the named variable (which the job carries by name
    * only: workers read it from their environment), or the public development key where allowed.
    */
-  public static Tokenizer tokenizer(String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
-    String key = key(variable, allowDev, localLake, err, command); // checks the key, or falls back to the public one
+  public static Tokenizer tokenizer(
+      String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
+    String key =
+        key(
+            variable, allowDev, localLake, err,
+            command); // checks the key, or falls back to the public one
     String set = System.getenv(variable);
-    return set == null || set.isEmpty() ? new Tokenizer(key.getBytes(StandardCharsets.UTF_8)) : Tokenizer.fromEnvironment(variable);
+    return set == null || set.isEmpty()
+        ? new Tokenizer(key.getBytes(StandardCharsets.UTF_8))
+        : Tokenizer.fromEnvironment(variable);
   }
 
   /** The key from the named variable, or the development key where the profile allows it. */
-  public static String key(String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
+  public static String key(
+      String variable, Boolean allowDev, boolean localLake, PrintStream err, String command) {
     String key = System.getenv(variable);
     if (key != null && !key.isEmpty()) {
       if (key.getBytes(StandardCharsets.UTF_8).length < 16) {
@@ -32,15 +39,25 @@ public final class HmacKeys {
       return key;
     }
     if (Boolean.TRUE.equals(allowDev) && !localLake) {
-      throw new UsageException("set $" + variable + " to the HMAC key for PII tokens (at least 16 bytes): the public "
-          + "development key is only for a lake on this machine's disk, and this lake or one of its zones is not");
+      throw new UsageException(
+          "set $"
+              + variable
+              + " to the HMAC key for PII tokens (at least 16 bytes): the public "
+              + "development key is only for a lake on this machine's disk, and this lake or one of its zones is not");
     }
     if (Boolean.TRUE.equals(allowDev)) {
-      err.println(command + ": WARNING: $" + variable + " is not set; PII tokens use the public development key "
-          + "(allowed by this profile). Set the variable for any data that matters.");
+      err.println(
+          command
+              + ": WARNING: $"
+              + variable
+              + " is not set; PII tokens use the public development key "
+              + "(allowed by this profile). Set the variable for any data that matters.");
       return DEV_KEY;
     }
-    throw new UsageException("set $" + variable + " to the HMAC key for PII tokens (at least 16 bytes); "
-        + "only the direct and local profiles may fall back to a development key");
+    throw new UsageException(
+        "set $"
+            + variable
+            + " to the HMAC key for PII tokens (at least 16 bytes); "
+            + "only the direct and local profiles may fall back to a development key");
   }
 }

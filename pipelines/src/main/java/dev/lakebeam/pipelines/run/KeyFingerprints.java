@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.run;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.options.UsageException;
@@ -25,14 +26,23 @@ public final class KeyFingerprints {
    * Refuses the run (a usage error) when the newest successful run in the manifests folder that
    * recorded a fingerprint recorded another one; a lake without one accepts any key.
    */
-  public static void check(String manifests, String fingerprint, String command) throws IOException {
-    List<String> names = ZonePublisher.relativeFiles(manifests).stream().filter(n -> n.endsWith(".json") && !n.contains("/")).toList();
+  public static void check(String manifests, String fingerprint, String command)
+      throws IOException {
+    List<String> names =
+        ZonePublisher.relativeFiles(manifests).stream()
+            .filter(n -> n.endsWith(".json") && !n.contains("/"))
+            .toList();
     ObjectMapper json = new ObjectMapper();
-    for (int i = names.size() - 1; i >= 0; i--) { // run ids start with their UTC start time: newest last
+    for (int i = names.size() - 1;
+        i >= 0;
+        i--) { // run ids start with their UTC start time: newest last
       JsonNode m;
-      try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(manifests + "/" + names.get(i), false)))) {
+      try (InputStream in =
+          Channels.newInputStream(
+              FileSystems.open(
+                  FileSystems.matchNewResource(manifests + "/" + names.get(i), false)))) {
         m = json.readTree(in);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      } catch (JsonProcessingException e) {
         continue; // not a manifest of ours
       }
       if (m == null || !"SUCCEEDED".equals(m.path("status").asText()) || !m.hasNonNull(FIELD)) {
@@ -40,9 +50,16 @@ public final class KeyFingerprints {
       }
       String lakes = m.path(FIELD).asText();
       if (!lakes.equals(fingerprint)) {
-        throw new UsageException(command + " refused: this lake's PII tokens were made with another HMAC key (key fingerprint "
-            + lakes + " in run " + m.path("run_id").asText() + "; this key's is " + fingerprint + "), so its tokens would not "
-            + "join the lake's. Use the lake's key, or a new lake");
+        throw new UsageException(
+            command
+                + " refused: this lake's PII tokens were made with another HMAC key (key fingerprint "
+                + lakes
+                + " in run "
+                + m.path("run_id").asText()
+                + "; this key's is "
+                + fingerprint
+                + "), so its tokens would not "
+                + "join the lake's. Use the lake's key, or a new lake");
       }
       return;
     }

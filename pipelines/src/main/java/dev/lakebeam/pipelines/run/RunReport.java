@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.rds.Jdbc;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Zone;
@@ -11,13 +12,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
-import org.joda.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.io.FileSystems;
+import org.joda.time.Instant;
 
 /**
  * What a run did, as it goes: its counts, reject reasons, outputs and stage times. At its end the
@@ -30,8 +31,12 @@ public final class RunReport {
   private final String command;
   private final String lake;
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  /** What the command adds to the manifest: who ran it how, its options, its inputs, what it served. */
+
+  /**
+   * What the command adds to the manifest: who ran it how, its options, its inputs, what it served.
+   */
   public final ObjectNode how = json.createObjectNode();
+
   public final ObjectNode options = json.createObjectNode();
   public final ArrayNode inputs = json.createArrayNode();
   public final ObjectNode served = json.createObjectNode();
@@ -51,7 +56,9 @@ public final class RunReport {
 
   /** The folder of a lake's run manifests. */
   public static String manifestsOf(String lakeUri) {
-    String lake = dev.lakebeam.pipelines.options.LakeOptions.forBeam(lakeUri.endsWith("/") ? lakeUri.substring(0, lakeUri.length() - 1) : lakeUri);
+    String lake =
+        LakeOptions.forBeam(
+            lakeUri.endsWith("/") ? lakeUri.substring(0, lakeUri.length() - 1) : lakeUri);
     return lake + "/_manifests";
   }
 
@@ -74,7 +81,9 @@ public final class RunReport {
   /** An option's value for the manifest: secrets masked, passwords in URLs masked. */
   public static String redactOption(String name, String value) {
     String n = name.toLowerCase(Locale.ROOT);
-    if (!n.endsWith("env") && !n.endsWith("file") && n.matches(".*(password|secret|credential|token).*")) {
+    if (!n.endsWith("env")
+        && !n.endsWith("file")
+        && n.matches(".*(password|secret|credential|token).*")) {
       return "***";
     }
     return Jdbc.redact(value).replaceAll("(?i)(\"secretAccessKey\"\\s*:\\s*\")[^\"]*", "$1***");
@@ -120,8 +129,11 @@ public final class RunReport {
       }
     }
     String path = manifestPath();
-    try (OutputStream os = Channels.newOutputStream(FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
-      // Serialize first: Jackson would close the stream itself, and Beam's S3 channel must be closed once.
+    try (OutputStream os =
+        Channels.newOutputStream(
+            FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
+      // Serialize first: Jackson would close the stream itself, and Beam's S3 channel must be
+      // closed once.
       os.write(json.writeValueAsBytes(m));
     }
     return path;
@@ -132,11 +144,28 @@ public final class RunReport {
     if (counts.isEmpty()) {
       return;
     }
-    out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %10s %10s %10s%n", "source", "lines", "in", "clean", "rejected", "duplicates",
+    out.printf(
+        Locale.ROOT,
+        "  %-16s %10s %10s %10s %10s %10s %10s%n",
+        "source",
+        "lines",
+        "in",
+        "clean",
+        "rejected",
+        "duplicates",
         "skipped");
-    counts.forEach((ds, c) -> out.printf(Locale.ROOT, "  %-16s %10s %,10d %,10d %,10d %,10d %,10d%n", ds,
-        c.containsKey("lines") ? String.format(Locale.ROOT, "%,d", c.get("lines")) : "-",
-        c.get("in"), c.get("clean"), c.get("rejected"), c.get("duplicates"), c.get("skipped")));
+    counts.forEach(
+        (ds, c) ->
+            out.printf(
+                Locale.ROOT,
+                "  %-16s %10s %,10d %,10d %,10d %,10d %,10d%n",
+                ds,
+                c.containsKey("lines") ? String.format(Locale.ROOT, "%,d", c.get("lines")) : "-",
+                c.get("in"),
+                c.get("clean"),
+                c.get("rejected"),
+                c.get("duplicates"),
+                c.get("skipped")));
   }
 
   /** The rows each output received. */

@@ -15,8 +15,8 @@ import org.apache.avro.Schema;
 
 /**
  * Digests the Parquet datasets of a local zone folder, so that two runs (before and after a change
- * to the batch path) can be compared: per dataset, the row count and an order-free sum and xor of
- * a 64-bit hash of each row (its partition folder and every column but the run's own times).
+ * to the batch path) can be compared: per dataset, the row count and an order-free sum and xor of a
+ * 64-bit hash of each row (its partition folder and every column but the run's own times).
  *
  * <p>{@code java -cp lakebeam.jar dev.lakebeam.tools.bench.LakeDigest /path/to/lake/clean}
  */
@@ -31,16 +31,24 @@ public final class LakeDigest {
       System.err.println("usage: LakeDigest ZONE_FOLDER");
       System.exit(2);
     }
-    digest(Paths.get(args[0])).forEach((k, v) ->
-        System.out.printf(Locale.ROOT, "%-40s rows %,12d sum %016x xor %016x%n", k, v[0], v[1], v[2]));
+    digest(Paths.get(args[0]))
+        .forEach(
+            (k, v) ->
+                System.out.printf(
+                    Locale.ROOT, "%-40s rows %,12d sum %016x xor %016x%n", k, v[0], v[1], v[2]));
   }
 
-  /** Per dataset folder ({@code _rejected/<dataset>} for rejects): rows, sum and xor of row hashes. */
+  /**
+   * Per dataset folder ({@code _rejected/<dataset>} for rejects): rows, sum and xor of row hashes.
+   */
   static TreeMap<String, long[]> digest(Path zone) throws IOException {
     TreeMap<String, long[]> out = new TreeMap<>();
     List<Path> files;
     try (Stream<Path> s = Files.walk(zone)) {
-      files = s.filter(p -> p.toString().endsWith(".parquet") && !p.toString().contains("/.")).sorted().toList();
+      files =
+          s.filter(p -> p.toString().endsWith(".parquet") && !p.toString().contains("/."))
+              .sorted()
+              .toList();
     }
     for (Path f : files) {
       Path rel = zone.relativize(f);
@@ -48,20 +56,27 @@ public final class LakeDigest {
       if (dataset.equals("_rejected") && rel.getNameCount() > 1) {
         dataset = "_rejected/" + rel.getName(1);
       }
-      String folder = rel.getParent() == null ? "" : rel.getParent().toString().replaceAll(Partitioning.INGEST_DATE + "=[0-9-]+", Partitioning.ingestDate("*"));
+      String folder =
+          rel.getParent() == null
+              ? ""
+              : rel.getParent()
+                  .toString()
+                  .replaceAll(Partitioning.INGEST_DATE + "=[0-9-]+", Partitioning.ingestDate("*"));
       long[] acc = out.computeIfAbsent(dataset, k -> new long[3]);
-      ParquetFiles.forEachInFile(f.toAbsolutePath().toString(), g -> {
-        StringBuilder row = new StringBuilder(folder);
-        for (Schema.Field field : g.getSchema().getFields()) {
-          if (!RUN_COLUMNS.contains(field.name())) {
-            row.append('|').append(field.name()).append('=').append(g.get(field.name()));
-          }
-        }
-        long h = hash(row);
-        acc[0]++;
-        acc[1] += h;
-        acc[2] ^= h * 0x9E3779B97F4A7C15L;
-      });
+      ParquetFiles.forEachInFile(
+          f.toAbsolutePath().toString(),
+          g -> {
+            StringBuilder row = new StringBuilder(folder);
+            for (Schema.Field field : g.getSchema().getFields()) {
+              if (!RUN_COLUMNS.contains(field.name())) {
+                row.append('|').append(field.name()).append('=').append(g.get(field.name()));
+              }
+            }
+            long h = hash(row);
+            acc[0]++;
+            acc[1] += h;
+            acc[2] ^= h * 0x9E3779B97F4A7C15L;
+          });
     }
     return out;
   }

@@ -17,15 +17,22 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 
 /**
- * The bench's lower bound: the clean stage's work for order lines without Beam, in one pass on
- * one thread: read the order_products CSV files, parse and validate each line (four integers,
- * positive ids, reordered 0 or 1), and write the valid ones to one Snappy Parquet file. No
- * pseudonymization (order lines carry no PII), no shuffle. Prints "lines valid invalid bytes".
+ * The bench's lower bound: the clean stage's work for order lines without Beam, in one pass on one
+ * thread: read the order_products CSV files, parse and validate each line (four integers, positive
+ * ids, reordered 0 or 1), and write the valid ones to one Snappy Parquet file. No pseudonymization
+ * (order lines carry no PII), no shuffle. Prints "lines valid invalid bytes".
  */
 public final class LowerBound {
-  static final Schema SCHEMA = SchemaBuilder.record("order_line").namespace("dev.lakebeam.bench").fields()
-      .requiredInt("order_id").requiredInt("product_id").requiredInt("add_to_cart_order").requiredInt("reordered")
-      .requiredInt("quantity").endRecord();
+  static final Schema SCHEMA =
+      SchemaBuilder.record("order_line")
+          .namespace("dev.lakebeam.bench")
+          .fields()
+          .requiredInt("order_id")
+          .requiredInt("product_id")
+          .requiredInt("add_to_cart_order")
+          .requiredInt("reordered")
+          .requiredInt("quantity")
+          .endRecord();
 
   private LowerBound() {}
 
@@ -39,9 +46,13 @@ public final class LowerBound {
     Files.deleteIfExists(out);
     long lines = 0;
     long invalid = 0;
-    try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(
-            HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(out.toUri()), new Configuration()))
-        .withSchema(SCHEMA).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+    try (ParquetWriter<GenericRecord> w =
+        AvroParquetWriter.<GenericRecord>builder(
+                HadoopOutputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(out.toUri()), new Configuration()))
+            .withSchema(SCHEMA)
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .build()) {
       for (String name : List.of("order_products__prior.csv", "order_products__train.csv")) {
         Path f = in.resolve(name);
         if (!Files.exists(f)) {

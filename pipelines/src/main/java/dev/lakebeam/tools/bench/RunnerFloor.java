@@ -26,21 +26,24 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The bench's runner floor: what Beam on a runner profile costs per order line before any of the
- * clean stage's own work. It reads the order_products CSV files with {@code TextIO} and either
- * only counts the lines ({@code read}), or keys each line by its order id and sends it through one
+ * clean stage's own work. It reads the order_products CSV files with {@code TextIO} and either only
+ * counts the lines ({@code read}), or keys each line by its order id and sends it through one
  * {@code GroupByKey} before counting ({@code shuffle}): the one shuffle the clean stage cannot do
- * without (an order line's day partition and its reference check come from its order, and no
- * worker may hold all orders). No parsing beyond the key, no validation, nothing written. Prints
- * the number of lines counted; fails if the shuffle lost or added any.
+ * without (an order line's day partition and its reference check come from its order, and no worker
+ * may hold all orders). No parsing beyond the key, no validation, nothing written. Prints the
+ * number of lines counted; fails if the shuffle lost or added any.
  */
 public final class RunnerFloor {
   static final String NAMESPACE = "runner-floor";
+
   /** The floor's runs, in the order bench measures them. */
   static final List<String> MODES = List.of("read", "shuffle");
 
   /** The name bench's table gives a run of the floor. */
   static String title(String mode) {
-    return mode.equals("read") ? "runner floor: read order lines (TextIO, count)" : "runner floor: read, one shuffle by order";
+    return mode.equals("read")
+        ? "runner floor: read order lines (TextIO, count)"
+        : "runner floor: read, one shuffle by order";
   }
 
   private RunnerFloor() {}
@@ -52,13 +55,23 @@ public final class RunnerFloor {
     }
     boolean shuffle = args[0].equals("shuffle");
     Path files = Path.of(args[2]).toAbsolutePath();
-    PipelineOptions options = new OptionParser(Profiles.standard())
-        .parse(Command.BACKFILL, List.of("--profile=" + args[1], "--input=" + files, "--lake=" + files.resolve("unused-lake").toUri()))
-        .options();
+    PipelineOptions options =
+        new OptionParser(Profiles.standard())
+            .parse(
+                Command.BACKFILL,
+                List.of(
+                    "--profile=" + args[1],
+                    "--input=" + files,
+                    "--lake=" + files.resolve("unused-lake").toUri()))
+            .options();
     Pipeline p = Pipeline.create(options);
-    PCollection<String> lines = p.apply("Read order lines", TextIO.read().from(files + "/" + SourceDataset.ORDER_LINES.filePattern()));
+    PCollection<String> lines =
+        p.apply(
+            "Read order lines",
+            TextIO.read().from(files + "/" + SourceDataset.ORDER_LINES.filePattern()));
     if (shuffle) {
-      lines.apply("Key by order", ParDo.of(new KeyByOrder()))
+      lines
+          .apply("Key by order", ParDo.of(new KeyByOrder()))
           .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
           .apply("Group by order", GroupByKey.create())
           .apply("Count grouped", ParDo.of(new CountGrouped()));
@@ -72,15 +85,22 @@ public final class RunnerFloor {
     }
     long read = counter(result, "read");
     if (shuffle && counter(result, "grouped") != read) {
-      throw new IllegalStateException("the shuffle delivered " + counter(result, "grouped") + " lines of " + read);
+      throw new IllegalStateException(
+          "the shuffle delivered " + counter(result, "grouped") + " lines of " + read);
     }
     System.out.println(read);
   }
 
   private static long counter(PipelineResult result, String name) {
     long sum = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(
-        MetricsFilter.builder().addNameFilter(MetricNameFilter.named(NAMESPACE, name)).build()).getCounters()) {
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(NAMESPACE, name))
+                    .build())
+            .getCounters()) {
       sum += c.getAttempted();
     }
     return sum;

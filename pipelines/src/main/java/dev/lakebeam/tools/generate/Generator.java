@@ -17,6 +17,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -38,8 +39,8 @@ import java.util.SplittableRandom;
  *
  * <p>Shape (checked by GeneratorShapeTest): 4..100 orders per user, skewed (Zipf) product
  * popularity, about 59 % of prior lines reordered, days_since_prior_order 0..30 and empty on first
- * orders, weekday and hour distributions of the real orders.csv, weekdays consistent with the
- * gaps, so that {@link OrderTimestamps} gives every order a date on its own weekday.
+ * orders, weekday and hour distributions of the real orders.csv, weekdays consistent with the gaps,
+ * so that {@link OrderTimestamps} gives every order a date on its own weekday.
  */
 public final class Generator {
   /** Full Instacart scale: products in products.csv. */
@@ -57,7 +58,9 @@ public final class Generator {
   private static final DateTimeFormatter ISO = DateTimeFormatter.ISO_INSTANT;
   private static final double[] DOW_CDF = cumulative(InstacartCatalog.DOW_WEIGHTS);
   private static final double[] HOUR_CDF = cumulative(InstacartCatalog.HOUR_WEIGHTS);
-  private static final double[] RATING_CDF = cumulative(new double[] {0.05, 0.07, 0.13, 0.30, 0.45});
+  private static final double[] RATING_CDF =
+      cumulative(new double[] {0.05, 0.07, 0.13, 0.30, 0.45});
+
   /** For each weekday difference 0..6, the gap distribution over the days 0..30 that give it. */
   private static final double[][] GAP_CDF_BY_RESIDUE = gapCdfs();
 
@@ -179,7 +182,14 @@ public final class Generator {
         aisleOf[id] = aisle;
         InstacartCatalog.Aisle a = InstacartCatalog.AISLES.get(aisle - 1);
         products.write(
-            id + "," + Csv.field(productName(rnd, a)) + "," + aisle + "," + a.departmentId() + "\n");
+            id
+                + ","
+                + Csv.field(productName(rnd, a))
+                + ","
+                + aisle
+                + ","
+                + a.departmentId()
+                + "\n");
         double price = Math.exp(0.9 + 0.8 * rnd.nextGaussian());
         price = Math.min(199.99, Math.max(0.49, price));
         boolean missing = rnd.nextDouble() < PRICE_MISSING;
@@ -245,10 +255,7 @@ public final class Generator {
       for (int j = 0; j < k; j++) {
         ids[j] = ++orderId;
         dow[j] = weighted(rnd, DOW_CDF);
-        hour[j] =
-            rnd.nextDouble() < 0.5
-                ? preferredHour
-                : weighted(rnd, HOUR_CDF);
+        hour[j] = rnd.nextDouble() < 0.5 ? preferredHour : weighted(rnd, HOUR_CDF);
         if (j > 0) {
           gap[j] = gapWithResidue(Math.floorMod(dow[j] - dow[j - 1], 7));
         }
@@ -267,9 +274,20 @@ public final class Generator {
       for (int j = 0; j < k; j++) {
         String evalSet = j < k - 1 ? "prior" : lastEval;
         out.orders.write(
-            ids[j] + "," + userId + "," + evalSet + "," + (j + 1) + "," + dow[j] + ","
-                + String.format(Locale.ROOT, "%02d", hour[j]) + ","
-                + (gap[j] == null ? "" : gap[j] + ".0") + "\n");
+            ids[j]
+                + ","
+                + userId
+                + ","
+                + evalSet
+                + ","
+                + (j + 1)
+                + ","
+                + dow[j]
+                + ","
+                + String.format(Locale.ROOT, "%02d", hour[j])
+                + ","
+                + (gap[j] == null ? "" : gap[j] + ".0")
+                + "\n");
         List<int[]> lines = new ArrayList<>();
         if (!evalSet.equals("test")) {
           int size = Math.min(60, 1 + (int) (-Math.log(1 - rnd.nextDouble()) * (basketMean - 1)));
@@ -347,7 +365,8 @@ public final class Generator {
       String phone =
           rnd.nextDouble() < 0.1
               ? null
-              : String.format(Locale.ROOT, "+1-%03d-555-%04d", 201 + rnd.nextInt(700), rnd.nextInt(10000));
+              : String.format(
+                  Locale.ROOT, "+1-%03d-555-%04d", 201 + rnd.nextInt(700), rnd.nextInt(10000));
       double c = rnd.nextDouble();
       String country = c < 0.85 ? "US" : c < 0.95 ? "CA" : "MX";
       double t = rnd.nextDouble();
@@ -363,54 +382,66 @@ public final class Generator {
     }
 
     void writeCustomer(Customer c) throws IOException {
-      json(out.customers, g -> {
-        g.writeNumberField("customer_id", c.id());
-        g.writeStringField("full_name", c.fullName());
-        g.writeStringField("email", c.email());
-        if (c.phone() == null) {
-          g.writeNullField("phone");
-        } else {
-          g.writeStringField("phone", c.phone());
-        }
-        g.writeStringField("country", c.country());
-        g.writeStringField("tier", c.tier());
-        g.writeStringField("updated_at", ISO.format(c.updatedAt()));
-      });
+      json(
+          out.customers,
+          g -> {
+            g.writeNumberField("customer_id", c.id());
+            g.writeStringField("full_name", c.fullName());
+            g.writeStringField("email", c.email());
+            if (c.phone() == null) {
+              g.writeNullField("phone");
+            } else {
+              g.writeStringField("phone", c.phone());
+            }
+            g.writeStringField("country", c.country());
+            g.writeStringField("tier", c.tier());
+            g.writeStringField("updated_at", ISO.format(c.updatedAt()));
+          });
     }
 
     void writeOrderEvent(
-        int id, String evalSet, int number, int dow, int hour, Integer gap, Instant ts, List<int[]> lines)
+        int id,
+        String evalSet,
+        int number,
+        int dow,
+        int hour,
+        Integer gap,
+        Instant ts,
+        List<int[]> lines)
         throws IOException {
-      json(out.kinesisOrders, g -> {
-        g.writeNumberField("order_id", id);
-        g.writeNumberField("user_id", userId);
-        g.writeStringField("eval_set", evalSet);
-        g.writeNumberField("order_number", number);
-        g.writeNumberField("order_dow", dow);
-        g.writeNumberField("order_hour_of_day", hour);
-        if (gap == null) {
-          g.writeNullField("days_since_prior_order");
-        } else {
-          g.writeNumberField("days_since_prior_order", gap);
-        }
-        g.writeStringField("order_ts", ISO.format(ts));
-        g.writeArrayFieldStart("lines");
-        for (int[] l : lines) {
-          g.writeStartObject();
-          g.writeNumberField("product_id", l[0]);
-          g.writeNumberField("add_to_cart_order", l[1]);
-          g.writeNumberField("reordered", l[2]);
-          g.writeNumberField("quantity", 1);
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      });
+      json(
+          out.kinesisOrders,
+          g -> {
+            g.writeNumberField("order_id", id);
+            g.writeNumberField("user_id", userId);
+            g.writeStringField("eval_set", evalSet);
+            g.writeNumberField("order_number", number);
+            g.writeNumberField("order_dow", dow);
+            g.writeNumberField("order_hour_of_day", hour);
+            if (gap == null) {
+              g.writeNullField("days_since_prior_order");
+            } else {
+              g.writeNumberField("days_since_prior_order", gap);
+            }
+            g.writeStringField("order_ts", ISO.format(ts));
+            g.writeArrayFieldStart("lines");
+            for (int[] l : lines) {
+              g.writeStartObject();
+              g.writeNumberField("product_id", l[0]);
+              g.writeNumberField("add_to_cart_order", l[1]);
+              g.writeNumberField("reordered", l[2]);
+              g.writeNumberField("quantity", 1);
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+          });
     }
 
     /** A session of events; a converting one ends with checkout at the order's time. */
     void writeSession(Customer c, Instant end, List<int[]> lines, boolean converting)
         throws IOException {
-      String session = String.format(Locale.ROOT, "s-%016x", OrderTimestamps.mix(cfg.seed() ^ ++sessionSeq));
+      String session =
+          String.format(Locale.ROOT, "s-%016x", OrderTimestamps.mix(cfg.seed() ^ ++sessionSeq));
       String ip = c == null ? ipAddress() : rnd.nextDouble() < 0.7 ? c.ip() : ipAddress();
       String agent = pick(rnd, InstacartCatalog.USER_AGENTS);
       List<String[]> events = new ArrayList<>();
@@ -441,26 +472,29 @@ public final class Generator {
       }
       for (int i = 0; i < events.size(); i++) {
         String[] e = events.get(i);
-        String eventId = String.format(Locale.ROOT, "e-%016x", OrderTimestamps.mix(~cfg.seed() ^ ++eventSeq));
+        String eventId =
+            String.format(Locale.ROOT, "e-%016x", OrderTimestamps.mix(~cfg.seed() ^ ++eventSeq));
         Instant at = times[i];
-        byte[] line = jsonBytes(g -> {
-          g.writeStringField("event_id", eventId);
-          g.writeStringField("session_id", session);
-          if (c == null) {
-            g.writeNullField("customer_id");
-          } else {
-            g.writeNumberField("customer_id", c.id());
-          }
-          g.writeStringField("type", e[0]);
-          if (e[1] == null) {
-            g.writeNullField("product_id");
-          } else {
-            g.writeNumberField("product_id", Integer.parseInt(e[1]));
-          }
-          g.writeStringField("ts", ISO.format(at));
-          g.writeStringField("user_agent", agent);
-          g.writeStringField("ip", ip);
-        });
+        byte[] line =
+            jsonBytes(
+                g -> {
+                  g.writeStringField("event_id", eventId);
+                  g.writeStringField("session_id", session);
+                  if (c == null) {
+                    g.writeNullField("customer_id");
+                  } else {
+                    g.writeNumberField("customer_id", c.id());
+                  }
+                  g.writeStringField("type", e[0]);
+                  if (e[1] == null) {
+                    g.writeNullField("product_id");
+                  } else {
+                    g.writeNumberField("product_id", Integer.parseInt(e[1]));
+                  }
+                  g.writeStringField("ts", ISO.format(at));
+                  g.writeStringField("user_agent", agent);
+                  g.writeStringField("ip", ip);
+                });
         out.clicks.write(line);
         out.kinesisClicks.write(line);
         clickEvents++;
@@ -468,35 +502,44 @@ public final class Generator {
     }
 
     void writeFeedback(Customer c, Instant at) throws IOException {
-      String id = String.format(Locale.ROOT, "f-%016x", OrderTimestamps.mix(cfg.seed() * 31 + ++feedback));
+      String id =
+          String.format(Locale.ROOT, "f-%016x", OrderTimestamps.mix(cfg.seed() * 31 + ++feedback));
       int rating = 1 + weighted(rnd, RATING_CDF);
       String comment = rnd.nextDouble() < 0.25 ? null : pick(rnd, InstacartCatalog.COMMENTS);
       String email = rnd.nextDouble() < 0.6 ? c.email() : null;
       int store = 1 + rnd.nextInt(25);
-      byte[] line = jsonBytes(g -> {
-        g.writeStringField("feedback_id", id);
-        g.writeNumberField("store_id", store);
-        g.writeNumberField("rating", rating);
-        if (comment == null) {
-          g.writeNullField("comment");
-        } else {
-          g.writeStringField("comment", comment);
-        }
-        if (email == null) {
-          g.writeNullField("email");
-        } else {
-          g.writeStringField("email", email);
-        }
-        g.writeStringField("submitted_at", ISO.format(at));
-      });
+      byte[] line =
+          jsonBytes(
+              g -> {
+                g.writeStringField("feedback_id", id);
+                g.writeNumberField("store_id", store);
+                g.writeNumberField("rating", rating);
+                if (comment == null) {
+                  g.writeNullField("comment");
+                } else {
+                  g.writeStringField("comment", comment);
+                }
+                if (email == null) {
+                  g.writeNullField("email");
+                } else {
+                  g.writeStringField("email", email);
+                }
+                g.writeStringField("submitted_at", ISO.format(at));
+              });
       out.feedback.write(line);
       out.kinesisFeedback.write(line);
     }
   }
 
   private record Customer(
-      int id, String fullName, String email, String phone, String country, String tier,
-      Instant updatedAt, String ip) {}
+      int id,
+      String fullName,
+      String email,
+      String phone,
+      String country,
+      String tier,
+      Instant updatedAt,
+      String ip) {}
 
   /** Gap weights for 0..30 days: a decaying curve, weekly bumps, and the spike at the 30 cap. */
   static double[] gapWeights() {
@@ -586,7 +629,7 @@ public final class Generator {
   }
 
   private static String ascii(String s) {
-    return java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFD)
+    return Normalizer.normalize(s, Normalizer.Form.NFD)
         .replaceAll("\\p{M}", "")
         .replace("Ł", "L")
         .replace("ł", "l");
@@ -650,7 +693,16 @@ public final class Generator {
     public void close() throws IOException {
       IOException first = null;
       for (Closeable c :
-          List.of(orders, prior, train, customers, clicks, feedback, kinesisOrders, kinesisClicks, kinesisFeedback)) {
+          List.of(
+              orders,
+              prior,
+              train,
+              customers,
+              clicks,
+              feedback,
+              kinesisOrders,
+              kinesisClicks,
+              kinesisFeedback)) {
         try {
           c.close();
         } catch (IOException e) {

@@ -12,9 +12,27 @@ final class InstacartCatalog {
   /** Department names; department_id = index + 1. */
   static final List<String> DEPARTMENTS =
       List.of(
-          "frozen", "other", "bakery", "produce", "alcohol", "international", "beverages", "pets",
-          "dry goods pasta", "bulk", "personal care", "meat seafood", "pantry", "breakfast",
-          "canned goods", "dairy eggs", "household", "babies", "snacks", "deli", "missing");
+          "frozen",
+          "other",
+          "bakery",
+          "produce",
+          "alcohol",
+          "international",
+          "beverages",
+          "pets",
+          "dry goods pasta",
+          "bulk",
+          "personal care",
+          "meat seafood",
+          "pantry",
+          "breakfast",
+          "canned goods",
+          "dairy eggs",
+          "household",
+          "babies",
+          "snacks",
+          "deli",
+          "missing");
 
   /** Aisle name and department_id; aisle_id = index + 1. */
   record Aisle(String name, int departmentId) {}
@@ -99,27 +117,113 @@ final class InstacartCatalog {
   };
 
   static final List<String> PREFIXES =
-      List.of("Organic", "Original", "Classic", "Natural", "Gluten Free", "Low Fat", "Whole",
-          "Unsweetened", "Family Size", "Artisan", "Premium", "Lightly Salted", "Reduced Sodium");
+      List.of(
+          "Organic",
+          "Original",
+          "Classic",
+          "Natural",
+          "Gluten Free",
+          "Low Fat",
+          "Whole",
+          "Unsweetened",
+          "Family Size",
+          "Artisan",
+          "Premium",
+          "Lightly Salted",
+          "Reduced Sodium");
 
   static final List<String> FLAVORS =
-      List.of("Vanilla", "Strawberry", "Sea Salt", "Honey", "Garlic & Herb", "Dark Chocolate",
-          "Lemon", "Cinnamon", "Blueberry", "Mango", "Smoked", "Spicy", "Plain", "Coconut",
-          "Maple", "Peach", "Mint", "Roasted", "Sweet Potato", "Jalapeño", "Crème Brûlée");
+      List.of(
+          "Vanilla",
+          "Strawberry",
+          "Sea Salt",
+          "Honey",
+          "Garlic & Herb",
+          "Dark Chocolate",
+          "Lemon",
+          "Cinnamon",
+          "Blueberry",
+          "Mango",
+          "Smoked",
+          "Spicy",
+          "Plain",
+          "Coconut",
+          "Maple",
+          "Peach",
+          "Mint",
+          "Roasted",
+          "Sweet Potato",
+          "Jalapeño",
+          "Crème Brûlée");
 
   static final List<String> SIZES =
       List.of("12 oz", "16 oz", "1 lb", "2 ct", "6 pack", "Family Pack", "32 fl oz", "500 ml");
 
   static final List<String> FIRST_NAMES =
-      List.of("Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sofía", "Lucas", "Zoë", "Ethan",
-          "Mia", "Aarav", "Chloé", "Jonas", "Amelia", "Łukasz", "Hannah", "Kenji", "Isla", "Omar",
-          "Priya", "Björn", "Fatima", "Diego", "Grace", "Nguyễn", "Leah", "Mohammed", "Ines", "Tariq");
+      List.of(
+          "Ava",
+          "Liam",
+          "Olivia",
+          "Noah",
+          "Emma",
+          "Mateo",
+          "Sofía",
+          "Lucas",
+          "Zoë",
+          "Ethan",
+          "Mia",
+          "Aarav",
+          "Chloé",
+          "Jonas",
+          "Amelia",
+          "Łukasz",
+          "Hannah",
+          "Kenji",
+          "Isla",
+          "Omar",
+          "Priya",
+          "Björn",
+          "Fatima",
+          "Diego",
+          "Grace",
+          "Nguyễn",
+          "Leah",
+          "Mohammed",
+          "Ines",
+          "Tariq");
 
   static final List<String> LAST_NAMES =
-      List.of("Smith", "Johnson", "García", "O'Brien", "Müller", "Nguyen", "Patel", "Kowalski",
-          "Rossi", "Tanaka", "Brown", "Dubois", "Silva", "Kim", "Andersson", "Haddad", "Lopez",
-          "Wilson", "Novak", "Cohen", "Martin", "Schmidt", "Okafor", "Larsen", "Ivanova",
-          "Van der Berg", "Fernández", "Chen", "Murphy", "St. John");
+      List.of(
+          "Smith",
+          "Johnson",
+          "García",
+          "O'Brien",
+          "Müller",
+          "Nguyen",
+          "Patel",
+          "Kowalski",
+          "Rossi",
+          "Tanaka",
+          "Brown",
+          "Dubois",
+          "Silva",
+          "Kim",
+          "Andersson",
+          "Haddad",
+          "Lopez",
+          "Wilson",
+          "Novak",
+          "Cohen",
+          "Martin",
+          "Schmidt",
+          "Okafor",
+          "Larsen",
+          "Ivanova",
+          "Van der Berg",
+          "Fernández",
+          "Chen",
+          "Murphy",
+          "St. John");
 
   static final List<String> USER_AGENTS =
       List.of(

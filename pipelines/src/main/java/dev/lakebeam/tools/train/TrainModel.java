@@ -4,19 +4,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.transforms.io.ParquetFiles;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.TrainModelOptions;
+import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.curated.ReorderModel;
+import dev.lakebeam.transforms.io.ParquetFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,14 +31,14 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * {@code train-model}: fits the logistic reorder model on a lake's curated features and its
- * {@code train} orders, the Kaggle setup: for every user with a train order, each product they
- * bought in prior orders is an example, labelled 1 when the train order contains it. Users are
- * split by a hash of user_id into a fit set and a holdout set; the weights come from Newton's
- * method with an L2 penalty on standardized features, the threshold is the one with the best F1
- * on the fit set, and precision, recall and F1 are reported on the holdout users beside a baseline
- * ("reorder what was in the last order"). The examples are held in memory: train on a generated
- * set of tens of thousands of orders, not on the full history.
+ * {@code train-model}: fits the logistic reorder model on a lake's curated features and its {@code
+ * train} orders, the Kaggle setup: for every user with a train order, each product they bought in
+ * prior orders is an example, labelled 1 when the train order contains it. Users are split by a
+ * hash of user_id into a fit set and a holdout set; the weights come from Newton's method with an
+ * L2 penalty on standardized features, the threshold is the one with the best F1 on the fit set,
+ * and precision, recall and F1 are reported on the holdout users beside a baseline ("reorder what
+ * was in the last order"). The examples are held in memory: train on a generated set of tens of
+ * thousands of orders, not on the full history.
  */
 public final class TrainModel {
   private final TrainModelOptions o;
@@ -47,7 +50,8 @@ public final class TrainModel {
   }
 
   /** The labelled examples of a lake. */
-  record Examples(List<double[]> x, List<Boolean> y, List<Integer> user, List<Boolean> inLastOrder) {}
+  record Examples(
+      List<double[]> x, List<Boolean> y, List<Integer> user, List<Boolean> inLastOrder) {}
 
   /** Precision, recall and F1 of a set of predictions. */
   public record Quality(long truePositives, long predicted, long actual) {
@@ -67,8 +71,15 @@ public final class TrainModel {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "precision %.3f, recall %.3f, F1 %.3f (%,d predicted, %,d actual, %,d both)",
-          precision(), recall(), f1(), predicted, actual, truePositives);
+      return String.format(
+          Locale.ROOT,
+          "precision %.3f, recall %.3f, F1 %.3f (%,d predicted, %,d actual, %,d both)",
+          precision(),
+          recall(),
+          f1(),
+          predicted,
+          actual,
+          truePositives);
     }
   }
 
@@ -77,27 +88,43 @@ public final class TrainModel {
     LocalDate asOf;
     try {
       asOf = LocalDate.parse(o.getAsOf());
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       throw new UsageException("--asOf must be a date YYYY-MM-DD, was '" + o.getAsOf() + "'");
     }
     if (o.getHoldoutPercent() < 0 || o.getHoldoutPercent() >= 100) {
       throw new UsageException("--holdoutPercent must be 0..99, was " + o.getHoldoutPercent());
     }
-    Examples ex = examples(LakeOptions.zonePath(o, Zone.CURATED), LakeOptions.zonePath(o, Zone.CLEAN), asOf);
+    Examples ex =
+        examples(LakeOptions.zonePath(o, Zone.CURATED), LakeOptions.zonePath(o, Zone.CLEAN), asOf);
     if (ex.y().isEmpty()) {
-      throw new UsageException("no examples: the lake has no users with a train order and prior features as of " + asOf
-          + " (run backfill with the curated zone first)");
+      throw new UsageException(
+          "no examples: the lake has no users with a train order and prior features as of "
+              + asOf
+              + " (run backfill with the curated zone first)");
     }
     long positives = ex.y().stream().filter(b -> b).count();
-    out.printf(Locale.ROOT, "train-model: %,d examples (%,d positive) from %,d users%n",
-        ex.y().size(), positives, new HashSet<>(ex.user()).size());
+    out.printf(
+        Locale.ROOT,
+        "train-model: %,d examples (%,d positive) from %,d users%n",
+        ex.y().size(),
+        positives,
+        new HashSet<>(ex.user()).size());
     if (Boolean.TRUE.equals(o.getEvaluateOnly())) {
-      ReorderModel m = o.getReorderModel() == null ? ReorderModel.shipped() : ReorderModel.fromFile(Path.of(o.getReorderModel()));
+      ReorderModel m =
+          o.getReorderModel() == null
+              ? ReorderModel.shipped()
+              : ReorderModel.fromFile(Path.of(o.getReorderModel()));
       List<Integer> all = new ArrayList<>();
       for (int i = 0; i < ex.y().size(); i++) {
         all.add(i);
       }
-      out.println("  model " + m.version() + " at threshold " + m.threshold() + ": " + quality(m, ex, all, m.threshold()));
+      out.println(
+          "  model "
+              + m.version()
+              + " at threshold "
+              + m.threshold()
+              + ": "
+              + quality(m, ex, all, m.threshold()));
       out.println("  baseline (in the last order): " + baseline(ex, all));
       return 0;
     }
@@ -116,7 +143,14 @@ public final class TrainModel {
         best = t / 100.0;
       }
     }
-    ReorderModel model = new ReorderModel(o.getModelVersion(), fitted.intercept(), fitted.means(), fitted.scales(), fitted.weights(), best);
+    ReorderModel model =
+        new ReorderModel(
+            o.getModelVersion(),
+            fitted.intercept(),
+            fitted.means(),
+            fitted.scales(),
+            fitted.weights(),
+            best);
     Quality onFit = quality(model, ex, fit, best);
     Quality onHoldout = quality(model, ex, holdout, best);
     Quality base = baseline(ex, holdout);
@@ -133,40 +167,51 @@ public final class TrainModel {
     String part = "/as_of=" + asOf;
     Map<Integer, Row> users = new HashMap<>();
     AvroRows.ToRow userRow = new AvroRows.ToRow(Dataset.USER_FEATURES.beamSchema());
-    ParquetFiles.forEach(curated + "/" + Dataset.USER_FEATURES.datasetName() + part,
+    ParquetFiles.forEach(
+        curated + "/" + Dataset.USER_FEATURES.datasetName() + part,
         g -> users.put((Integer) g.get("user_id"), userRow.apply(g)));
     Map<Integer, Row> products = new HashMap<>();
     AvroRows.ToRow productRow = new AvroRows.ToRow(Dataset.PRODUCT_FEATURES.beamSchema());
-    ParquetFiles.forEach(curated + "/" + Dataset.PRODUCT_FEATURES.datasetName() + part,
+    ParquetFiles.forEach(
+        curated + "/" + Dataset.PRODUCT_FEATURES.datasetName() + part,
         g -> products.put((Integer) g.get("product_id"), productRow.apply(g)));
     Map<Integer, Integer> trainOrderUser = new HashMap<>();
-    ParquetFiles.forEach(clean + "/" + Dataset.ORDERS.datasetName(), g -> {
-      if ("train".equals(g.get("eval_set").toString())) {
-        trainOrderUser.put((Integer) g.get("order_id"), (Integer) g.get("user_id"));
-      }
-    });
+    ParquetFiles.forEach(
+        clean + "/" + Dataset.ORDERS.datasetName(),
+        g -> {
+          if ("train".equals(g.get("eval_set").toString())) {
+            trainOrderUser.put((Integer) g.get("order_id"), (Integer) g.get("user_id"));
+          }
+        });
     Set<Long> bought = new HashSet<>();
-    ParquetFiles.forEach(clean + "/" + Dataset.ORDER_LINES.datasetName(), g -> {
-      Integer user = trainOrderUser.get((Integer) g.get("order_id"));
-      if (user != null) {
-        bought.add(pair(user, (Integer) g.get("product_id")));
-      }
-    });
+    ParquetFiles.forEach(
+        clean + "/" + Dataset.ORDER_LINES.datasetName(),
+        g -> {
+          Integer user = trainOrderUser.get((Integer) g.get("order_id"));
+          if (user != null) {
+            bought.add(pair(user, (Integer) g.get("product_id")));
+          }
+        });
     Set<Integer> trainUsers = new HashSet<>(trainOrderUser.values());
     AvroRows.ToRow pairRow = new AvroRows.ToRow(Dataset.USER_PRODUCT_FEATURES.beamSchema());
-    Examples ex = new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    ParquetFiles.forEach(curated + "/" + Dataset.USER_PRODUCT_FEATURES.datasetName() + part, g -> {
-      int user = (Integer) g.get("user_id");
-      int product = (Integer) g.get("product_id");
-      if (!trainUsers.contains(user) || !users.containsKey(user) || !products.containsKey(product)) {
-        return;
-      }
-      Row up = pairRow.apply(g);
-      ex.x().add(ReorderModel.vector(up, users.get(user), products.get(product)));
-      ex.y().add(bought.contains(pair(user, product)));
-      ex.user().add(user);
-      ex.inLastOrder().add(Boolean.TRUE.equals(up.getBoolean("in_last_order")));
-    });
+    Examples ex =
+        new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    ParquetFiles.forEach(
+        curated + "/" + Dataset.USER_PRODUCT_FEATURES.datasetName() + part,
+        g -> {
+          int user = (Integer) g.get("user_id");
+          int product = (Integer) g.get("product_id");
+          if (!trainUsers.contains(user)
+              || !users.containsKey(user)
+              || !products.containsKey(product)) {
+            return;
+          }
+          Row up = pairRow.apply(g);
+          ex.x().add(ReorderModel.vector(up, users.get(user), products.get(product)));
+          ex.y().add(bought.contains(pair(user, product)));
+          ex.user().add(user);
+          ex.inLastOrder().add(Boolean.TRUE.equals(up.getBoolean("in_last_order")));
+        });
     return ex;
   }
 
@@ -181,8 +226,12 @@ public final class TrainModel {
     return z ^ (z >>> 31);
   }
 
-  /** Newton's method on the L2-penalized log-likelihood of standardized features (the intercept is not penalized). */
-  static ReorderModel fit(Examples ex, List<Integer> rows, double l2, String version, double threshold) {
+  /**
+   * Newton's method on the L2-penalized log-likelihood of standardized features (the intercept is
+   * not penalized).
+   */
+  static ReorderModel fit(
+      Examples ex, List<Integer> rows, double l2, String version, double threshold) {
     int k = ReorderModel.FEATURES.size();
     double[] mean = new double[k];
     double[] scale = new double[k];
@@ -275,7 +324,8 @@ public final class TrainModel {
       v[c] = v[pivot];
       v[pivot] = tv;
       if (Math.abs(m[c][c]) < 1e-300) {
-        throw new IllegalStateException("the Hessian is singular: too few examples to fit the model");
+        throw new IllegalStateException(
+            "the Hessian is singular: too few examples to fit the model");
       }
       for (int r = c + 1; r < n; r++) {
         double f = m[r][c] / m[c][c];
@@ -324,12 +374,22 @@ public final class TrainModel {
     return new Quality(tp, predicted, actual);
   }
 
-  private void write(ReorderModel m, LocalDate asOf, Examples ex, int fitRows, int holdoutRows,
-      Quality onFit, Quality onHoldout, Quality base) throws IOException {
+  private void write(
+      ReorderModel m,
+      LocalDate asOf,
+      Examples ex,
+      int fitRows,
+      int holdoutRows,
+      Quality onFit,
+      Quality onHoldout,
+      Quality base)
+      throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode j = json.createObjectNode();
     j.put("model_version", m.version());
-    j.put("kind", "logistic regression on standardized features: p = 1 / (1 + exp(-(intercept + sum(weight * (x - mean) / scale))))");
+    j.put(
+        "kind",
+        "logistic regression on standardized features: p = 1 / (1 + exp(-(intercept + sum(weight * (x - mean) / scale))))");
     j.put("intercept", m.intercept());
     j.put("threshold", m.threshold());
     ArrayNode features = j.putArray("features");
@@ -341,9 +401,19 @@ public final class TrainModel {
       f.put("weight", m.weights()[i]);
     }
     ObjectNode t = j.putObject("training");
-    t.put("command", "train-model --lake=" + o.getLake() + " --asOf=" + asOf + " --holdoutPercent=" + o.getHoldoutPercent()
-        + " --l2=" + o.getL2() + " --modelVersion=" + m.version());
-    t.put("trained_at", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    t.put(
+        "command",
+        "train-model --lake="
+            + o.getLake()
+            + " --asOf="
+            + asOf
+            + " --holdoutPercent="
+            + o.getHoldoutPercent()
+            + " --l2="
+            + o.getL2()
+            + " --modelVersion="
+            + m.version());
+    t.put("trained_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     t.put("examples", ex.y().size());
     t.put("fit_examples", fitRows);
     t.put("holdout_examples", holdoutRows);

@@ -20,10 +20,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * Every file of sample-data/bad through the real backfill (DirectRunner): the run succeeds and
- * the outcome is the one sample-data/bad/EXPECTED.csv documents (clean, rejected, duplicates and
- * each reason code). A bad file stands in for its dataset's file; the few references it needs
- * (aisles, departments, the first products and orders of the sample) come from sample-data/files.
+ * Every file of sample-data/bad through the real backfill (DirectRunner): the run succeeds and the
+ * outcome is the one sample-data/bad/EXPECTED.csv documents (clean, rejected, duplicates and each
+ * reason code). A bad file stands in for its dataset's file; the few references it needs (aisles,
+ * departments, the first products and orders of the sample) come from sample-data/files.
  */
 public class BadCorpusTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -65,7 +65,12 @@ public class BadCorpusTest {
       Path lake = tmp.newFolder(file + "-lake").toPath();
       // The corpus documents what the reader makes of each file; that a file without records is
       // an error by default is PublishGuardTest's.
-      BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--allowEmptyFiles",
+      BackfillTest.run(
+          "backfill",
+          "--profile=direct",
+          "--input=" + input,
+          "--lake=" + lake.toUri(),
+          "--allowEmptyFiles",
           "--maxRejectRatio=1");
       JsonNode counts = manifest(lake).get("counts").get(dataset);
       Map<String, Integer> reasons = new TreeMap<>();
@@ -78,7 +83,10 @@ public class BadCorpusTest {
       String cleanGot = String.valueOf(clean);
       if (f[2].contains("..")) {
         String[] range = f[2].split("\\.\\.");
-        cleanGot = clean >= Long.parseLong(range[0]) && clean <= Long.parseLong(range[1]) ? f[2] : String.valueOf(clean);
+        cleanGot =
+            clean >= Long.parseLong(range[0]) && clean <= Long.parseLong(range[1])
+                ? f[2]
+                : String.valueOf(clean);
       }
       long inManifest = 0;
       for (JsonNode byReason : manifest(lake).get("rejects_by_reason")) {
@@ -87,25 +95,44 @@ public class BadCorpusTest {
         }
       }
       if (inManifest > 0) {
-        // The rejects table of 'query' shows the same rejects, each under the dataset folder it was written to.
+        // The rejects table of 'query' shows the same rejects, each under the dataset folder it was
+        // written to.
         Map<String, Integer> all = new TreeMap<>();
         for (GenericRecord r : Lake.read(lake.resolve("clean/_rejected"))) {
           all.merge(r.get("dataset") + "/" + r.get("reason_code"), 1, Integer::sum);
         }
-        String shown = BackfillTest.run("query", "--lake=" + lake.toUri(), "--format=csv",
-            "SELECT dataset_partition || '/' || reason_code, count(*) FROM clean_rejects GROUP BY 1 ORDER BY 1");
-        String want = all.entrySet().stream().map(e -> e.getKey() + "," + e.getValue() + "\r\n").reduce("", String::concat);
+        String shown =
+            BackfillTest.run(
+                "query",
+                "--lake=" + lake.toUri(),
+                "--format=csv",
+                "SELECT dataset_partition || '/' || reason_code, count(*) FROM clean_rejects GROUP BY 1 ORDER BY 1");
+        String want =
+            all.entrySet().stream()
+                .map(e -> e.getKey() + "," + e.getValue() + "\r\n")
+                .reduce("", String::concat);
         if (!shown.endsWith(want) || shown.lines().count() != all.size() + 1) {
           failures.add(file + ": query shows the rejects as " + shown + ", the zone holds " + all);
         }
       }
       if (inManifest != Lake.read(lake.resolve("clean/_rejected")).size()) {
-        failures.add(file + ": the manifest counts " + inManifest + " rejects by reason, the zone holds "
-            + Lake.read(lake.resolve("clean/_rejected")).size());
+        failures.add(
+            file
+                + ": the manifest counts "
+                + inManifest
+                + " rejects by reason, the zone holds "
+                + Lake.read(lake.resolve("clean/_rejected")).size());
       }
       String got =
-          cleanGot + "," + counts.get("rejected").asLong() + "," + counts.get("duplicates").asLong() + ","
-              + String.join(";", reasons.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+          cleanGot
+              + ","
+              + counts.get("rejected").asLong()
+              + ","
+              + counts.get("duplicates").asLong()
+              + ","
+              + String.join(
+                  ";",
+                  reasons.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
       String want = f[2] + "," + f[3] + "," + f[4] + "," + f[5];
       if (!got.equals(want)) {
         failures.add(file + ": expected " + want + " got " + got);

@@ -4,12 +4,21 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import dev.lakebeam.tools.generate.Generator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.pipelines.query.LakeSql;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.pipelines.testing.PostgresHarness;
+import dev.lakebeam.schemas.AthenaDdl;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.Zone;
+import dev.lakebeam.tools.generate.Generator;
+import dev.lakebeam.transforms.curated.ReorderModel;
+import dev.lakebeam.transforms.io.ParquetFiles;
+import dev.lakebeam.transforms.records.CountRows;
+import dev.lakebeam.transforms.records.Progress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -17,9 +26,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -29,10 +44,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The curated and consumption zones against an independent oracle: a generated set is seeded
- * into PostgreSQL, backfilled from there through every zone on Flink, and daily_department_sales,
- * product_performance and user_features are computed again with plain SQL over the shop schema
- * and compared with the Parquet output row by row (revenue to the cent). A smaller lake's
+ * The curated and consumption zones against an independent oracle: a generated set is seeded into
+ * PostgreSQL, backfilled from there through every zone on Flink, and daily_department_sales,
+ * product_performance and user_features are computed again with plain SQL over the shop schema and
+ * compared with the Parquet output row by row (revenue to the cent). A smaller lake's
  * curated/consumption stage on DirectRunner and a rerun on Flink give identical rows, and
  * --serveJdbc leaves exactly the Parquet rows in schema analytics, run after run.
  */
@@ -46,23 +61,43 @@ public class CuratedOracleTest {
   @BeforeClass
   public static void seedAndBackfill() throws Exception {
     Path gen = TMP.newFolder("gen").toPath();
-    new Generator(new Generator.Config(gen, 1200, 5L, 300, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(
+            new Generator.Config(gen, 1200, 5L, 300, OrderTimestamps.DEFAULT_AS_OF),
+            new PrintStream(new ByteArrayOutputStream()))
+        .run();
     BackfillTest.run("seed-rds", "--input=" + gen.resolve("files"), "--jdbcUrl=" + PG.url());
     lake = TMP.newFolder("lake").toPath();
-    String summary = BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--sources=rds", "--jdbcUrl=" + PG.url(),
-        "--zones=raw,clean,curated,consumption", "--serveJdbc=" + PG.url(), "--lake=" + lake.toUri(), "--progressSeconds=1");
+    String summary =
+        BackfillTest.run(
+            "backfill",
+            "--profile=local",
+            "--parallelism=2",
+            "--sources=rds",
+            "--jdbcUrl=" + PG.url(),
+            "--zones=raw,clean,curated,consumption",
+            "--serveJdbc=" + PG.url(),
+            "--lake=" + lake.toUri(),
+            "--progressSeconds=1");
     assertTrue(summary, summary.contains("consumption/reorder_predictions"));
-    assertTrue("progress lines while curated and consumption are built: " + summary,
-        summary.contains("backfill: curated+consumption, ") && summary.contains(" s: rows to the writers: "));
-    long enriched = dev.lakebeam.transforms.io.ParquetFiles.forEach(lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> { });
+    assertTrue(
+        "progress lines while curated and consumption are built: " + summary,
+        summary.contains("backfill: curated+consumption, ")
+            && summary.contains(" s: rows to the writers: "));
+    long enriched =
+        ParquetFiles.forEach(
+            lake.resolve("curated").resolve("order_lines_enriched").toString(), r -> {});
     assertTrue(enriched > 1000);
-    assertEquals("the in-process tally behind the progress lines counts every enriched line", Long.valueOf(enriched),
-        dev.lakebeam.transforms.records.Progress.tally(dev.lakebeam.transforms.records.CountRows.NAMESPACE).get("order_lines_enriched"));
+    assertEquals(
+        "the in-process tally behind the progress lines counts every enriched line",
+        Long.valueOf(enriched),
+        Progress.tally(CountRows.NAMESPACE).get("order_lines_enriched"));
   }
 
   @Test
   public void dailyDepartmentSalesEqualPlainSql() throws Exception {
-    List<String> sql = query("""
+    List<String> sql =
+        query(
+            """
         SELECT (o.order_ts AT TIME ZONE 'UTC')::date, p.department_id, d.department, count(DISTINCT o.order_id),
                sum(l.quantity), sum(round(p.unit_price * l.quantity, 2)),
                coalesce(sum(l.quantity) FILTER (WHERE p.unit_price IS NULL), 0)
@@ -71,13 +106,17 @@ public class CuratedOracleTest {
         GROUP BY 1, 2, 3""");
     List<String> parquet = parquet(Zone.CONSUMPTION, Dataset.DAILY_DEPARTMENT_SALES, null);
     assertTrue("a real data set", parquet.size() > 500);
-    assertTrue("some department-days have unpriced items", parquet.stream().anyMatch(r -> !r.endsWith(" | 0")));
+    assertTrue(
+        "some department-days have unpriced items",
+        parquet.stream().anyMatch(r -> !r.endsWith(" | 0")));
     assertEquals(sql, parquet);
   }
 
   @Test
   public void productPerformanceEqualsPlainSql() throws Exception {
-    List<String> sql = query("""
+    List<String> sql =
+        query(
+            """
         SELECT product_id, product_name, department, orders, units, revenue, reorder_rate,
                row_number() OVER (PARTITION BY department_id ORDER BY units DESC, product_id)
         FROM (SELECT p.product_id, p.product_name, d.department, p.department_id, count(*) AS orders, sum(l.quantity) AS units,
@@ -92,7 +131,9 @@ public class CuratedOracleTest {
 
   @Test
   public void userFeaturesEqualPlainSql() throws Exception {
-    List<String> sql = query("""
+    List<String> sql =
+        query(
+            """
         WITH lines AS (
           SELECT o.user_id, o.order_id, o.order_number, o.days_since_prior_order, o.order_ts, l.product_id, l.reordered,
                  p.department_id
@@ -115,7 +156,8 @@ public class CuratedOracleTest {
                      max((order_ts AT TIME ZONE 'UTC')::date) AS last_day
               FROM ords GROUP BY user_id) g USING (user_id)
         JOIN fav f ON f.user_id = u.user_id AND f.rn = 1
-        JOIN shop.departments d ON d.department_id = f.department_id""".formatted(AS_OF));
+        JOIN shop.departments d ON d.department_id = f.department_id"""
+                .formatted(AS_OF));
     List<String> parquet = parquet(Zone.CURATED, Dataset.USER_FEATURES, "as_of=" + AS_OF);
     assertTrue(parquet.size() > 50);
     assertEquals(sql, parquet);
@@ -124,8 +166,15 @@ public class CuratedOracleTest {
   @Test
   public void servedTablesHoldExactlyTheParquetRowsAfterEveryRun() throws Exception {
     for (int run = 0; run < 2; run++) {
-      if (run == 1) { // a second serve replaces the tables: same rows, no duplicates (the primary keys would refuse them)
-        BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--zones=consumption", "--serveJdbc=" + PG.url(),
+      if (run
+          == 1) { // a second serve replaces the tables: same rows, no duplicates (the primary keys
+        // would refuse them)
+        BackfillTest.run(
+            "backfill",
+            "--profile=local",
+            "--parallelism=2",
+            "--zones=consumption",
+            "--serveJdbc=" + PG.url(),
             "--lake=" + lake.toUri());
       }
       for (Dataset d : Serve.TABLES) {
@@ -133,7 +182,8 @@ public class CuratedOracleTest {
         for (Schema.Field f : d.avroSchema().getFields()) {
           cols.add("\"" + f.name() + "\"");
         }
-        List<String> served = query("SELECT " + String.join(", ", cols) + " FROM analytics." + d.datasetName());
+        List<String> served =
+            query("SELECT " + String.join(", ", cols) + " FROM analytics." + d.datasetName());
         assertFalse(d.datasetName(), served.isEmpty());
         assertEquals(d.datasetName(), parquet(Zone.CONSUMPTION, d, null), served);
       }
@@ -142,31 +192,59 @@ public class CuratedOracleTest {
 
   @Test
   public void directRunnerAndARerunGiveIdenticalRows() throws Exception {
-    // A small set of its own: the DirectRunner pays per key group, and this is about equality, not scale.
+    // A small set of its own: the DirectRunner pays per key group, and this is about equality, not
+    // scale.
     Path gen = TMP.newFolder("small").toPath();
-    new Generator(new Generator.Config(gen, 150, 9L, 80, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(
+            new Generator.Config(gen, 150, 9L, 80, OrderTimestamps.DEFAULT_AS_OF),
+            new PrintStream(new ByteArrayOutputStream()))
+        .run();
     Path small = TMP.newFolder("small-lake").toPath();
-    BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--input=" + gen.resolve("files"),
-        "--zones=raw,clean,curated,consumption", "--lake=" + small.toUri());
+    BackfillTest.run(
+        "backfill",
+        "--profile=local",
+        "--parallelism=2",
+        "--input=" + gen.resolve("files"),
+        "--zones=raw,clean,curated,consumption",
+        "--lake=" + small.toUri());
     List<List<String>> before = everything(small);
     Path direct = TMP.newFolder("direct").toPath();
-    BackfillTest.run("backfill", "--profile=direct", "--zones=curated,consumption", "--lake=" + small.toUri(),
-        "--curatedZone=" + direct.resolve("curated").toUri(), "--consumptionZone=" + direct.resolve("consumption").toUri());
+    BackfillTest.run(
+        "backfill",
+        "--profile=direct",
+        "--zones=curated,consumption",
+        "--lake=" + small.toUri(),
+        "--curatedZone=" + direct.resolve("curated").toUri(),
+        "--consumptionZone=" + direct.resolve("consumption").toUri());
     assertEquals(before, everything(direct));
-    BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--zones=curated,consumption", "--lake=" + small.toUri());
+    BackfillTest.run(
+        "backfill",
+        "--profile=local",
+        "--parallelism=2",
+        "--zones=curated,consumption",
+        "--lake=" + small.toUri());
     assertEquals(before, everything(small));
   }
 
   @Test
   public void trainModelFitsAModelThatBeatsTheBaselineAndTheShippedOneDoesToo() throws Exception {
     Path model = TMP.getRoot().toPath().resolve("model.json");
-    String fit = BackfillTest.run("train-model", "--lake=" + lake.toUri(), "--modelOut=" + model, "--modelVersion=test-lr");
-    dev.lakebeam.transforms.curated.ReorderModel m = dev.lakebeam.transforms.curated.ReorderModel.fromFile(model);
+    String fit =
+        BackfillTest.run(
+            "train-model",
+            "--lake=" + lake.toUri(),
+            "--modelOut=" + model,
+            "--modelVersion=test-lr");
+    ReorderModel m = ReorderModel.fromFile(model);
     assertEquals("test-lr", m.version());
-    com.fasterxml.jackson.databind.JsonNode q = new com.fasterxml.jackson.databind.ObjectMapper().readTree(model.toFile()).get("quality");
-    assertTrue(fit, q.get("holdout").get("f1").asDouble() > q.get("baseline_in_last_order_holdout").get("f1").asDouble());
-    String shipped = BackfillTest.run("train-model", "--lake=" + lake.toUri(), "--evaluateOnly=true");
-    java.util.regex.Matcher f1 = java.util.regex.Pattern.compile("F1 ([0-9.]+)").matcher(shipped);
+    JsonNode q = new ObjectMapper().readTree(model.toFile()).get("quality");
+    assertTrue(
+        fit,
+        q.get("holdout").get("f1").asDouble()
+            > q.get("baseline_in_last_order_holdout").get("f1").asDouble());
+    String shipped =
+        BackfillTest.run("train-model", "--lake=" + lake.toUri(), "--evaluateOnly=true");
+    Matcher f1 = Pattern.compile("F1 ([0-9.]+)").matcher(shipped);
     assertTrue(shipped, f1.find());
     double modelF1 = Double.parseDouble(f1.group(1));
     assertTrue(shipped, f1.find());
@@ -176,10 +254,18 @@ public class CuratedOracleTest {
   @Test
   public void aRunWithPredictionsFromAnotherModelFileCarriesItsVersion() throws Exception {
     Path model = TMP.getRoot().toPath().resolve("other-model.json");
-    BackfillTest.run("train-model", "--lake=" + lake.toUri(), "--modelOut=" + model, "--modelVersion=other-v2");
+    BackfillTest.run(
+        "train-model", "--lake=" + lake.toUri(), "--modelOut=" + model, "--modelVersion=other-v2");
     Path other = TMP.newFolder("other-consumption").toPath();
-    BackfillTest.run("backfill", "--profile=local", "--parallelism=2", "--zones=consumption", "--lake=" + lake.toUri(),
-        "--consumptionZone=" + other.toUri(), "--reorderModel=" + model, "--topN=3");
+    BackfillTest.run(
+        "backfill",
+        "--profile=local",
+        "--parallelism=2",
+        "--zones=consumption",
+        "--lake=" + lake.toUri(),
+        "--consumptionZone=" + other.toUri(),
+        "--reorderModel=" + model,
+        "--topN=3");
     List<GenericRecord> predictions = Lake.read(other.resolve("reorder_predictions"));
     assertFalse(predictions.isEmpty());
     for (GenericRecord r : predictions) {
@@ -191,64 +277,88 @@ public class CuratedOracleTest {
   @Test
   public void queryAnswersAsPlainSqlOverTheSourceTables() throws Exception {
     // The consumption table through 'lakebeam query', and a join of two clean tables done by it.
-    List<String> sales = query("""
+    List<String> sales =
+        query(
+            """
         SELECT (o.order_ts AT TIME ZONE 'UTC')::date, p.department_id, count(DISTINCT o.order_id), sum(l.quantity),
                sum(round(p.unit_price * l.quantity, 2))
         FROM shop.order_lines l JOIN shop.orders o USING (order_id) JOIN shop.products p USING (product_id)
         GROUP BY 1, 2""");
-    assertEquals(sales, lakeQuery("SELECT date, department_id, orders, items, revenue FROM consumption_daily_department_sales"));
-    List<String> perDay = query("""
+    assertEquals(
+        sales,
+        lakeQuery(
+            "SELECT date, department_id, orders, items, revenue FROM consumption_daily_department_sales"));
+    List<String> perDay =
+        query(
+            """
         SELECT (o.order_ts AT TIME ZONE 'UTC')::date, o.eval_set, count(*), count(DISTINCT o.user_id), sum(l.reordered)
         FROM shop.order_lines l JOIN shop.orders o USING (order_id) GROUP BY 1, 2""");
-    List<String> lake = lakeQuery("""
+    List<String> lake =
+        lakeQuery(
+            """
         SELECT CAST(o.order_ts AS DATE), o.eval_set, count(*), count(DISTINCT o.user_id), sum(l.reordered)
         FROM lakebeam.clean_order_lines l JOIN clean_orders o USING (order_id)
         WHERE o.year || '-' || o.month || '-' || o.day = strftime(o.order_ts, '%Y-%m-%d')
         GROUP BY 1, 2""");
     assertTrue(perDay.size() > 100);
-    assertEquals("every order in the partition of its UTC day, and the join of clean tables as the source's", perDay, lake);
+    assertEquals(
+        "every order in the partition of its UTC day, and the join of clean tables as the source's",
+        perDay,
+        lake);
   }
 
   @Test
   public void queryListsEveryDdlTableWithTheRowsItsFilesHold() throws Exception {
     String out = BackfillTest.run("query", "--lake=" + lake.toUri(), "--tables", "--format=json");
-    java.util.Map<String, Long> rows = new java.util.HashMap<>();
+    Map<String, Long> rows = new HashMap<>();
     for (String line : out.strip().split("\n")) {
-      com.fasterxml.jackson.databind.JsonNode t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      JsonNode t = new ObjectMapper().readTree(line);
       rows.put(t.get("table").asText(), t.get("rows").asLong());
     }
     for (Dataset d : Dataset.values()) {
-      assertTrue(out, rows.containsKey(dev.lakebeam.schemas.AthenaDdl.tableName(d)));
+      assertTrue(out, rows.containsKey(AthenaDdl.tableName(d)));
     }
-    for (Dataset d : List.of(Dataset.ORDER_LINES, Dataset.ORDER_LINES_ENRICHED, Dataset.USER_FEATURES, Dataset.PRODUCT_PERFORMANCE)) {
+    for (Dataset d :
+        List.of(
+            Dataset.ORDER_LINES,
+            Dataset.ORDER_LINES_ENRICHED,
+            Dataset.USER_FEATURES,
+            Dataset.PRODUCT_PERFORMANCE)) {
       long files = Lake.read(lake.resolve(d.zone().dir()).resolve(d.datasetName())).size();
       assertTrue(files > 0);
-      assertEquals(d.name(), Long.valueOf(files), rows.get(dev.lakebeam.schemas.AthenaDdl.tableName(d)));
+      assertEquals(d.name(), Long.valueOf(files), rows.get(AthenaDdl.tableName(d)));
     }
-    assertEquals("the stream's tables exist, empty", Long.valueOf(0), rows.get("consumption_click_sessions"));
+    assertEquals(
+        "the stream's tables exist, empty",
+        Long.valueOf(0),
+        rows.get("consumption_click_sessions"));
   }
 
   @Test
   public void theDdlsColumnsAndTypesAreWhatTheFilesHoldAsDuckDbReadsThem() throws Exception {
     int checked = 0;
-    try (dev.lakebeam.pipelines.query.LakeSql sql =
-        dev.lakebeam.pipelines.query.LakeSql.open(z -> lake.resolve(z.dir()).toUri().toString())) {
-      for (dev.lakebeam.pipelines.query.LakeSql.Table t : sql.tables()) {
+    try (LakeSql sql = LakeSql.open(z -> lake.resolve(z.dir()).toUri().toString())) {
+      for (LakeSql.Table t : sql.tables()) {
         List<String> ddl = new ArrayList<>();
-        dev.lakebeam.schemas.AthenaDdl.columns(t.dataset()).forEach(c -> ddl.add(c.name() + " " + duck(c.type())));
+        AthenaDdl.columns(t.dataset()).forEach(c -> ddl.add(c.name() + " " + duck(c.type())));
         List<String> view = describe(sql, "SELECT * FROM " + t.name());
         List<String> withPartitions = new ArrayList<>(ddl);
-        dev.lakebeam.schemas.AthenaDdl.partitionColumns(t.dataset()).forEach(c -> withPartitions.add(c.name() + " VARCHAR"));
+        AthenaDdl.partitionColumns(t.dataset())
+            .forEach(c -> withPartitions.add(c.name() + " VARCHAR"));
         assertEquals(t.name(), withPartitions, view);
         if (t.files() == 0) {
           continue;
         }
         // The files themselves, uncast: every DDL column is there with the DDL's type.
-        java.util.Map<String, String> files = sql.fileColumns(t.pattern());
+        Map<String, String> files = sql.fileColumns(t.pattern());
         List<String> inFiles = new ArrayList<>();
         for (String c : ddl) {
           String name = c.substring(0, c.indexOf(' '));
-          inFiles.add(name + " " + String.valueOf(files.get(name)).replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"));
+          inFiles.add(
+              name
+                  + " "
+                  + String.valueOf(files.get(name))
+                      .replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"));
         }
         assertEquals(t.name() + " as written", ddl, inFiles);
         checked++;
@@ -270,9 +380,10 @@ public class CuratedOracleTest {
     };
   }
 
-  private static List<String> describe(dev.lakebeam.pipelines.query.LakeSql sql, String select) throws Exception {
+  private static List<String> describe(LakeSql sql, String select) throws Exception {
     List<String> out = new ArrayList<>();
-    try (Statement st = sql.connection().createStatement(); ResultSet rs = st.executeQuery("DESCRIBE " + select)) {
+    try (Statement st = sql.connection().createStatement();
+        ResultSet rs = st.executeQuery("DESCRIBE " + select)) {
       while (rs.next()) {
         out.add(rs.getString("column_name") + " " + rs.getString("column_type"));
       }
@@ -283,20 +394,32 @@ public class CuratedOracleTest {
   /** A query's rows through 'lakebeam query --format=json', as {@link #query} shows them. */
   private static List<String> lakeQuery(String sql) throws Exception {
     String out = BackfillTest.run("query", "--lake=" + lake.toUri(), "--format=json", sql);
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
-        .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    ObjectMapper json =
+        new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     List<String> rows = new ArrayList<>();
     for (String line : out.strip().split("\n")) {
       List<String> values = new ArrayList<>();
-      json.readTree(line).elements().forEachRemaining(v -> values.add(
-          v.isNull() ? "null" : show(v.isFloatingPointNumber() ? v.decimalValue() : v.isNumber() ? (Object) v.longValue() : v.asText())));
+      json.readTree(line)
+          .elements()
+          .forEachRemaining(
+              v ->
+                  values.add(
+                      v.isNull()
+                          ? "null"
+                          : show(
+                              v.isFloatingPointNumber()
+                                  ? v.decimalValue()
+                                  : v.isNumber() ? (Object) v.longValue() : v.asText())));
       rows.add(String.join(" | ", values));
     }
     rows.sort(null);
     return rows;
   }
 
-  /** Every row of every curated and consumption dataset (the folder of a lake or of two zone URIs under it). */
+  /**
+   * Every row of every curated and consumption dataset (the folder of a lake or of two zone URIs
+   * under it).
+   */
   private static List<List<String>> everything(Path root) throws Exception {
     List<List<String>> all = new ArrayList<>();
     for (Zone z : List.of(Zone.CURATED, Zone.CONSUMPTION)) {
@@ -323,12 +446,14 @@ public class CuratedOracleTest {
       List<String> values = new ArrayList<>();
       for (Schema.Field f : d.avroSchema().getFields()) {
         Object v = r.get(f.name());
-        Schema t = f.schema().getType() == Schema.Type.UNION ? f.schema().getTypes().get(1) : f.schema();
-        values.add(v != null && t.getLogicalType() instanceof LogicalTypes.Date
-            ? java.time.LocalDate.ofEpochDay((Integer) v).toString()
-            : v != null && t.getLogicalType() instanceof LogicalTypes.TimestampMillis
-                ? java.time.Instant.ofEpochMilli((Long) v).toString()
-                : show(v));
+        Schema t =
+            f.schema().getType() == Schema.Type.UNION ? f.schema().getTypes().get(1) : f.schema();
+        values.add(
+            v != null && t.getLogicalType() instanceof LogicalTypes.Date
+                ? LocalDate.ofEpochDay((Integer) v).toString()
+                : v != null && t.getLogicalType() instanceof LogicalTypes.TimestampMillis
+                    ? Instant.ofEpochMilli((Long) v).toString()
+                    : show(v));
       }
       out.add(String.join(" | ", values));
     }
@@ -338,7 +463,9 @@ public class CuratedOracleTest {
 
   private static List<String> query(String sql) throws Exception {
     List<String> out = new ArrayList<>();
-    try (Connection c = PG.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = PG.connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       int n = rs.getMetaData().getColumnCount();
       while (rs.next()) {
         List<String> values = new ArrayList<>();
@@ -353,7 +480,10 @@ public class CuratedOracleTest {
     return out;
   }
 
-  /** Numbers with a fraction to 6 places (revenue is compared to the cent and beyond), the rest as text. */
+  /**
+   * Numbers with a fraction to 6 places (revenue is compared to the cent and beyond), the rest as
+   * text.
+   */
   private static String show(Object v) {
     if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {
       return String.format(Locale.ROOT, "%.6f", new BigDecimal(v.toString()));

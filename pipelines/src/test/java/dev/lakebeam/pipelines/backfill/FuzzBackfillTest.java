@@ -5,11 +5,16 @@ import static org.junit.Assert.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.testing.Lake;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +29,12 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Random damage to valid records (byte flips, truncation, field swaps, deleted or inserted bytes,
  * stray quotes and line breaks, duplicated lines) of every dataset, through the real backfill
- * (DirectRunner), 30 % of the records of the first 400 lines of each file. For each seed: the run completes; every record read is clean, rejected or a
- * duplicate; the rejected rows in the zone are the ones the manifest counts; for the JSON-lines
- * datasets the records read are exactly the non-blank lines of the damaged file; and for the CSV
- * ones every physical line (as Java's reader counts them) is the header, blank, a record read or
- * the continuation of a record with a quoted line break.
+ * (DirectRunner), 30 % of the records of the first 400 lines of each file. For each seed: the run
+ * completes; every record read is clean, rejected or a duplicate; the rejected rows in the zone are
+ * the ones the manifest counts; for the JSON-lines datasets the records read are exactly the
+ * non-blank lines of the damaged file; and for the CSV ones every physical line (as Java's reader
+ * counts them) is the header, blank, a record read or the continuation of a record with a quoted
+ * line break.
  */
 public class FuzzBackfillTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -36,11 +42,28 @@ public class FuzzBackfillTest {
   private static final Path SAMPLE = Path.of("..", "sample-data", "files");
   private static final int LINES = 400;
   private static final double DAMAGED = 0.3;
+
   /** Source file → the dataset name of the manifest's counts. */
-  private static final Map<String, String> FILES = Map.of(
-      "aisles.csv", "aisles", "departments.csv", "departments", "products.csv", "products",
-      "product_prices.csv", "product_prices", "orders.csv", "orders", "order_products__prior.csv", "order_products",
-      "customers.jsonl", "customers", "clickstream.jsonl", "clickstream", "feedback.jsonl", "feedback");
+  private static final Map<String, String> FILES =
+      Map.of(
+          "aisles.csv",
+          "aisles",
+          "departments.csv",
+          "departments",
+          "products.csv",
+          "products",
+          "product_prices.csv",
+          "product_prices",
+          "orders.csv",
+          "orders",
+          "order_products__prior.csv",
+          "order_products",
+          "customers.jsonl",
+          "customers",
+          "clickstream.jsonl",
+          "clickstream",
+          "feedback.jsonl",
+          "feedback");
 
   @Test
   public void damagedRecordsNeverCrashTheRunAndEveryRecordIsAccountedFor() throws Exception {
@@ -64,7 +87,8 @@ public class FuzzBackfillTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       for (int i = 0; i < Math.min(LINES, lines.size()); i++) {
         byte[] line = lines.get(i).getBytes(StandardCharsets.UTF_8);
-        // The header stays intact in most runs: a damaged header rejects the whole file, which one run in ten shows.
+        // The header stays intact in most runs: a damaged header rejects the whole file, which one
+        // run in ten shows.
         boolean damage = i == 0 ? rnd.nextDouble() < 0.02 : rnd.nextDouble() < DAMAGED;
         if (i == 0) {
           headerIntact.put(f.getValue(), !damage);
@@ -77,14 +101,21 @@ public class FuzzBackfillTest {
       if (f.getKey().endsWith(".jsonl")) {
         jsonRecords.put(f.getValue(), nonBlankLines(bytes));
       } else {
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-            new java.io.ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
+        try (BufferedReader r =
+            new BufferedReader(
+                new InputStreamReader(
+                    new ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
           physical.put(f.getValue(), r.lines().count());
         }
       }
     }
     Path lake = tmp.newFolder("lake-" + seed).toPath();
-    BackfillTest.run("backfill", "--profile=direct", "--input=" + input, "--lake=" + lake.toUri(), "--progressSeconds=0",
+    BackfillTest.run(
+        "backfill",
+        "--profile=direct",
+        "--input=" + input,
+        "--lake=" + lake.toUri(),
+        "--progressSeconds=0",
         "--maxRejectRatio=1");
 
     List<String> failures = new ArrayList<>();
@@ -101,30 +132,73 @@ public class FuzzBackfillTest {
     Map<String, JsonNode> inputs = new TreeMap<>();
     manifest.get("inputs").forEach(f -> inputs.put(f.get("dataset").asText(), f));
     long rejectedCounted = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> it = manifest.get("counts").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = manifest.get("counts").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode c = e.getValue();
       long in = c.get("in").asLong();
-      long outcome = c.get("clean").asLong() + c.get("rejected").asLong() + c.get("duplicates").asLong() + c.get("skipped").asLong();
+      long outcome =
+          c.get("clean").asLong()
+              + c.get("rejected").asLong()
+              + c.get("duplicates").asLong()
+              + c.get("skipped").asLong();
       if (in != outcome) {
         failures.add("seed " + seed + " " + e.getKey() + ": in " + in + " but outcomes " + outcome);
       }
       if (jsonRecords.containsKey(e.getKey()) && jsonRecords.get(e.getKey()) != in) {
-        failures.add("seed " + seed + " " + e.getKey() + ": " + jsonRecords.get(e.getKey()) + " non-blank lines but " + in + " records read");
+        failures.add(
+            "seed "
+                + seed
+                + " "
+                + e.getKey()
+                + ": "
+                + jsonRecords.get(e.getKey())
+                + " non-blank lines but "
+                + in
+                + " records read");
       }
       if (physical.containsKey(e.getKey())) {
         JsonNode f = inputs.get(e.getKey());
         long lines = physical.get(e.getKey());
-        long header = lines - f.get("blank_lines").asLong() - in - f.get("continuation_lines").asLong();
-        if (f.get("lines").asLong() != lines || header < 0 || header > 1 || (headerIntact.get(e.getKey()) && header != 1)) {
-          failures.add("seed " + seed + " " + e.getKey() + ": " + lines + " physical lines, but the run read " + f.get("lines")
-              + " lines: " + f.get("blank_lines") + " blank, " + in + " records, " + f.get("continuation_lines")
-              + " continuations, so " + header + " header lines (header intact: " + headerIntact.get(e.getKey()) + ")");
+        long header =
+            lines - f.get("blank_lines").asLong() - in - f.get("continuation_lines").asLong();
+        if (f.get("lines").asLong() != lines
+            || header < 0
+            || header > 1
+            || (headerIntact.get(e.getKey()) && header != 1)) {
+          failures.add(
+              "seed "
+                  + seed
+                  + " "
+                  + e.getKey()
+                  + ": "
+                  + lines
+                  + " physical lines, but the run read "
+                  + f.get("lines")
+                  + " lines: "
+                  + f.get("blank_lines")
+                  + " blank, "
+                  + in
+                  + " records, "
+                  + f.get("continuation_lines")
+                  + " continuations, so "
+                  + header
+                  + " header lines (header intact: "
+                  + headerIntact.get(e.getKey())
+                  + ")");
         }
       }
       long inZone = rejectedInZone.getOrDefault(e.getKey(), 0L);
       if (inZone != c.get("rejected").asLong()) {
-        failures.add("seed " + seed + " " + e.getKey() + ": manifest counts " + c.get("rejected") + " rejects, the zone holds " + inZone);
+        failures.add(
+            "seed "
+                + seed
+                + " "
+                + e.getKey()
+                + ": manifest counts "
+                + c.get("rejected")
+                + " rejects, the zone holds "
+                + inZone);
       }
       rejectedCounted += c.get("rejected").asLong();
     }
@@ -142,24 +216,26 @@ public class FuzzBackfillTest {
     int at = rnd.nextInt(line.length);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     switch (rnd.nextInt(8)) {
-      case 0: { // flip a byte to any value
-        byte[] b = line.clone();
-        b[at] = (byte) rnd.nextInt(256);
-        return b;
-      }
-      case 1: // truncate
-        return java.util.Arrays.copyOf(line, at);
-      case 2: { // swap two comma-separated fields
-        String[] parts = new String(line, StandardCharsets.UTF_8).split(",", -1);
-        if (parts.length > 1) {
-          int i = rnd.nextInt(parts.length);
-          int j = rnd.nextInt(parts.length);
-          String t = parts[i];
-          parts[i] = parts[j];
-          parts[j] = t;
+      case 0:
+        { // flip a byte to any value
+          byte[] b = line.clone();
+          b[at] = (byte) rnd.nextInt(256);
+          return b;
         }
-        return String.join(",", parts).getBytes(StandardCharsets.UTF_8);
-      }
+      case 1: // truncate
+        return Arrays.copyOf(line, at);
+      case 2:
+        { // swap two comma-separated fields
+          String[] parts = new String(line, StandardCharsets.UTF_8).split(",", -1);
+          if (parts.length > 1) {
+            int i = rnd.nextInt(parts.length);
+            int j = rnd.nextInt(parts.length);
+            String t = parts[i];
+            parts[i] = parts[j];
+            parts[j] = t;
+          }
+          return String.join(",", parts).getBytes(StandardCharsets.UTF_8);
+        }
       case 3: // delete a byte
         out.write(line, 0, at);
         out.write(line, at + 1, line.length - at - 1);
@@ -174,26 +250,35 @@ public class FuzzBackfillTest {
         out.write(rnd.nextBoolean() ? '\n' : '\r');
         out.write(line, at, line.length - at);
         return out.toByteArray();
-      case 6: { // the record twice
-        out.write(line, 0, line.length);
-        out.write('\n');
-        out.write(line, 0, line.length);
-        return out.toByteArray();
-      }
-      default: { // a digit replaced by a long run of digits (overflow), or a character by a multi-byte one
-        out.write(line, 0, at);
-        byte[] ins = rnd.nextBoolean() ? "99999999999999999999".getBytes(StandardCharsets.UTF_8) : "\u00e9\u4e2d".getBytes(StandardCharsets.UTF_8);
-        out.write(ins, 0, ins.length);
-        out.write(line, at + 1, line.length - at - 1);
-        return out.toByteArray();
-      }
+      case 6:
+        { // the record twice
+          out.write(line, 0, line.length);
+          out.write('\n');
+          out.write(line, 0, line.length);
+          return out.toByteArray();
+        }
+      default:
+        { // a digit replaced by a long run of digits (overflow), or a character by a multi-byte one
+          out.write(line, 0, at);
+          byte[] ins =
+              rnd.nextBoolean()
+                  ? "99999999999999999999".getBytes(StandardCharsets.UTF_8)
+                  : "\u00e9\u4e2d".getBytes(StandardCharsets.UTF_8);
+          out.write(ins, 0, ins.length);
+          out.write(line, at + 1, line.length - at - 1);
+          return out.toByteArray();
+        }
     }
   }
 
-  /** JSON-lines records: the lines (ended by LF, CRLF or a lone CR) that hold more than spaces and tabs. */
-  static long nonBlankLines(byte[] bytes) throws java.io.IOException {
-    try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-        new java.io.ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
+  /**
+   * JSON-lines records: the lines (ended by LF, CRLF or a lone CR) that hold more than spaces and
+   * tabs.
+   */
+  static long nonBlankLines(byte[] bytes) throws IOException {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
       return r.lines().filter(l -> !l.replace(" ", "").replace("\t", "").isEmpty()).count();
     }
   }

@@ -1,8 +1,5 @@
 package dev.lakebeam.pipelines.cli;
 
-import dev.lakebeam.pipelines.options.Command;
-import dev.lakebeam.pipelines.options.OptionParser;
-import dev.lakebeam.pipelines.options.Profiles;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
@@ -11,14 +8,28 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.pipelines.Main;
+import dev.lakebeam.pipelines.options.Command;
+import dev.lakebeam.pipelines.options.OptionParser;
+import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.schemas.AthenaDdl;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.LakeSchemas;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.hamcrest.Matchers;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -56,8 +67,10 @@ public class MainTest {
   @Test
   public void versionNamesTheBuildTheCommitAndBeam() {
     assertEquals(0, run("--version"));
-    assertThat(out(), org.hamcrest.Matchers.matchesPattern(
-        "lakebeam 0\\.1\\.0-SNAPSHOT \\(commit ([0-9a-f]{7,}|unknown)(, with uncommitted changes)?, Apache Beam 2\\.70\\.0\\)\\R"));
+    assertThat(
+        out(),
+        Matchers.matchesPattern(
+            "lakebeam 0\\.1\\.0-SNAPSHOT \\(commit ([0-9a-f]{7,}|unknown)(, with uncommitted changes)?, Apache Beam 2\\.70\\.0\\)\\R"));
     assertEquals(0, run("--help"));
     assertThat(out(), containsString("(commit "));
   }
@@ -71,13 +84,16 @@ public class MainTest {
   @Test
   public void unknownCommandExits2AndListsTheValidOnes() {
     assertEquals(2, run("backfil"));
-    assertThat(err(), containsString("unknown command 'backfil'; valid commands: backfill, stream, generate"));
+    assertThat(
+        err(),
+        containsString("unknown command 'backfil'; valid commands: backfill, stream, generate"));
   }
 
   @Test
   public void unknownOptionExits2WithTheNearestAndTheValidOnes() {
     assertEquals(2, run("generate", "--ordrs=10"));
-    assertThat(err(), containsString("unknown option --ordrs for generate (did you mean --orders?)"));
+    assertThat(
+        err(), containsString("unknown option --ordrs for generate (did you mean --orders?)"));
     assertThat(err(), containsString("--seed"));
   }
 
@@ -95,20 +111,29 @@ public class MainTest {
       {"--zones=clean,consumption", "consecutive zones of raw,clean,curated,consumption"},
       {"--zones=raw,clean,gold", "'gold' is none of them"},
       {"--topN=0", "--topN must be at least 1"},
-      {"--zones=raw,clean", "--serveJdbc=jdbc:postgresql://127.0.0.1/x", "add consumption to --zones"},
+      {
+        "--zones=raw,clean",
+        "--serveJdbc=jdbc:postgresql://127.0.0.1/x",
+        "add consumption to --zones"
+      },
       {"--zones=curated,consumption", "no orders in "},
       {"--zones=consumption", "no order_lines_enriched in "},
-      {"--zones=consumption", "--reorderModel=/no/such/model.json", "--reorderModel /no/such/model.json is not a file"},
+      {
+        "--zones=consumption",
+        "--reorderModel=/no/such/model.json",
+        "--reorderModel /no/such/model.json is not a file"
+      },
     };
     for (String[] c : cases) {
       out.reset();
       err.reset();
-      List<String> args = new java.util.ArrayList<>(List.of("backfill", "--profile=direct", lake));
+      List<String> args = new ArrayList<>(List.of("backfill", "--profile=direct", lake));
       args.addAll(List.of(c).subList(0, c.length - 1));
       assertEquals(String.join(" ", c) + ": " + err(), 2, run(args.toArray(String[]::new)));
       assertThat(err(), containsString(c[c.length - 1]));
     }
-    // The lake is Java's file:/x form of a URI: nothing may land in a relative folder named "file:".
+    // The lake is Java's file:/x form of a URI: nothing may land in a relative folder named
+    // "file:".
     assertFalse(Files.exists(Path.of("file:")));
   }
 
@@ -151,17 +176,24 @@ public class MainTest {
     Path dir = tmp.getRoot().toPath().resolve("ddl");
     assertEquals(0, run("ddl", "--lake=s3://bucket/lake", "--out=" + dir));
     List<Path> files;
-    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+    try (Stream<Path> s = Files.list(dir)) {
       files = s.sorted().toList();
     }
     assertEquals(1 + Dataset.values().length, files.size());
     assertEquals("00_database.sql", files.get(0).getFileName().toString());
-    assertThat(Files.readString(files.get(0)), containsString("CREATE DATABASE IF NOT EXISTS `lakebeam`;"));
+    assertThat(
+        Files.readString(files.get(0)),
+        containsString("CREATE DATABASE IF NOT EXISTS `lakebeam`;"));
     for (int i = 1; i < files.size(); i++) {
       Dataset d = Dataset.values()[i - 1];
       String sql = Files.readString(files.get(i));
-      assertThat(files.get(i).getFileName().toString(), org.hamcrest.Matchers.endsWith("_" + AthenaDdl.tableName(d) + ".sql"));
-      assertTrue(sql, sql.startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS `lakebeam`.`" + AthenaDdl.tableName(d) + "`"));
+      assertThat(
+          files.get(i).getFileName().toString(),
+          Matchers.endsWith("_" + AthenaDdl.tableName(d) + ".sql"));
+      assertTrue(
+          sql,
+          sql.startsWith(
+              "CREATE EXTERNAL TABLE IF NOT EXISTS `lakebeam`.`" + AthenaDdl.tableName(d) + "`"));
       assertEquals("one statement per file: " + sql, 1, sql.split("CREATE ", -1).length - 1);
       assertTrue(sql, sql.trim().endsWith(");"));
     }
@@ -186,61 +218,103 @@ public class MainTest {
     assertThat(err(), containsString("--format takes table, csv or json, was 'xml'"));
     assertEquals(2, run("query", at, " "));
     assertEquals(2, run("query", "--lake=s3://bucket/lake", "SELECT 1"));
-    assertThat(err(), containsString("query reads a lake on this machine (file://), not s3://bucket/lake/clean"));
+    assertThat(
+        err(),
+        containsString("query reads a lake on this machine (file://), not s3://bucket/lake/clean"));
     assertEquals(2, run("query", "--lake=" + lake.resolve("nowhere").toUri(), "SELECT 1"));
     assertThat(err(), containsString("no lake here"));
     assertEquals(2, run("generate", "SELECT 1"));
     assertThat(err(), containsString("'SELECT 1' is not an option"));
 
-    assertEquals("a SQL error is a failed run, with DuckDB's message", 1, run("query", at, "SELECT nope FROM clean_ordrs"));
+    assertEquals(
+        "a SQL error is a failed run, with DuckDB's message",
+        1,
+        run("query", at, "SELECT nope FROM clean_ordrs"));
     assertThat(err(), containsString("clean_ordrs"));
     out.reset();
-    assertEquals(err(), 0, run("query", at, "--format=csv", "SELECT count(*) AS n, max(order_ts) AS latest FROM lakebeam.clean_orders"));
+    assertEquals(
+        err(),
+        0,
+        run(
+            "query",
+            at,
+            "--format=csv",
+            "SELECT count(*) AS n, max(order_ts) AS latest FROM lakebeam.clean_orders"));
     assertEquals("n,latest\r\n0,\r\n", out());
     out.reset();
-    assertEquals(0, run("query", at, "SELECT 'a,b' AS x, 2.50 AS y, CAST(NULL AS VARCHAR) AS z, TIMESTAMP '2025-06-29 10:00:00' AS t"));
-    assertEquals(String.join("\n", "x   |    y | z    | t", "----+------+------+--------------------", "a,b | 2.50 | NULL | 2025-06-29 10:00:00",
-        "(1 row)", ""), out());
+    assertEquals(
+        0,
+        run(
+            "query",
+            at,
+            "SELECT 'a,b' AS x, 2.50 AS y, CAST(NULL AS VARCHAR) AS z, TIMESTAMP '2025-06-29 10:00:00' AS t"));
+    assertEquals(
+        String.join(
+            "\n",
+            "x   |    y | z    | t",
+            "----+------+------+--------------------",
+            "a,b | 2.50 | NULL | 2025-06-29 10:00:00",
+            "(1 row)",
+            ""),
+        out());
     out.reset();
     assertEquals(0, run("query", at, "--format=csv", "SELECT 'a,\"b' AS x, 'line\nbreak' AS y"));
     assertEquals("x,y\r\n\"a,\"\"b\",\"line\nbreak\"\r\n", out());
     out.reset();
-    assertEquals(0, run("query", at, "--format=json", "SELECT 1 AS i, 2.5::DOUBLE AS d, 'q\"' AS s, true AS b, NULL AS n"));
+    assertEquals(
+        0,
+        run(
+            "query",
+            at,
+            "--format=json",
+            "SELECT 1 AS i, 2.5::DOUBLE AS d, 'q\"' AS s, true AS b, NULL AS n"));
     assertEquals("{\"i\":1,\"d\":2.5,\"s\":\"q\\\"\",\"b\":true,\"n\":null}\n", out());
   }
 
   @Test
   public void queryReadsARenamedColumnFromFilesOfTheOlderSchemaUnderItsNewName() throws Exception {
     // click_sessions v1 spelled session_start/session_end as start/end (aliases in v2).
-    List<org.apache.avro.Schema> versions = dev.lakebeam.schemas.LakeSchemas.versions(Dataset.CLICK_SESSIONS.schemaPath());
+    List<Schema> versions = LakeSchemas.versions(Dataset.CLICK_SESSIONS.schemaPath());
     Path lake = tmp.newFolder("sessions-lake").toPath();
     Path day = lake.resolve("consumption/click_sessions/year=2025/month=06/day=29");
     Files.createDirectories(day);
-    long t = java.time.Instant.parse("2025-06-29T10:00:00Z").toEpochMilli();
+    long t = Instant.parse("2025-06-29T10:00:00Z").toEpochMilli();
     for (int v = 0; v < 2; v++) {
-      org.apache.avro.Schema schema = versions.get(v);
-      org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(schema);
-      for (org.apache.avro.Schema.Field f : schema.getFields()) {
-        r.put(f.name(), switch (f.name()) {
-          case "session_id" -> "s" + (v + 1);
-          case "start", "session_start" -> t + v * 60_000L;
-          case "end", "session_end" -> t + v * 60_000L + 5_000L;
-          case "duration_seconds" -> 5L;
-          case "converted" -> false;
-          default -> f.schema().getType() == org.apache.avro.Schema.Type.INT ? 1 : null;
-        });
+      Schema schema = versions.get(v);
+      GenericRecord r = new GenericData.Record(schema);
+      for (Schema.Field f : schema.getFields()) {
+        r.put(
+            f.name(),
+            switch (f.name()) {
+              case "session_id" -> "s" + (v + 1);
+              case "start", "session_start" -> t + v * 60_000L;
+              case "end", "session_end" -> t + v * 60_000L + 5_000L;
+              case "duration_seconds" -> 5L;
+              case "converted" -> false;
+              default -> f.schema().getType() == Schema.Type.INT ? 1 : null;
+            });
       }
-      try (org.apache.parquet.hadoop.ParquetWriter<org.apache.avro.generic.GenericRecord> w =
-          org.apache.parquet.avro.AvroParquetWriter.<org.apache.avro.generic.GenericRecord>builder(
-              new org.apache.parquet.io.LocalOutputFile(day.resolve("part-v" + (v + 1) + ".parquet"))).withSchema(schema).build()) {
+      try (ParquetWriter<GenericRecord> w =
+          AvroParquetWriter.<GenericRecord>builder(
+                  new LocalOutputFile(day.resolve("part-v" + (v + 1) + ".parquet")))
+              .withSchema(schema)
+              .build()) {
         w.write(r);
       }
     }
-    assertEquals(err(), 0, run("query", "--lake=" + lake.toUri(), "--format=csv",
-        "SELECT session_id, session_start, session_end, day FROM consumption_click_sessions ORDER BY 1"));
-    assertEquals("session_id,session_start,session_end,day\r\n"
-        + "s1,2025-06-29 10:00:00,2025-06-29 10:00:05,29\r\n"
-        + "s2,2025-06-29 10:01:00,2025-06-29 10:01:05,29\r\n", out());
+    assertEquals(
+        err(),
+        0,
+        run(
+            "query",
+            "--lake=" + lake.toUri(),
+            "--format=csv",
+            "SELECT session_id, session_start, session_end, day FROM consumption_click_sessions ORDER BY 1"));
+    assertEquals(
+        "session_id,session_start,session_end,day\r\n"
+            + "s1,2025-06-29 10:00:00,2025-06-29 10:00:05,29\r\n"
+            + "s2,2025-06-29 10:01:00,2025-06-29 10:01:05,29\r\n",
+        out());
   }
 
   @Test
@@ -249,7 +323,8 @@ public class MainTest {
       out.reset();
       assertEquals(0, run(c.cliName(), "--help"));
       for (String line : out().split("\n")) {
-        assertTrue(c.cliName() + ": a line over " + OptionParser.HELP_WIDTH + " columns: " + line,
+        assertTrue(
+            c.cliName() + ": a line over " + OptionParser.HELP_WIDTH + " columns: " + line,
             line.length() <= OptionParser.HELP_WIDTH || line.matches("\\s*\\S+"));
       }
       assertThat(out(), containsString("\nRun:\n"));
@@ -263,9 +338,19 @@ public class MainTest {
     assertEquals(0, run("backfill", "--help"));
     help = out();
     List<String> headings = help.lines().filter(l -> l.matches("[A-Z][A-Za-z ]+:")).toList();
-    assertEquals(List.of("Input:", "Database source:", "What to build:", "Checks and guards:", "Serving:", "Lake and zones:",
-        "PII tokens:", "Run:"), headings);
-    assertThat(help, containsString("  --futureToleranceMinutes\n                        Event times"));
+    assertEquals(
+        List.of(
+            "Input:",
+            "Database source:",
+            "What to build:",
+            "Checks and guards:",
+            "Serving:",
+            "Lake and zones:",
+            "PII tokens:",
+            "Run:"),
+        headings);
+    assertThat(
+        help, containsString("  --futureToleranceMinutes\n                        Event times"));
     out.reset();
     assertEquals(0, run("query", "--help"));
     assertThat(out(), not(containsString("--rawZone")));
@@ -291,9 +376,17 @@ public class MainTest {
     assertThat(out(), containsString("generate: 100 orders"));
     assertThat(out(), containsString(dir.resolve("files").toString()));
     for (String f :
-        List.of("orders.csv", "order_products__prior.csv", "order_products__train.csv", "products.csv",
-            "aisles.csv", "departments.csv", "product_prices.csv", "customers.jsonl",
-            "clickstream.jsonl", "feedback.jsonl")) {
+        List.of(
+            "orders.csv",
+            "order_products__prior.csv",
+            "order_products__train.csv",
+            "products.csv",
+            "aisles.csv",
+            "departments.csv",
+            "product_prices.csv",
+            "customers.jsonl",
+            "clickstream.jsonl",
+            "feedback.jsonl")) {
       assertTrue(f, Files.size(dir.resolve("files").resolve(f)) > 0);
     }
     for (String f : List.of("orders.jsonl", "clickstream.jsonl", "feedback.jsonl")) {
@@ -316,17 +409,23 @@ public class MainTest {
     String[][] cases = {
       {"--streams=orders,payments", "'payments' is none of them"},
       {"--maxReadTime=soon", "--maxReadTime takes a duration like 90s"},
-      {"--initialPosition=YESTERDAY", "--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP"},
+      {
+        "--initialPosition=YESTERDAY",
+        "--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP"
+      },
       {"--initialPosition=AT_TIMESTAMP", "needs --initialTimestamp"},
       {"--windowSeconds=0", "must be positive"},
       {"--dedupeHorizon=forever", "--dedupeHorizon takes a duration like 90s"},
-      {"--ordersConsumerArn=lakebeam", "--ordersConsumerArn must be the ARN of a consumer of stream lakebeam-orders"},
+      {
+        "--ordersConsumerArn=lakebeam",
+        "--ordersConsumerArn must be the ARN of a consumer of stream lakebeam-orders"
+      },
       {"--maxReadTime=10s", "no departments in "},
     };
     for (String[] c : cases) {
       out.reset();
       err.reset();
-      List<String> args = new java.util.ArrayList<>(List.of("stream", "--profile=direct", lake));
+      List<String> args = new ArrayList<>(List.of("stream", "--profile=direct", lake));
       args.addAll(List.of(c).subList(0, c.length - 1));
       assertEquals(String.join(" ", c) + ": " + err(), 2, run(args.toArray(String[]::new)));
       assertThat(err(), containsString(c[c.length - 1]));
@@ -343,10 +442,17 @@ public class MainTest {
   @Test
   public void aMalformedOptionIsNamedButItsValueNeverEchoed() {
     String secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCY";
-    assertEquals(2, run("backfill", "--input=" + tmp.getRoot(), "--lake=" + tmp.getRoot().toURI(),
-        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"AKIDEXAMPLE\",\"secretAccessKey\":\""
-            + secret + "\""));
-    assertThat(err(), containsString("--awsCredentialsProvider has a value that is not valid for it"));
+    assertEquals(
+        2,
+        run(
+            "backfill",
+            "--input=" + tmp.getRoot(),
+            "--lake=" + tmp.getRoot().toURI(),
+            "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"AKIDEXAMPLE\",\"secretAccessKey\":\""
+                + secret
+                + "\""));
+    assertThat(
+        err(), containsString("--awsCredentialsProvider has a value that is not valid for it"));
     assertFalse(err(), err().contains(secret) || err().contains("AKIDEXAMPLE"));
     assertEquals(2, run("generate", "--orders=many"));
     assertThat(err(), containsString("--orders has a value that is not valid for it"));

@@ -8,19 +8,22 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.FlinkClusterHarness;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.tools.generate.Generator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.CompletableFuture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
@@ -49,7 +52,11 @@ public class FlinkClusterIT {
   @BeforeClass
   public static void startCluster() throws Exception {
     assertTrue("the packaged jar is missing: " + JAR, Files.isRegularFile(JAR));
-    cluster = FlinkClusterHarness.start(REPO, Path.of("target", "flink-cluster").toAbsolutePath(), java.util.Map.of("LAKEBEAM_HMAC_KEY", KEY));
+    cluster =
+        FlinkClusterHarness.start(
+            REPO,
+            Path.of("target", "flink-cluster").toAbsolutePath(),
+            Map.of("LAKEBEAM_HMAC_KEY", KEY));
   }
 
   @AfterClass
@@ -59,7 +66,10 @@ public class FlinkClusterIT {
     }
   }
 
-  /** Runs the jar's CLI in a JVM of its own (as a user would); returns its output; fails on a non-zero exit. */
+  /**
+   * Runs the jar's CLI in a JVM of its own (as a user would); returns its output; fails on a
+   * non-zero exit.
+   */
   private static String lakebeam(Path log, String... args) throws Exception {
     Process p = start(log, args);
     assertTrue("timed out: " + log, p.waitFor(15, TimeUnit.MINUTES));
@@ -69,9 +79,18 @@ public class FlinkClusterIT {
   }
 
   private static Process start(Path log, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(REPO.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("LAKEBEAM_HMAC_KEY", KEY);
     return pb.start();
   }
@@ -81,7 +100,7 @@ public class FlinkClusterIT {
     TreeMap<String, List<String>> out = new TreeMap<>();
     try (Stream<Path> s = Files.list(lake.resolve(zone))) {
       for (Path d : s.filter(Files::isDirectory).toList()) {
-        List<String> rows = Lake.rows(d, java.util.Set.of("_ingested_at"));
+        List<String> rows = Lake.rows(d, Set.of("_ingested_at"));
         out.put(d.getFileName().toString(), rows);
       }
     }
@@ -92,12 +111,23 @@ public class FlinkClusterIT {
   public void theBackfillOnTheClusterWritesTheZonesOfALocalRun() throws Exception {
     Path onCluster = TMP.newFolder("cluster").toPath();
     Path local = TMP.newFolder("local").toPath();
-    java.util.Set<String> before = new java.util.HashSet<>();
+    Set<String> before = new HashSet<>();
     cluster.get("/jobs/overview").get("jobs").forEach(j -> before.add(j.get("jid").asText()));
-    String out = lakebeam(cluster.work().resolve("backfill-client.log"), "backfill", "--profile=flink-cluster",
-        "--flinkMaster=" + cluster.master(), "--filesToStage=" + JAR, "--input=sample-data/files", "--lake=" + onCluster.toUri());
+    String out =
+        lakebeam(
+            cluster.work().resolve("backfill-client.log"),
+            "backfill",
+            "--profile=flink-cluster",
+            "--flinkMaster=" + cluster.master(),
+            "--filesToStage=" + JAR,
+            "--input=sample-data/files",
+            "--lake=" + onCluster.toUri());
     assertThat(out, containsString("succeeded"));
-    lakebeam(TMP.getRoot().toPath().resolve("local.log"), "backfill", "--profile=local", "--input=sample-data/files",
+    lakebeam(
+        TMP.getRoot().toPath().resolve("local.log"),
+        "backfill",
+        "--profile=local",
+        "--input=sample-data/files",
         "--lake=" + local.toUri());
 
     // The run's pipelines were jobs of the cluster, and they finished there.
@@ -133,12 +163,21 @@ public class FlinkClusterIT {
   }
 
   @Test
-  public void theStreamStopsWithASavepointAndResumesFromItLosingNothingAndDuplicatingNothing() throws Exception {
+  public void theStreamStopsWithASavepointAndResumesFromItLosingNothingAndDuplicatingNothing()
+      throws Exception {
     Path gen = TMP.newFolder("gen").toPath();
-    new Generator(new Generator.Config(gen, 300, 17L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(
+            new Generator.Config(gen, 300, 17L, 200, OrderTimestamps.DEFAULT_AS_OF),
+            new PrintStream(new ByteArrayOutputStream()))
+        .run();
     Path batch = TMP.newFolder("batch").toPath();
-    lakebeam(TMP.getRoot().toPath().resolve("batch.log"), "backfill", "--profile=local", "--input=" + gen.resolve("files"),
-        "--zones=raw,clean", "--lake=" + batch.toUri());
+    lakebeam(
+        TMP.getRoot().toPath().resolve("batch.log"),
+        "backfill",
+        "--profile=local",
+        "--input=" + gen.resolve("files"),
+        "--zones=raw,clean",
+        "--lake=" + batch.toUri());
     Path lake = TMP.newFolder("stream").toPath();
     for (String d : List.of("departments", "aisles", "products", "customers")) {
       Lake.copy(batch.resolve("clean").resolve(d), lake.resolve("clean").resolve(d));
@@ -153,26 +192,43 @@ public class FlinkClusterIT {
       kinesis.createStream(b -> b.streamName("lakebeam-orders").shardCount(2));
       kinesis.waiter().waitUntilStreamExists(b -> b.streamName("lakebeam-orders"));
     }
-    List<String> stream = new ArrayList<>(List.of("stream", "--profile=flink-cluster", "--flinkMaster=" + cluster.master(),
-        "--filesToStage=" + JAR, "--streams=orders", "--lake=" + lake.toUri(), "--initialPosition=TRIM_HORIZON",
-        "--rawBufferSeconds=5", "--idleSeconds=30", "--checkpointingInterval=5000", "--checkpointingMode=EXACTLY_ONCE",
-        "--stateBackend=filesystem", "--stateBackendStoragePath=" + TMP.newFolder("checkpoints").toURI()));
+    List<String> stream =
+        new ArrayList<>(
+            List.of(
+                "stream",
+                "--profile=flink-cluster",
+                "--flinkMaster=" + cluster.master(),
+                "--filesToStage=" + JAR,
+                "--streams=orders",
+                "--lake=" + lake.toUri(),
+                "--initialPosition=TRIM_HORIZON",
+                "--rawBufferSeconds=5",
+                "--idleSeconds=30",
+                "--checkpointingInterval=5000",
+                "--checkpointingMode=EXACTLY_ONCE",
+                "--stateBackend=filesystem",
+                "--stateBackendStoragePath=" + TMP.newFolder("checkpoints").toURI()));
     stream.addAll(KINESIS.beamOptions());
     Process first = start(work.resolve("stream-1.log"), stream.toArray(String[]::new));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
     while (runningJob() == null && first.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(500);
     }
-    assertTrue("the stream did not start on the cluster; see " + work.resolve("stream-1.log"), runningJob() != null);
-    List<String> replay = new ArrayList<>(List.of("replay", "--input=" + events, "--streams=orders", "--rate=4"));
+    assertTrue(
+        "the stream did not start on the cluster; see " + work.resolve("stream-1.log"),
+        runningJob() != null);
+    List<String> replay =
+        new ArrayList<>(List.of("replay", "--input=" + events, "--streams=orders", "--rate=4"));
     replay.addAll(KINESIS.beamOptions());
-    CompletableFuture<String> replaying = CompletableFuture.supplyAsync(() -> {
-      try {
-        return lakebeam(work.resolve("replay.log"), replay.toArray(String[]::new));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> replaying =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return lakebeam(work.resolve("replay.log"), replay.toArray(String[]::new));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     Process second = null;
     String job = null;
     try {
@@ -180,27 +236,37 @@ public class FlinkClusterIT {
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
       while (System.nanoTime() < deadline && first.isAlive()) {
         job = runningJob();
-        if (job != null && cluster.get("/jobs/" + job + "/checkpoints").at("/counts/completed").asInt() > 0
+        if (job != null
+            && cluster.get("/jobs/" + job + "/checkpoints").at("/counts/completed").asInt() > 0
             && !Lake.parquetFiles(lake.resolve("clean").resolve("orders")).isEmpty()) {
           break;
         }
         Thread.sleep(1000);
       }
       assertTrue("the stream client ended; see " + work.resolve("stream-1.log"), first.isAlive());
-      assertTrue("no running job with a checkpoint and clean files within 150 s", job != null
-          && !Lake.parquetFiles(lake.resolve("clean").resolve("orders")).isEmpty());
-      assertFalse("the replay ended before the stop: the test would not stop the stream mid-way", replaying.isDone());
+      assertTrue(
+          "no running job with a checkpoint and clean files within 150 s",
+          job != null && !Lake.parquetFiles(lake.resolve("clean").resolve("orders")).isEmpty());
+      assertFalse(
+          "the replay ended before the stop: the test would not stop the stream mid-way",
+          replaying.isDone());
 
       // Stop with a savepoint (the REST call behind `flink stop --savepointPath`).
       Path savepoints = TMP.newFolder("savepoints").toPath();
-      String request = cluster.post("/jobs/" + job + "/stop",
-          "{\"targetDirectory\":\"" + savepoints.toUri() + "\",\"drain\":false}").get("request-id").asText();
+      String request =
+          cluster
+              .post(
+                  "/jobs/" + job + "/stop",
+                  "{\"targetDirectory\":\"" + savepoints.toUri() + "\",\"drain\":false}")
+              .get("request-id")
+              .asText();
       String location = null;
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (location == null && System.nanoTime() < deadline) {
         JsonNode st = cluster.get("/jobs/" + job + "/savepoints/" + request);
         if (st.at("/status/id").asText().equals("COMPLETED")) {
-          if (st.at("/operation/failure-cause").isMissingNode() || st.at("/operation/failure-cause").isNull()) {
+          if (st.at("/operation/failure-cause").isMissingNode()
+              || st.at("/operation/failure-cause").isNull()) {
             location = st.at("/operation/location").asText();
           } else {
             fail("the savepoint failed: " + st);
@@ -211,8 +277,12 @@ public class FlinkClusterIT {
       assertTrue("no savepoint within 120 s", location != null);
       assertTrue(first.waitFor(60, TimeUnit.SECONDS));
       int atStop = Lake.read(lake.resolve("clean").resolve("orders")).size();
-      assertFalse("the replay ended while the job was stopped: events must keep arriving", replaying.isDone());
-      System.out.printf("FlinkClusterIT: stopped job %s with %d of 300 orders in clean; savepoint %s%n", job, atStop, location);
+      assertFalse(
+          "the replay ended while the job was stopped: events must keep arriving",
+          replaying.isDone());
+      System.out.printf(
+          "FlinkClusterIT: stopped job %s with %d of 300 orders in clean; savepoint %s%n",
+          job, atStop, location);
 
       List<String> resume = new ArrayList<>(stream);
       resume.add("--savepointPath=" + location);
@@ -220,23 +290,41 @@ public class FlinkClusterIT {
       String replayed = replaying.get(5, TimeUnit.MINUTES);
       assertThat(replayed, containsString("300 records"));
 
-      List<String> wantOrders = Lake.rows(batch.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS);
-      List<String> wantLines = Lake.rows(batch.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS);
+      List<String> wantOrders =
+          Lake.rows(batch.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS);
+      List<String> wantLines =
+          Lake.rows(batch.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS);
       assertEquals(300, wantOrders.size());
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-      while ((Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS).size() < wantOrders.size() || Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS).size() < wantLines.size())
-          && second.isAlive() && System.nanoTime() < deadline) {
+      while ((Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS).size()
+                  < wantOrders.size()
+              || Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS).size()
+                  < wantLines.size())
+          && second.isAlive()
+          && System.nanoTime() < deadline) {
         Thread.sleep(2000);
       }
       Thread.sleep(15_000); // time to write anything twice
       assertTrue("the resumed client ended; see " + work.resolve("stream-2.log"), second.isAlive());
       String resumed = runningJob();
-      assertTrue("the resumed job is not running on the cluster", resumed != null && !resumed.equals(job));
-      assertThat(cluster.get("/jobs/" + resumed + "/checkpoints").at("/latest/restored/external_path").asText(), containsString("savepoint"));
+      assertTrue(
+          "the resumed job is not running on the cluster", resumed != null && !resumed.equals(job));
+      assertThat(
+          cluster
+              .get("/jobs/" + resumed + "/checkpoints")
+              .at("/latest/restored/external_path")
+              .asText(),
+          containsString("savepoint"));
       cluster.cancel(resumed);
       assertTrue(second.waitFor(90, TimeUnit.SECONDS));
-      assertEquals("orders (" + atStop + " were in clean at the stop)", wantOrders, Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS));
-      assertEquals("order_lines", wantLines, Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS));
+      assertEquals(
+          "orders (" + atStop + " were in clean at the stop)",
+          wantOrders,
+          Lake.rows(lake.resolve("clean").resolve("orders"), Lake.RUN_COLUMNS));
+      assertEquals(
+          "order_lines",
+          wantLines,
+          Lake.rows(lake.resolve("clean").resolve("order_lines"), Lake.RUN_COLUMNS));
     } finally {
       first.destroyForcibly();
       if (second != null) {

@@ -1,15 +1,15 @@
 package dev.lakebeam.pipelines.faults;
 
-import dev.lakebeam.pipelines.testing.BackfillRuns;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.lakebeam.tools.generate.Generator;
+import dev.lakebeam.pipelines.testing.BackfillRuns;
 import dev.lakebeam.pipelines.testing.CuttableLink;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.pipelines.testing.S3ProxyHarness;
 import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.tools.generate.Generator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -29,46 +29,63 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * S3 becomes unreachable in the middle of a backfill whose input and zones are on S3 (s3proxy
  * behind a {@link CuttableLink}: every connection reset and new ones refused once the run has
- * started writing its clean files; restored afterwards, with the server's objects intact, as
- * after an outage of the service): the run fails; nothing of it is visible in clean (only its staging folder,
- * which readers skip, holds partial files); the rerun is complete and its clean zone is the one
- * of an uninterrupted run, row for row.
+ * started writing its clean files; restored afterwards, with the server's objects intact, as after
+ * an outage of the service): the run fails; nothing of it is visible in clean (only its staging
+ * folder, which readers skip, holds partial files); the rerun is complete and its clean zone is the
+ * one of an uninterrupted run, row for row.
  */
 public class S3OutageTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   @ClassRule public static final S3ProxyHarness S3 = new S3ProxyHarness();
   private static CuttableLink link;
 
-  private static final List<String> DATASETS = List.of("departments", "aisles", "products", "orders", "order_lines");
+  private static final List<String> DATASETS =
+      List.of("departments", "aisles", "products", "orders", "order_lines");
 
   @Test
-  public void s3UnreachableMidWriteFailsTheRunWithNothingVisibleAndTheRerunIsComplete() throws Exception {
-    link = new CuttableLink(Integer.parseInt(S3.endpoint().substring(S3.endpoint().lastIndexOf(':') + 1)));
+  public void s3UnreachableMidWriteFailsTheRunWithNothingVisibleAndTheRerunIsComplete()
+      throws Exception {
+    link =
+        new CuttableLink(
+            Integer.parseInt(S3.endpoint().substring(S3.endpoint().lastIndexOf(':') + 1)));
     Path gen = TMP.newFolder("gen").toPath();
-    new Generator(new Generator.Config(gen, 300, 23L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(
+            new Generator.Config(gen, 300, 23L, 200, OrderTimestamps.DEFAULT_AS_OF),
+            new PrintStream(new ByteArrayOutputStream()))
+        .run();
     try (S3Client s3 = S3.client()) {
       s3.createBucket(b -> b.bucket("lake"));
       try (Stream<Path> s = Files.list(gen.resolve("files"))) {
         for (Path f : s.toList()) {
-          s3.putObject(b -> b.bucket("lake").key("input/" + f.getFileName()), RequestBody.fromFile(f));
+          s3.putObject(
+              b -> b.bucket("lake").key("input/" + f.getFileName()), RequestBody.fromFile(f));
         }
       }
       BackfillRuns.ok(backfill("s3://lake/uninterrupted"));
 
-      CompletableFuture<BackfillRuns.Outcome> run = CompletableFuture.supplyAsync(() -> BackfillRuns.run(backfill("s3://lake/lb")));
+      CompletableFuture<BackfillRuns.Outcome> run =
+          CompletableFuture.supplyAsync(() -> BackfillRuns.run(backfill("s3://lake/lb")));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (!run.isDone() && System.nanoTime() < deadline && keys(s3, "lb/clean/_staging/").isEmpty()) {
+      while (!run.isDone()
+          && System.nanoTime() < deadline
+          && keys(s3, "lb/clean/_staging/").isEmpty()) {
         Thread.sleep(100);
       }
-      assertTrue("the run wrote no staging file to stop in the middle of", !keys(s3, "lb/clean/_staging/").isEmpty());
+      assertTrue(
+          "the run wrote no staging file to stop in the middle of",
+          !keys(s3, "lb/clean/_staging/").isEmpty());
       link.cut();
       BackfillRuns.Outcome failed = run.get(10, TimeUnit.MINUTES);
       link.restore();
       assertNotEquals(failed.output(), 0, failed.code());
-      List<String> visible = keys(s3, "lb/clean/").stream().filter(k -> !k.startsWith("lb/clean/_staging/")).toList();
-      assertEquals("clean objects of the failed run outside its staging folder", List.of(), visible);
-      System.out.println("S3OutageTest: the run failed with " + keys(s3, "lb/clean/_staging/").size()
-          + " staging objects and nothing in clean");
+      List<String> visible =
+          keys(s3, "lb/clean/").stream().filter(k -> !k.startsWith("lb/clean/_staging/")).toList();
+      assertEquals(
+          "clean objects of the failed run outside its staging folder", List.of(), visible);
+      System.out.println(
+          "S3OutageTest: the run failed with "
+              + keys(s3, "lb/clean/_staging/").size()
+              + " staging objects and nothing in clean");
 
       BackfillRuns.ok(backfill("s3://lake/lb"));
       Path want = download(s3, "uninterrupted/");
@@ -82,9 +99,18 @@ public class S3OutageTest {
   }
 
   private static String[] backfill(String lake) {
-    List<String> args = new ArrayList<>(List.of("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0",
-        "--input=s3://lake/input/", "--lake=" + lake, "--zones=raw,clean",
-        "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY")); // the development key is for local lakes only
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "backfill",
+                "--profile=local",
+                "--parallelism=2",
+                "--progressSeconds=0",
+                "--input=s3://lake/input/",
+                "--lake=" + lake,
+                "--zones=raw,clean",
+                "--hmacKeyEnv=LAKEBEAM_TEST_HMAC_KEY")); // the development key is for local lakes
+    // only
     for (String o : S3.beamOptions()) {
       args.add(o.startsWith("--endpoint=") ? "--endpoint=http://127.0.0.1:" + link.port() : o);
     }
@@ -92,7 +118,9 @@ public class S3OutageTest {
   }
 
   private static List<String> keys(S3Client s3, String prefix) {
-    return s3.listObjectsV2Paginator(b -> b.bucket("lake").prefix(prefix)).contents().stream().map(S3Object::key).toList();
+    return s3.listObjectsV2Paginator(b -> b.bucket("lake").prefix(prefix)).contents().stream()
+        .map(S3Object::key)
+        .toList();
   }
 
   /** The clean zone under a prefix, on local disk (staging folders left out, as readers do). */

@@ -9,8 +9,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lakebeam.pipelines.options.BackfillOptions;
-import dev.lakebeam.pipelines.options.StreamOptions;
+import dev.lakebeam.pipelines.rds.Jdbc;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,20 +17,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.junit.Assert;
 import org.junit.Test;
 
 /**
  * The EMR deployment files in runner-profiles/emr/ are valid: the JSON parses, every lakebeam
  * command in a step is accepted by the CLI's own option parser with its EMR profile, the submit
  * script is valid bash and refuses bad usage, the Flink configuration turns on incremental RocksDB
- * checkpoints on S3, and the IAM policy grants writes only to the lake's zones, the streams and
- * the key the profiles name (no "*" resource).
+ * checkpoints on S3, and the IAM policy grants writes only to the lake's zones, the streams and the
+ * key the profiles name (no "*" resource).
  */
 public class EmrFilesTest {
   private static final Path EMR = Path.of("..", "runner-profiles", "emr");
@@ -50,7 +52,9 @@ public class EmrFilesTest {
       assertTrue(step.toString(), step.hasNonNull("Name"));
       assertEquals("CUSTOM_JAR", step.get("Type").asText());
       assertEquals("command-runner.jar", step.get("Jar").asText());
-      assertTrue(Set.of("CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER").contains(step.get("ActionOnFailure").asText()));
+      assertTrue(
+          Set.of("CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER")
+              .contains(step.get("ActionOnFailure").asText()));
       List<String> args = new ArrayList<>();
       step.get("Args").forEach(a -> args.add(a.asText()));
       assertFalse(args.isEmpty());
@@ -66,7 +70,9 @@ public class EmrFilesTest {
   }
 
   private static OptionParser.Parsed parse(List<String> lakebeamArgs) {
-    Command command = Command.find(lakebeamArgs.get(0)).orElseThrow(() -> new AssertionError("no command " + lakebeamArgs.get(0)));
+    Command command =
+        Command.find(lakebeamArgs.get(0))
+            .orElseThrow(() -> new AssertionError("no command " + lakebeamArgs.get(0)));
     return new OptionParser(PROFILES).parse(command, lakebeamArgs.subList(1, lakebeamArgs.size()));
   }
 
@@ -84,7 +90,10 @@ public class EmrFilesTest {
   @Test
   public void theBackfillStepRunsFlinkPerJobOnYarnWithArgumentsTheCliAccepts() throws Exception {
     JsonNode steps = read("backfill-steps.json");
-    assertEquals("the first step fetches the script the others run", SUBMIT, steps.get(0).get("Args").get(4).asText());
+    assertEquals(
+        "the first step fetches the script the others run",
+        SUBMIT,
+        steps.get(0).get("Args").get(4).asText());
     List<List<List<String>>> runs = lakebeamSteps(steps);
     assertEquals(2, runs.size());
     // The database step: TLS with the server verified, the password from Secrets Manager.
@@ -94,11 +103,14 @@ public class EmrFilesTest {
     assertTrue(ro.getJdbcRequireTls());
     assertThat(ro.getJdbcUrl(), containsString("sslmode=verify-full"));
     assertThat(ro.getJdbcUrl(), containsString("sslrootcert=/home/hadoop/rds-ca-bundle.pem"));
-    assertFalse("no password on the command line", String.join(" ", runs.get(1).get(1)).toLowerCase(java.util.Locale.ROOT).contains("password="));
-    assertEquals("lakebeam/hmac-key,lakebeam/rds-password", steps.get(2).get("Args").get(3).asText());
+    assertFalse(
+        "no password on the command line",
+        String.join(" ", runs.get(1).get(1)).toLowerCase(Locale.ROOT).contains("password="));
+    assertEquals(
+        "lakebeam/hmac-key,lakebeam/rds-password", steps.get(2).get("Args").get(3).asText());
     // The profile refuses a URL without verified TLS before connecting.
     ro.setJdbcUrl("jdbc:postgresql://db.example.com:5432/shop?sslmode=require");
-    UsageException e = org.junit.Assert.assertThrows(UsageException.class, () -> dev.lakebeam.pipelines.rds.Jdbc.connect(ro));
+    UsageException e = Assert.assertThrows(UsageException.class, () -> Jdbc.connect(ro));
     assertThat(e.getMessage(), containsString("sslmode=verify-full"));
     assertEquals(0.01, ro.getMaxRejectRatio(), 0);
     List<String> flink = runs.get(0).get(0);
@@ -124,7 +136,8 @@ public class EmrFilesTest {
     assertTrue(starts.get(0).get(0).contains("-d"));
     List<String> resume = redeploys.get(0).get(0);
     assertThat(resume.get(resume.indexOf("-s") + 1), startsWith("s3://"));
-    assertEquals("the redeploy runs the same command", starts.get(0).get(1), redeploys.get(0).get(1));
+    assertEquals(
+        "the redeploy runs the same command", starts.get(0).get(1), redeploys.get(0).get(1));
     JsonNode stop = read("stream-redeploy-steps.json").get(0).get("Args");
     assertEquals("stop", stop.get(1).asText());
     assertThat(stop.get(3).asText(), startsWith("s3://"));
@@ -146,10 +159,18 @@ public class EmrFilesTest {
   @Test
   public void theSubmitScriptIsValidBashAndRefusesBadUsage() throws Exception {
     Path script = EMR.resolve("lakebeam-submit.sh");
-    Process check = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
-    assertEquals(new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8), 0, check.waitFor());
-    Process bad = new ProcessBuilder("bash", script.toString(), "s3://b/lakebeam.jar", "secret", "-d", "stream")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
+    Process check =
+        new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+    assertEquals(
+        new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        0,
+        check.waitFor());
+    Process bad =
+        new ProcessBuilder(
+                "bash", script.toString(), "s3://b/lakebeam.jar", "secret", "-d", "stream")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.PIPE)
+            .start();
     String out = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(out, 2, bad.waitFor());
     assertThat(out, containsString("missing -- before the lakebeam command"));
@@ -158,7 +179,10 @@ public class EmrFilesTest {
     assertThat(text, containsString("export LAKEBEAM_HMAC_SECRET"));
     assertThat(text, containsString("secretsmanager get-secret-value"));
     for (String boot : List.of("bootstrap-rds-ca.sh")) {
-      Process b = new ProcessBuilder("bash", "-n", EMR.resolve(boot).toString()).redirectErrorStream(true).start();
+      Process b =
+          new ProcessBuilder("bash", "-n", EMR.resolve(boot).toString())
+              .redirectErrorStream(true)
+              .start();
       assertEquals(boot, 0, b.waitFor());
     }
   }
@@ -171,25 +195,43 @@ public class EmrFilesTest {
   public void theSubmitScriptPutsBothSecretsInTheEnvironmentOnly() throws Exception {
     Path bin = Files.createTempDirectory("emr-bin");
     Path record = bin.resolve("flink-call.txt");
-    Files.writeString(bin.resolve("aws"), "#!/usr/bin/env bash\n"
-        + "case \"$*\" in *'s3 cp'*) exit 0;; *hash-key*) echo 'bad#key';; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
-    Files.writeString(bin.resolve("flink"), "#!/usr/bin/env bash\n"
-        + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_SECRET\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; "
-        + "echo \"conf: $FLINK_CONF_DIR $(stat -c %a \"$FLINK_CONF_DIR/flink-conf.yaml\")\"; grep containerized \"$FLINK_CONF_DIR/flink-conf.yaml\"; } > "
-        + record + "\n");
+    Files.writeString(
+        bin.resolve("aws"),
+        "#!/usr/bin/env bash\n"
+            + "case \"$*\" in *'s3 cp'*) exit 0;; *hash-key*) echo 'bad#key';; *hmac-key*) echo hmac-secret-value;; *rds-password*) echo jdbc-secret-value;; *) exit 9;; esac\n");
+    Files.writeString(
+        bin.resolve("flink"),
+        "#!/usr/bin/env bash\n"
+            + "{ echo \"args: $*\"; echo \"hmac: $LAKEBEAM_HMAC_SECRET\"; echo \"jdbc: ${LAKEBEAM_JDBC_PASSWORD:-unset}\"; "
+            + "echo \"conf: $FLINK_CONF_DIR $(stat -c %a \"$FLINK_CONF_DIR/flink-conf.yaml\")\"; grep containerized \"$FLINK_CONF_DIR/flink-conf.yaml\"; } > "
+            + record
+            + "\n");
     bin.resolve("aws").toFile().setExecutable(true);
     bin.resolve("flink").toFile().setExecutable(true);
-    ProcessBuilder pb = new ProcessBuilder("bash", EMR.resolve("lakebeam-submit.sh").toString(), "s3://b/lakebeam.jar",
-        "lakebeam/hmac-key,lakebeam/rds-password", "-m", "yarn-cluster", "--", "backfill", "--sources=rds").redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                EMR.resolve("lakebeam-submit.sh").toString(),
+                "s3://b/lakebeam.jar",
+                "lakebeam/hmac-key,lakebeam/rds-password",
+                "-m",
+                "yarn-cluster",
+                "--",
+                "backfill",
+                "--sources=rds")
+            .redirectErrorStream(true);
     pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
-    Path emrConf = Files.createDirectories(bin.resolve("etc-flink-conf")); // as /etc/flink/conf on the master
-    Files.writeString(emrConf.resolve("flink-conf.yaml"), "jobmanager.memory.process.size: 1600m\n");
+    Path emrConf =
+        Files.createDirectories(bin.resolve("etc-flink-conf")); // as /etc/flink/conf on the master
+    Files.writeString(
+        emrConf.resolve("flink-conf.yaml"), "jobmanager.memory.process.size: 1600m\n");
     pb.environment().put("FLINK_CONF_DIR", emrConf.toString());
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(out, 0, p.waitFor());
     List<String> call = Files.readAllLines(record);
-    assertEquals("args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds --hmacKeyEnv=LAKEBEAM_HMAC_SECRET",
+    assertEquals(
+        "args: run -m yarn-cluster /home/hadoop/lakebeam.jar backfill --sources=rds --hmacKeyEnv=LAKEBEAM_HMAC_SECRET",
         call.get(0));
     assertEquals("hmac: hmac-secret-value", call.get(1));
     assertEquals("jdbc: jdbc-secret-value", call.get(2));
@@ -197,15 +239,23 @@ public class EmrFilesTest {
     String confDir = call.get(3).split(" ")[1];
     assertEquals("conf: " + confDir + " 600", call.get(3));
     // named with SECRET / PASSWORD: Flink masks such values in its logs and web UI
-    assertEquals(List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
-        "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value",
-        "containerized.master.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
-        "containerized.master.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value"), call.subList(4, 8));
-    for (String k : List.of("containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET", "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD")) {
-      assertTrue(k + " is masked by Flink", org.apache.flink.configuration.GlobalConfiguration.isSensitive(k));
+    assertEquals(
+        List.of(
+            "containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
+            "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value",
+            "containerized.master.env.LAKEBEAM_HMAC_SECRET: hmac-secret-value",
+            "containerized.master.env.LAKEBEAM_JDBC_PASSWORD: jdbc-secret-value"),
+        call.subList(4, 8));
+    for (String k :
+        List.of(
+            "containerized.taskmanager.env.LAKEBEAM_HMAC_SECRET",
+            "containerized.taskmanager.env.LAKEBEAM_JDBC_PASSWORD")) {
+      assertTrue(k + " is masked by Flink", GlobalConfiguration.isSensitive(k));
     }
     assertFalse("the private configuration is removed", Files.exists(Path.of(confDir)));
-    assertEquals("the cluster's own configuration is unchanged", "jobmanager.memory.process.size: 1600m\n",
+    assertEquals(
+        "the cluster's own configuration is unchanged",
+        "jobmanager.memory.process.size: 1600m\n",
         Files.readString(emrConf.resolve("flink-conf.yaml")));
     // A key Flink's configuration cannot carry is refused before anything runs.
     pb.command().set(3, "lakebeam/hash-key");
@@ -225,7 +275,9 @@ public class EmrFilesTest {
     Map<String, String> conf = new TreeMap<>();
     for (JsonNode c : read("configurations.json")) {
       if (c.get("Classification").asText().equals("flink-conf")) {
-        c.get("Properties").fields().forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
+        c.get("Properties")
+            .fields()
+            .forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
       }
     }
     assertEquals("rocksdb", conf.get("state.backend.type"));
@@ -240,8 +292,10 @@ public class EmrFilesTest {
   public void theIamPolicyGrantsOnlyTheLakeTheStreamsAndTheKeyOfTheProfiles() throws Exception {
     JsonNode policy = read("iam-policy.json");
     assertEquals("2012-10-17", policy.get("Version").asText());
-    OptionParser.Parsed stream = new OptionParser(PROFILES).parse(Command.STREAM, List.of("--profile=emr-streaming"));
-    OptionParser.Parsed backfill = new OptionParser(PROFILES).parse(Command.BACKFILL, List.of("--profile=emr-backfill"));
+    OptionParser.Parsed stream =
+        new OptionParser(PROFILES).parse(Command.STREAM, List.of("--profile=emr-streaming"));
+    OptionParser.Parsed backfill =
+        new OptionParser(PROFILES).parse(Command.BACKFILL, List.of("--profile=emr-backfill"));
     String lake = backfill.options().as(BackfillOptions.class).getLake(); // s3://bucket/prefix
     assertEquals(lake, stream.options().as(BackfillOptions.class).getLake());
     String lakeArn = "arn:aws:s3:::" + lake.substring("s3://".length());
@@ -250,24 +304,33 @@ public class EmrFilesTest {
     String key = backfill.options().as(S3Options.class).getSSEKMSKeyId();
     assertEquals(key, stream.options().as(S3Options.class).getSSEKMSKeyId());
     StreamOptions so = stream.options().as(StreamOptions.class);
-    Set<String> streams = Set.of(so.getOrdersStream(), so.getClickstreamStream(), so.getFeedbackStream());
+    Set<String> streams =
+        Set.of(so.getOrdersStream(), so.getClickstreamStream(), so.getFeedbackStream());
 
     Set<String> writePrefixes = new HashSet<>();
     Set<String> streamsGranted = new HashSet<>();
     for (JsonNode st : policy.get("Statement")) {
       assertEquals("Allow", st.get("Effect").asText());
       List<String> actions = new ArrayList<>();
-      (st.get("Action").isArray() ? st.get("Action") : JSON.createArrayNode().add(st.get("Action"))).forEach(a -> actions.add(a.asText()));
+      (st.get("Action").isArray() ? st.get("Action") : JSON.createArrayNode().add(st.get("Action")))
+          .forEach(a -> actions.add(a.asText()));
       List<String> resources = new ArrayList<>();
-      (st.get("Resource").isArray() ? st.get("Resource") : JSON.createArrayNode().add(st.get("Resource"))).forEach(r -> resources.add(r.asText()));
+      (st.get("Resource").isArray()
+              ? st.get("Resource")
+              : JSON.createArrayNode().add(st.get("Resource")))
+          .forEach(r -> resources.add(r.asText()));
       for (String a : actions) {
         assertFalse("wildcard action " + a, a.contains("*"));
       }
       for (String r : resources) {
-        assertFalse(st.get("Sid") + ": resource " + r, r.equals("*") || r.endsWith(":*") || r.equals("arn:aws:s3:::*"));
+        assertFalse(
+            st.get("Sid") + ": resource " + r,
+            r.equals("*") || r.endsWith(":*") || r.equals("arn:aws:s3:::*"));
         if (r.equals(bucketArn)) {
           // Listing is granted on the bucket, limited by a prefix condition to the lake's prefix.
-          assertTrue(actions.toString(), Set.of("s3:ListBucket", "s3:GetBucketLocation").containsAll(actions));
+          assertTrue(
+              actions.toString(),
+              Set.of("s3:ListBucket", "s3:GetBucketLocation").containsAll(actions));
           JsonNode prefixes = st.at("/Condition/StringLike/s3:prefix");
           assertTrue(st.toString(), prefixes.isArray() && prefixes.size() > 0);
           prefixes.forEach(x -> assertThat(x.asText(), startsWith(lakePrefix)));
@@ -284,15 +347,20 @@ public class EmrFilesTest {
           assertTrue(actions.equals(List.of("secretsmanager:GetSecretValue")));
         }
       }
-      boolean writes = actions.stream().anyMatch(a -> a.startsWith("s3:Put") || a.startsWith("s3:Delete"));
+      boolean writes =
+          actions.stream().anyMatch(a -> a.startsWith("s3:Put") || a.startsWith("s3:Delete"));
       if (writes) {
         for (String r : resources) {
-          writePrefixes.add(r.substring(lakeArn.length() + 1, r.indexOf('/', lakeArn.length() + 1)));
+          writePrefixes.add(
+              r.substring(lakeArn.length() + 1, r.indexOf('/', lakeArn.length() + 1)));
         }
       }
-      assertFalse("a policy must not write to Kinesis", actions.stream().anyMatch(a -> a.startsWith("kinesis:Put")));
+      assertFalse(
+          "a policy must not write to Kinesis",
+          actions.stream().anyMatch(a -> a.startsWith("kinesis:Put")));
     }
-    assertEquals(Set.of("raw", "clean", "curated", "consumption", "_manifests", "_flink"), writePrefixes);
+    assertEquals(
+        Set.of("raw", "clean", "curated", "consumption", "_manifests", "_flink"), writePrefixes);
     assertEquals(streams, streamsGranted);
     assertTrue(new File(EMR.toFile(), "lakebeam-submit.sh").canExecute());
   }

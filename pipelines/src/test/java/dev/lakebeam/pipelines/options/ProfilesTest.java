@@ -6,8 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import dev.lakebeam.pipelines.options.BackfillOptions;
-import dev.lakebeam.pipelines.options.StreamOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +15,7 @@ import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.junit.Test;
 
 public class ProfilesTest {
@@ -42,7 +41,10 @@ public class ProfilesTest {
       assertEquals(name, fromDir.load(name).options(), fromJar.load(name).options());
       for (Command c : List.of(Command.BACKFILL, Command.STREAM)) {
         OptionParser.Parsed p = new OptionParser(fromDir).parse(c, List.of("--profile=" + name));
-        assertTrue(name, p.options().getRunner() == FlinkRunner.class || p.options().getRunner() == DirectRunner.class);
+        assertTrue(
+            name,
+            p.options().getRunner() == FlinkRunner.class
+                || p.options().getRunner() == DirectRunner.class);
         // Every value the profile sets comes through typed.
         p.options().as(FlinkPipelineOptions.class);
         p.options().as(BackfillOptions.class).getLake();
@@ -58,25 +60,32 @@ public class ProfilesTest {
     assertEquals(FlinkRunner.class, local.getRunner());
     assertEquals("[local]", local.getFlinkMaster());
     // parallelism=-1 in the profile means one subtask per core (Beam's local default would be 1).
-    assertEquals(Integer.valueOf(Runtime.getRuntime().availableProcessors()), local.getParallelism());
+    assertEquals(
+        Integer.valueOf(Runtime.getRuntime().availableProcessors()), local.getParallelism());
     assertEquals(DirectRunner.class, parse(profiles, "direct").getRunner());
-    FlinkPipelineOptions localStream = parse(profiles, "local-streaming").as(FlinkPipelineOptions.class);
+    FlinkPipelineOptions localStream =
+        parse(profiles, "local-streaming").as(FlinkPipelineOptions.class);
     assertEquals("[local]", localStream.getFlinkMaster());
     assertTrue(localStream.getCheckpointingInterval() > 0);
     assertTrue(localStream.getRetainExternalizedCheckpointsOnCancellation());
-    FlinkPipelineOptions emrStream = parse(profiles, "emr-streaming").as(FlinkPipelineOptions.class);
+    FlinkPipelineOptions emrStream =
+        parse(profiles, "emr-streaming").as(FlinkPipelineOptions.class);
     assertEquals("[auto]", emrStream.getFlinkMaster());
     assertTrue(emrStream.getCheckpointingInterval() > 0);
     assertEquals("rocksdb", emrStream.getStateBackend());
     assertThat(emrStream.as(BackfillOptions.class).getLake(), containsString("s3://"));
-    assertThat(parse(profiles, "emr-backfill").as(BackfillOptions.class).getLake(), containsString("s3://"));
+    assertThat(
+        parse(profiles, "emr-backfill").as(BackfillOptions.class).getLake(),
+        containsString("s3://"));
   }
 
   @Test
   public void commandLineOverridesTheProfile() {
     OptionParser.Parsed p =
         new OptionParser(new Profiles(List.of(DIR)))
-            .parse(Command.BACKFILL, List.of("--profile=local", "--parallelism=3", "--lake=file:///x"));
+            .parse(
+                Command.BACKFILL,
+                List.of("--profile=local", "--parallelism=3", "--lake=file:///x"));
     assertEquals(Integer.valueOf(3), p.options().as(FlinkPipelineOptions.class).getParallelism());
     assertEquals("file:///x", p.options().as(BackfillOptions.class).getLake());
   }
@@ -87,11 +96,14 @@ public class ProfilesTest {
       new Profiles(List.of(DIR)).load("nope");
       fail();
     } catch (IllegalArgumentException e) {
-      assertThat(e.getMessage(), containsString("valid profiles: direct, local, local-streaming, flink-cluster, emr-backfill, emr-streaming"));
+      assertThat(
+          e.getMessage(),
+          containsString(
+              "valid profiles: direct, local, local-streaming, flink-cluster, emr-backfill, emr-streaming"));
     }
   }
 
-  private static org.apache.beam.sdk.options.PipelineOptions parse(Profiles profiles, String name) {
+  private static PipelineOptions parse(Profiles profiles, String name) {
     return new OptionParser(profiles).parse(Command.STREAM, List.of("--profile=" + name)).options();
   }
 }

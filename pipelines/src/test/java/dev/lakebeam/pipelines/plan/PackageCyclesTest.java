@@ -18,11 +18,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.Test;
 
-/** The house plan, drawn from the main sources of every module: no package depends on itself through others. */
+/**
+ * The house plan, drawn from the main sources of every module: no package depends on itself through
+ * others.
+ */
 public class PackageCyclesTest {
-  private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+);", Pattern.MULTILINE);
-  private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+)\\.\\w+;", Pattern.MULTILINE);
-  private static final Pattern QUALIFIED = Pattern.compile("\\b((?:[a-z]\\w*\\.){2,}[a-z]\\w*)\\.[A-Z]\\w*");
+  private static final Pattern PACKAGE =
+      Pattern.compile("^package\\s+([\\w.]+);", Pattern.MULTILINE);
+  private static final Pattern IMPORT =
+      Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+)\\.\\w+;", Pattern.MULTILINE);
+  private static final Pattern QUALIFIED =
+      Pattern.compile("\\b((?:[a-z]\\w*\\.){2,}[a-z]\\w*)\\.[A-Z]\\w*");
 
   @Test
   public void noPackageCycles() throws IOException {
@@ -67,8 +73,13 @@ public class PackageCyclesTest {
     return out;
   }
 
-  private static void connect(String v, Map<String, Set<String>> graph, Map<String, Integer> index, Map<String, Integer> low,
-      List<String> stack, List<Set<String>> out) {
+  private static void connect(
+      String v,
+      Map<String, Set<String>> graph,
+      Map<String, Integer> index,
+      Map<String, Integer> low,
+      List<String> stack,
+      List<Set<String>> out) {
     index.put(v, index.size());
     low.put(v, index.get(v));
     stack.add(v);

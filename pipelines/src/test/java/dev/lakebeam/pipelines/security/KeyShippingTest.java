@@ -6,7 +6,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.fail;
 
-import dev.lakebeam.pipelines.backfill.Backfill;
+import dev.lakebeam.pipelines.run.HmacKeys;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import java.nio.charset.StandardCharsets;
@@ -30,27 +30,41 @@ public class KeyShippingTest {
   @Test
   public void theSerializedJobHoldsNoKeyAndItsWorkersTokenizeAsTheDriverDoes() throws Exception {
     String key = System.getenv(VARIABLE);
-    Tokenizer tokenizer = dev.lakebeam.pipelines.run.HmacKeys.tokenizer(VARIABLE, false, false, System.err, "test");
+    Tokenizer tokenizer = HmacKeys.tokenizer(VARIABLE, false, false, System.err, "test");
     CleanConfig cfg = new CleanConfig(Instant.now(), 60_000L, tokenizer, null, null, null);
     byte[] job = SerializableUtils.serializeToByteArray(cfg);
-    assertFalse("the key is in the serialized job", contains(job, key.getBytes(StandardCharsets.UTF_8)));
-    assertFalse("the key is in the serialized job (UTF-16)", contains(job, key.getBytes(StandardCharsets.UTF_16BE)));
+    assertFalse(
+        "the key is in the serialized job", contains(job, key.getBytes(StandardCharsets.UTF_8)));
+    assertFalse(
+        "the key is in the serialized job (UTF-16)",
+        contains(job, key.getBytes(StandardCharsets.UTF_16BE)));
 
-    CleanConfig onWorker = (CleanConfig) SerializableUtils.deserializeFromByteArray(job, "clean config");
+    CleanConfig onWorker =
+        (CleanConfig) SerializableUtils.deserializeFromByteArray(job, "clean config");
     Tokenizer plain = new Tokenizer(key.getBytes(StandardCharsets.UTF_8));
-    assertEquals(plain.token(Tokenizer.Kind.EMAIL, "a@example.com"), onWorker.tokenizer().token(Tokenizer.Kind.EMAIL, "a@example.com"));
+    assertEquals(
+        plain.token(Tokenizer.Kind.EMAIL, "a@example.com"),
+        onWorker.tokenizer().token(Tokenizer.Kind.EMAIL, "a@example.com"));
     assertEquals(plain.fingerprint(), onWorker.tokenizer().fingerprint());
   }
 
   @Test
-  public void aWorkerWithoutTheVariableFailsLoudlyInsteadOfTokenizingWithSomethingElse() throws Exception {
+  public void aWorkerWithoutTheVariableFailsLoudlyInsteadOfTokenizingWithSomethingElse()
+      throws Exception {
     byte[] job = SerializableUtils.serializeToByteArray(Tokenizer.fromEnvironment(VARIABLE));
-    // the same job on a worker whose environment lacks the variable: its name swapped for an unset one of the same length
+    // the same job on a worker whose environment lacks the variable: its name swapped for an unset
+    // one of the same length
     String unset = "LAKEBEAM_TEST_HMAC_XYZ";
     assertEquals(VARIABLE.length(), unset.length());
-    String hex = HexFormat.of().formatHex(job).replace(HexFormat.of().formatHex(VARIABLE.getBytes(StandardCharsets.UTF_8)),
-        HexFormat.of().formatHex(unset.getBytes(StandardCharsets.UTF_8)));
-    Tokenizer onWorker = (Tokenizer) SerializableUtils.deserializeFromByteArray(HexFormat.of().parseHex(hex), "tokenizer");
+    String hex =
+        HexFormat.of()
+            .formatHex(job)
+            .replace(
+                HexFormat.of().formatHex(VARIABLE.getBytes(StandardCharsets.UTF_8)),
+                HexFormat.of().formatHex(unset.getBytes(StandardCharsets.UTF_8)));
+    Tokenizer onWorker =
+        (Tokenizer)
+            SerializableUtils.deserializeFromByteArray(HexFormat.of().parseHex(hex), "tokenizer");
     try {
       onWorker.token(Tokenizer.Kind.EMAIL, "a@example.com");
       fail("a worker without the key must not tokenize");

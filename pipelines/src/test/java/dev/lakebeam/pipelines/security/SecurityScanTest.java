@@ -10,7 +10,6 @@ import static org.junit.Assert.assertTrue;
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.pipelines.testing.PostgresHarness;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +36,10 @@ import org.junit.rules.TemporaryFolder;
 /**
  * PII and secrets, attacked the way an auditor would: one backfill of the sample plus every bad
  * record of the corpus that carries personal data (files and a PostgreSQL source, FlinkRunner
- * [local], in a JVM of its own with the HMAC key, the JDBC password and AWS credentials set),
- * then {@code --help} and a failing run whose JDBC URL carries a password. The raw emails, names,
- * phones and IPs of the input appear in no file of clean (rejects included), curated or
- * consumption, nor in a manifest; no secret appears in any output, manifest, lake file or profile.
+ * [local], in a JVM of its own with the HMAC key, the JDBC password and AWS credentials set), then
+ * {@code --help} and a failing run whose JDBC URL carries a password. The raw emails, names, phones
+ * and IPs of the input appear in no file of clean (rejects included), curated or consumption, nor
+ * in a manifest; no secret appears in any output, manifest, lake file or profile.
  */
 public class SecurityScanTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -52,7 +51,8 @@ public class SecurityScanTest {
   private static final String JDBC_PASSWORD = "jdbcpw-" + UUID.randomUUID();
   private static final String AWS_SECRET = "awssecret-" + UUID.randomUUID();
   private static final String URL_PASSWORD = "urlpw-" + UUID.randomUUID();
-  private static final List<String> SECRETS = List.of(HMAC_KEY, JDBC_PASSWORD, AWS_SECRET, URL_PASSWORD);
+  private static final List<String> SECRETS =
+      List.of(HMAC_KEY, JDBC_PASSWORD, AWS_SECRET, URL_PASSWORD);
 
   private static Path input;
   private static Path lake;
@@ -63,37 +63,74 @@ public class SecurityScanTest {
     input = TMP.newFolder("input").toPath();
     Lake.copy(REPO.resolve("sample-data/files"), input);
     // Every bad record of the corpus with personal data, appended to its dataset's file.
-    append("customers.jsonl", "07-missing-required.customers.jsonl", "21-nul-byte.customers.jsonl",
-        "32-wrong-type-json-number.customers.jsonl", "36-nested-where-scalar.customers.jsonl", "37-duplicate-json-keys.customers.jsonl");
-    append("clickstream.jsonl", "08-invalid-timestamp.clickstream.jsonl", "17-truncated.clickstream.jsonl",
-        "34-year-0001-and-9999.clickstream.jsonl", "45-trailing-garbage.clickstream.jsonl", "48-pii-wrong-types.kinesis-clickstream.jsonl");
+    append(
+        "customers.jsonl",
+        "07-missing-required.customers.jsonl",
+        "21-nul-byte.customers.jsonl",
+        "32-wrong-type-json-number.customers.jsonl",
+        "36-nested-where-scalar.customers.jsonl",
+        "37-duplicate-json-keys.customers.jsonl");
+    append(
+        "clickstream.jsonl",
+        "08-invalid-timestamp.clickstream.jsonl",
+        "17-truncated.clickstream.jsonl",
+        "34-year-0001-and-9999.clickstream.jsonl",
+        "45-trailing-garbage.clickstream.jsonl",
+        "48-pii-wrong-types.kinesis-clickstream.jsonl");
     append("feedback.jsonl", "16-wrong-types.feedback.jsonl", "38-nan-infinity.feedback.jsonl");
     // PII where a careless reader would let it through: a bad value quoted in a reject message,
     // keys in another case, an email and a phone number in free text.
-    appendLines("customers.jsonl",
+    appendLines(
+        "customers.jsonl",
         "{\"customer_id\":\"leak.one@example.net\",\"full_name\":\"Lena Leakwell\",\"email\":\"lena.l@example.net\","
             + "\"country\":\"US\",\"tier\":\"standard\"}",
         "{\"customer_id\":\"x9\",\"Full_Name\":\"Casey Capitals\",\"EMAIL\":\"casey.caps@example.net\",\"Phone\":\"+1-555-201-7788\"}");
-    appendLines("feedback.jsonl",
+    appendLines(
+        "feedback.jsonl",
         "{\"feedback_id\":\"f-leak-1\",\"store_id\":3,\"rating\":2,\"comment\":\"late again, call me on +1-555-201-3344 or "
             + "write to free.text@example.net\",\"email\":null,\"submitted_at\":\"2025-03-01T10:00:00Z\"}");
     lake = TMP.newFolder("lake").toPath();
     // a malformed option carrying a secret: named in the error, its value never repeated
-    Run badOption = lakebeam("backfill", "--input=" + input, "--lake=" + TMP.newFolder("lake3").toURI(),
-        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"secretAccessKey\":\"" + AWS_SECRET + "\"");
+    Run badOption =
+        lakebeam(
+            "backfill",
+            "--input=" + input,
+            "--lake=" + TMP.newFolder("lake3").toURI(),
+            "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"secretAccessKey\":\""
+                + AWS_SECRET
+                + "\"");
     assertEquals(badOption.text, 2, badOption.code);
     assertThat(badOption.text, containsString("--awsCredentialsProvider"));
-    String aws = "{\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"AKIATESTSECURITYSCAN\",\"secretAccessKey\":\"" + AWS_SECRET + "\"}";
-    Run seed = lakebeam("seed-rds", "--input=" + REPO.resolve("sample-data/files"), "--jdbcUrl=" + PG.url());
+    String aws =
+        "{\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"AKIATESTSECURITYSCAN\",\"secretAccessKey\":\""
+            + AWS_SECRET
+            + "\"}";
+    Run seed =
+        lakebeam(
+            "seed-rds", "--input=" + REPO.resolve("sample-data/files"), "--jdbcUrl=" + PG.url());
     assertEquals(seed.text, 0, seed.code);
-    Run backfill = lakebeam("backfill", "--profile=local", "--sources=files,rds", "--input=" + input, "--lake=" + lake.toUri(),
-        "--jdbcUrl=" + PG.url(), "--awsCredentialsProvider=" + aws, "--progressSeconds=5", "--maxRejectRatio=1");
+    Run backfill =
+        lakebeam(
+            "backfill",
+            "--profile=local",
+            "--sources=files,rds",
+            "--input=" + input,
+            "--lake=" + lake.toUri(),
+            "--jdbcUrl=" + PG.url(),
+            "--awsCredentialsProvider=" + aws,
+            "--progressSeconds=5",
+            "--maxRejectRatio=1");
     assertEquals(backfill.text, 0, backfill.code);
     Run help = lakebeam("backfill", "--help");
     assertEquals(help.text, 0, help.code);
     assertThat(help.text, containsString("--hmacKeyEnv"));
-    Run failing = lakebeam("backfill", "--profile=direct", "--sources=rds", "--lake=" + TMP.newFolder("lake2").toURI(),
-        "--jdbcUrl=jdbc:postgresql://127.0.0.1:1/nowhere?user=u&password=" + URL_PASSWORD);
+    Run failing =
+        lakebeam(
+            "backfill",
+            "--profile=direct",
+            "--sources=rds",
+            "--lake=" + TMP.newFolder("lake2").toURI(),
+            "--jdbcUrl=jdbc:postgresql://127.0.0.1:1/nowhere?user=u&password=" + URL_PASSWORD);
     assertNotEquals(failing.text, 0, failing.code);
     assertThat(failing.text, containsString("password=***"));
     output = seed.text + backfill.text + help.text + failing.text + badOption.text;
@@ -107,17 +144,28 @@ public class SecurityScanTest {
   }
 
   private static void appendLines(String target, String... lines) throws IOException {
-    Files.writeString(input.resolve(target), "\n" + String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
+    Files.writeString(
+        input.resolve(target), "\n" + String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
   }
 
   record Run(int code, String text) {}
 
   private static Run lakebeam(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     cmd.addAll(List.of(args));
     Path log = Files.createTempFile(TMP.getRoot().toPath(), "run", ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(REPO.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.put("LAKEBEAM_PROFILES_DIR", REPO.resolve("runner-profiles").toString());
     env.put("LAKEBEAM_HMAC_KEY", HMAC_KEY);
@@ -152,9 +200,11 @@ public class SecurityScanTest {
     StringBuilder sb = new StringBuilder();
     for (GenericRecord r : Lake.read(lake.resolve(zone))) {
       sb.append(r).append('\n');
-      Object b64 = r.getSchema().getField("payload_base64") == null ? null : r.get("payload_base64");
+      Object b64 =
+          r.getSchema().getField("payload_base64") == null ? null : r.get("payload_base64");
       if (b64 != null) {
-        sb.append(new String(Base64.getDecoder().decode(b64.toString()), StandardCharsets.UTF_8)).append('\n');
+        sb.append(new String(Base64.getDecoder().decode(b64.toString()), StandardCharsets.UTF_8))
+            .append('\n');
       }
     }
     return sb.toString();
@@ -183,22 +233,37 @@ public class SecurityScanTest {
   public void noPersonalDataOutsideTheRawZone() throws Exception {
     Set<String> pii = personalData();
     assertThat("personal data found in the input", pii.size(), greaterThan(500));
-    assertTrue("the planted cases are scanned for: " + pii, pii.containsAll(List.of("leak.one@example.net", "Casey Capitals",
-        "casey.caps@example.net", "+1-555-201-7788", "+1-555-201-3344", "free.text@example.net")));
-    assertThat("the comment reached clean, tokenized", zoneText("clean/feedback"), containsString("[phone:"));
+    assertTrue(
+        "the planted cases are scanned for: " + pii,
+        pii.containsAll(
+            List.of(
+                "leak.one@example.net",
+                "Casey Capitals",
+                "casey.caps@example.net",
+                "+1-555-201-7788",
+                "+1-555-201-3344",
+                "free.text@example.net")));
+    assertThat(
+        "the comment reached clean, tokenized",
+        zoneText("clean/feedback"),
+        containsString("[phone:"));
     // The scan sees what it looks for: the raw zone (restricted, the input as received) has it all.
     String raw = filesText(lake.resolve("raw"));
     List<String> notInRaw = pii.stream().filter(v -> !raw.contains(v)).toList();
     assertEquals("the raw zone holds the input as received", List.of(), notInRaw);
 
     String rejects = zoneText("clean/_rejected");
-    assertThat("rejects of datasets with personal data are scanned", count(rejects, "dataset\": \"customers\""), greaterThan(5));
-    Map<String, String> zones = Map.of(
-        "clean (rejects included)", zoneText("clean"),
-        "curated", zoneText("curated"),
-        "consumption", zoneText("consumption"),
-        "manifests", filesText(lake.resolve("_manifests")),
-        "the runs' output", output);
+    assertThat(
+        "rejects of datasets with personal data are scanned",
+        count(rejects, "dataset\": \"customers\""),
+        greaterThan(5));
+    Map<String, String> zones =
+        Map.of(
+            "clean (rejects included)", zoneText("clean"),
+            "curated", zoneText("curated"),
+            "consumption", zoneText("consumption"),
+            "manifests", filesText(lake.resolve("_manifests")),
+            "the runs' output", output);
     List<String> hits = new ArrayList<>();
     for (Map.Entry<String, String> z : zones.entrySet()) {
       for (String v : pii) {
@@ -208,17 +273,23 @@ public class SecurityScanTest {
       }
     }
     assertEquals("raw personal data outside the raw zone", List.of(), hits);
-    System.out.printf("SecurityScanTest: %d personal values of the input, 0 found outside raw; %d rejects of customers scanned%n",
+    System.out.printf(
+        "SecurityScanTest: %d personal values of the input, 0 found outside raw; %d rejects of customers scanned%n",
         pii.size(), count(rejects, "dataset\": \"customers\""));
   }
 
   @Test
   public void noSecretInOutputManifestsLakeOrProfiles() throws Exception {
-    Map<String, String> places = Map.of(
-        "the runs' output, --help and a failed run's error", output,
-        "the lake's files (manifests, state, raw)", filesText(lake),
-        "clean, curated and consumption rows", zoneText("clean") + zoneText("curated") + zoneText("consumption"),
-        "runner profiles", filesText(REPO.resolve("runner-profiles")));
+    Map<String, String> places =
+        Map.of(
+            "the runs' output, --help and a failed run's error",
+            output,
+            "the lake's files (manifests, state, raw)",
+            filesText(lake),
+            "clean, curated and consumption rows",
+            zoneText("clean") + zoneText("curated") + zoneText("consumption"),
+            "runner profiles",
+            filesText(REPO.resolve("runner-profiles")));
     List<String> hits = new ArrayList<>();
     for (Map.Entry<String, String> p : places.entrySet()) {
       for (String s : SECRETS) {

@@ -11,10 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP link on 127.0.0.1 to a real server that a test can cut and restore, like a network
- * outage (in the manner of toxiproxy): {@link #cut()} resets every open connection and refuses
- * new ones; {@link #restore()} accepts again on the same port. The server behind it keeps its
- * state, as the real service does during an outage.
+ * A TCP link on 127.0.0.1 to a real server that a test can cut and restore, like a network outage
+ * (in the manner of toxiproxy): {@link #cut()} resets every open connection and refuses new ones;
+ * {@link #restore()} accepts again on the same port. The server behind it keeps its state, as the
+ * real service does during an outage.
  */
 public final class CuttableLink implements AutoCloseable {
   private final int targetPort;
@@ -76,26 +76,30 @@ public final class CuttableLink implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[64 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          out.write(buf, 0, n);
-        }
-      } catch (IOException ignored) {
-        // cut, or the other side closed
-      } finally {
-        try {
-          from.close();
-          to.close();
-        } catch (IOException ignored) {
-          // already closed
-        }
-        open.remove(from);
-        open.remove(to);
-      }
-    }, "cuttable-link-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  out.write(buf, 0, n);
+                }
+              } catch (IOException ignored) {
+                // cut, or the other side closed
+              } finally {
+                try {
+                  from.close();
+                  to.close();
+                } catch (IOException ignored) {
+                  // already closed
+                }
+                open.remove(from);
+                open.remove(to);
+              }
+            },
+            "cuttable-link-pump");
     t.setDaemon(true);
     t.start();
   }

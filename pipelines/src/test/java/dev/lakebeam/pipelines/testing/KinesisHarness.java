@@ -1,12 +1,15 @@
 package dev.lakebeam.pipelines.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.rules.ExternalResource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -14,15 +17,15 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
- * A real Kinesis API on 127.0.0.1 for the tests: kinesis-local (npm, DESIGN §8), installed with
- * the machine's npm into {@code target/kinesis-local} on first use, started with node on free
- * ports and stopped by its PID (SIGTERM, then SIGKILL after 5 s). Its server binds 0.0.0.0; the
- * harness runs a copy of {@code main.js} with the bind address patched to 127.0.0.1 and refuses to
- * start if the patch no longer applies.
+ * A real Kinesis API on 127.0.0.1 for the tests: kinesis-local (npm, DESIGN §8), installed with the
+ * machine's npm into {@code target/kinesis-local} on first use, started with node on free ports and
+ * stopped by its PID (SIGTERM, then SIGKILL after 5 s). Its server binds 0.0.0.0; the harness runs
+ * a copy of {@code main.js} with the bind address patched to 127.0.0.1 and refuses to start if the
+ * patch no longer applies.
  *
- * <p>{@link #persistent()} keeps the emulator's streams in a file (kinesis-local's own
- * persistence, written on shutdown), so that {@link #restart()} brings them back on the same port
- * the way the service keeps its data across a failure of its front end.
+ * <p>{@link #persistent()} keeps the emulator's streams in a file (kinesis-local's own persistence,
+ * written on shutdown), so that {@link #restart()} brings them back on the same port the way the
+ * service keeps its data across a failure of its front end.
  */
 public final class KinesisHarness extends ExternalResource {
   public static final String VERSION = "0.6.2";
@@ -60,8 +63,8 @@ public final class KinesisHarness extends ExternalResource {
   private void forgetData() throws IOException {
     Path data = HOME.resolve("data-" + port);
     if (Files.isDirectory(data)) {
-      try (java.util.stream.Stream<Path> s = Files.walk(data)) {
-        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      try (Stream<Path> s = Files.walk(data)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
           Files.delete(p);
         }
       }
@@ -69,22 +72,24 @@ public final class KinesisHarness extends ExternalResource {
   }
 
   /**
-   * Stops the emulator (SIGTERM: it refuses new connections, drains open ones for up to 30 s,
-   * then writes its data) and starts it again on the same port with the data it had. Only for
-   * {@link #persistent()} emulators. A stop that needs SIGKILL would lose what was acknowledged
-   * since the last save, so it fails instead.
+   * Stops the emulator (SIGTERM: it refuses new connections, drains open ones for up to 30 s, then
+   * writes its data) and starts it again on the same port with the data it had. Only for {@link
+   * #persistent()} emulators. A stop that needs SIGKILL would lose what was acknowledged since the
+   * last save, so it fails instead.
    *
    * @return how long the restart took (SIGTERM to listening again), in milliseconds
    */
   public long restart() throws Exception {
     if (!persistent) {
-      throw new IllegalStateException("restart() would lose the streams of an emulator that is not persistent()");
+      throw new IllegalStateException(
+          "restart() would lose the streams of an emulator that is not persistent()");
     }
     long t0 = System.nanoTime();
     process.destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new IllegalStateException("kinesis-local did not stop within 60 s of SIGTERM; killed, its data since the last save lost");
+      throw new IllegalStateException(
+          "kinesis-local did not stop within 60 s of SIGTERM; killed, its data since the last save lost");
     }
     start();
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -92,10 +97,13 @@ public final class KinesisHarness extends ExternalResource {
 
   private void start() throws Exception {
     Path script = install();
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .directory(script.getParent().toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(HOME.resolve("kinesis-local-" + port + ".log").toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder("node", script.toString())
+            .directory(script.getParent().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(
+                    HOME.resolve("kinesis-local-" + port + ".log").toFile()));
     pb.environment().put("KINESIS_MOCK_PLAIN_PORT", String.valueOf(port));
     pb.environment().put("KINESIS_MOCK_TLS_PORT", String.valueOf(tlsPort));
     if (persistent) {
@@ -119,7 +127,7 @@ public final class KinesisHarness extends ExternalResource {
     try {
       forgetData();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -133,18 +141,36 @@ public final class KinesisHarness extends ExternalResource {
     Files.createDirectories(HOME);
     Process npm;
     try {
-      npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--prefix", HOME.toString(), "kinesis-local@" + VERSION)
-          .redirectErrorStream(true).redirectOutput(HOME.resolve("npm-install.log").toFile()).start();
+      npm =
+          new ProcessBuilder(
+                  "npm",
+                  "install",
+                  "--no-audit",
+                  "--no-fund",
+                  "--prefix",
+                  HOME.toString(),
+                  "kinesis-local@" + VERSION)
+              .redirectErrorStream(true)
+              .redirectOutput(HOME.resolve("npm-install.log").toFile())
+              .start();
     } catch (IOException e) {
-      throw new IllegalStateException("the Kinesis tests need Node.js and npm (apt-get install -y nodejs npm): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the Kinesis tests need Node.js and npm (apt-get install -y nodejs npm): "
+              + e.getMessage(),
+          e);
     }
     if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-      throw new IllegalStateException("npm install kinesis-local@" + VERSION + " failed; see " + HOME.resolve("npm-install.log"));
+      throw new IllegalStateException(
+          "npm install kinesis-local@"
+              + VERSION
+              + " failed; see "
+              + HOME.resolve("npm-install.log"));
     }
     String main = Files.readString(pkg.resolve("main.js"), StandardCharsets.UTF_8);
     String bind = "em(\"0.0.0.0\")";
     if (main.indexOf(bind) < 0 || main.indexOf(bind) != main.lastIndexOf(bind)) {
-      throw new IllegalStateException("kinesis-local's main.js no longer has exactly one bind to 0.0.0.0; cannot keep it on loopback");
+      throw new IllegalStateException(
+          "kinesis-local's main.js no longer has exactly one bind to 0.0.0.0; cannot keep it on loopback");
     }
     Files.writeString(patched, main.replace(bind, "em(\"127.0.0.1\")"), StandardCharsets.UTF_8);
     return patched;
@@ -156,16 +182,22 @@ public final class KinesisHarness extends ExternalResource {
 
   /** Beam's AWS options that point a command at this server. */
   public List<String> beamOptions() {
-    return List.of("--endpoint=" + endpoint(), "--awsRegion=us-east-1",
-        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\"" + ACCESS_KEY
-            + "\",\"secretAccessKey\":\"" + SECRET_KEY + "\"}");
+    return List.of(
+        "--endpoint=" + endpoint(),
+        "--awsRegion=us-east-1",
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
+            + ACCESS_KEY
+            + "\",\"secretAccessKey\":\""
+            + SECRET_KEY
+            + "\"}");
   }
 
   public KinesisClient client() {
     return KinesisClient.builder()
         .endpointOverride(URI.create(endpoint()))
         .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
         .build();
   }
 }

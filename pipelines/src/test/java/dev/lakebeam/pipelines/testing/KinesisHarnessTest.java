@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.ClassRule;
@@ -30,25 +31,35 @@ public class KinesisHarnessTest {
     KinesisClient kinesis = KINESIS.client();
     kinesis.createStream(b -> b.streamName("restart").shardCount(1));
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!kinesis.describeStreamSummary(b -> b.streamName("restart")).streamDescriptionSummary().streamStatusAsString().equals("ACTIVE")) {
+    while (!kinesis
+        .describeStreamSummary(b -> b.streamName("restart"))
+        .streamDescriptionSummary()
+        .streamStatusAsString()
+        .equals("ACTIVE")) {
       assertTrue(System.nanoTime() < until);
       Thread.sleep(100);
     }
     AtomicBoolean stop = new AtomicBoolean();
-    Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    CompletableFuture<Integer> putting = CompletableFuture.supplyAsync(() -> {
-      int failures = 0;
-      for (int i = 0; !stop.get(); i++) {
-        String v = "record-" + i;
-        try {
-          kinesis.putRecord(b -> b.streamName("restart").partitionKey("k").data(SdkBytes.fromUtf8String(v)));
-          acknowledged.add(v);
-        } catch (RuntimeException e) {
-          failures++; // refused while the emulator is down: not acknowledged
-        }
-      }
-      return failures;
-    });
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    CompletableFuture<Integer> putting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              int failures = 0;
+              for (int i = 0; !stop.get(); i++) {
+                String v = "record-" + i;
+                try {
+                  kinesis.putRecord(
+                      b ->
+                          b.streamName("restart")
+                              .partitionKey("k")
+                              .data(SdkBytes.fromUtf8String(v)));
+                  acknowledged.add(v);
+                } catch (RuntimeException e) {
+                  failures++; // refused while the emulator is down: not acknowledged
+                }
+              }
+              return failures;
+            });
     Thread.sleep(2000);
     int before = acknowledged.size();
     long down = KINESIS.restart();
@@ -56,12 +67,28 @@ public class KinesisHarnessTest {
     Thread.sleep(2000);
     stop.set(true);
     int failures = putting.get(60, TimeUnit.SECONDS);
-    System.out.println("KinesisHarnessTest: " + acknowledged.size() + " acknowledged (" + before + " before the restart, "
-        + (during - before) + " while it drained), " + failures + " refused, restart took " + down + " ms");
+    System.out.println(
+        "KinesisHarnessTest: "
+            + acknowledged.size()
+            + " acknowledged ("
+            + before
+            + " before the restart, "
+            + (during - before)
+            + " while it drained), "
+            + failures
+            + " refused, restart took "
+            + down
+            + " ms");
 
     List<String> read = new ArrayList<>();
-    String it = kinesis.getShardIterator(b -> b.streamName("restart").shardId("shardId-000000000000")
-        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+    String it =
+        kinesis
+            .getShardIterator(
+                b ->
+                    b.streamName("restart")
+                        .shardId("shardId-000000000000")
+                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+            .shardIterator();
     GetRecordsResponse r;
     do { // until a call at the tip returns nothing
       String current = it;

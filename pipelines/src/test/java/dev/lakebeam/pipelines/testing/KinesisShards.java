@@ -9,17 +9,29 @@ import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
-/** What a stream holds, read straight from the Kinesis API (the tests' independent view of a stream). */
+/**
+ * What a stream holds, read straight from the Kinesis API (the tests' independent view of a
+ * stream).
+ */
 public final class KinesisShards {
   private KinesisShards() {}
 
-  /** The ids of the stream's shards, open and closed, that hold at least one record; empty when the stream does not exist yet. */
+  /**
+   * The ids of the stream's shards, open and closed, that hold at least one record; empty when the
+   * stream does not exist yet.
+   */
   public static Set<String> withRecords(KinesisHarness kinesis, String stream) {
     Set<String> out = new TreeSet<>();
     try (KinesisClient client = kinesis.client()) {
       for (Shard shard : client.listShards(b -> b.streamName(stream)).shards()) {
-        String it = client.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
-            .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        String it =
+            client
+                .getShardIterator(
+                    b ->
+                        b.streamName(stream)
+                            .shardId(shard.shardId())
+                            .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+                .shardIterator();
         // Kinesis may answer empty batches before the first record: read on until one comes, the
         // shard ends, or the reader is at the tip.
         for (int calls = 0; it != null && calls < 100; calls++) {
@@ -35,7 +47,8 @@ public final class KinesisShards {
           it = r.nextShardIterator();
         }
       }
-    } catch (ResourceNotFoundException | ResourceInUseException e) { // not there yet, or still being created
+    } catch (ResourceNotFoundException
+        | ResourceInUseException e) { // not there yet, or still being created
       return out;
     }
     return out;

@@ -1,6 +1,9 @@
 package dev.lakebeam.pipelines.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.pipelines.lake.LocalTrees;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -8,7 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import org.apache.avro.Conversions;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -29,10 +37,10 @@ public final class Lake {
   }
 
   /** Records whose money columns ({@code DECIMAL(12,2)}) read as BigDecimals, not their bytes. */
-  private static final org.apache.avro.generic.GenericData DECIMALS = new org.apache.avro.generic.GenericData();
+  private static final GenericData DECIMALS = new GenericData();
 
   static {
-    DECIMALS.addLogicalTypeConversion(new org.apache.avro.Conversions.DecimalConversion());
+    DECIMALS.addLogicalTypeConversion(new Conversions.DecimalConversion());
   }
 
   /** Every record of one Parquet file (money as BigDecimals). */
@@ -41,7 +49,8 @@ public final class Lake {
     {
       try (ParquetReader<GenericRecord> r =
           AvroParquetReader.<GenericRecord>builder(
-                  HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(p.toUri()), new Configuration()))
+                  HadoopInputFile.fromPath(
+                      new org.apache.hadoop.fs.Path(p.toUri()), new Configuration()))
               .withDataModel(DECIMALS)
               .build()) {
         for (GenericRecord g = r.read(); g != null; g = r.read()) {
@@ -53,38 +62,42 @@ public final class Lake {
   }
 
   /**
-   * The .parquet files under a folder, with folders and files whose names start with "." (a writer's
-   * temporary folder such as Beam's .temp-beam) skipped, as readers skip them; a temporary folder
-   * that vanishes while the walk runs (a running stream finalizing a window) is no error. Folders
-   * starting with "_" (the rejects) are included: the PII scans must see them.
+   * The .parquet files under a folder, with folders and files whose names start with "." (a
+   * writer's temporary folder such as Beam's .temp-beam) skipped, as readers skip them; a temporary
+   * folder that vanishes while the walk runs (a running stream finalizing a window) is no error.
+   * Folders starting with "_" (the rejects) are included: the PII scans must see them.
    */
   public static List<Path> parquetFiles(Path folder) throws IOException {
     if (!Files.isDirectory(folder)) {
       return List.of();
     }
     List<Path> out = new ArrayList<>();
-    Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        return !dir.equals(folder) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        folder,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            return !dir.equals(folder) && hidden(dir)
+                ? FileVisitResult.SKIP_SUBTREE
+                : FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (!hidden(file) && file.getFileName().toString().endsWith(".parquet")) {
-          out.add(file);
-        }
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (!hidden(file) && file.getFileName().toString().endsWith(".parquet")) {
+              out.add(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
     out.sort(null);
     return out;
   }
@@ -94,15 +107,17 @@ public final class Lake {
     return name.startsWith(".");
   }
 
-  /** Columns that name a record's source or its run: equal data from two runs differs only in them. */
-  public static final java.util.Set<String> RUN_COLUMNS = java.util.Set.of("_source", "_source_ref", "_ingested_at");
+  /**
+   * Columns that name a record's source or its run: equal data from two runs differs only in them.
+   */
+  public static final Set<String> RUN_COLUMNS = Set.of("_source", "_source_ref", "_ingested_at");
 
   /** Every record under a folder as "name=value;..." without the given columns, sorted. */
-  public static List<String> rows(Path folder, java.util.Set<String> without) throws IOException {
+  public static List<String> rows(Path folder, Set<String> without) throws IOException {
     List<String> out = new ArrayList<>();
     for (GenericRecord r : read(folder)) {
       StringBuilder sb = new StringBuilder();
-      for (org.apache.avro.Schema.Field f : r.getSchema().getFields()) {
+      for (Schema.Field f : r.getSchema().getFields()) {
         if (!without.contains(f.name())) {
           sb.append(f.name()).append('=').append(r.get(f.name())).append(';');
         }
@@ -115,7 +130,7 @@ public final class Lake {
 
   /** Copies a folder tree (a dataset of one lake into another). */
   public static void copy(Path from, Path to) throws IOException {
-    dev.lakebeam.pipelines.lake.LocalTrees.copy(from, to);
+    LocalTrees.copy(from, to);
   }
 
   /**
@@ -123,16 +138,21 @@ public final class Lake {
    * input of a replay in event-time order); returns the lines.
    */
   public static List<String> ordersInEventTimeOrder(Path generated, Path out) throws IOException {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    List<String> orders = new ArrayList<>(Files.readAllLines(generated.resolve("kinesis").resolve("orders.jsonl")).stream()
-        .filter(l -> !l.isBlank()).toList());
-    orders.sort(java.util.Comparator.comparing(l -> {
-      try {
-        return json.readTree(l).get("order_ts").asText();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }));
+    ObjectMapper json = new ObjectMapper();
+    List<String> orders =
+        new ArrayList<>(
+            Files.readAllLines(generated.resolve("kinesis").resolve("orders.jsonl")).stream()
+                .filter(l -> !l.isBlank())
+                .toList());
+    orders.sort(
+        Comparator.comparing(
+            l -> {
+              try {
+                return json.readTree(l).get("order_ts").asText();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }));
     Files.createDirectories(out.resolve("kinesis"));
     Files.write(out.resolve("kinesis").resolve("orders.jsonl"), orders);
     return orders;

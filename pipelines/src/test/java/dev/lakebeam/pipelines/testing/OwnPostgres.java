@@ -1,6 +1,7 @@
 package dev.lakebeam.pipelines.testing;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,9 @@ import org.junit.rules.ExternalResource;
 
 /**
  * A PostgreSQL server of the test's own (initdb into a temporary folder, the machine's PostgreSQL
- * binaries, 127.0.0.1 and a free port, trust auth), for tests that stop and start the server in
- * the middle of a run: the machine's shared server is never touched. As root, the server runs as
- * the {@code postgres} user (PostgreSQL refuses root). Removed afterwards.
+ * binaries, 127.0.0.1 and a free port, trust auth), for tests that stop and start the server in the
+ * middle of a run: the machine's shared server is never touched. As root, the server runs as the
+ * {@code postgres} user (PostgreSQL refuses root). Removed afterwards.
  */
 public final class OwnPostgres extends ExternalResource {
   private Path bin;
@@ -35,10 +36,22 @@ public final class OwnPostgres extends ExternalResource {
     if (root) {
       exec(List.of("chown", "-R", "postgres", dir.toString()), false);
     }
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    exec(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"), true);
+    exec(
+        List.of(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8"),
+        true);
     start();
   }
 
@@ -58,13 +71,28 @@ public final class OwnPostgres extends ExternalResource {
 
   /** Starts the server (again), on the same port with the same data. */
   public void start() throws Exception {
-    exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("server.log").toString(),
-        "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off", "start"), true);
+    exec(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            dir.resolve("server.log").toString(),
+            "-o",
+            "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off",
+            "start"),
+        true);
   }
 
   /** Stops the server the way an outage does: open sessions are ended, new connections refused. */
   public void stop() throws Exception {
-    exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-m", "fast", "stop"), true);
+    exec(
+        List.of(
+            bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-m", "fast", "stop"),
+        true);
   }
 
   public String url() {
@@ -91,9 +119,17 @@ public final class OwnPostgres extends ExternalResource {
       return Path.of(given);
     }
     try (Stream<Path> s = Files.list(Path.of("/usr/lib/postgresql"))) {
-      return s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("pg_ctl")))
-          .max(Comparator.comparingInt(p -> Integer.parseInt(p.getParent().getFileName().toString().replaceAll("\\D", "0"))))
-          .orElseThrow(() -> new IllegalStateException("no PostgreSQL under /usr/lib/postgresql; set LAKEBEAM_PG_BIN"));
+      return s.map(p -> p.resolve("bin"))
+          .filter(p -> Files.isExecutable(p.resolve("pg_ctl")))
+          .max(
+              Comparator.comparingInt(
+                  p ->
+                      Integer.parseInt(
+                          p.getParent().getFileName().toString().replaceAll("\\D", "0"))))
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "no PostgreSQL under /usr/lib/postgresql; set LAKEBEAM_PG_BIN"));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.lakebeam.pipelines.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -10,10 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.rules.ExternalResource;
 
 /**
- * A real PostgreSQL database of its own for a test class. With {@code LAKEBEAM_TEST_JDBC_URL}
- * set (as .ci/run does, for the server on 127.0.0.1:5432) a fresh database is created on that
- * server; without it an embedded PostgreSQL 15 is started (io.zonky.test), so the tests also run
- * on a machine with no server. The database is dropped afterwards.
+ * A real PostgreSQL database of its own for a test class. With {@code LAKEBEAM_TEST_JDBC_URL} set
+ * (as .ci/run does, for the server on 127.0.0.1:5432) a fresh database is created on that server;
+ * without it an embedded PostgreSQL 15 is started (io.zonky.test), so the tests also run on a
+ * machine with no server. The database is dropped afterwards.
  */
 public final class PostgresHarness extends ExternalResource {
   public static final String ENV = "LAKEBEAM_TEST_JDBC_URL";
@@ -32,7 +33,10 @@ public final class PostgresHarness extends ExternalResource {
       embedded = EmbeddedPostgres.builder().start();
       adminUrl = embedded.getJdbcUrl("postgres", "postgres");
     }
-    database = "lakebeam_t" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE).toLowerCase(Locale.ROOT);
+    database =
+        "lakebeam_t"
+            + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                .toLowerCase(Locale.ROOT);
     try (Connection c = DriverManager.getConnection(adminUrl);
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + database);
@@ -51,7 +55,7 @@ public final class PostgresHarness extends ExternalResource {
     if (embedded != null) {
       try {
         embedded.close();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         System.err.println("could not stop embedded PostgreSQL: " + e.getMessage());
       }
     }
@@ -71,7 +75,10 @@ public final class PostgresHarness extends ExternalResource {
     int hostStart = jdbcUrl.indexOf("//") + 2;
     int slash = jdbcUrl.indexOf('/', hostStart);
     int q = jdbcUrl.indexOf('?', hostStart);
-    String prefix = slash < 0 || (q >= 0 && slash > q) ? jdbcUrl.substring(0, q < 0 ? jdbcUrl.length() : q) : jdbcUrl.substring(0, slash);
+    String prefix =
+        slash < 0 || (q >= 0 && slash > q)
+            ? jdbcUrl.substring(0, q < 0 ? jdbcUrl.length() : q)
+            : jdbcUrl.substring(0, slash);
     String params = q < 0 ? "" : jdbcUrl.substring(q);
     return prefix + "/" + db + params;
   }

@@ -11,8 +11,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3-API server for a test class: s3proxy 4.1.0 (transient in-memory store) in its own
- * JVM on 127.0.0.1 and a free port. The jar is copied to target/s3proxy by the build
+ * A real S3-API server for a test class: s3proxy 4.1.0 (transient in-memory store) in its own JVM
+ * on 127.0.0.1 and a free port. The jar is copied to target/s3proxy by the build
  * (maven-dependency-plugin). Stopped with SIGTERM, then SIGKILL after 5 s.
  */
 public final class S3ProxyHarness extends ExternalResource {
@@ -27,7 +27,8 @@ public final class S3ProxyHarness extends ExternalResource {
   protected void before() throws Throwable {
     Path jar = Path.of("target", "s3proxy", "s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the tests through Maven (mvn verify)");
+      throw new IllegalStateException(
+          jar.toAbsolutePath() + " is missing: run the tests through Maven (mvn verify)");
     }
     port = Servers.freePort();
     dir = Files.createTempDirectory("s3proxy");
@@ -47,7 +48,8 @@ public final class S3ProxyHarness extends ExternalResource {
             ""));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
-        new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(), "--properties", props.toString())
+        new ProcessBuilder(
+                java, "-Xmx512m", "-jar", jar.toString(), "--properties", props.toString())
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("s3proxy.log").toFile())
             .start();
@@ -69,7 +71,10 @@ public final class S3ProxyHarness extends ExternalResource {
         "--awsRegion=us-east-1",
         "--endpoint=" + endpoint(),
         "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
-            + ACCESS_KEY + "\",\"secretAccessKey\":\"" + SECRET_KEY + "\"}",
+            + ACCESS_KEY
+            + "\",\"secretAccessKey\":\""
+            + SECRET_KEY
+            + "\"}",
         "--s3ClientFactoryClass=dev.lakebeam.pipelines.aws.PathStyleS3ClientBuilderFactory",
         "--s3UploadBufferSizeBytes=5242880");
   }
@@ -80,7 +85,8 @@ public final class S3ProxyHarness extends ExternalResource {
         .endpointOverride(URI.create(endpoint()))
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
         .build();
   }
 }

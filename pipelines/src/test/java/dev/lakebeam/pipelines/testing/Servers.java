@@ -1,6 +1,7 @@
 package dev.lakebeam.pipelines.testing;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -11,13 +12,17 @@ final class Servers {
   private Servers() {}
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
-  /** Waits until something listens on 127.0.0.1:port; fails if the process dies or the time runs out. */
-  static void awaitPort(Process process, int port, String name, long seconds) throws InterruptedException {
+  /**
+   * Waits until something listens on 127.0.0.1:port; fails if the process dies or the time runs
+   * out.
+   */
+  static void awaitPort(Process process, int port, String name, long seconds)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (true) {
       try (Socket s = new Socket()) {
@@ -25,11 +30,17 @@ final class Servers {
         return;
       } catch (IOException notYet) {
         if (!process.isAlive()) {
-          throw new IllegalStateException(name + " exited with " + process.exitValue() + " before listening on 127.0.0.1:" + port);
+          throw new IllegalStateException(
+              name
+                  + " exited with "
+                  + process.exitValue()
+                  + " before listening on 127.0.0.1:"
+                  + port);
         }
         if (System.nanoTime() > deadline) {
           stop(process);
-          throw new IllegalStateException(name + " did not listen on 127.0.0.1:" + port + " within " + seconds + " s");
+          throw new IllegalStateException(
+              name + " did not listen on 127.0.0.1:" + port + " within " + seconds + " s");
         }
         Thread.sleep(100);
       }

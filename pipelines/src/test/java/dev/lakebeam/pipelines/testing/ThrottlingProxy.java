@@ -10,22 +10,23 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.thirdparty.jackson.core.JsonFactory;
 import software.amazon.awssdk.thirdparty.jackson.core.JsonGenerator;
 import software.amazon.awssdk.thirdparty.jackson.core.JsonParser;
 import software.amazon.awssdk.thirdparty.jackson.core.JsonToken;
 import software.amazon.awssdk.thirdparty.jackson.dataformat.cbor.CBORFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An HTTP/1.1 proxy on 127.0.0.1 in front of a real Kinesis API that refuses every
- * {@code every}-th call of one operation as Kinesis does when a shard's limit is exceeded, without
- * passing it on; every other request goes to the server unchanged. For the emulator, which does
- * not enforce the shard limits. Refusals alternate between Kinesis's two forms: the whole call
- * failing (HTTP 400, {@code ProvisionedThroughputExceededException}, as GetRecords and PutRecord
- * fail) and, for PutRecords, a 200 answer in which every record failed with that error code (as
- * PutRecords reports a shard over its limit).
+ * An HTTP/1.1 proxy on 127.0.0.1 in front of a real Kinesis API that refuses every {@code every}-th
+ * call of one operation as Kinesis does when a shard's limit is exceeded, without passing it on;
+ * every other request goes to the server unchanged. For the emulator, which does not enforce the
+ * shard limits. Refusals alternate between Kinesis's two forms: the whole call failing (HTTP 400,
+ * {@code ProvisionedThroughputExceededException}, as GetRecords and PutRecord fail) and, for
+ * PutRecords, a 200 answer in which every record failed with that error code (as PutRecords reports
+ * a shard over its limit).
  */
 public final class ThrottlingProxy implements AutoCloseable {
   private final int targetPort;
@@ -36,7 +37,9 @@ public final class ThrottlingProxy implements AutoCloseable {
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger refused = new AtomicInteger();
 
-  /** @param operation e.g. {@code PutRecords} (the X-Amz-Target's last part) */
+  /**
+   * @param operation e.g. {@code PutRecords} (the X-Amz-Target's last part)
+   */
   public ThrottlingProxy(int targetPort, String operation, int every) throws IOException {
     this(targetPort, operation, every, 1);
   }
@@ -45,7 +48,8 @@ public final class ThrottlingProxy implements AutoCloseable {
    * Refuses {@code burst} calls in a row out of every {@code every} (the last ones of each run of
    * {@code every}): a burst longer than the SDK's own retries reaches the caller's retry loop.
    */
-  public ThrottlingProxy(int targetPort, String operation, int every, int burst) throws IOException {
+  public ThrottlingProxy(int targetPort, String operation, int every, int burst)
+      throws IOException {
     if (burst < 1 || burst >= every) {
       throw new IllegalArgumentException("need 1 <= burst < every");
     }
@@ -92,7 +96,8 @@ public final class ThrottlingProxy implements AutoCloseable {
   }
 
   private void serve(Socket client) {
-    try (client; Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
+    try (client;
+        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
       InputStream in = new BufferedInputStream(client.getInputStream());
       OutputStream out = client.getOutputStream();
       InputStream upIn = new BufferedInputStream(upstream.getInputStream());
@@ -103,7 +108,9 @@ public final class ThrottlingProxy implements AutoCloseable {
           return;
         }
         String target = request.header("x-amz-target");
-        if (target != null && target.endsWith("." + operation) && (calls.incrementAndGet() - 1) % every >= every - burst) {
+        if (target != null
+            && target.endsWith("." + operation)
+            && (calls.incrementAndGet() - 1) % every >= every - burst) {
           int n = refused.incrementAndGet();
           if (operation.equals("PutRecords") && n % 2 == 0) {
             out.write(recordsFailed(request));
@@ -112,8 +119,12 @@ public final class ThrottlingProxy implements AutoCloseable {
           }
           // The error type in the header, as Kinesis sends it; no body, which both the JSON and
           // the CBOR protocol of the SDK read as empty.
-          out.write(("HTTP/1.1 400 Bad Request\r\nx-amzn-ErrorType: ProvisionedThroughputExceededException:\r\n"
-              + "x-amzn-RequestId: throttled-" + refused.get() + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(
+              ("HTTP/1.1 400 Bad Request\r\nx-amzn-ErrorType: ProvisionedThroughputExceededException:\r\n"
+                      + "x-amzn-RequestId: throttled-"
+                      + refused.get()
+                      + "\r\nContent-Length: 0\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
           continue;
         }
@@ -131,7 +142,9 @@ public final class ThrottlingProxy implements AutoCloseable {
     }
   }
 
-  /** Refusals answered with a 200 whose every record failed (the other half were whole-call 400s). */
+  /**
+   * Refusals answered with a 200 whose every record failed (the other half were whole-call 400s).
+   */
   public int recordsFailedAnswers() {
     return operation.equals("PutRecords") ? refused.get() / 2 : 0;
   }
@@ -165,15 +178,21 @@ public final class ThrottlingProxy implements AutoCloseable {
       for (int i = 0; i < records; i++) {
         g.writeStartObject();
         g.writeStringField("ErrorCode", "ProvisionedThroughputExceededException");
-        g.writeStringField("ErrorMessage", "Rate exceeded for shard shardId-000000000000 (throttling proxy)");
+        g.writeStringField(
+            "ErrorMessage", "Rate exceeded for shard shardId-000000000000 (throttling proxy)");
         g.writeEndObject();
       }
       g.writeEndArray();
       g.writeEndObject();
     }
     ByteArrayOutputStream all = new ByteArrayOutputStream();
-    all.write(("HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nx-amzn-RequestId: records-failed\r\nContent-Length: "
-        + body.size() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    all.write(
+        ("HTTP/1.1 200 OK\r\nContent-Type: "
+                + type
+                + "\r\nx-amzn-RequestId: records-failed\r\nContent-Length: "
+                + body.size()
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     body.writeTo(all);
     return all.toByteArray();
   }
@@ -188,7 +207,7 @@ public final class ThrottlingProxy implements AutoCloseable {
     /** The body (after the head); chunked bodies are not decoded (the SDK sends Content-Length). */
     byte[] body() {
       int start = head.getBytes(StandardCharsets.ISO_8859_1).length + 2;
-      return java.util.Arrays.copyOfRange(bytes, start, bytes.length);
+      return Arrays.copyOfRange(bytes, start, bytes.length);
     }
 
     String header(String name) {
@@ -239,7 +258,9 @@ public final class ThrottlingProxy implements AutoCloseable {
       all.write(b);
     }
 
-    /** A line without its CRLF (the bytes, CRLF included, go to {@code all}); null at end of stream. */
+    /**
+     * A line without its CRLF (the bytes, CRLF included, go to {@code all}); null at end of stream.
+     */
     private static String line(InputStream in, ByteArrayOutputStream all) throws IOException {
       ByteArrayOutputStream line = new ByteArrayOutputStream();
       int c;

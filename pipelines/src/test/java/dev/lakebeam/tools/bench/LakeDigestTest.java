@@ -20,12 +20,19 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The digest sees the same rows in any order and file split as equal, and any changed value as not. */
+/**
+ * The digest sees the same rows in any order and file split as equal, and any changed value as not.
+ */
 public class LakeDigestTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static final Schema SCHEMA = SchemaBuilder.record("line").fields()
-      .requiredInt("order_id").optionalString("eval_set").requiredLong("_ingested_at").endRecord();
+  private static final Schema SCHEMA =
+      SchemaBuilder.record("line")
+          .fields()
+          .requiredInt("order_id")
+          .optionalString("eval_set")
+          .requiredLong("_ingested_at")
+          .endRecord();
 
   private static GenericRecord row(int id, String eval, long ingested) {
     GenericRecord r = new GenericData.Record(SCHEMA);
@@ -37,7 +44,10 @@ public class LakeDigestTest {
 
   private static void write(Path file, List<GenericRecord> rows) throws IOException {
     Files.createDirectories(file.getParent());
-    try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file)).withSchema(SCHEMA).build()) {
+    try (ParquetWriter<GenericRecord> w =
+        AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+            .withSchema(SCHEMA)
+            .build()) {
       for (GenericRecord r : rows) {
         w.write(r);
       }
@@ -49,12 +59,18 @@ public class LakeDigestTest {
     Path a = tmp.newFolder("a").toPath();
     Path b = tmp.newFolder("b").toPath();
     Path c = tmp.newFolder("c").toPath();
-    write(a.resolve("order_lines/year=2025/part-0.parquet"), List.of(row(1, "prior", 1), row(2, null, 1), row(3, "train", 1)));
+    write(
+        a.resolve("order_lines/year=2025/part-0.parquet"),
+        List.of(row(1, "prior", 1), row(2, null, 1), row(3, "train", 1)));
     // Another run: other ingest times, other order, two files.
     write(b.resolve("order_lines/year=2025/part-0.parquet"), List.of(row(3, "train", 9)));
-    write(b.resolve("order_lines/year=2025/part-1.parquet"), List.of(row(2, null, 9), row(1, "prior", 9)));
+    write(
+        b.resolve("order_lines/year=2025/part-1.parquet"),
+        List.of(row(2, null, 9), row(1, "prior", 9)));
     // One value changed.
-    write(c.resolve("order_lines/year=2025/part-0.parquet"), List.of(row(1, "prior", 1), row(2, "train", 1), row(3, "train", 1)));
+    write(
+        c.resolve("order_lines/year=2025/part-0.parquet"),
+        List.of(row(1, "prior", 1), row(2, "train", 1), row(3, "train", 1)));
 
     TreeMap<String, long[]> da = LakeDigest.digest(a);
     assertEquals(List.of("order_lines"), List.copyOf(da.keySet()));

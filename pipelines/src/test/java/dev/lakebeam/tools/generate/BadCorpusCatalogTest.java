@@ -54,7 +54,8 @@ public class BadCorpusCatalogTest {
     }
     assertThat("kinds of bad input", documented.size(), greaterThanOrEqualTo(40));
     // Every reason a parser or validator can give is exercised by at least one file. The stream
-    // join's LATE_REFERENCE depends on arrival times, not on a record's bytes: StreamStagesTest has it.
+    // join's LATE_REFERENCE depends on arrival times, not on a record's bytes: StreamStagesTest has
+    // it.
     for (RejectReason r : RejectReason.values()) {
       if (!r.stage().equals("join")) {
         assertTrue("no bad file produces " + r, reasonsSeen.contains(r.name()));

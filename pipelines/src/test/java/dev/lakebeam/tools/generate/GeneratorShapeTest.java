@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -27,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +53,12 @@ public class GeneratorShapeTest {
     Path out = TMP.newFolder("gen").toPath();
     Generator.Summary s =
         new Generator(
-                new Generator.Config(out, ORDERS, 7L, Generator.Config.defaultProducts(ORDERS), OrderTimestamps.DEFAULT_AS_OF),
+                new Generator.Config(
+                    out,
+                    ORDERS,
+                    7L,
+                    Generator.Config.defaultProducts(ORDERS),
+                    OrderTimestamps.DEFAULT_AS_OF),
                 new PrintStream(new ByteArrayOutputStream()))
             .run();
     assertEquals(ORDERS, s.orders());
@@ -66,8 +73,10 @@ public class GeneratorShapeTest {
     assertEquals(
         "order_id,user_id,eval_set,order_number,order_dow,order_hour_of_day,days_since_prior_order",
         firstLine("orders.csv"));
-    assertEquals("order_id,product_id,add_to_cart_order,reordered", firstLine("order_products__prior.csv"));
-    assertEquals("order_id,product_id,add_to_cart_order,reordered", firstLine("order_products__train.csv"));
+    assertEquals(
+        "order_id,product_id,add_to_cart_order,reordered", firstLine("order_products__prior.csv"));
+    assertEquals(
+        "order_id,product_id,add_to_cart_order,reordered", firstLine("order_products__train.csv"));
     assertEquals("product_id,product_name,aisle_id,department_id", firstLine("products.csv"));
     assertEquals("aisle_id,aisle", firstLine("aisles.csv"));
     assertEquals("department_id,department", firstLine("departments.csv"));
@@ -77,7 +86,10 @@ public class GeneratorShapeTest {
     }
     assertEquals(21, csv(files.resolve("departments.csv")).size());
     assertEquals(134, csv(files.resolve("aisles.csv")).size());
-    long quoted = Files.readAllLines(files.resolve("products.csv")).stream().filter(l -> l.contains("\",")).count();
+    long quoted =
+        Files.readAllLines(files.resolve("products.csv")).stream()
+            .filter(l -> l.contains("\","))
+            .count();
     assertThat("product names with commas are quoted", quoted, greaterThan(0L));
   }
 
@@ -127,19 +139,22 @@ public class GeneratorShapeTest {
   public void weekdayAndHourFollowTheRealDistributions() {
     int[] dow = new int[7];
     int[] hour = new int[24];
-    orders.forEach(o -> {
-      dow[Integer.parseInt(o[4])]++;
-      hour[Integer.parseInt(o[5])]++;
-    });
+    orders.forEach(
+        o -> {
+          dow[Integer.parseInt(o[4])]++;
+          hour[Integer.parseInt(o[5])]++;
+        });
     for (int d = 0; d < 7; d++) {
-      assertThat("dow " + d, dow[d] / (double) ORDERS, closeTo(InstacartCatalog.DOW_WEIGHTS[d], 0.02));
+      assertThat(
+          "dow " + d, dow[d] / (double) ORDERS, closeTo(InstacartCatalog.DOW_WEIGHTS[d], 0.02));
     }
     int busy = 0;
     for (int h = 10; h <= 16; h++) {
       busy += hour[h];
     }
     assertThat("10:00-16:59 share (real: ~0.58)", busy / (double) ORDERS, closeTo(0.58, 0.06));
-    assertThat("night is quiet", (hour[2] + hour[3] + hour[4]) / (double) ORDERS, lessThanOrEqualTo(0.02));
+    assertThat(
+        "night is quiet", (hour[2] + hour[3] + hour[4]) / (double) ORDERS, lessThanOrEqualTo(0.02));
   }
 
   @Test
@@ -150,7 +165,9 @@ public class GeneratorShapeTest {
     sorted.sort((a, b) -> b - a);
     int top = Math.max(1, sorted.size() / 100);
     long topLines = sorted.subList(0, top).stream().mapToLong(i -> i).sum();
-    assertThat("top 1% of products carry a large share of lines", topLines / (double) prior.size(), greaterThan(0.10));
+    assertThat(
+        "top 1% of products carry a large share of lines",
+        topLines / (double) prior.size(), greaterThan(0.10));
   }
 
   @Test
@@ -160,13 +177,20 @@ public class GeneratorShapeTest {
     orders.forEach(o -> byId.put(o[0], o));
     Map<String, List<OrderTimestamps.OrderKey>> perUser = new HashMap<>();
     for (String[] o : orders) {
-      perUser.computeIfAbsent(o[1], k -> new ArrayList<>())
-          .add(new OrderTimestamps.OrderKey(Integer.parseInt(o[0]), Integer.parseInt(o[3]),
-              Integer.parseInt(o[4]), Integer.parseInt(o[5]),
-              o[6].isEmpty() ? null : (int) Double.parseDouble(o[6])));
+      perUser
+          .computeIfAbsent(o[1], k -> new ArrayList<>())
+          .add(
+              new OrderTimestamps.OrderKey(
+                  Integer.parseInt(o[0]),
+                  Integer.parseInt(o[3]),
+                  Integer.parseInt(o[4]),
+                  Integer.parseInt(o[5]),
+                  o[6].isEmpty() ? null : (int) Double.parseDouble(o[6])));
     }
     Map<Integer, Instant> rule = new HashMap<>();
-    perUser.values().forEach(u -> rule.putAll(OrderTimestamps.assign(u, OrderTimestamps.DEFAULT_AS_OF)));
+    perUser
+        .values()
+        .forEach(u -> rule.putAll(OrderTimestamps.assign(u, OrderTimestamps.DEFAULT_AS_OF)));
     int events = 0;
     int lines = 0;
     try (BufferedReader r = Files.newBufferedReader(kinesis.resolve("orders.jsonl"))) {
@@ -178,7 +202,10 @@ public class GeneratorShapeTest {
         Instant ts = Instant.parse(e.get("order_ts").asText());
         assertEquals(rule.get(e.get("order_id").asInt()), ts);
         LocalDate date = ts.atZone(ZoneOffset.UTC).toLocalDate();
-        assertEquals("weekday of order_ts is order_dow", Integer.parseInt(o[4]), OrderTimestamps.orderDow(date));
+        assertEquals(
+            "weekday of order_ts is order_dow",
+            Integer.parseInt(o[4]),
+            OrderTimestamps.orderDow(date));
         assertThat(date, lessThanOrEqualTo(OrderTimestamps.DEFAULT_AS_OF));
         lines += e.get("lines").size();
         events++;
@@ -186,7 +213,9 @@ public class GeneratorShapeTest {
     }
     assertEquals(ORDERS, events);
     assertEquals(prior.size() + csv(files.resolve("order_products__train.csv")).size(), lines);
-    assertTrue(Files.mismatch(files.resolve("clickstream.jsonl"), kinesis.resolve("clickstream.jsonl")) < 0);
+    assertTrue(
+        Files.mismatch(files.resolve("clickstream.jsonl"), kinesis.resolve("clickstream.jsonl"))
+            < 0);
   }
 
   @Test
@@ -195,9 +224,12 @@ public class GeneratorShapeTest {
     Path b = TMP.newFolder("b").toPath();
     Path c = TMP.newFolder("c").toPath();
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-    new Generator(new Generator.Config(a, 2000, 99L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet).run();
-    new Generator(new Generator.Config(b, 2000, 99L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet).run();
-    new Generator(new Generator.Config(c, 2000, 100L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet).run();
+    new Generator(new Generator.Config(a, 2000, 99L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet)
+        .run();
+    new Generator(new Generator.Config(b, 2000, 99L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet)
+        .run();
+    new Generator(new Generator.Config(c, 2000, 100L, 400, OrderTimestamps.DEFAULT_AS_OF), quiet)
+        .run();
     assertEquals(digests(a), digests(b));
     assertTrue(!digests(a).get("files/orders.csv").equals(digests(c).get("files/orders.csv")));
   }
@@ -208,14 +240,22 @@ public class GeneratorShapeTest {
     Path out = TMP.newFolder("sample").toPath();
     // The command in sample-data/README.md: generate --out=sample-data --orders=3000 --seed=42
     new Generator(
-            new Generator.Config(out, 3000, 42L, Generator.Config.defaultProducts(3000), LocalDate.parse("2025-06-30")),
+            new Generator.Config(
+                out,
+                3000,
+                42L,
+                Generator.Config.defaultProducts(3000),
+                LocalDate.parse("2025-06-30")),
             new PrintStream(new ByteArrayOutputStream()))
         .run();
     Map<String, String> generated = digests(out);
     for (Map.Entry<String, String> e : generated.entrySet()) {
       Path committed = sample.resolve(e.getKey());
       assertTrue("missing in sample-data: " + e.getKey(), Files.exists(committed));
-      assertEquals("sample-data/" + e.getKey() + " differs from generate's output", e.getValue(), digest(committed));
+      assertEquals(
+          "sample-data/" + e.getKey() + " differs from generate's output",
+          e.getValue(),
+          digest(committed));
     }
   }
 
@@ -223,7 +263,8 @@ public class GeneratorShapeTest {
   public void progressLinesOnLongRuns() throws IOException {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     new Generator(
-            new Generator.Config(TMP.newFolder("p").toPath(), 500, 1L, 200, OrderTimestamps.DEFAULT_AS_OF),
+            new Generator.Config(
+                TMP.newFolder("p").toPath(), 500, 1L, 200, OrderTimestamps.DEFAULT_AS_OF),
             new PrintStream(progress, true, StandardCharsets.UTF_8),
             Duration.ZERO)
         .run();
@@ -236,11 +277,16 @@ public class GeneratorShapeTest {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     Path small = TMP.newFolder("s").toPath();
     Path large = TMP.newFolder("l").toPath();
-    new Generator(new Generator.Config(small, 5_000, 3L, 2_000, OrderTimestamps.DEFAULT_AS_OF), quiet).run();
+    new Generator(
+            new Generator.Config(small, 5_000, 3L, 2_000, OrderTimestamps.DEFAULT_AS_OF), quiet)
+        .run();
     long before = usedHeapAfterGc();
-    new Generator(new Generator.Config(large, 50_000, 3L, 2_000, OrderTimestamps.DEFAULT_AS_OF), quiet).run();
+    new Generator(
+            new Generator.Config(large, 50_000, 3L, 2_000, OrderTimestamps.DEFAULT_AS_OF), quiet)
+        .run();
     long after = usedHeapAfterGc();
-    assertThat("heap growth after a 50k-order run, bytes", after - before, lessThanOrEqualTo(32L << 20));
+    assertThat(
+        "heap growth after a 50k-order run, bytes", after - before, lessThanOrEqualTo(32L << 20));
   }
 
   private static long usedHeapAfterGc() {
@@ -280,8 +326,8 @@ public class GeneratorShapeTest {
   private static String digest(Path p) throws IOException {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return java.util.HexFormat.of().formatHex(md.digest(Files.readAllBytes(p)));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(md.digest(Files.readAllBytes(p)));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -19,7 +19,9 @@ public class TrainModelTest {
     truth[7] = 0.75;
     double intercept = -0.5;
     Random rnd = new Random(3);
-    TrainModel.Examples ex = new TrainModel.Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    TrainModel.Examples ex =
+        new TrainModel.Examples(
+            new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     List<Integer> rows = new ArrayList<>();
     for (int i = 0; i < 60_000; i++) {
       double[] x = new double[k];
@@ -38,14 +40,16 @@ public class TrainModelTest {
     assertEquals(intercept, m.intercept(), 0.05);
     for (int j = 0; j < k; j++) {
       // weights are per standardized feature: rescale by the fitted scale to compare with the truth
-      assertEquals(ReorderModel.FEATURES.get(j), truth[j], m.weights()[j] * 3 / m.scales()[j], 0.06);
+      assertEquals(
+          ReorderModel.FEATURES.get(j), truth[j], m.weights()[j] * 3 / m.scales()[j], 0.06);
       assertEquals(10, m.means()[j], 0.05);
     }
   }
 
   @Test
   public void solveSwapsRowsWhenAPivotIsZero() {
-    double[] x = TrainModel.solve(new double[][] {{0, 2, 1}, {1, 1, 1}, {2, 1, 0}}, new double[] {5, 6, 4});
+    double[] x =
+        TrainModel.solve(new double[][] {{0, 2, 1}, {1, 1, 1}, {2, 1, 0}}, new double[] {5, 6, 4});
     assertEquals(5, 2 * x[1] + x[2], 1e-12);
     assertEquals(6, x[0] + x[1] + x[2], 1e-12);
     assertEquals(4, 2 * x[0] + x[1], 1e-12);

@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.GroupInBlocks;
@@ -9,14 +10,16 @@ import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBlock;
-import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.RowBytesCoder;
+import java.io.Serializable;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -38,37 +41,57 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
 /**
- * The batch order join on blocks. Valid lines and order references are packed into blocks per
- * hash bucket of {@code order_id} by the step that makes them; one grouping by bucket brings a
- * bucket's blocks together; inside it lines meet their order in a hash map, with the dedupe, the
- * pick and the counts of {@link CleanRecords.JoinOrdersFn}; clean lines leave in blocks per
- * partition folder, as the writer takes them. Beam's per-element cost is paid per block.
+ * The batch order join on blocks. Valid lines and order references are packed into blocks per hash
+ * bucket of {@code order_id} by the step that makes them; one grouping by bucket brings a bucket's
+ * blocks together; inside it lines meet their order in a hash map, with the dedupe, the pick and
+ * the counts of {@link CleanRecords.JoinOrdersFn}; clean lines leave in blocks per partition
+ * folder, as the writer takes them. Beam's per-element cost is paid per block.
  */
 final class BucketJoin {
   private BucketJoin() {}
 
   /** The kind of line blocks, as the join reads them and the reader is told to pack them. */
   static final int LINES = 0;
+
   static final int ORDERS = 1;
 
-  static final TupleTag<KV<Integer, RowBlock>> BUCKETS = new TupleTag<KV<Integer, RowBlock>>("buckets") {};
-  static final KvCoder<Integer, RowBlock> BUCKET_CODER = KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of());
-  static final TupleTag<KV<String, RowBlock>> PARTITION_BLOCKS = new TupleTag<KV<String, RowBlock>>("partition blocks") {};
-  static final KvCoder<String, RowBlock> PARTITION_BLOCK_CODER = KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of());
+  static final TupleTag<KV<Integer, RowBlock>> BUCKETS =
+      new TupleTag<KV<Integer, RowBlock>>("buckets") {};
+  static final KvCoder<Integer, RowBlock> BUCKET_CODER =
+      KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of());
+  static final TupleTag<KV<String, RowBlock>> PARTITION_BLOCKS =
+      new TupleTag<KV<String, RowBlock>>("partition blocks") {};
+  static final KvCoder<String, RowBlock> PARTITION_BLOCK_CODER =
+      KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of());
 
-  /** Lines in bucket blocks and order references in; clean lines in partition blocks and rejects out. */
-  static PCollectionTuple joinOrders(PCollection<KV<Integer, RowBlock>> lineBlocks, Schema lineSchema, PCollection<Row> orderRefs,
-      int buckets, CleanConfig cfg) {
+  /**
+   * Lines in bucket blocks and order references in; clean lines in partition blocks and rejects
+   * out.
+   */
+  static PCollectionTuple joinOrders(
+      PCollection<KV<Integer, RowBlock>> lineBlocks,
+      Schema lineSchema,
+      PCollection<Row> orderRefs,
+      int buckets,
+      CleanConfig cfg) {
     PCollection<KV<Integer, RowBlock>> orderBlocks =
-        orderRefs.apply("Orders into buckets", ParDo.of(new ToBucketsFn(CleanRecords.ORDER_REF, buckets))).setCoder(BUCKET_CODER);
-    return PCollectionList.of(lineBlocks).and(orderBlocks)
+        orderRefs
+            .apply(
+                "Orders into buckets", ParDo.of(new ToBucketsFn(CleanRecords.ORDER_REF, buckets)))
+            .setCoder(BUCKET_CODER);
+    return PCollectionList.of(lineBlocks)
+        .and(orderBlocks)
         .apply("Blocks of lines and orders", Flatten.pCollections())
         .apply("Group blocks by bucket", GroupByKey.create())
-        .apply("Clean order lines",
-            ParDo.of(new JoinBucketFn(lineSchema, cfg)).withOutputTags(PARTITION_BLOCKS, TupleTagList.of(Rejects.TAG)));
+        .apply(
+            "Clean order lines",
+            ParDo.of(new JoinBucketFn(lineSchema, cfg))
+                .withOutputTags(PARTITION_BLOCKS, TupleTagList.of(Rejects.TAG)));
   }
 
-  /** The bucket of an order id: spread by a multiplicative hash, so consecutive ids do not cluster. */
+  /**
+   * The bucket of an order id: spread by a multiplicative hash, so consecutive ids do not cluster.
+   */
   static int bucket(Integer orderId, int buckets) {
     return GroupInBlocks.bucket(orderId == null ? 0 : orderId, buckets);
   }
@@ -121,20 +144,29 @@ final class BucketJoin {
     }
   }
 
-  /** One bucket: its orders in a map, its lines grouped by order, then each order as the per-key join did. */
-  static final class JoinBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<String, RowBlock>> {
+  /**
+   * One bucket: its orders in a map, its lines grouped by order, then each order as the per-key
+   * join did.
+   */
+  static final class JoinBucketFn
+      extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<String, RowBlock>> {
     private final Schema lineSchema;
     private final CleanConfig c;
-    private final SerializableFunction<Row, String> partitionOf = WriteParquet.partitionFn(Dataset.ORDER_LINES);
+    private final SerializableFunction<Row, String> partitionOf =
+        WriteParquet.partitionFn(Dataset.ORDER_LINES);
     private transient RowCoder lineCoder;
     private transient RowCoder orderCoder;
     private transient RowCoder cleanCoder;
     private transient OpenBlocks<String> open;
 
-    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress duplicates = Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress rejected =
+        Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress skipped =
+        Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines =
+        Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress duplicates =
+        Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
 
     JoinBucketFn(Schema lineSchema, CleanConfig c) {
       this.lineSchema = lineSchema;
@@ -166,9 +198,13 @@ final class BucketJoin {
         for (Row line : block.rows(lineCoder)) {
           n++;
           Row rec = line.getRow("record");
-          Map<Integer, Row> ofOrder = linesByOrder.computeIfAbsent(rec.getInt32("order_id"), k -> new LinkedHashMap<>());
+          Map<Integer, Row> ofOrder =
+              linesByOrder.computeIfAbsent(rec.getInt32("order_id"), k -> new LinkedHashMap<>());
           int before = ofOrder.size();
-          ofOrder.merge(rec.getInt32("product_id"), line, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
+          ofOrder.merge(
+              rec.getInt32("product_id"),
+              line,
+              (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
           unique += ofOrder.size() - before;
         }
       }
@@ -179,13 +215,22 @@ final class BucketJoin {
         for (Row line : e.getValue().values()) {
           if (order == null) {
             rejected.inc();
-            out.get(Rejects.TAG).output(CleanRecords.reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
-                "order_id " + e.getKey() + " is not in orders", "validate"));
+            out.get(Rejects.TAG)
+                .output(
+                    CleanRecords.reject(
+                        SourceDataset.ORDER_LINES,
+                        line,
+                        RejectReason.UNKNOWN_REFERENCE,
+                        "order_id " + e.getKey() + " is not in orders",
+                        "validate"));
             continue;
           }
           Row row = CleanRecords.joinLine(order, line, c, skipped, cleanLines);
           if (row != null) {
-            open.add(partitionOf.apply(row), row, (partition, block) -> clean.output(KV.of(partition, block)));
+            open.add(
+                partitionOf.apply(row),
+                row,
+                (partition, block) -> clean.output(KV.of(partition, block)));
           }
         }
       }
@@ -193,8 +238,13 @@ final class BucketJoin {
 
     @FinishBundle
     public void finish(FinishBundleContext ctx) {
-      open.flush((partition, block) ->
-          ctx.output(PARTITION_BLOCKS, KV.of(partition, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      open.flush(
+          (partition, block) ->
+              ctx.output(
+                  PARTITION_BLOCKS,
+                  KV.of(partition, block),
+                  BoundedWindow.TIMESTAMP_MIN_VALUE,
+                  GlobalWindow.INSTANCE));
     }
   }
 
@@ -202,7 +252,12 @@ final class BucketJoin {
    * A batch grouping on blocks: rows into blocks per bucket of a key, one grouping by bucket, and
    * the rows of each bucket handed to {@code fn}, which groups them by the key itself.
    */
-  static PCollection<Row> grouped(PCollection<Row> rows, String name, SerializableFunction<Row, Integer> key, int buckets, InBucket fn) {
+  static PCollection<Row> grouped(
+      PCollection<Row> rows,
+      String name,
+      SerializableFunction<Row, Integer> key,
+      int buckets,
+      InBucket fn) {
     Schema schema = rows.getSchema();
     return rows.apply(name + ": into buckets", ParDo.of(new KeyedBucketsFn(schema, key, buckets)))
         .setCoder(BUCKET_CODER)
@@ -212,8 +267,8 @@ final class BucketJoin {
   }
 
   /** What is done with one bucket's rows (iterated once). */
-  interface InBucket extends java.io.Serializable {
-    void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out);
+  interface InBucket extends Serializable {
+    void apply(Iterable<Row> rows, Consumer<Row> out);
   }
 
   /** Rows into bucket blocks by a key's hash. */
@@ -266,9 +321,11 @@ final class BucketJoin {
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, OutputReceiver<Row> out) {
       // Decoded as the function iterates (once): the bucket's rows are not copied first.
-      Iterable<Row> rows = () -> java.util.stream.StreamSupport.stream(bucket.getValue().spliterator(), false)
-          .flatMap(b -> java.util.stream.StreamSupport.stream(b.rows(coder).spliterator(), false))
-          .iterator();
+      Iterable<Row> rows =
+          () ->
+              StreamSupport.stream(bucket.getValue().spliterator(), false)
+                  .flatMap(b -> StreamSupport.stream(b.rows(coder).spliterator(), false))
+                  .iterator();
       fn.apply(rows, out::output);
     }
   }
@@ -284,12 +341,13 @@ final class BucketJoin {
     }
 
     @Override
-    public void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out) {
+    public void apply(Iterable<Row> rows, Consumer<Row> out) {
       Map<String, Row> best = new LinkedHashMap<>();
       long n = 0;
       for (Row r : rows) {
         n++;
-        best.merge(CleanRecords.key(r, keys), r, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
+        best.merge(
+            CleanRecords.key(r, keys), r, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
       }
       duplicates.inc(n - best.size());
       best.values().forEach(out);
@@ -298,17 +356,19 @@ final class BucketJoin {
 
   /** The order_ts rule of {@link CleanRecords.AssignOrderTsFn}, for every user of a bucket. */
   static final class AssignInBucket implements InBucket {
-    private final java.time.LocalDate asOf;
+    private final LocalDate asOf;
 
-    AssignInBucket(java.time.LocalDate asOf) {
+    AssignInBucket(LocalDate asOf) {
       this.asOf = asOf;
     }
 
     @Override
-    public void apply(Iterable<Row> rows, java.util.function.Consumer<Row> out) {
+    public void apply(Iterable<Row> rows, Consumer<Row> out) {
       Map<Integer, List<Row>> byUser = new LinkedHashMap<>();
       for (Row r : rows) {
-        byUser.computeIfAbsent(r.getRow("record").getInt32("user_id"), k -> new ArrayList<>()).add(r);
+        byUser
+            .computeIfAbsent(r.getRow("record").getInt32("user_id"), k -> new ArrayList<>())
+            .add(r);
       }
       for (List<Row> user : byUser.values()) {
         CleanRecords.AssignOrderTsFn.assign(user, asOf, out);

@@ -23,7 +23,12 @@ public final class CleanConfig implements Serializable {
    * @param to last event date kept (inclusive), or null for no upper bound
    */
   public CleanConfig(
-      Instant runStart, long futureToleranceMillis, Tokenizer tokenizer, LocalDate asOf, LocalDate from, LocalDate to) {
+      Instant runStart,
+      long futureToleranceMillis,
+      Tokenizer tokenizer,
+      LocalDate asOf,
+      LocalDate from,
+      LocalDate to) {
     this.runStartMillis = runStart.getMillis();
     this.futureToleranceMillis = futureToleranceMillis;
     this.tokenizer = tokenizer;

@@ -3,32 +3,38 @@ package dev.lakebeam.transforms.clean;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.parse.FieldParser.ParseError;
-import dev.lakebeam.transforms.records.BucketKeys;
+import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.BucketKeys;
 import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.HeldJoin;
-import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.RecordCheck;
-import dev.lakebeam.transforms.parse.ReadSourceFiles;
+import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -38,12 +44,13 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -65,15 +72,14 @@ import org.joda.time.ReadableInstant;
  * records of every clean dataset and the rejects out.
  *
  * <p>Steps: 1) validate each record on its own ({@link Rules}); 2) check references (products
- * against aisles and departments, lines and clicks against products, lines against orders);
- * 3) dedupe on the business key (latest {@code updated_at}, then the first source position);
- * 4) give file orders their {@code order_ts} ({@link OrderTimestamps}, per user); 5) keep the
- * run's date range; 6) build the clean rows: PII as tokens, metadata fields, prices merged into
- * products, order time and eval set into lines. Every record is counted once as clean,
- * rejected, duplicate or skipped ({@link Accounting}).
+ * against aisles and departments, lines and clicks against products, lines against orders); 3)
+ * dedupe on the business key (latest {@code updated_at}, then the first source position); 4) give
+ * file orders their {@code order_ts} ({@link OrderTimestamps}, per user); 5) keep the run's date
+ * range; 6) build the clean rows: PII as tokens, metadata fields, prices merged into products,
+ * order time and eval set into lines. Every record is counted once as clean, rejected, duplicate or
+ * skipped ({@link Accounting}).
  */
-public final class CleanRecords
-    extends PTransform<CleanRecords.Input, CleanRecords.Output> {
+public final class CleanRecords extends PTransform<CleanRecords.Input, CleanRecords.Output> {
 
   /** The order join's key: the orders' key, which order lines carry. */
   static final String ORDER_ID = SourceDataset.ORDERS.keyFields().get(0);
@@ -93,7 +99,9 @@ public final class CleanRecords
   /** Buckets of the batch order join: the lines of one bucket are held in memory together. */
   public static final int DEFAULT_BUCKETS = 16;
 
-  /** The batch order join's number of buckets ({@link #bucketsFor} plans it from the input's size). */
+  /**
+   * The batch order join's number of buckets ({@link #bucketsFor} plans it from the input's size).
+   */
   public CleanRecords withBuckets(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + n);
@@ -102,8 +110,8 @@ public final class CleanRecords
   }
 
   /**
-   * Buckets of the other batch groupings (dedupe, orders by user): as many as the lines', since
-   * the clickstream can be as large as the lines.
+   * Buckets of the other batch groupings (dedupe, orders by user): as many as the lines', since the
+   * clickstream can be as large as the lines.
    */
   private int groupBuckets() {
     return buckets;
@@ -117,10 +125,16 @@ public final class CleanRecords
 
   /** Buckets for this many bytes of order-line input, at least {@link #DEFAULT_BUCKETS}. */
   public static int bucketsFor(long orderLineBytes) {
-    return (int) Math.min(MAX_BUCKETS, Math.max(DEFAULT_BUCKETS, (orderLineBytes + BYTES_PER_BUCKET - 1) / BYTES_PER_BUCKET));
+    return (int)
+        Math.min(
+            MAX_BUCKETS,
+            Math.max(DEFAULT_BUCKETS, (orderLineBytes + BYTES_PER_BUCKET - 1) / BYTES_PER_BUCKET));
   }
 
-  /** Whether every input is a batch collection: only then do records travel in blocks (the stream's graph is untouched). */
+  /**
+   * Whether every input is a batch collection: only then do records travel in blocks (the stream's
+   * graph is untouched).
+   */
   private transient boolean batchRun;
 
   @Override
@@ -138,28 +152,40 @@ public final class CleanRecords
     }
     Map<Dataset, PCollection<Row>> clean = new EnumMap<>(Dataset.class);
 
-    PCollection<Row> departments = dedupe(valid.get(SourceDataset.DEPARTMENTS), SourceDataset.DEPARTMENTS);
+    PCollection<Row> departments =
+        dedupe(valid.get(SourceDataset.DEPARTMENTS), SourceDataset.DEPARTMENTS);
     PCollection<Row> aisles = dedupe(valid.get(SourceDataset.AISLES), SourceDataset.AISLES);
     clean.put(Dataset.DEPARTMENTS, toClean(departments, SourceDataset.DEPARTMENTS));
     clean.put(Dataset.AISLES, toClean(aisles, SourceDataset.AISLES));
 
     List<PCollectionView<Map<Integer, Integer>>> departmentIds =
         ids(in.withExisting(Dataset.DEPARTMENTS, departments), "department_id", "departments");
-    List<PCollectionView<Map<Integer, Integer>>> aisleIds = ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
+    List<PCollectionView<Map<Integer, Integer>>> aisleIds =
+        ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
     PCollection<Row> products =
-        validate(in.get(SourceDataset.PRODUCTS), SourceDataset.PRODUCTS,
-            List.of(new Ref("aisle_id", aisleIds, "aisles"), new Ref("department_id", departmentIds, "departments")),
+        validate(
+            in.get(SourceDataset.PRODUCTS),
+            SourceDataset.PRODUCTS,
+            List.of(
+                new Ref("aisle_id", aisleIds, "aisles"),
+                new Ref("department_id", departmentIds, "departments")),
             rejects);
     products = dedupe(products, SourceDataset.PRODUCTS);
-    PCollection<Row> prices = dedupe(valid.get(SourceDataset.PRODUCT_PRICES), SourceDataset.PRODUCT_PRICES);
+    PCollection<Row> prices =
+        dedupe(valid.get(SourceDataset.PRODUCT_PRICES), SourceDataset.PRODUCT_PRICES);
     PCollectionTuple joinedProducts = joinPrices(products, prices);
     rejects.add(joinedProducts.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
-    PCollection<Row> cleanProducts = joinedProducts.get(ok()).setCoder(RowBytesCoder.of(Dataset.PRODUCTS.beamSchema()));
+    PCollection<Row> cleanProducts =
+        joinedProducts.get(ok()).setCoder(RowBytesCoder.of(Dataset.PRODUCTS.beamSchema()));
     clean.put(Dataset.PRODUCTS, cleanProducts);
     List<PCollectionView<Map<Integer, Integer>>> productIds =
         ids(in.withExisting(Dataset.PRODUCTS, cleanProducts), "product_id", "products");
 
-    clean.put(Dataset.CUSTOMERS, toClean(dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS));
+    clean.put(
+        Dataset.CUSTOMERS,
+        toClean(
+            dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS),
+            SourceDataset.CUSTOMERS));
 
     PCollection<Row> orders = dedupe(valid.get(SourceDataset.ORDERS), SourceDataset.ORDERS);
     orders = assignOrderTimes(orders);
@@ -172,7 +198,8 @@ public final class CleanRecords
     Map<Dataset, PCollection<KV<String, RowBlock>>> blocks = new EnumMap<>(Dataset.class);
     boolean batch = batchRun && inBlocks(orderRefs);
     if (in.lineReader() != null && !batch) {
-      throw new IllegalArgumentException("order lines read in bucket blocks need a batch run (bounded, in the global window)");
+      throw new IllegalArgumentException(
+          "order lines read in bucket blocks need a batch run (bounded, in the global window)");
     }
     if (batch) {
       // A batch run: lines travel in blocks from the reader to the writer (BucketJoin). The reader
@@ -181,48 +208,89 @@ public final class CleanRecords
       Schema readerSchema = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
       if (in.lineReader() != null && !lineSchema.equals(readerSchema)) {
         // the join decodes the reader's blocks and the rows' blocks with one schema
-        throw new IllegalArgumentException("order lines given as rows of " + lineSchema + " cannot join lines read as " + readerSchema);
+        throw new IllegalArgumentException(
+            "order lines given as rows of "
+                + lineSchema
+                + " cannot join lines read as "
+                + readerSchema);
       }
       List<PCollection<KV<Integer, RowBlock>>> lineBuckets = new ArrayList<>();
       if (in.lineReader() != null) {
-        ValidateFn checks = new ValidateFn(SourceDataset.ORDER_LINES, cfg, lineRefs.stream().map(r -> r.views).toList(),
-            lineRefs.stream().map(r -> r.field).toList(), lineRefs.stream().map(r -> r.target).toList());
-        PCollectionTuple read = in.getPipeline().apply("Read " + SourceDataset.ORDER_LINES.sourceName(),
-            in.lineReader().parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES).checkedBy(checks));
+        ValidateFn checks =
+            new ValidateFn(
+                SourceDataset.ORDER_LINES,
+                cfg,
+                lineRefs.stream().map(r -> r.views).toList(),
+                lineRefs.stream().map(r -> r.field).toList(),
+                lineRefs.stream().map(r -> r.target).toList());
+        PCollectionTuple read =
+            in.getPipeline()
+                .apply(
+                    "Read " + SourceDataset.ORDER_LINES.sourceName(),
+                    in.lineReader()
+                        .parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES)
+                        .checkedBy(checks));
         rejects.add(read.get(Rejects.TAG));
         lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
       if (in.lineReader() == null || in.given(SourceDataset.ORDER_LINES)) {
-        lineBuckets.add(validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects)
-            .apply("Order lines into buckets", ParDo.of(new BucketJoin.KeyedBucketsFn(lineSchema, BucketKeys.ofEnvelope(ORDER_ID), buckets)))
-            .setCoder(BucketJoin.BUCKET_CODER));
+        lineBuckets.add(
+            validate(
+                    in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects)
+                .apply(
+                    "Order lines into buckets",
+                    ParDo.of(
+                        new BucketJoin.KeyedBucketsFn(
+                            lineSchema, BucketKeys.ofEnvelope(ORDER_ID), buckets)))
+                .setCoder(BucketJoin.BUCKET_CODER));
       }
-      PCollection<KV<Integer, RowBlock>> allLines = lineBuckets.size() == 1 ? lineBuckets.get(0)
-          : PCollectionList.of(lineBuckets).apply("All order line blocks", Flatten.pCollections());
-      PCollectionTuple joined = BucketJoin.joinOrders(allLines, lineSchema, orderRefs, buckets, cfg);
+      PCollection<KV<Integer, RowBlock>> allLines =
+          lineBuckets.size() == 1
+              ? lineBuckets.get(0)
+              : PCollectionList.of(lineBuckets)
+                  .apply("All order line blocks", Flatten.pCollections());
+      PCollectionTuple joined =
+          BucketJoin.joinOrders(allLines, lineSchema, orderRefs, buckets, cfg);
       rejects.add(joined.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
-      blocks.put(Dataset.ORDER_LINES, joined.get(BucketJoin.PARTITION_BLOCKS).setCoder(BucketJoin.PARTITION_BLOCK_CODER));
+      blocks.put(
+          Dataset.ORDER_LINES,
+          joined.get(BucketJoin.PARTITION_BLOCKS).setCoder(BucketJoin.PARTITION_BLOCK_CODER));
     } else {
-      PCollection<Row> lines = validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects);
+      PCollection<Row> lines =
+          validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects);
       PCollectionTuple joinedLines = joinOrders(lines, orderRefs);
       rejects.add(joinedLines.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
-      clean.put(Dataset.ORDER_LINES, joinedLines.get(ok()).setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema())));
+      clean.put(
+          Dataset.ORDER_LINES,
+          joinedLines.get(ok()).setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema())));
     }
 
     PCollection<Row> clicks =
-        validate(in.get(SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS,
-            List.of(new Ref("product_id", productIds, "products")), rejects);
-    clean.put(Dataset.CLICK_EVENTS, toClean(dedupe(clicks, SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS));
-    clean.put(Dataset.FEEDBACK, toClean(dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK), SourceDataset.FEEDBACK));
+        validate(
+            in.get(SourceDataset.CLICK_EVENTS),
+            SourceDataset.CLICK_EVENTS,
+            List.of(new Ref("product_id", productIds, "products")),
+            rejects);
+    clean.put(
+        Dataset.CLICK_EVENTS,
+        toClean(dedupe(clicks, SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS));
+    clean.put(
+        Dataset.FEEDBACK,
+        toClean(
+            dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK),
+            SourceDataset.FEEDBACK));
 
     PCollection<Row> allRejects =
-        PCollectionList.of(rejects).apply("Flatten clean-stage rejects", Flatten.pCollections()).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
+        PCollectionList.of(rejects)
+            .apply("Flatten clean-stage rejects", Flatten.pCollections())
+            .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return new Output(in.getPipeline(), clean, blocks, allRejects);
   }
 
   /** A bounded collection in the global window: a batch run's, which may travel in blocks. */
   private static boolean inBlocks(PCollection<?> c) {
-    return c.isBounded() == PCollection.IsBounded.BOUNDED && c.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
+    return c.isBounded() == PCollection.IsBounded.BOUNDED
+        && c.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
   }
 
   private static TupleTag<Row> ok() {
@@ -234,7 +302,13 @@ public final class CleanRecords
   // ---------------------------------------------------------------- validate
 
   static Row reject(SourceDataset d, Row env, RejectReason reason, String message, String stage) {
-    return Rejects.of(d.target().datasetName(), reason, message, env.getString("source_ref"), env.getString("payload"), Instant.now());
+    return Rejects.of(
+        d.target().datasetName(),
+        reason,
+        message,
+        env.getString("source_ref"),
+        env.getString("payload"),
+        Instant.now());
   }
 
   // ---------------------------------------------------------------- references
@@ -258,7 +332,8 @@ public final class CleanRecords
    * in event-time windows, the zone's dimensions in the global window), and a reference is good
    * when any part has the key.
    */
-  private List<PCollectionView<Map<Integer, Integer>>> ids(List<PCollection<Row>> parts, String field, String name) {
+  private List<PCollectionView<Map<Integer, Integer>>> ids(
+      List<PCollection<Row>> parts, String field, String name) {
     List<PCollectionView<Map<Integer, Integer>>> views = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
       String part = name + (i == 0 ? "" : " (existing)");
@@ -267,18 +342,23 @@ public final class CleanRecords
     return views;
   }
 
-  private static PCollection<KV<Integer, Integer>> keys(PCollection<Row> rows, String field, String name) {
+  private static PCollection<KV<Integer, Integer>> keys(
+      PCollection<Row> rows, String field, String name) {
     return rows.apply(
-            "Keys of " + name,
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
-                .via((Row r) -> {
+        "Keys of " + name,
+        MapElements.into(
+                TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
+            .via(
+                (Row r) -> {
                   Row rec = r.getSchema().hasField("record") ? Envelope.record(r) : r;
                   Integer k = rec.getInt32(field);
                   return KV.of(k, k);
                 }));
   }
 
-  /** What a line needs of its order; {@code fresh}: read in this run (wins over the zone's copy). */
+  /**
+   * What a line needs of its order; {@code fresh}: read in this run (wins over the zone's copy).
+   */
   static final Schema ORDER_REF =
       Schema.builder()
           .addInt32Field("order_id")
@@ -289,23 +369,48 @@ public final class CleanRecords
 
   private static PCollection<Row> orderRefs(PCollection<Row> orders, PCollection<Row> existing) {
     PCollection<Row> fresh =
-        orders.apply("Order refs", MapElements.into(TypeDescriptors.rows()).via((Row env) -> {
-              Row r = Envelope.record(env);
-              return Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), true).build();
-            }))
+        orders
+            .apply(
+                "Order refs",
+                MapElements.into(TypeDescriptors.rows())
+                    .via(
+                        (Row env) -> {
+                          Row r = Envelope.record(env);
+                          return Row.withSchema(ORDER_REF)
+                              .addValues(
+                                  r.getInt32("order_id"),
+                                  r.getDateTime("order_ts"),
+                                  r.getString("eval_set"),
+                                  true)
+                              .build();
+                        }))
             .setCoder(RowBytesCoder.of(ORDER_REF));
     if (existing == null) {
       return fresh;
     }
     PCollection<Row> old =
-        existing.apply("Existing order refs", MapElements.into(TypeDescriptors.rows()).via((Row r) ->
-                Row.withSchema(ORDER_REF).addValues(r.getInt32("order_id"), r.getDateTime("order_ts"), r.getString("eval_set"), false).build()))
+        existing
+            .apply(
+                "Existing order refs",
+                MapElements.into(TypeDescriptors.rows())
+                    .via(
+                        (Row r) ->
+                            Row.withSchema(ORDER_REF)
+                                .addValues(
+                                    r.getInt32("order_id"),
+                                    r.getDateTime("order_ts"),
+                                    r.getString("eval_set"),
+                                    false)
+                                .build()))
             .setCoder(RowBytesCoder.of(ORDER_REF));
-    return PCollectionList.of(fresh).and(old).apply("All order refs", Flatten.pCollections()).setCoder(RowBytesCoder.of(ORDER_REF));
+    return PCollectionList.of(fresh)
+        .and(old)
+        .apply("All order refs", Flatten.pCollections())
+        .setCoder(RowBytesCoder.of(ORDER_REF));
   }
 
-  private static final java.util.Set<SourceDataset> WITH_REFERENCES =
-      java.util.EnumSet.of(SourceDataset.PRODUCTS, SourceDataset.ORDER_LINES, SourceDataset.CLICK_EVENTS);
+  private static final Set<SourceDataset> WITH_REFERENCES =
+      EnumSet.of(SourceDataset.PRODUCTS, SourceDataset.ORDER_LINES, SourceDataset.CLICK_EVENTS);
 
   /** Validates each record on its own ({@link Rules}), then its references; rejects the rest. */
   private PCollection<Row> validate(
@@ -323,7 +428,9 @@ public final class CleanRecords
     PCollectionTuple t =
         in.apply(
             "Validate " + d.sourceName(),
-            ParDo.of(new ValidateFn(d, cfg, views, fields, targets)).withSideInputs(all).withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
+            ParDo.of(new ValidateFn(d, cfg, views, fields, targets))
+                .withSideInputs(all)
+                .withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
     rejects.add(t.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
     return t.get(ok()).setCoder(RowBytesCoder.of(in.getSchema()));
   }
@@ -337,7 +444,11 @@ public final class CleanRecords
     private final List<String> targets;
     private final Progress rejected;
 
-    ValidateFn(SourceDataset d, CleanConfig cfg, List<List<PCollectionView<Map<Integer, Integer>>>> views, List<String> fields,
+    ValidateFn(
+        SourceDataset d,
+        CleanConfig cfg,
+        List<List<PCollectionView<Map<Integer, Integer>>>> views,
+        List<String> fields,
         List<String> targets) {
       this.d = d;
       this.cfg = cfg;
@@ -363,7 +474,8 @@ public final class CleanRecords
     }
 
     @ProcessElement
-    public void process(@Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
+    public void process(
+        @Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
       if (valid(env, window, c, out)) {
         out.get(OK).output(env);
       }
@@ -371,7 +483,8 @@ public final class CleanRecords
 
     /** Checks a record on its own, then its references; a bad one is rejected here. */
     @Override
-    public boolean valid(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
+    public boolean valid(
+        Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
@@ -384,15 +497,25 @@ public final class CleanRecords
         Integer v = rec.getInt32(fields.get(i));
         if (v != null && !anyHas(views.get(i), v, window, c)) {
           rejected.inc();
-          out.get(Rejects.TAG).output(reject(d, env, RejectReason.UNKNOWN_REFERENCE,
-              fields.get(i) + " " + v + " is not in " + targets.get(i), "validate"));
+          out.get(Rejects.TAG)
+              .output(
+                  reject(
+                      d,
+                      env,
+                      RejectReason.UNKNOWN_REFERENCE,
+                      fields.get(i) + " " + v + " is not in " + targets.get(i),
+                      "validate"));
           return false;
         }
       }
       return true;
     }
 
-    private boolean anyHas(List<PCollectionView<Map<Integer, Integer>>> parts, Integer key, BoundedWindow window, DoFn<?, ?>.ProcessContext c) {
+    private boolean anyHas(
+        List<PCollectionView<Map<Integer, Integer>>> parts,
+        Integer key,
+        BoundedWindow window,
+        DoFn<?, ?>.ProcessContext c) {
       for (PCollectionView<Map<Integer, Integer>> part : parts) {
         if (sides.get(part, window, c).containsKey(key)) {
           return true;
@@ -408,7 +531,11 @@ public final class CleanRecords
     Schema schema = in.getSchema();
     List<String> keys = d.keyFields();
     if (batchRun && inBlocks(in)) {
-      return BucketJoin.grouped(in, "Dedupe " + d.sourceName(), env -> key(env, keys).hashCode(), groupBuckets(),
+      return BucketJoin.grouped(
+          in,
+          "Dedupe " + d.sourceName(),
+          env -> key(env, keys).hashCode(),
+          groupBuckets(),
           new BucketJoin.PickInBucket(d));
     }
     return in.apply(
@@ -459,13 +586,15 @@ public final class CleanRecords
 
   /** Orders versions: newest updated_at first, then the smallest source position. */
   static final Comparator<Row> BETTER =
-      Comparator.<Row>comparingLong(env -> {
-            Row rec = Envelope.record(env);
-            if (!rec.getSchema().hasField("updated_at") || rec.getDateTime("updated_at") == null) {
-              return Long.MAX_VALUE;
-            }
-            return -rec.getDateTime("updated_at").getMillis();
-          })
+      Comparator.<Row>comparingLong(
+              env -> {
+                Row rec = Envelope.record(env);
+                if (!rec.getSchema().hasField("updated_at")
+                    || rec.getDateTime("updated_at") == null) {
+                  return Long.MAX_VALUE;
+                }
+                return -rec.getDateTime("updated_at").getMillis();
+              })
           .thenComparing(env -> env.getString("source_ref"), CleanRecords::compareRefs);
 
   /** "file:12" before "file:9" would be wrong: compare the position as a number. */
@@ -478,7 +607,8 @@ public final class CleanRecords
         return c;
       }
       try {
-        return Long.compare(Long.parseLong(a.substring(ia + 1)), Long.parseLong(b.substring(ib + 1)));
+        return Long.compare(
+            Long.parseLong(a.substring(ia + 1)), Long.parseLong(b.substring(ib + 1)));
       } catch (NumberFormatException e) {
         return a.compareTo(b);
       }
@@ -492,12 +622,18 @@ public final class CleanRecords
     Schema schema = orders.getSchema();
     LocalDate asOf = cfg.asOf;
     if (batchRun && inBlocks(orders)) {
-      return BucketJoin.grouped(orders, "Assign order_ts", env -> Envelope.record(env).getInt32("user_id"), groupBuckets(),
+      return BucketJoin.grouped(
+          orders,
+          "Assign order_ts",
+          env -> Envelope.record(env).getInt32("user_id"),
+          groupBuckets(),
           new BucketJoin.AssignInBucket(asOf));
     }
     return orders
-        .apply("Key orders by user",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+        .apply(
+            "Key orders by user",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
                 .via((Row env) -> KV.of(Envelope.record(env).getInt32("user_id"), env)))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(schema)))
         .apply("Group orders by user", GroupByKey.create())
@@ -519,14 +655,19 @@ public final class CleanRecords
     }
 
     /** One user's orders, each with its order_ts (given, or by the rule). */
-    static void assign(Iterable<Row> orders, LocalDate asOf, java.util.function.Consumer<Row> out) {
+    static void assign(Iterable<Row> orders, LocalDate asOf, Consumer<Row> out) {
       List<Row> all = new ArrayList<>();
       List<OrderTimestamps.OrderKey> keys = new ArrayList<>();
       for (Row env : orders) {
         all.add(env);
         Row r = Envelope.record(env);
-        keys.add(new OrderTimestamps.OrderKey(r.getInt32("order_id"), r.getInt32("order_number"),
-            r.getInt32("order_dow"), r.getInt32("order_hour_of_day"), r.getInt32("days_since_prior_order")));
+        keys.add(
+            new OrderTimestamps.OrderKey(
+                r.getInt32("order_id"),
+                r.getInt32("order_number"),
+                r.getInt32("order_dow"),
+                r.getInt32("order_hour_of_day"),
+                r.getInt32("days_since_prior_order")));
       }
       Map<Integer, java.time.Instant> ts = OrderTimestamps.assign(keys, asOf);
       for (Row env : all) {
@@ -536,7 +677,9 @@ public final class CleanRecords
         } else {
           // By position: Row.fromRow(..).withFieldValue parses a field-access expression per call.
           List<Object> values = new ArrayList<>(r.getValues());
-          values.set(r.getSchema().indexOf("order_ts"), new Instant(ts.get(r.getInt32("order_id")).toEpochMilli()));
+          values.set(
+              r.getSchema().indexOf("order_ts"),
+              new Instant(ts.get(r.getInt32("order_id")).toEpochMilli()));
           Row withTs = Rows.attach(r.getSchema(), values);
           out.accept(Envelope.withRecord(env, withTs));
         }
@@ -549,14 +692,27 @@ public final class CleanRecords
   private PCollectionTuple joinPrices(PCollection<Row> products, PCollection<Row> prices) {
     TupleTag<Row> productTag = new TupleTag<>("product");
     TupleTag<Row> priceTag = new TupleTag<>("price");
-    return joinOn("product_id", "products and prices", productTag, products, priceTag, prices,
-        "Clean products", new JoinPricesFn(productTag, priceTag, cfg));
+    return joinOn(
+        "product_id",
+        "products and prices",
+        productTag,
+        products,
+        priceTag,
+        prices,
+        "Clean products",
+        new JoinPricesFn(productTag, priceTag, cfg));
   }
 
   /** CoGroupByKey of two envelope collections on an int field, then a two-output DoFn. */
   private static PCollectionTuple joinOn(
-      String field, String what, TupleTag<Row> leftTag, PCollection<Row> left, TupleTag<Row> rightTag,
-      PCollection<Row> right, String step, DoFn<KV<Integer, CoGbkResult>, Row> fn) {
+      String field,
+      String what,
+      TupleTag<Row> leftTag,
+      PCollection<Row> left,
+      TupleTag<Row> rightTag,
+      PCollection<Row> right,
+      String step,
+      DoFn<KV<Integer, CoGbkResult>, Row> fn) {
     return KeyedPCollectionTuple.of(leftTag, byInt(left, field, leftTag.getId()))
         .and(rightTag, byInt(right, field, rightTag.getId()))
         .apply("Join " + what, CoGroupByKey.create())
@@ -574,9 +730,12 @@ public final class CleanRecords
       this.c = c;
     }
 
-    private final Progress cleanProducts = Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
-    private final Progress mergedPrices = Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
-    private final Progress rejectedPrices = Progress.counter(Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Progress cleanProducts =
+        Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCTS.sourceName());
+    private final Progress mergedPrices =
+        Progress.counter(Accounting.CLEAN + SourceDataset.PRODUCT_PRICES.sourceName());
+    private final Progress rejectedPrices =
+        Progress.counter(Accounting.REJECTED + SourceDataset.PRODUCT_PRICES.sourceName());
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
@@ -591,14 +750,21 @@ public final class CleanRecords
       if (product == null) {
         if (price != null) {
           rejectedPrices.inc();
-          out.get(Rejects.TAG).output(reject(SourceDataset.PRODUCT_PRICES, price, RejectReason.UNKNOWN_REFERENCE,
-              "product_id " + e.getKey() + " is not in products", "validate"));
+          out.get(Rejects.TAG)
+              .output(
+                  reject(
+                      SourceDataset.PRODUCT_PRICES,
+                      price,
+                      RejectReason.UNKNOWN_REFERENCE,
+                      "product_id " + e.getKey() + " is not in products",
+                      "validate"));
         }
         return;
       }
       Map<String, Object> extra = new HashMap<>();
       if (price != null) {
-        // product_prices.csv overrides; without it the product keeps its own price (RDS carries one)
+        // product_prices.csv overrides; without it the product keeps its own price (RDS carries
+        // one)
         extra.put("unit_price", Envelope.record(price).getDecimal("unit_price"));
       }
       if (price != null) {
@@ -615,8 +781,15 @@ public final class CleanRecords
     }
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
-    return joinOn("order_id", "lines and orders", lineTag, lines, orderTag, orders,
-        "Clean order lines", new JoinOrdersFn(lineTag, orderTag, cfg));
+    return joinOn(
+        "order_id",
+        "lines and orders",
+        lineTag,
+        lines,
+        orderTag,
+        orders,
+        "Clean order lines",
+        new JoinOrdersFn(lineTag, orderTag, cfg));
   }
 
   static final class JoinOrdersFn extends DoFn<KV<Integer, CoGbkResult>, Row> {
@@ -630,10 +803,14 @@ public final class CleanRecords
       this.c = c;
     }
 
-    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress duplicates = Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress rejected =
+        Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress skipped =
+        Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines =
+        Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress duplicates =
+        Progress.counter(Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> e, MultiOutputReceiver out) {
@@ -644,18 +821,27 @@ public final class CleanRecords
         }
       }
       // The order's lines, one per business key (the same pick as the other datasets' dedupe).
-      Map<String, Row> unique = new java.util.LinkedHashMap<>();
+      Map<String, Row> unique = new LinkedHashMap<>();
       long n = 0;
       for (Row line : e.getValue().getAll(lineTag)) {
         n++;
-        unique.merge(key(line, SourceDataset.ORDER_LINES.keyFields()), line, (a, b) -> BETTER.compare(b, a) < 0 ? b : a);
+        unique.merge(
+            key(line, SourceDataset.ORDER_LINES.keyFields()),
+            line,
+            (a, b) -> BETTER.compare(b, a) < 0 ? b : a);
       }
       duplicates.inc(n - unique.size());
       for (Row line : unique.values()) {
         if (order == null) {
           rejected.inc();
-          out.get(Rejects.TAG).output(reject(SourceDataset.ORDER_LINES, line, RejectReason.UNKNOWN_REFERENCE,
-              "order_id " + e.getKey() + " is not in orders", "validate"));
+          out.get(Rejects.TAG)
+              .output(
+                  reject(
+                      SourceDataset.ORDER_LINES,
+                      line,
+                      RejectReason.UNKNOWN_REFERENCE,
+                      "order_id " + e.getKey() + " is not in orders",
+                      "validate"));
           continue;
         }
         Row clean = joinLine(order, line, c, skipped, cleanLines);
@@ -666,7 +852,10 @@ public final class CleanRecords
     }
   }
 
-  /** A line with its order: null (counted as skipped) outside the run's range, else clean with the order's time and eval set. */
+  /**
+   * A line with its order: null (counted as skipped) outside the run's range, else clean with the
+   * order's time and eval set.
+   */
   static Row joinLine(Row order, Row line, CleanConfig c, Progress skipped, Progress cleanLines) {
     ReadableInstant ts = order.getDateTime("order_ts");
     if (!c.inRange(date(ts))) {
@@ -688,21 +877,30 @@ public final class CleanRecords
    * The stream's order join: each line waits in state for its order (or meets it at once), for as
    * long as the windows' allowed lateness, whichever of the two arrives first and in whatever pane
    * ({@link HeldJoin}); lines whose order has not come by then are rejected as LATE_REFERENCE. The
-   * results go back into the lines' windows. A join per pane would reject a late order's lines
-   * that reach it before the order does (the order passes two more groupings on its way).
+   * results go back into the lines' windows. A join per pane would reject a late order's lines that
+   * reach it before the order does (the order passes two more groupings on its way).
    */
   private PCollectionTuple joinOrdersHeld(PCollection<Row> lines, PCollection<Row> orders) {
     WindowingStrategy<?, ?> ws = lines.getWindowingStrategy();
-    HeldJoin.Result held = HeldJoin.join("Order join", byInt(lines, "order_id", "line"), byInt(orders, "order_id", "order"),
-        new LineKey(), new Better(), Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
-    PCollection<Row> clean = held.paired()
-        .apply("Clean order lines", ParDo.of(new CleanHeldLineFn(cfg)))
-        .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema()));
+    HeldJoin.Result held =
+        HeldJoin.join(
+            "Order join",
+            byInt(lines, "order_id", "line"),
+            byInt(orders, "order_id", "order"),
+            new LineKey(),
+            new Better(),
+            Accounting.DUPLICATES + SourceDataset.ORDER_LINES.sourceName());
+    PCollection<Row> clean =
+        held.paired()
+            .apply("Clean order lines", ParDo.of(new CleanHeldLineFn(cfg)))
+            .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES.beamSchema()));
     long lateSeconds = ws.getAllowedLateness().getStandardSeconds();
-    PCollection<Row> late = held.unmatched()
-        .apply("Reject lines without their order", ParDo.of(new LateLineFn(lateSeconds)))
-        .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
-    return PCollectionTuple.of(ok(), HeldJoin.rewindow(clean, ws, "Clean order lines into their windows"))
+    PCollection<Row> late =
+        held.unmatched()
+            .apply("Reject lines without their order", ParDo.of(new LateLineFn(lateSeconds)))
+            .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
+    return PCollectionTuple.of(
+            ok(), HeldJoin.rewindow(clean, ws, "Clean order lines into their windows"))
         .and(Rejects.TAG, HeldJoin.rewindow(late, ws, "Late order line rejects into windows"));
   }
 
@@ -725,8 +923,10 @@ public final class CleanRecords
   /** Clean rows of the lines the held join paired with their order. */
   static final class CleanHeldLineFn extends DoFn<KV<Row, Row>, Row> {
     private final CleanConfig c;
-    private final Progress skipped = Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
-    private final Progress cleanLines = Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress skipped =
+        Progress.counter(Accounting.SKIPPED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress cleanLines =
+        Progress.counter(Accounting.CLEAN + SourceDataset.ORDER_LINES.sourceName());
 
     CleanHeldLineFn(CleanConfig c) {
       this.c = c;
@@ -744,7 +944,8 @@ public final class CleanRecords
   /** Rejects of the lines whose order did not come within the allowed lateness. */
   static final class LateLineFn extends DoFn<Row, Row> {
     private final long lateSeconds;
-    private final Progress rejected = Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
+    private final Progress rejected =
+        Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
 
     LateLineFn(long lateSeconds) {
       this.lateSeconds = lateSeconds;
@@ -753,15 +954,32 @@ public final class CleanRecords
     @ProcessElement
     public void process(@Element Row line, OutputReceiver<Row> out) {
       rejected.inc();
-      out.output(reject(SourceDataset.ORDER_LINES, line, RejectReason.LATE_REFERENCE, "order_id "
-          + Envelope.record(line).getInt32("order_id") + " did not arrive within the allowed lateness (" + lateSeconds + " s)", "validate"));
+      out.output(
+          reject(
+              SourceDataset.ORDER_LINES,
+              line,
+              RejectReason.LATE_REFERENCE,
+              "order_id "
+                  + Envelope.record(line).getInt32("order_id")
+                  + " did not arrive within the allowed lateness ("
+                  + lateSeconds
+                  + " s)",
+              "validate"));
     }
   }
 
-  private static PCollection<KV<Integer, Row>> byInt(PCollection<Row> in, String field, String name) {
-    return in.apply("Key " + name + " by " + field,
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-                .via((Row r) -> KV.of((r.getSchema().hasField("record") ? Envelope.record(r) : r).getInt32(field), r)))
+  private static PCollection<KV<Integer, Row>> byInt(
+      PCollection<Row> in, String field, String name) {
+    return in.apply(
+            "Key " + name + " by " + field,
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via(
+                    (Row r) ->
+                        KV.of(
+                            (r.getSchema().hasField("record") ? Envelope.record(r) : r)
+                                .getInt32(field),
+                            r)))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(in.getSchema())));
   }
 
@@ -772,7 +990,8 @@ public final class CleanRecords
   // ---------------------------------------------------------------- clean rows
 
   private PCollection<Row> toClean(PCollection<Row> in, SourceDataset d) {
-    return in.apply("Clean " + d.sourceName(), ParDo.of(new ToCleanFn(d, cfg))).setCoder(RowBytesCoder.of(d.target().beamSchema()));
+    return in.apply("Clean " + d.sourceName(), ParDo.of(new ToCleanFn(d, cfg)))
+        .setCoder(RowBytesCoder.of(d.target().beamSchema()));
   }
 
   static final class ToCleanFn extends DoFn<Row, Row> {
@@ -791,7 +1010,7 @@ public final class CleanRecords
     @ProcessElement
     public void process(@Element Row env, OutputReceiver<Row> out) {
       Row rec = Envelope.record(env);
-      java.util.Optional<String> eventTime = d.target().eventTimeColumn();
+      Optional<String> eventTime = d.target().eventTimeColumn();
       if (eventTime.isPresent() && !cfg.inRange(date(rec.getDateTime(eventTime.get())))) {
         skipped.inc();
         return;
@@ -805,13 +1024,16 @@ public final class CleanRecords
 
   /** Parsed envelopes per source dataset; absent datasets are empty. */
   public static final class Input implements PInput {
-    private final org.apache.beam.sdk.Pipeline pipeline;
+    private final Pipeline pipeline;
     private final Map<SourceDataset, PCollection<Row>> byDataset;
     private final Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
-    private final java.util.Set<SourceDataset> given;
+    private final Set<SourceDataset> given;
     private ReadSourceFiles lineReader;
 
-    private Input(org.apache.beam.sdk.Pipeline pipeline, Map<SourceDataset, PCollection<Row>> byDataset, java.util.Set<SourceDataset> given) {
+    private Input(
+        Pipeline pipeline,
+        Map<SourceDataset, PCollection<Row>> byDataset,
+        Set<SourceDataset> given) {
       this.pipeline = pipeline;
       this.byDataset = byDataset;
       this.given = given;
@@ -819,12 +1041,13 @@ public final class CleanRecords
 
     /**
      * Order lines read from files by this reader, besides any given as rows. In a batch run the
-     * stage applies it itself, validating each line as it is parsed and packing it into the
-     * order join's buckets, so that lines stay in blocks from the reader on.
+     * stage applies it itself, validating each line as it is parsed and packing it into the order
+     * join's buckets, so that lines stay in blocks from the reader on.
      */
     public Input withLineReader(ReadSourceFiles read) {
       if (read != null && read.dataset() != SourceDataset.ORDER_LINES) {
-        throw new IllegalArgumentException("the line reader reads " + read.dataset().sourceName() + ", not order lines");
+        throw new IllegalArgumentException(
+            "the line reader reads " + read.dataset().sourceName() + ", not order lines");
       }
       this.lineReader = read;
       return this;
@@ -868,9 +1091,9 @@ public final class CleanRecords
       return out;
     }
 
-    public static Input of(org.apache.beam.sdk.Pipeline p, Map<SourceDataset, PCollection<Row>> given) {
+    public static Input of(Pipeline p, Map<SourceDataset, PCollection<Row>> given) {
       Map<SourceDataset, PCollection<Row>> all = new EnumMap<>(SourceDataset.class);
-      java.util.Set<SourceDataset> present = java.util.EnumSet.noneOf(SourceDataset.class);
+      Set<SourceDataset> present = EnumSet.noneOf(SourceDataset.class);
       for (SourceDataset d : SourceDataset.values()) {
         PCollection<Row> c = given.get(d);
         if (c != null) {
@@ -878,7 +1101,9 @@ public final class CleanRecords
         }
         if (c == null) {
           Schema s = Envelope.schema(d.parseSchema());
-          c = p.apply("No " + d.sourceName(), Create.empty(RowBytesCoder.of(s))).setCoder(RowBytesCoder.of(s));
+          c =
+              p.apply("No " + d.sourceName(), Create.empty(RowBytesCoder.of(s)))
+                  .setCoder(RowBytesCoder.of(s));
         }
         all.put(d, c);
       }
@@ -890,13 +1115,13 @@ public final class CleanRecords
     }
 
     @Override
-    public org.apache.beam.sdk.Pipeline getPipeline() {
+    public Pipeline getPipeline() {
       return pipeline;
     }
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
+      Map<TupleTag<?>, PValue> m = new LinkedHashMap<>();
       byDataset.forEach((d, c) -> m.put(new TupleTag<Row>(d.sourceName()), c));
       existing.forEach((d, c) -> m.put(new TupleTag<Row>("existing " + d.datasetName()), c));
       return m;
@@ -905,13 +1130,16 @@ public final class CleanRecords
 
   /** Clean rows per clean dataset, and every reject of the stage. */
   public static final class Output implements POutput {
-    private final org.apache.beam.sdk.Pipeline pipeline;
+    private final Pipeline pipeline;
     private final Map<Dataset, PCollection<Row>> clean;
     private final Map<Dataset, PCollection<KV<String, RowBlock>>> blocks;
     private final PCollection<Row> rejects;
 
-    Output(org.apache.beam.sdk.Pipeline pipeline, Map<Dataset, PCollection<Row>> clean,
-        Map<Dataset, PCollection<KV<String, RowBlock>>> blocks, PCollection<Row> rejects) {
+    Output(
+        Pipeline pipeline,
+        Map<Dataset, PCollection<Row>> clean,
+        Map<Dataset, PCollection<KV<String, RowBlock>>> blocks,
+        PCollection<Row> rejects) {
       this.pipeline = pipeline;
       this.clean = clean;
       this.blocks = blocks;
@@ -921,10 +1149,14 @@ public final class CleanRecords
     /** A clean dataset's rows (a dataset made in blocks is unpacked, once, on first asking). */
     public PCollection<Row> clean(Dataset d) {
       if (!clean.containsKey(d) && blocks.containsKey(d)) {
-        clean.put(d, blocks.get(d)
-            .apply("Blocks of " + d.datasetName(), org.apache.beam.sdk.transforms.Values.create())
-            .apply("Rows of " + d.datasetName(), ParDo.of(new PackRows.UnpackFn(d.beamSchema())))
-            .setCoder(RowBytesCoder.of(d.beamSchema())));
+        clean.put(
+            d,
+            blocks
+                .get(d)
+                .apply("Blocks of " + d.datasetName(), Values.create())
+                .apply(
+                    "Rows of " + d.datasetName(), ParDo.of(new PackRows.UnpackFn(d.beamSchema())))
+                .setCoder(RowBytesCoder.of(d.beamSchema())));
       }
       return clean.get(d);
     }
@@ -948,20 +1180,22 @@ public final class CleanRecords
     }
 
     @Override
-    public org.apache.beam.sdk.Pipeline getPipeline() {
+    public Pipeline getPipeline() {
       return pipeline;
     }
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      Map<TupleTag<?>, PValue> m = new java.util.LinkedHashMap<>();
+      Map<TupleTag<?>, PValue> m = new LinkedHashMap<>();
       clean.forEach((d, c) -> m.put(new TupleTag<Row>(d.datasetName()), c));
-      blocks.forEach((d, c) -> m.put(new TupleTag<KV<String, RowBlock>>(d.datasetName() + " blocks"), c));
+      blocks.forEach(
+          (d, c) -> m.put(new TupleTag<KV<String, RowBlock>>(d.datasetName() + " blocks"), c));
       m.put(Rejects.TAG, rejects);
       return m;
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

@@ -2,23 +2,28 @@ package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.Rows;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Builds a clean row from a parsed record: same-named fields are copied, PII fields become
- * tokens ({@code full_name → name_token}, {@code email → email_token}, {@code phone →
- * phone_token}, {@code ip → ip_token}), {@code customer_id} becomes {@code user_id}, extras fill
- * fields the record does not have, and the metadata fields are set.
+ * Builds a clean row from a parsed record: same-named fields are copied, PII fields become tokens
+ * ({@code full_name → name_token}, {@code email → email_token}, {@code phone → phone_token}, {@code
+ * ip → ip_token}), {@code customer_id} becomes {@code user_id}, extras fill fields the record does
+ * not have, and the metadata fields are set.
  */
 public final class CleanRows {
   private CleanRows() {}
 
   /** Where each clean field comes from; the last plan per target, for the record schema it saw. */
-  private static final Map<Dataset, Plan> PLANS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Dataset, Plan> PLANS = new ConcurrentHashMap<>();
 
-  public static Row build(Dataset target, Row envelope, Map<String, Object> extra, CleanConfig cfg) {
+  public static Row build(
+      Dataset target, Row envelope, Map<String, Object> extra, CleanConfig cfg) {
     Row rec = Envelope.record(envelope);
     Plan plan = PLANS.get(target);
     if (plan == null || !plan.fits(rec.getSchema())) {
@@ -26,7 +31,7 @@ public final class CleanRows {
       PLANS.put(target, plan);
     }
     Schema out = plan.out;
-    java.util.List<Object> b = new java.util.ArrayList<>(out.getFieldCount());
+    List<Object> b = new ArrayList<>(out.getFieldCount());
     for (int i = 0; i < plan.kinds.length; i++) {
       Object v;
       switch (plan.kinds[i]) {
@@ -53,11 +58,16 @@ public final class CleanRows {
       }
       b.add(v);
     }
-    return dev.lakebeam.transforms.records.Rows.attach(out, b);
+    return Rows.attach(out, b);
   }
 
   private enum Kind {
-    SOURCE, SOURCE_REF, INGESTED_AT, SCHEMA_VERSION, TOKEN, FIELD
+    SOURCE,
+    SOURCE_REF,
+    INGESTED_AT,
+    SCHEMA_VERSION,
+    TOKEN,
+    FIELD
   }
 
   private static final class Plan {
@@ -90,7 +100,10 @@ public final class CleanRows {
           }
           case "user_id" -> {
             kinds[i] = Kind.FIELD;
-            recordIndex[i] = in.hasField("user_id") ? in.indexOf("user_id") : in.hasField("customer_id") ? in.indexOf("customer_id") : -1;
+            recordIndex[i] =
+                in.hasField("user_id")
+                    ? in.indexOf("user_id")
+                    : in.hasField("customer_id") ? in.indexOf("customer_id") : -1;
           }
           default -> {
             kinds[i] = Kind.FIELD;

@@ -35,17 +35,20 @@ public final class MergeLatest extends PTransform<PCollectionList<Row>, PCollect
   public PCollection<Row> expand(PCollectionList<Row> parts) {
     Schema schema = dataset.beamSchema();
     List<String> keys = dataset.keyColumns();
-    return parts.apply("Union " + dataset.datasetName(), Flatten.pCollections())
+    return parts
+        .apply("Union " + dataset.datasetName(), Flatten.pCollections())
         .setCoder(RowBytesCoder.of(schema))
-        .apply("Key " + dataset.datasetName(),
+        .apply(
+            "Key " + dataset.datasetName(),
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
-                .via((Row r) -> {
-                  StringBuilder k = new StringBuilder();
-                  for (String f : keys) {
-                    k.append(String.valueOf((Object) r.getValue(f))).append('\u0001');
-                  }
-                  return KV.of(k.toString(), r);
-                }))
+                .via(
+                    (Row r) -> {
+                      StringBuilder k = new StringBuilder();
+                      for (String f : keys) {
+                        k.append(String.valueOf((Object) r.getValue(f))).append('\u0001');
+                      }
+                      return KV.of(k.toString(), r);
+                    }))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBytesCoder.of(schema)))
         .apply("Group " + dataset.datasetName(), GroupByKey.create())
         .apply("Latest " + dataset.datasetName(), ParDo.of(new LatestFn()))

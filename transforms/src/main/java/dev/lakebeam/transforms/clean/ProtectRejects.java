@@ -9,7 +9,10 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,12 +23,12 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Keeps personal data out of the rejects, which live in the clean zone beside the tokenized rows.
- * A reject of a dataset that holds PII (one whose clean schema has a {@code *_token} field) keeps
- * its payload with every PII field ({@link Tokenizer#PII_FIELDS}, at any depth, whatever its JSON
- * type) replaced by the same HMAC token the clean rows carry, so a reject can still be matched to
- * its customer, and every email address in any other string (an email given as a customer_id)
- * replaced by its token. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
+ * Keeps personal data out of the rejects, which live in the clean zone beside the tokenized rows. A
+ * reject of a dataset that holds PII (one whose clean schema has a {@code *_token} field) keeps its
+ * payload with every PII field ({@link Tokenizer#PII_FIELDS}, at any depth, whatever its JSON type)
+ * replaced by the same HMAC token the clean rows carry, so a reject can still be matched to its
+ * customer, and every email address in any other string (an email given as a customer_id) replaced
+ * by its token. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
  * tokenized field by field: it is withheld, and the message says where the record is as received
  * (the raw zone, at {@code source_ref}), which is the restricted zone. Rejects of other datasets
  * pass unchanged.
@@ -46,13 +49,16 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
 
   @Override
   public PCollection<Row> expand(PCollection<Row> rejects) {
-    return rejects.apply("Tokenize PII in rejects", ParDo.of(new ProtectFn(tokenizer))).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
+    return rejects
+        .apply("Tokenize PII in rejects", ParDo.of(new ProtectFn(tokenizer)))
+        .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
   }
 
   private static Set<String> piiDatasets() {
     Set<String> out = new TreeSet<>();
     for (Dataset d : Dataset.values()) {
-      if (d.beamSchema().getFields().stream().anyMatch(f -> Tokenizer.TOKEN_FIELDS.containsKey(f.getName()))) {
+      if (d.beamSchema().getFields().stream()
+          .anyMatch(f -> Tokenizer.TOKEN_FIELDS.containsKey(f.getName()))) {
         out.add(d.datasetName());
       }
     }
@@ -61,10 +67,13 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
 
   /** The reject with its payload's PII tokenized, or withheld when the payload cannot be parsed. */
   public static Row protect(Row reject, Tokenizer tokenizer, ObjectMapper json) {
-    if (!PII_DATASETS.contains(reject.getString("dataset"))) { // an email where it does not belong is still personal
+    if (!PII_DATASETS.contains(
+        reject.getString("dataset"))) { // an email where it does not belong is still personal
       String payload = reject.getString("payload");
       String redacted = tokenizer.redactEmails(payload);
-      return redacted == null || redacted.equals(payload) ? reject : Row.fromRow(reject).withFieldValue("payload", redacted).build();
+      return redacted == null || redacted.equals(payload)
+          ? reject
+          : Row.fromRow(reject).withFieldValue("payload", redacted).build();
     }
     String payload = reject.getString("payload");
     JsonNode node = null;
@@ -80,8 +89,14 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
       return Row.fromRow(reject)
           .withFieldValue("payload", "")
           .withFieldValue("payload_base64", null)
-          .withFieldValue("message", reject.getString("message") + " [payload of " + bytes + " bytes withheld: a record of "
-              + reject.getString("dataset") + " (personal data) that does not parse cannot be tokenized; as received it is in the raw zone at source_ref]")
+          .withFieldValue(
+              "message",
+              reject.getString("message")
+                  + " [payload of "
+                  + bytes
+                  + " bytes withheld: a record of "
+                  + reject.getString("dataset")
+                  + " (personal data) that does not parse cannot be tokenized; as received it is in the raw zone at source_ref]")
           .build();
     }
     tokenize(node, tokenizer);
@@ -99,13 +114,17 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
       }
       for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        Tokenizer.Kind kind = Tokenizer.PII_FIELDS.get(e.getKey().toLowerCase(java.util.Locale.ROOT)); // EMAIL, Full_Name too
+        Tokenizer.Kind kind =
+            Tokenizer.PII_FIELDS.get(e.getKey().toLowerCase(Locale.ROOT)); // EMAIL, Full_Name too
         if (kind != null && !e.getValue().isNull()) {
           String value = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
           e.setValue(TextNode.valueOf(tokenizer.token(kind, value)));
-        } else if (e.getValue().isTextual() && Tokenizer.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+        } else if (e.getValue().isTextual()
+            && Tokenizer.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
           e.setValue(TextNode.valueOf(tokenizer.redactFreeText(e.getValue().asText())));
-        } else if (e.getValue().isTextual()) { // an email where it does not belong (a customer_id, say) is still personal
+        } else if (e.getValue()
+            .isTextual()) { // an email where it does not belong (a customer_id, say) is still
+          // personal
           e.setValue(TextNode.valueOf(tokenizer.redactEmails(e.getValue().asText())));
         } else {
           tokenize(e.getValue(), tokenizer);
@@ -123,8 +142,8 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
     }
   }
 
-  private static <T> java.util.List<T> iterable(Iterator<T> it) {
-    java.util.List<T> out = new java.util.ArrayList<>();
+  private static <T> List<T> iterable(Iterator<T> it) {
+    List<T> out = new ArrayList<>();
     it.forEachRemaining(out::add);
     return out;
   }

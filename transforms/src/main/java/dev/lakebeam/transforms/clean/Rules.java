@@ -1,15 +1,18 @@
 package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.RejectReason;
-import dev.lakebeam.transforms.parse.FieldParser.ParseError;
 import dev.lakebeam.schemas.SourceDataset;
+import dev.lakebeam.transforms.parse.FieldParser.ParseError;
+import java.math.BigDecimal;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
+import org.joda.time.ReadableDateTime;
 
 /** The per-dataset rules a parsed record must meet on its own (references are checked apart). */
 public final class Rules {
-  static final java.math.BigDecimal MAX_PRICE = new java.math.BigDecimal("99999.99");
+  static final BigDecimal MAX_PRICE = new BigDecimal("99999.99");
   public static final Set<String> EVAL_SETS = Set.of("prior", "train", "test");
   public static final Set<String> CLICK_TYPES =
       Set.of("page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout");
@@ -19,7 +22,8 @@ public final class Rules {
   /**
    * Checks one record.
    *
-   * @param latestAllowed event times after this instant are FUTURE_TIMESTAMP; before 1970 they are OUT_OF_RANGE
+   * @param latestAllowed event times after this instant are FUTURE_TIMESTAMP; before 1970 they are
+   *     OUT_OF_RANGE
    */
   public static void check(SourceDataset d, Row r, Instant latestAllowed) throws ParseError {
     switch (d) {
@@ -69,29 +73,34 @@ public final class Rules {
   private static void oneOf(Row r, String field, Set<String> allowed) throws ParseError {
     String v = r.getString(field);
     if (v != null && !allowed.contains(v)) {
-      throw new ParseError(RejectReason.OUT_OF_RANGE, field + " must be one of " + new java.util.TreeSet<>(allowed));
+      throw new ParseError(
+          RejectReason.OUT_OF_RANGE, field + " must be one of " + new TreeSet<>(allowed));
     }
   }
 
   /** Event times before this are out of range (a year 0001 default, a zeroed clock). */
   /** A price, where a record has one (prices, and RDS products), is 0..99,999.99. */
   private static void price(Row r) throws ParseError {
-    java.math.BigDecimal p = r.getDecimal("unit_price");
+    BigDecimal p = r.getDecimal("unit_price");
     // at most 99,999.99, so that a line of up to 100,000 units fits DECIMAL(12,2)
     if (p != null && (p.signum() < 0 || p.compareTo(MAX_PRICE) > 0)) {
-      throw new ParseError(RejectReason.OUT_OF_RANGE, "unit_price must be an amount 0..99999.99, was " + p.toPlainString());
+      throw new ParseError(
+          RejectReason.OUT_OF_RANGE,
+          "unit_price must be an amount 0..99999.99, was " + p.toPlainString());
     }
   }
 
   public static final Instant EARLIEST_EVENT = new Instant(0L);
 
   private static void notFuture(Row r, String field, Instant latestAllowed) throws ParseError {
-    org.joda.time.ReadableDateTime v = r.getDateTime(field);
+    ReadableDateTime v = r.getDateTime(field);
     if (v != null && v.toInstant().isBefore(EARLIEST_EVENT)) {
       throw new ParseError(RejectReason.OUT_OF_RANGE, field + " is before " + EARLIEST_EVENT);
     }
     if (v != null && v.toInstant().isAfter(latestAllowed)) {
-      throw new ParseError(RejectReason.FUTURE_TIMESTAMP, field + " is later than " + latestAllowed + " (the run's clock plus the tolerance)");
+      throw new ParseError(
+          RejectReason.FUTURE_TIMESTAMP,
+          field + " is later than " + latestAllowed + " (the run's clock plus the tolerance)");
     }
   }
 }

@@ -4,16 +4,21 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed HMAC-SHA256 tokens for PII: the same value and key give the same token in every run and
  * pipeline, so joins on tokens still work, and without the key a token cannot be reversed or
- * recomputed from a guess. Values are normalized first (emails lower-cased, phones to digits,
- * names trimmed and lower-cased), so formatting differences do not split one person in two.
- * The key is never part of {@link #toString()}.
+ * recomputed from a guess. Values are normalized first (emails lower-cased, phones to digits, names
+ * trimmed and lower-cased), so formatting differences do not split one person in two. The key is
+ * never part of {@link #toString()}.
  */
 public final class Tokenizer implements Serializable {
   /** What kind of value a token stands for: part of the HMAC input, so kinds never collide. */
@@ -25,27 +30,47 @@ public final class Tokenizer implements Serializable {
   }
 
   /** Source fields that hold PII, by the kind of token they become. */
-  public static final java.util.Map<String, Kind> PII_FIELDS =
-      java.util.Map.of("full_name", Kind.NAME, "email", Kind.EMAIL, "phone", Kind.PHONE, "ip", Kind.IP);
+  public static final Map<String, Kind> PII_FIELDS =
+      Map.of("full_name", Kind.NAME, "email", Kind.EMAIL, "phone", Kind.PHONE, "ip", Kind.IP);
 
   /** Clean fields that hold tokens, by the source field they are made from. */
-  public static final java.util.Map<String, String> TOKEN_FIELDS =
-      java.util.Map.of("name_token", "full_name", "email_token", "email", "phone_token", "phone", "ip_token", "ip");
+  public static final Map<String, String> TOKEN_FIELDS =
+      Map.of(
+          "name_token",
+          "full_name",
+          "email_token",
+          "email",
+          "phone_token",
+          "phone",
+          "ip_token",
+          "ip");
 
-  /** Free-text fields (any dataset): emails and phone numbers inside them become tokens before clean. */
-  public static final java.util.Set<String> FREE_TEXT_FIELDS = java.util.Set.of("comment");
+  /**
+   * Free-text fields (any dataset): emails and phone numbers inside them become tokens before
+   * clean.
+   */
+  public static final Set<String> FREE_TEXT_FIELDS = Set.of("comment");
 
-  private static final java.util.regex.Pattern EMAIL_IN_TEXT =
-      java.util.regex.Pattern.compile("[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*");
-  /** 9 to 15 digits with the usual separators: a phone number (a date has 8, an order id rarely 9). */
-  private static final java.util.regex.Pattern PHONE_IN_TEXT =
-      java.util.regex.Pattern.compile("(?<![\\w@.])\\+?\\d(?:[ ().-]{0,2}\\d){8,14}(?![\\w@])");
+  private static final Pattern EMAIL_IN_TEXT =
+      Pattern.compile("[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*");
+
+  /**
+   * 9 to 15 digits with the usual separators: a phone number (a date has 8, an order id rarely 9).
+   */
+  private static final Pattern PHONE_IN_TEXT =
+      Pattern.compile("(?<![\\w@.])\\+?\\d(?:[ ().-]{0,2}\\d){8,14}(?![\\w@])");
 
   private static final long serialVersionUID = 2L;
+
   /** Where each worker reads the key (null: {@link #shipped} travels with the job). */
   private final String keyVariable;
-  /** A key that is not secret (the public development key, tests); null for a key read from the environment. */
+
+  /**
+   * A key that is not secret (the public development key, tests); null for a key read from the
+   * environment.
+   */
   private final byte[] shipped;
+
   private final String expectedFingerprint;
   private transient byte[] key;
   private transient Mac mac;
@@ -76,7 +101,8 @@ public final class Tokenizer implements Serializable {
   public static Tokenizer fromEnvironment(String variable) {
     String v = System.getenv(variable);
     if (v == null || v.getBytes(StandardCharsets.UTF_8).length < 16) {
-      throw new IllegalArgumentException("$" + variable + " must hold the HMAC key (at least 16 bytes)");
+      throw new IllegalArgumentException(
+          "$" + variable + " must hold the HMAC key (at least 16 bytes)");
     }
     return new Tokenizer(variable, v.getBytes(StandardCharsets.UTF_8));
   }
@@ -88,14 +114,26 @@ public final class Tokenizer implements Serializable {
       } else {
         String v = System.getenv(keyVariable);
         if (v == null || v.isEmpty()) {
-          throw new IllegalStateException("$" + keyVariable + " is not set on this worker: the HMAC key is read from the "
-              + "environment where PII is tokenized and never shipped with the job (on a Flink cluster, set it for the task "
-              + "managers, e.g. containerized.taskmanager.env." + keyVariable + " on EMR)");
+          throw new IllegalStateException(
+              "$"
+                  + keyVariable
+                  + " is not set on this worker: the HMAC key is read from the "
+                  + "environment where PII is tokenized and never shipped with the job (on a Flink cluster, set it for the task "
+                  + "managers, e.g. containerized.taskmanager.env."
+                  + keyVariable
+                  + " on EMR)");
         }
         byte[] k = v.getBytes(StandardCharsets.UTF_8);
         if (!fingerprintOf(k).equals(expectedFingerprint)) {
-          throw new IllegalStateException("$" + keyVariable + " on this worker holds another HMAC key than the one the job "
-              + "was submitted with (fingerprint " + fingerprintOf(k) + ", expected " + expectedFingerprint + ")");
+          throw new IllegalStateException(
+              "$"
+                  + keyVariable
+                  + " on this worker holds another HMAC key than the one the job "
+                  + "was submitted with (fingerprint "
+                  + fingerprintOf(k)
+                  + ", expected "
+                  + expectedFingerprint
+                  + ")");
         }
         key = k;
       }
@@ -112,7 +150,9 @@ public final class Tokenizer implements Serializable {
         mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(key(), "HmacSHA256"));
       }
-      byte[] h = mac.doFinal((kind.name() + ":" + normalize(kind, value)).getBytes(StandardCharsets.UTF_8));
+      byte[] h =
+          mac.doFinal(
+              (kind.name() + ":" + normalize(kind, value)).getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is not available", e);
@@ -120,24 +160,29 @@ public final class Tokenizer implements Serializable {
   }
 
   /**
-   * Free text with every email address and phone number in it replaced by {@code [email:TOKEN]}
-   * or {@code [phone:TOKEN]}, the tokens the clean rows' email and phone columns would carry.
+   * Free text with every email address and phone number in it replaced by {@code [email:TOKEN]} or
+   * {@code [phone:TOKEN]}, the tokens the clean rows' email and phone columns would carry.
    */
   public String redactFreeText(String text) {
     if (text == null) {
       return null;
     }
-    return PHONE_IN_TEXT.matcher(redactEmails(text)).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
-        "[phone:" + token(Kind.PHONE, m.group()) + "]"));
+    return PHONE_IN_TEXT
+        .matcher(redactEmails(text))
+        .replaceAll(m -> Matcher.quoteReplacement("[phone:" + token(Kind.PHONE, m.group()) + "]"));
   }
 
-  /** Text with every email address in it replaced by {@code [email:TOKEN]} (phone-like digits kept: ids and times look alike). */
+  /**
+   * Text with every email address in it replaced by {@code [email:TOKEN]} (phone-like digits kept:
+   * ids and times look alike).
+   */
   public String redactEmails(String text) {
     if (text == null || text.indexOf('@') < 0) {
       return text;
     }
-    return EMAIL_IN_TEXT.matcher(text).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
-        "[email:" + token(Kind.EMAIL, m.group()) + "]"));
+    return EMAIL_IN_TEXT
+        .matcher(text)
+        .replaceAll(m -> Matcher.quoteReplacement("[email:" + token(Kind.EMAIL, m.group()) + "]"));
   }
 
   /**
@@ -153,7 +198,7 @@ public final class Tokenizer implements Serializable {
       Mac m = Mac.getInstance("HmacSHA256");
       m.init(new SecretKeySpec(key, "HmacSHA256"));
       byte[] h = m.doFinal("lakebeam key fingerprint v1".getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(h, 0, 8);
+      return HexFormat.of().formatHex(h, 0, 8);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is not available", e);
     }

@@ -12,6 +12,7 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -27,23 +28,39 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *
  * <p>Scores are exact quintiles by percent rank: a user's F (or M) score is {@code 1 + ⌊5 · (users
  * with a strictly smaller value) / users⌋}; R counts users with a strictly <em>greater</em> recency
- * (fewer days since the last order is better). Equal values get equal scores. The ranks come from
- * a histogram of the values (monetary in whole dollars), so no step holds all users at once.
- * Segments, first rule that matches: champions (R≥4, F≥4, M≥4), loyal (F≥4, R≥3), new (R≥4,
- * F≤2), at_risk (R≤2, F≥3), hibernating (R≤2, F≤2), potential (the rest).
+ * (fewer days since the last order is better). Equal values get equal scores. The ranks come from a
+ * histogram of the values (monetary in whole dollars), so no step holds all users at once.
+ * Segments, first rule that matches: champions (R≥4, F≥4, M≥4), loyal (F≥4, R≥3), new (R≥4, F≤2),
+ * at_risk (R≤2, F≥3), hibernating (R≤2, F≤2), potential (the rest).
  */
 public final class CustomerSegments extends PTransform<PCollection<Row>, PCollection<Row>> {
   @Override
   public PCollection<Row> expand(PCollection<Row> rfm) {
-    PCollectionView<Map<String, Iterable<KV<Long, Long>>>> histograms = rfm
-        .apply("Metric values", FlatMapElements.into(TypeDescriptors.strings()).via((Row r) -> List.of(
-            "r|" + r.getInt32("recency"), "f|" + r.getInt32("frequency"), "m|" + dollars(r))))
-        .apply("Count values", Count.perElement())
-        .apply("By metric", org.apache.beam.sdk.transforms.MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
-            .via((KV<String, Long> kv) -> KV.of(kv.getKey().substring(0, 1), KV.of(Long.parseLong(kv.getKey().substring(2)), kv.getValue()))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-        .apply("Histograms", View.asMultimap());
+    PCollectionView<Map<String, Iterable<KV<Long, Long>>>> histograms =
+        rfm.apply(
+                "Metric values",
+                FlatMapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (Row r) ->
+                            List.of(
+                                "r|" + r.getInt32("recency"),
+                                "f|" + r.getInt32("frequency"),
+                                "m|" + dollars(r))))
+            .apply("Count values", Count.perElement())
+            .apply(
+                "By metric",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                    .via(
+                        (KV<String, Long> kv) ->
+                            KV.of(
+                                kv.getKey().substring(0, 1),
+                                KV.of(Long.parseLong(kv.getKey().substring(2)), kv.getValue()))))
+            .setCoder(
+                KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+            .apply("Histograms", View.asMultimap());
     return rfm.apply("Score", ParDo.of(new ScoreFn(histograms)).withSideInputs(histograms))
         .setCoder(RowBytesCoder.of(Dataset.CUSTOMER_SEGMENTS.beamSchema()));
   }
@@ -73,7 +90,9 @@ public final class CustomerSegments extends PTransform<PCollection<Row>, PCollec
     return "potential";
   }
 
-  /** The histogram of one metric as a sorted cumulative count: value -> users with a smaller value. */
+  /**
+   * The histogram of one metric as a sorted cumulative count: value -> users with a smaller value.
+   */
   static final class Ranks {
     final TreeMap<Long, Long> below = new TreeMap<>();
     final long total;
@@ -113,7 +132,9 @@ public final class CustomerSegments extends PTransform<PCollection<Row>, PCollec
     public void process(@Element Row r, ProcessContext c, OutputReceiver<Row> out) {
       if (ranks == null) { // one global window in batch: build the ranks once per instance
         Map<String, Iterable<KV<Long, Long>>> h = c.sideInput(histograms);
-        ranks = new ArrayList<>(List.of(new Ranks(h.get("r")), new Ranks(h.get("f")), new Ranks(h.get("m"))));
+        ranks =
+            new ArrayList<>(
+                List.of(new Ranks(h.get("r")), new Ranks(h.get("f")), new Ranks(h.get("m"))));
       }
       int recency = r.getInt32("recency");
       int frequency = r.getInt32("frequency");
@@ -122,16 +143,17 @@ public final class CustomerSegments extends PTransform<PCollection<Row>, PCollec
       int fs = quintile(ranks.get(1).smaller(frequency), n);
       int ms = quintile(ranks.get(2).smaller(dollars(r)), n);
       Long cents = r.getInt64("monetary_cents");
-      out.output(Row.withSchema(Dataset.CUSTOMER_SEGMENTS.beamSchema())
-          .withFieldValue("user_id", r.getInt32("user_id"))
-          .withFieldValue("recency", recency)
-          .withFieldValue("frequency", frequency)
-          .withFieldValue("monetary", cents == null ? null : Money.usd(cents))
-          .withFieldValue("r_score", rs)
-          .withFieldValue("f_score", fs)
-          .withFieldValue("m_score", ms)
-          .withFieldValue("segment", segment(rs, fs, ms))
-          .build());
+      out.output(
+          Row.withSchema(Dataset.CUSTOMER_SEGMENTS.beamSchema())
+              .withFieldValue("user_id", r.getInt32("user_id"))
+              .withFieldValue("recency", recency)
+              .withFieldValue("frequency", frequency)
+              .withFieldValue("monetary", cents == null ? null : Money.usd(cents))
+              .withFieldValue("r_score", rs)
+              .withFieldValue("f_score", fs)
+              .withFieldValue("m_score", ms)
+              .withFieldValue("segment", segment(rs, fs, ms))
+              .build());
     }
   }
 }

@@ -15,11 +15,11 @@ import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
 
 /**
- * Consumption {@code daily_department_sales} from {@code order_lines_enriched}: per UTC order
- * date and department, the distinct orders, the items (sum of quantities), the revenue (sum
- * of line revenues, to the cent; null when no line of the group has a price) and the unpriced items
- * ({@link DepartmentSums}). Every line counts, prior and train alike. Lines are grouped by day
- * and department (in a batch run the groups travel in blocks, {@link GroupInBlocks}).
+ * Consumption {@code daily_department_sales} from {@code order_lines_enriched}: per UTC order date
+ * and department, the distinct orders, the items (sum of quantities), the revenue (sum of line
+ * revenues, to the cent; null when no line of the group has a price) and the unpriced items ({@link
+ * DepartmentSums}). Every line counts, prior and train alike. Lines are grouped by day and
+ * department (in a batch run the groups travel in blocks, {@link GroupInBlocks}).
  */
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
   private final int buckets;
@@ -29,7 +29,9 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
     this(64);
   }
 
-  /** @param buckets how many buckets of days cross the grouping; plan it from the input's size */
+  /**
+   * @param buckets how many buckets of days cross the grouping; plan it from the input's size
+   */
   public DailyDepartmentSales(int buckets) {
     this.buckets = buckets;
   }
@@ -37,11 +39,16 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     // Only the fields summed cross the shuffle by day (about a fifth of an enriched line's bytes).
-    PCollection<Row> lines = enriched.apply("Fields of the sums",
-        Select.fieldNames("order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
+    PCollection<Row> lines =
+        enriched.apply(
+            "Fields of the sums",
+            Select.fieldNames(
+                "order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
     return lines
         // Keyed by day and department: a group is one department's day, not a whole busy day.
-        .apply("Group by day and department", GroupInBlocks.by(DailyDepartmentSales::dayAndDepartment, buckets))
+        .apply(
+            "Group by day and department",
+            GroupInBlocks.by(DailyDepartmentSales::dayAndDepartment, buckets))
         .apply("Sum per department", ParDo.of(new SumFn()))
         .setCoder(RowBytesCoder.of(Dataset.DAILY_DEPARTMENT_SALES.beamSchema()));
   }
@@ -65,15 +72,21 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
       Map<Long, Map<Integer, DepartmentSums>> days = new TreeMap<>();
       for (Row r : g.getValue()) {
         days.computeIfAbsent(day(r), k -> new TreeMap<>())
-            .computeIfAbsent(r.getInt32("department_id"), k -> new DepartmentSums()).add(r);
+            .computeIfAbsent(r.getInt32("department_id"), k -> new DepartmentSums())
+            .add(r);
       }
-      days.forEach((day, departments) -> {
-        Instant date = new Instant(day * 86_400_000L);
-        departments.forEach((id, s) -> out.output(s.into(Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
-                .withFieldValue("date", date)
-                .withFieldValue("department_id", id))
-            .build()));
-      });
+      days.forEach(
+          (day, departments) -> {
+            Instant date = new Instant(day * 86_400_000L);
+            departments.forEach(
+                (id, s) ->
+                    out.output(
+                        s.into(
+                                Row.withSchema(Dataset.DAILY_DEPARTMENT_SALES.beamSchema())
+                                    .withFieldValue("date", date)
+                                    .withFieldValue("department_id", id))
+                            .build()));
+          });
     }
   }
 }

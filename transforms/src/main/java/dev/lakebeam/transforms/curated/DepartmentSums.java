@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.curated;
 
+import java.math.BigDecimal;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.values.Row;
@@ -23,7 +24,7 @@ public final class DepartmentSums {
     orders.add(line.getInt32("order_id"));
     int quantity = line.getInt32("quantity");
     items += quantity;
-    java.math.BigDecimal revenue = line.getDecimal("line_revenue");
+    BigDecimal revenue = line.getDecimal("line_revenue");
     if (revenue == null) {
       unpricedItems += quantity;
     } else {
@@ -32,7 +33,10 @@ public final class DepartmentSums {
     }
   }
 
-  /** Sets the sum columns (department, orders, items, revenue, unpriced_items) on a row of either table. */
+  /**
+   * Sets the sum columns (department, orders, items, revenue, unpriced_items) on a row of either
+   * table.
+   */
   public Row.FieldValueBuilder into(Row.FieldValueBuilder row) {
     return row.withFieldValue("department", department)
         .withFieldValue("orders", (long) orders.size())

@@ -9,6 +9,7 @@ import dev.lakebeam.transforms.records.KeyByInt;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
+import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,21 +40,32 @@ import org.apache.beam.sdk.values.TupleTag;
 /**
  * Curated {@code order_lines_enriched}: every clean order line with its order (user, number,
  * weekday, hour, days since prior), product, aisle, department and unit price, and {@code
- * line_revenue = unit_price × quantity} (null when the price is unknown). Lines join orders by
- * key (both are large); products, aisles and departments are small and come as side inputs.
+ * line_revenue = unit_price × quantity} (null when the price is unknown). Lines join orders by key
+ * (both are large); products, aisles and departments are small and come as side inputs.
  */
 public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollection<Row>> {
   /**
    * The columns of each clean input that enrichment reads: a reader may project on them (the clean
    * rows' lineage columns, which are most of a line's bytes, then never reach the join's shuffle).
    */
-  public static final Map<Dataset, List<String>> COLUMNS = Map.of(
-      Dataset.ORDER_LINES, List.of("order_id", "product_id", "add_to_cart_order", "reordered", "quantity"),
-      Dataset.ORDERS, List.of("order_id", "user_id", "eval_set", "order_number", "order_dow", "order_hour_of_day",
-          "days_since_prior_order", "order_ts"),
-      Dataset.PRODUCTS, List.of("product_id", "product_name", "aisle_id", "department_id", "unit_price"),
-      Dataset.AISLES, List.of("aisle_id", "aisle"),
-      Dataset.DEPARTMENTS, List.of("department_id", "department"));
+  public static final Map<Dataset, List<String>> COLUMNS =
+      Map.of(
+          Dataset.ORDER_LINES,
+              List.of("order_id", "product_id", "add_to_cart_order", "reordered", "quantity"),
+          Dataset.ORDERS,
+              List.of(
+                  "order_id",
+                  "user_id",
+                  "eval_set",
+                  "order_number",
+                  "order_dow",
+                  "order_hour_of_day",
+                  "days_since_prior_order",
+                  "order_ts"),
+          Dataset.PRODUCTS,
+              List.of("product_id", "product_name", "aisle_id", "department_id", "unit_price"),
+          Dataset.AISLES, List.of("aisle_id", "aisle"),
+          Dataset.DEPARTMENTS, List.of("department_id", "department"));
 
   private final PCollection<Row> orders;
   private final PCollection<Row> products;
@@ -62,11 +74,19 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   private final int buckets;
 
   /** Applied to clean order_lines; the other arguments are clean datasets too. */
-  public EnrichOrderLines(PCollection<Row> orders, PCollection<Row> products, PCollection<Row> aisles, PCollection<Row> departments) {
+  public EnrichOrderLines(
+      PCollection<Row> orders,
+      PCollection<Row> products,
+      PCollection<Row> aisles,
+      PCollection<Row> departments) {
     this(orders, products, aisles, departments, 64);
   }
 
-  private EnrichOrderLines(PCollection<Row> orders, PCollection<Row> products, PCollection<Row> aisles, PCollection<Row> departments,
+  private EnrichOrderLines(
+      PCollection<Row> orders,
+      PCollection<Row> products,
+      PCollection<Row> aisles,
+      PCollection<Row> departments,
       int buckets) {
     this.orders = orders;
     this.products = products;
@@ -75,7 +95,10 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     this.buckets = buckets;
   }
 
-  /** How many buckets of orders a batch run's join moves (a bucket's orders are held in memory); plan it from the input's size. */
+  /**
+   * How many buckets of orders a batch run's join moves (a bucket's orders are held in memory);
+   * plan it from the input's size.
+   */
   public EnrichOrderLines withBuckets(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + n);
@@ -87,29 +110,51 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   public PCollection<Row> expand(PCollection<Row> lines) {
     PCollectionView<Map<Integer, Row>> productView = byId(products, "product_id", "products");
     PCollectionView<Map<Integer, Row>> aisleView = byId(aisles, "aisle_id", "aisles");
-    PCollectionView<Map<Integer, Row>> departmentView = byId(departments, "department_id", "departments");
+    PCollectionView<Map<Integer, Row>> departmentView =
+        byId(departments, "department_id", "departments");
     if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       // The stream: a clean line may reach this join in another pane than its order (HeldJoin).
-      HeldJoin.Result held = HeldJoin.join("Lines with orders", keyed(lines, "lines"), keyed(orders, "orders"), new ProductKey(),
-          new AnyLine(), null);
+      HeldJoin.Result held =
+          HeldJoin.join(
+              "Lines with orders",
+              keyed(lines, "lines"),
+              keyed(orders, "orders"),
+              new ProductKey(),
+              new AnyLine(),
+              null);
       held.unmatched().apply("Lines without orders", ParDo.of(new NoOrderFn()));
-      PCollection<Row> enriched = held.paired()
-          .apply("Enrich lines", ParDo.of(new EnrichHeldFn(productView, aisleView, departmentView))
-              .withSideInputs(productView, aisleView, departmentView))
-          .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
-      return HeldJoin.rewindow(enriched, lines.getWindowingStrategy(), "Enriched lines into their windows");
+      PCollection<Row> enriched =
+          held.paired()
+              .apply(
+                  "Enrich lines",
+                  ParDo.of(new EnrichHeldFn(productView, aisleView, departmentView))
+                      .withSideInputs(productView, aisleView, departmentView))
+              .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
+      return HeldJoin.rewindow(
+          enriched, lines.getWindowingStrategy(), "Enriched lines into their windows");
     }
     if (lines.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
       // A batch run: lines and orders meet in buckets of blocks, not one element each.
       PCollection<KV<Integer, RowBlock>> lineBlocks =
-          GroupInBlocks.intoBuckets(lines, "Lines into buckets", r -> r.getInt32("order_id"), buckets, LINES);
+          GroupInBlocks.intoBuckets(
+              lines, "Lines into buckets", r -> r.getInt32("order_id"), buckets, LINES);
       PCollection<KV<Integer, RowBlock>> orderBlocks =
-          GroupInBlocks.intoBuckets(orders, "Orders into buckets", r -> r.getInt32("order_id"), buckets, ORDERS);
-      return PCollectionList.of(lineBlocks).and(orderBlocks)
+          GroupInBlocks.intoBuckets(
+              orders, "Orders into buckets", r -> r.getInt32("order_id"), buckets, ORDERS);
+      return PCollectionList.of(lineBlocks)
+          .and(orderBlocks)
           .apply("Blocks of lines and orders", Flatten.pCollections())
           .apply("Group blocks by bucket", GroupByKey.create())
-          .apply("Enrich lines", ParDo.of(new EnrichBucketFn(lines.getSchema(), orders.getSchema(), productView, aisleView, departmentView))
-              .withSideInputs(productView, aisleView, departmentView))
+          .apply(
+              "Enrich lines",
+              ParDo.of(
+                      new EnrichBucketFn(
+                          lines.getSchema(),
+                          orders.getSchema(),
+                          productView,
+                          aisleView,
+                          departmentView))
+                  .withSideInputs(productView, aisleView, departmentView))
           .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
     }
     TupleTag<Row> lineTag = new TupleTag<>("line");
@@ -117,7 +162,8 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     return KeyedPCollectionTuple.of(lineTag, keyed(lines, "lines"))
         .and(orderTag, keyed(orders, "orders"))
         .apply("Join lines with orders", CoGroupByKey.create())
-        .apply("Enrich lines",
+        .apply(
+            "Enrich lines",
             ParDo.of(new EnrichFn(lineTag, orderTag, productView, aisleView, departmentView))
                 .withSideInputs(productView, aisleView, departmentView))
         .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
@@ -127,7 +173,8 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     return rows.apply("Key " + name + " by order", KeyByInt.of("order_id"));
   }
 
-  private static PCollectionView<Map<Integer, Row>> byId(PCollection<Row> rows, String field, String name) {
+  private static PCollectionView<Map<Integer, Row>> byId(
+      PCollection<Row> rows, String field, String name) {
     return rows.apply("Index " + name, KeyByInt.of(field)).apply("View " + name, View.asMap());
   }
 
@@ -139,8 +186,12 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     private final PCollectionView<Map<Integer, Row>> aisles;
     private final PCollectionView<Map<Integer, Row>> departments;
 
-    EnrichFn(TupleTag<Row> lineTag, TupleTag<Row> orderTag, PCollectionView<Map<Integer, Row>> products,
-        PCollectionView<Map<Integer, Row>> aisles, PCollectionView<Map<Integer, Row>> departments) {
+    EnrichFn(
+        TupleTag<Row> lineTag,
+        TupleTag<Row> orderTag,
+        PCollectionView<Map<Integer, Row>> products,
+        PCollectionView<Map<Integer, Row>> aisles,
+        PCollectionView<Map<Integer, Row>> departments) {
       this.lineTag = lineTag;
       this.orderTag = orderTag;
       this.products = products;
@@ -156,13 +207,18 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> e, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+    public void process(
+        @Element KV<Integer, CoGbkResult> e,
+        BoundedWindow window,
+        ProcessContext c,
+        OutputReceiver<Row> out) {
       Row order = null;
       for (Row o : e.getValue().getAll(orderTag)) {
         order = o;
       }
       if (order == null) {
-        throw new IllegalStateException("clean order_lines reference order " + e.getKey() + ", which clean orders lack");
+        throw new IllegalStateException(
+            "clean order_lines reference order " + e.getKey() + ", which clean orders lack");
       }
       Map<Integer, Row> p = sides.copiedMap(products, window, c);
       Map<Integer, Row> a = sides.copiedMap(aisles, window, c);
@@ -188,8 +244,12 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     private transient RowCoder lineCoder;
     private transient RowCoder orderCoder;
 
-    EnrichBucketFn(Schema lineSchema, Schema orderSchema, PCollectionView<Map<Integer, Row>> products,
-        PCollectionView<Map<Integer, Row>> aisles, PCollectionView<Map<Integer, Row>> departments) {
+    EnrichBucketFn(
+        Schema lineSchema,
+        Schema orderSchema,
+        PCollectionView<Map<Integer, Row>> products,
+        PCollectionView<Map<Integer, Row>> aisles,
+        PCollectionView<Map<Integer, Row>> departments) {
       this.lineSchema = lineSchema;
       this.orderSchema = orderSchema;
       this.products = products;
@@ -209,7 +269,11 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+    public void process(
+        @Element KV<Integer, Iterable<RowBlock>> bucket,
+        BoundedWindow window,
+        ProcessContext c,
+        OutputReceiver<Row> out) {
       Map<Integer, Row> orderById = new HashMap<>();
       List<RowBlock> lineBlocks = new ArrayList<>();
       for (RowBlock block : bucket.getValue()) {
@@ -228,7 +292,10 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         for (Row line : block.rows(lineCoder)) {
           Row order = orderById.get(line.getInt32("order_id"));
           if (order == null) {
-            throw new IllegalStateException("clean order_lines reference order " + line.getInt32("order_id") + ", which clean orders lack");
+            throw new IllegalStateException(
+                "clean order_lines reference order "
+                    + line.getInt32("order_id")
+                    + ", which clean orders lack");
           }
           out.output(enricher.enrich(order, line, p, a, d));
         }
@@ -240,13 +307,22 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
    * A clean line with its clean order and its product, aisle and department. Each input's field
    * positions are found once per schema ({@link FieldPositions}); one per DoFn instance.
    */
-  static final class Enricher implements java.io.Serializable {
+  static final class Enricher implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Schema ENRICHED = Dataset.ORDER_LINES_ENRICHED.beamSchema();
-    private final FieldPositions lineFields = new FieldPositions("order_id", "product_id", "add_to_cart_order", "reordered", "quantity");
-    private final FieldPositions orderFields = new FieldPositions("user_id", "eval_set", "order_number", "order_dow",
-        "order_hour_of_day", "days_since_prior_order", "order_ts");
-    private final FieldPositions productFields = new FieldPositions("product_name", "aisle_id", "department_id", "unit_price");
+    private final FieldPositions lineFields =
+        new FieldPositions("order_id", "product_id", "add_to_cart_order", "reordered", "quantity");
+    private final FieldPositions orderFields =
+        new FieldPositions(
+            "user_id",
+            "eval_set",
+            "order_number",
+            "order_dow",
+            "order_hour_of_day",
+            "days_since_prior_order",
+            "order_ts");
+    private final FieldPositions productFields =
+        new FieldPositions("product_name", "aisle_id", "department_id", "unit_price");
     private final FieldPositions aisleFields = new FieldPositions("aisle");
     private final FieldPositions departmentFields = new FieldPositions("department");
 
@@ -255,7 +331,8 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       Integer productId = line.getInt32(l[1]);
       Row product = p.get(productId);
       if (product == null) {
-        throw new IllegalStateException("clean order_lines reference product " + productId + ", which clean products lack");
+        throw new IllegalStateException(
+            "clean order_lines reference product " + productId + ", which clean products lack");
       }
       int[] pr = productFields.in(product.getSchema());
       int[] o = orderFields.in(order.getSchema());
@@ -265,26 +342,30 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       Row department = d.get(departmentId);
       BigDecimal price = product.getDecimal(pr[3]);
       int quantity = line.getInt32(l[4]);
-      return Rows.attach(ENRICHED, Arrays.asList(
-          line.getInt32(l[0]),
-          productId,
-          line.getInt32(l[2]),
-          line.getInt32(l[3]),
-          quantity,
-          order.getInt32(o[0]),
-          order.getString(o[1]),
-          order.getInt32(o[2]),
-          order.getInt32(o[3]),
-          order.getInt32(o[4]),
-          order.getInt32(o[5]),
-          order.getDateTime(o[6]),
-          product.getString(pr[0]),
-          aisleId,
-          aisle == null ? "" : aisle.getString(aisleFields.in(aisle.getSchema())[0]),
-          departmentId,
-          department == null ? "" : department.getString(departmentFields.in(department.getSchema())[0]),
-          price,
-          price == null ? null : Money.toCent(price.multiply(BigDecimal.valueOf(quantity)))));
+      return Rows.attach(
+          ENRICHED,
+          Arrays.asList(
+              line.getInt32(l[0]),
+              productId,
+              line.getInt32(l[2]),
+              line.getInt32(l[3]),
+              quantity,
+              order.getInt32(o[0]),
+              order.getString(o[1]),
+              order.getInt32(o[2]),
+              order.getInt32(o[3]),
+              order.getInt32(o[4]),
+              order.getInt32(o[5]),
+              order.getDateTime(o[6]),
+              product.getString(pr[0]),
+              aisleId,
+              aisle == null ? "" : aisle.getString(aisleFields.in(aisle.getSchema())[0]),
+              departmentId,
+              department == null
+                  ? ""
+                  : department.getString(departmentFields.in(department.getSchema())[0]),
+              price,
+              price == null ? null : Money.toCent(price.multiply(BigDecimal.valueOf(quantity)))));
     }
   }
 
@@ -296,7 +377,9 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     private final PCollectionView<Map<Integer, Row>> departments;
     private final BundleSideInputs sides = new BundleSideInputs();
 
-    EnrichHeldFn(PCollectionView<Map<Integer, Row>> products, PCollectionView<Map<Integer, Row>> aisles,
+    EnrichHeldFn(
+        PCollectionView<Map<Integer, Row>> products,
+        PCollectionView<Map<Integer, Row>> aisles,
         PCollectionView<Map<Integer, Row>> departments) {
       this.products = products;
       this.aisles = aisles;
@@ -309,13 +392,25 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     }
 
     @ProcessElement
-    public void process(@Element KV<Row, Row> pair, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
-      out.output(enricher.enrich(pair.getKey(), pair.getValue(), sides.get(products, window, c), sides.get(aisles, window, c),
-          sides.get(departments, window, c)));
+    public void process(
+        @Element KV<Row, Row> pair,
+        BoundedWindow window,
+        ProcessContext c,
+        OutputReceiver<Row> out) {
+      out.output(
+          enricher.enrich(
+              pair.getKey(),
+              pair.getValue(),
+              sides.get(products, window, c),
+              sides.get(aisles, window, c),
+              sides.get(departments, window, c)));
     }
   }
 
-  /** A clean line's key within its order, for the held join (clean lines are unique per order and product). */
+  /**
+   * A clean line's key within its order, for the held join (clean lines are unique per order and
+   * product).
+   */
   static final class ProductKey implements SerializableFunction<Row, String> {
     @Override
     public String apply(Row line) {
@@ -335,7 +430,10 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   static final class NoOrderFn extends DoFn<Row, Void> {
     @ProcessElement
     public void process(@Element Row line) {
-      throw new IllegalStateException("clean order_lines reference order " + line.getInt32("order_id") + ", which clean orders lack");
+      throw new IllegalStateException(
+          "clean order_lines reference order "
+              + line.getInt32("order_id")
+              + ", which clean orders lack");
     }
   }
 }

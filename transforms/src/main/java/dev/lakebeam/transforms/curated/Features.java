@@ -4,6 +4,8 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -47,25 +50,45 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  */
 public final class Features extends PTransform<PCollection<Row>, PCollectionTuple> {
   public static final TupleTag<Row> USER_FEATURES = new TupleTag<>("user_features") {};
-  public static final TupleTag<Row> USER_PRODUCT_FEATURES = new TupleTag<>("user_product_features") {};
+  public static final TupleTag<Row> USER_PRODUCT_FEATURES =
+      new TupleTag<>("user_product_features") {};
   public static final TupleTag<Row> PRODUCT_FEATURES = new TupleTag<>("product_features") {};
-  /** Per user: recency, frequency and monetary inputs over every order (see {@link #RFM_SCHEMA}). */
+
+  /**
+   * Per user: recency, frequency and monetary inputs over every order (see {@link #RFM_SCHEMA}).
+   */
   public static final TupleTag<Row> RFM = new TupleTag<>("rfm") {};
 
-  /** user_id; days from the last order's date to as_of; orders; revenue in cents (null: no priced line). */
-  public static final Schema RFM_SCHEMA = Schema.builder()
-      .addInt32Field("user_id")
-      .addInt32Field("recency")
-      .addInt32Field("frequency")
-      .addNullableField("monetary_cents", Schema.FieldType.INT64)
-      .build();
+  /**
+   * user_id; days from the last order's date to as_of; orders; revenue in cents (null: no priced
+   * line).
+   */
+  public static final Schema RFM_SCHEMA =
+      Schema.builder()
+          .addInt32Field("user_id")
+          .addInt32Field("recency")
+          .addInt32Field("frequency")
+          .addNullableField("monetary_cents", Schema.FieldType.INT64)
+          .build();
 
   /**
    * The enriched fields the roll-up reads: only these cross the shuffle by user (about half the
    * bytes of a whole enriched line, which also carries product, aisle and price).
    */
-  static final String[] ROLL_UP_FIELDS = {"user_id", "order_id", "order_ts", "eval_set", "order_number",
-      "days_since_prior_order", "product_id", "add_to_cart_order", "reordered", "department_id", "department", "line_revenue"};
+  static final String[] ROLL_UP_FIELDS = {
+    "user_id",
+    "order_id",
+    "order_ts",
+    "eval_set",
+    "order_number",
+    "days_since_prior_order",
+    "product_id",
+    "add_to_cart_order",
+    "reordered",
+    "department_id",
+    "department",
+    "line_revenue"
+  };
 
   static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
 
@@ -80,12 +103,18 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
     this.buckets = buckets;
   }
 
-  /** @param asOf the date the features describe; {@code days_since_last_order} and recency count to it */
+  /**
+   * @param asOf the date the features describe; {@code days_since_last_order} and recency count to
+   *     it
+   */
   public static Features asOf(LocalDate asOf) {
     return new Features(asOf, DEFAULT_BUCKETS);
   }
 
-  /** How many buckets of users cross the grouping by user ({@link GroupInBlocks}); plan it from the input's size. */
+  /**
+   * How many buckets of users cross the grouping by user ({@link GroupInBlocks}); plan it from the
+   * input's size.
+   */
   public Features withBuckets(int n) {
     return new Features(asOf, n);
   }
@@ -93,28 +122,47 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
   @Override
   public PCollectionTuple expand(PCollection<Row> enriched) {
     if (!(enriched.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-      throw new IllegalArgumentException("Features rolls up a batch collection in the global window, not " + enriched.getWindowingStrategy());
+      throw new IllegalArgumentException(
+          "Features rolls up a batch collection in the global window, not "
+              + enriched.getWindowingStrategy());
     }
-    PCollectionTuple perUser = enriched
-        .apply("Fields of the roll-up", Select.fieldNames(ROLL_UP_FIELDS))
-        .apply("Group by user", GroupInBlocks.by(r -> r.getInt32("user_id"), buckets))
-        .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay()))
-            .withOutputTags(USER_FEATURES, TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
+    PCollectionTuple perUser =
+        enriched
+            .apply("Fields of the roll-up", Select.fieldNames(ROLL_UP_FIELDS))
+            .apply("Group by user", GroupInBlocks.by(r -> r.getInt32("user_id"), buckets))
+            .apply(
+                "Roll up users",
+                ParDo.of(new PerUserFn(asOf.toEpochDay()))
+                    .withOutputTags(
+                        USER_FEATURES,
+                        TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
     perUser.get(USER_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_FEATURES.beamSchema()));
-    perUser.get(USER_PRODUCT_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_PRODUCT_FEATURES.beamSchema()));
+    perUser
+        .get(USER_PRODUCT_FEATURES)
+        .setCoder(RowBytesCoder.of(Dataset.USER_PRODUCT_FEATURES.beamSchema()));
     perUser.get(RFM).setCoder(RowBytesCoder.of(RFM_SCHEMA));
-    PCollection<Row> products = perUser.get(PRODUCT_STATS)
-        .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(VarLongCoder.of())))
-        .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of((SerializableBiFunction<List<Long>, List<Long>, List<Long>>) Features::add)))
-        .apply("Product features", MapElements.into(TypeDescriptors.rows()).via(Features::productFeatures))
-        .setCoder(RowBytesCoder.of(Dataset.PRODUCT_FEATURES.beamSchema()));
+    PCollection<Row> products =
+        perUser
+            .get(PRODUCT_STATS)
+            .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(VarLongCoder.of())))
+            .apply(
+                "Sum per product",
+                Combine.perKey(
+                    Combine.BinaryCombineFn.of(
+                        (SerializableBiFunction<List<Long>, List<Long>, List<Long>>)
+                            Features::add)))
+            .apply(
+                "Product features",
+                MapElements.into(TypeDescriptors.rows()).via(Features::productFeatures))
+            .setCoder(RowBytesCoder.of(Dataset.PRODUCT_FEATURES.beamSchema()));
     return PCollectionTuple.of(USER_FEATURES, perUser.get(USER_FEATURES))
         .and(USER_PRODUCT_FEATURES, perUser.get(USER_PRODUCT_FEATURES))
         .and(PRODUCT_FEATURES, products)
         .and(RFM, perUser.get(RFM));
   }
 
-  // Per (user, product) prior stats, summed per product: lines, users, reordered, cart positions, users who bought twice+.
+  // Per (user, product) prior stats, summed per product: lines, users, reordered, cart positions,
+  // users who bought twice+.
   static List<Long> add(List<Long> a, List<Long> b) {
     List<Long> s = new ArrayList<>(a.size());
     for (int i = 0; i < a.size(); i++) {
@@ -127,8 +175,15 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
     List<Long> s = kv.getValue();
     long lines = s.get(0);
     long users = s.get(1);
-    return Rows.attach(Dataset.PRODUCT_FEATURES.beamSchema(), Arrays.asList(
-        kv.getKey(), lines, users, (double) s.get(2) / lines, (double) s.get(3) / lines, (double) s.get(4) / users));
+    return Rows.attach(
+        Dataset.PRODUCT_FEATURES.beamSchema(),
+        Arrays.asList(
+            kv.getKey(),
+            lines,
+            users,
+            (double) s.get(2) / lines,
+            (double) s.get(3) / lines,
+            (double) s.get(4) / users));
   }
 
   /** One user's lines: their features, their per-product features and stats, their RFM inputs. */
@@ -160,7 +215,8 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<Row>> user, MultiOutputReceiver out) {
       int userId = user.getKey();
-      // Every order of the user (any eval_set): order_id -> epoch day; prior orders: order_id -> days_since_prior.
+      // Every order of the user (any eval_set): order_id -> epoch day; prior orders: order_id ->
+      // days_since_prior.
       Map<Integer, Long> orderDay = new HashMap<>();
       Map<Integer, Integer> priorOrders = new HashMap<>();
       Map<Integer, Long> priorOrderDay = new HashMap<>();
@@ -176,9 +232,13 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       int maxOrderNumber = 0;
       for (Row r : user.getValue()) {
         int orderId = r.getInt32("order_id");
-        long day = java.time.Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toEpochDay();
+        long day =
+            Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis())
+                .atZone(ZoneOffset.UTC)
+                .toLocalDate()
+                .toEpochDay();
         orderDay.put(orderId, day);
-        java.math.BigDecimal revenue = r.getDecimal("line_revenue");
+        BigDecimal revenue = r.getDecimal("line_revenue");
         if (revenue != null) {
           cents = Math.addExact(cents, Money.cents(revenue));
           priced = true;
@@ -206,8 +266,15 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         departmentNames.put(r.getInt32("department_id"), r.getString("department"));
       }
       long lastDay = orderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(RFM).output(Rows.attach(RFM_SCHEMA, Arrays.asList(
-          userId, (int) (asOfDay - lastDay), orderDay.size(), priced ? (Long) cents : null)));
+      out.get(RFM)
+          .output(
+              Rows.attach(
+                  RFM_SCHEMA,
+                  Arrays.asList(
+                      userId,
+                      (int) (asOfDay - lastDay),
+                      orderDay.size(),
+                      priced ? (Long) cents : null)));
       if (priorOrders.isEmpty()) {
         return;
       }
@@ -231,30 +298,46 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         }
       }
       favouriteName = departmentNames.get(favourite);
-      long lastPriorDay = priorOrderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(USER_FEATURES).output(Rows.attach(Dataset.USER_FEATURES.beamSchema(), Arrays.asList(
-          userId,
-          orders,
-          priorLines,
-          pairs.size(),
-          (double) priorLines / orders,
-          gapCount == 0 ? null : (Double) ((double) gapSum / gapCount),
-          gapCount == 0 ? null : (Double) Math.sqrt((double) (gapCount * gapSquares - gapSum * gapSum) / ((double) gapCount * gapCount)),
-          linesAfterFirst == 0 ? null : (Double) ((double) reorderedAfterFirst / linesAfterFirst),
-          favourite,
-          favouriteName,
-          (int) (asOfDay - lastPriorDay))));
+      long lastPriorDay =
+          priorOrderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      out.get(USER_FEATURES)
+          .output(
+              Rows.attach(
+                  Dataset.USER_FEATURES.beamSchema(),
+                  Arrays.asList(
+                      userId,
+                      orders,
+                      priorLines,
+                      pairs.size(),
+                      (double) priorLines / orders,
+                      gapCount == 0 ? null : (Double) ((double) gapSum / gapCount),
+                      gapCount == 0
+                          ? null
+                          : (Double)
+                              Math.sqrt(
+                                  (double) (gapCount * gapSquares - gapSum * gapSum)
+                                      / ((double) gapCount * gapCount)),
+                      linesAfterFirst == 0
+                          ? null
+                          : (Double) ((double) reorderedAfterFirst / linesAfterFirst),
+                      favourite,
+                      favouriteName,
+                      (int) (asOfDay - lastPriorDay))));
       for (Map.Entry<Integer, Pair> e : pairs.entrySet()) {
         Pair p = e.getValue();
-        out.get(USER_PRODUCT_FEATURES).output(Rows.attach(Dataset.USER_PRODUCT_FEATURES.beamSchema(), Arrays.asList(
-            userId,
-            e.getKey(),
-            p.times,
-            (double) p.times / orders,
-            p.lastOrderNumber,
-            maxOrderNumber - p.lastOrderNumber,
-            (double) p.cartSum / p.times,
-            p.lastOrderNumber == maxOrderNumber)));
+        out.get(USER_PRODUCT_FEATURES)
+            .output(
+                Rows.attach(
+                    Dataset.USER_PRODUCT_FEATURES.beamSchema(),
+                    Arrays.asList(
+                        userId,
+                        e.getKey(),
+                        p.times,
+                        (double) p.times / orders,
+                        p.lastOrderNumber,
+                        maxOrderNumber - p.lastOrderNumber,
+                        (double) p.cartSum / p.times,
+                        p.lastOrderNumber == maxOrderNumber)));
         long[] stats = productStats.computeIfAbsent(e.getKey(), k -> new long[5]);
         stats[0] += p.times;
         stats[1] += 1;
@@ -269,11 +352,15 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      emitProductStats(kv -> c.output(PRODUCT_STATS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      emitProductStats(
+          kv ->
+              c.output(
+                  PRODUCT_STATS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
 
-    private void emitProductStats(java.util.function.Consumer<KV<Integer, List<Long>>> out) {
-      productStats.forEach((product, s) -> out.accept(KV.of(product, List.of(s[0], s[1], s[2], s[3], s[4]))));
+    private void emitProductStats(Consumer<KV<Integer, List<Long>>> out) {
+      productStats.forEach(
+          (product, s) -> out.accept(KV.of(product, List.of(s[0], s[1], s[2], s[3], s[4]))));
       productStats.clear();
     }
   }

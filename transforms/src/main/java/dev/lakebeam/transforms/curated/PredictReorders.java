@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -56,7 +57,10 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
     return new PredictReorders(model, topN, 64);
   }
 
-  /** How many buckets of users a batch run's join of user and pair features moves; plan it from the input's size. */
+  /**
+   * How many buckets of users a batch run's join of user and pair features moves; plan it from the
+   * input's size.
+   */
   public PredictReorders withBuckets(int n) {
     return new PredictReorders(model, topN, n);
   }
@@ -68,20 +72,29 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
   public PCollection<Row> expand(PCollectionTuple features) {
     PCollection<Row> products = features.get(Features.PRODUCT_FEATURES);
     PCollectionView<Map<Integer, Row>> productView =
-        products.apply("Key products", KeyByInt.of("product_id")).apply("Product view", View.asMap());
+        products
+            .apply("Key products", KeyByInt.of("product_id"))
+            .apply("Product view", View.asMap());
     PCollection<Row> users = features.get(Features.USER_FEATURES);
     PCollection<Row> pairs = features.get(Features.USER_PRODUCT_FEATURES);
     if (!(users.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-      throw new IllegalArgumentException("PredictReorders scores Features' batch output in the global window, not " + users.getWindowingStrategy());
+      throw new IllegalArgumentException(
+          "PredictReorders scores Features' batch output in the global window, not "
+              + users.getWindowingStrategy());
     }
     // A user's features meet their pairs in buckets of blocks, not one element each.
     SerializableFunction<Row, Integer> user = r -> r.getInt32("user_id");
-    return PCollectionList.of(GroupInBlocks.intoBuckets(users, "Users into buckets", user, buckets, USERS))
+    return PCollectionList.of(
+            GroupInBlocks.intoBuckets(users, "Users into buckets", user, buckets, USERS))
         .and(GroupInBlocks.intoBuckets(pairs, "Pairs into buckets", user, buckets, PAIRS))
         .apply("Blocks of users and pairs", Flatten.pCollections())
         .apply("Group blocks by bucket", GroupByKey.create())
-        .apply("Score and rank", ParDo.of(new ScoreBucketFn(model, topN, users.getSchema(), pairs.getSchema(), productView))
-            .withSideInputs(productView))
+        .apply(
+            "Score and rank",
+            ParDo.of(
+                    new ScoreBucketFn(
+                        model, topN, users.getSchema(), pairs.getSchema(), productView))
+                .withSideInputs(productView))
         .setCoder(RowBytesCoder.of(Dataset.REORDER_PREDICTIONS.beamSchema()));
   }
 
@@ -89,9 +102,14 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
 
   /** Best first: higher probability, then lower product_id. */
   private static final Comparator<Scored> BEST_FIRST =
-      Comparator.comparingDouble(Scored::probability).reversed().thenComparingInt(Scored::productId);
+      Comparator.comparingDouble(Scored::probability)
+          .reversed()
+          .thenComparingInt(Scored::productId);
 
-  /** One bucket of a batch run: its users' features by id, their pairs by user, then each user scored. */
+  /**
+   * One bucket of a batch run: its users' features by id, their pairs by user, then each user
+   * scored.
+   */
   static final class ScoreBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
     private final ReorderModel model;
     private final int topN;
@@ -102,7 +120,12 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
     private transient RowCoder userCoder;
     private transient RowCoder pairCoder;
 
-    ScoreBucketFn(ReorderModel model, int topN, Schema userSchema, Schema pairSchema, PCollectionView<Map<Integer, Row>> products) {
+    ScoreBucketFn(
+        ReorderModel model,
+        int topN,
+        Schema userSchema,
+        Schema pairSchema,
+        PCollectionView<Map<Integer, Row>> products) {
       this.model = model;
       this.topN = topN;
       this.userSchema = userSchema;
@@ -122,7 +145,11 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, BoundedWindow window, ProcessContext c, OutputReceiver<Row> out) {
+    public void process(
+        @Element KV<Integer, Iterable<RowBlock>> bucket,
+        BoundedWindow window,
+        ProcessContext c,
+        OutputReceiver<Row> out) {
       Map<Integer, Row> users = new HashMap<>();
       Map<Integer, List<Row>> pairs = new HashMap<>();
       for (RowBlock block : bucket.getValue()) {
@@ -138,20 +165,29 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       }
       Map<Integer, Row> p = sides.copiedMap(products, window, c);
       // A pair whose user has no features (no prior orders) is not scored, as in the per-key join.
-      users.forEach((id, user) -> score(id, user, pairs.getOrDefault(id, List.of()), p, model, topN, out::output));
+      users.forEach(
+          (id, user) ->
+              score(id, user, pairs.getOrDefault(id, List.of()), p, model, topN, out::output));
     }
   }
 
   /** A user's top N products by the model's probability, ranked 1..N. */
-  static void score(int userId, Row user, Iterable<Row> pairs, Map<Integer, Row> p, ReorderModel model, int topN,
-      java.util.function.Consumer<Row> out) {
+  static void score(
+      int userId,
+      Row user,
+      Iterable<Row> pairs,
+      Map<Integer, Row> p,
+      ReorderModel model,
+      int topN,
+      Consumer<Row> out) {
     // Keep the N best in a heap whose head is the worst kept.
     PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
     for (Row pair : pairs) {
       int productId = pair.getInt32("product_id");
       Row product = p.get(productId);
       if (product == null) {
-        throw new IllegalStateException("user_product_features name product " + productId + ", which product_features lack");
+        throw new IllegalStateException(
+            "user_product_features name product " + productId + ", which product_features lack");
       }
       best.add(new Scored(productId, model.probability(ReorderModel.vector(pair, user, product))));
       if (best.size() > topN) {
@@ -162,13 +198,14 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
     ranked.sort(BEST_FIRST);
     int rank = 0;
     for (Scored s : ranked) {
-      out.accept(Row.withSchema(Dataset.REORDER_PREDICTIONS.beamSchema())
-          .withFieldValue("user_id", userId)
-          .withFieldValue("product_id", s.productId())
-          .withFieldValue("probability", s.probability())
-          .withFieldValue("rank", ++rank)
-          .withFieldValue("model_version", model.version())
-          .build());
+      out.accept(
+          Row.withSchema(Dataset.REORDER_PREDICTIONS.beamSchema())
+              .withFieldValue("user_id", userId)
+              .withFieldValue("product_id", s.productId())
+              .withFieldValue("probability", s.probability())
+              .withFieldValue("rank", ++rank)
+              .withFieldValue("model_version", model.version())
+              .build());
     }
   }
 }

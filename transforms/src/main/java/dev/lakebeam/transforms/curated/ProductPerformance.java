@@ -3,12 +3,14 @@ package dev.lakebeam.transforms.curated;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -27,36 +29,46 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Consumption {@code product_performance} from {@code order_lines_enriched}, every line (prior
- * and train): per product the orders containing it, units (sum of quantities), revenue (to the
- * cent; null when the product has no price), reorder rate (share of its lines flagged reordered)
- * and its rank within its department by units (descending; ties by product_id ascending).
+ * Consumption {@code product_performance} from {@code order_lines_enriched}, every line (prior and
+ * train): per product the orders containing it, units (sum of quantities), revenue (to the cent;
+ * null when the product has no price), reorder rate (share of its lines flagged reordered) and its
+ * rank within its department by units (descending; ties by product_id ascending).
  */
 public final class ProductPerformance extends PTransform<PCollection<Row>, PCollection<Row>> {
   /** Sums per product; the names ride along (they are equal on every line of a product). */
-  static final Schema SUMS = Schema.builder()
-      .addInt32Field("product_id")
-      .addStringField("product_name")
-      .addInt32Field("department_id")
-      .addStringField("department")
-      .addInt64Field("lines")
-      .addInt64Field("units")
-      .addInt64Field("reordered")
-      .addNullableField("revenue_cents", Schema.FieldType.INT64)
-      .build();
+  static final Schema SUMS =
+      Schema.builder()
+          .addInt32Field("product_id")
+          .addStringField("product_name")
+          .addInt32Field("department_id")
+          .addStringField("department")
+          .addInt64Field("lines")
+          .addInt64Field("units")
+          .addInt64Field("reordered")
+          .addNullableField("revenue_cents", Schema.FieldType.INT64)
+          .build();
 
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     if (!(enriched.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-      throw new IllegalArgumentException("ProductPerformance sums a batch collection in the global window, not " + enriched.getWindowingStrategy());
+      throw new IllegalArgumentException(
+          "ProductPerformance sums a batch collection in the global window, not "
+              + enriched.getWindowingStrategy());
     }
-    PCollection<KV<Integer, Row>> sums = enriched
-        .apply("Line sums", ParDo.of(new BundleSumsFn()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
-        .apply("Sum per product", Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
-    return sums
-        .apply("Key by department", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((KV<Integer, Row> kv) -> KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
+    PCollection<KV<Integer, Row>> sums =
+        enriched
+            .apply("Line sums", ParDo.of(new BundleSumsFn()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
+            .apply(
+                "Sum per product",
+                Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
+    return sums.apply(
+            "Key by department",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via(
+                    (KV<Integer, Row> kv) ->
+                        KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
         .apply("Group by department", GroupByKey.create())
         .apply("Rank in department", ParDo.of(new RankFn()))
@@ -64,8 +76,8 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
   }
 
   /**
-   * Per product sums of a bundle's lines, handed on at the end of the bundle (or past a bound):
-   * the combine then sees one element per product and bundle, not one per line.
+   * Per product sums of a bundle's lines, handed on at the end of the bundle (or past a bound): the
+   * combine then sees one element per product and bundle, not one per line.
    */
   static final class BundleSumsFn extends DoFn<Row, KV<Integer, Row>> {
     private static final int MAX_OPEN = 200_000;
@@ -99,7 +111,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
       s.lines++;
       s.units += r.getInt32("quantity");
       s.reordered += r.getInt32("reordered");
-      java.math.BigDecimal revenue = r.getDecimal("line_revenue");
+      BigDecimal revenue = r.getDecimal("line_revenue");
       if (revenue != null) {
         s.cents = Math.addExact(s.cents == null ? 0L : s.cents, Money.cents(revenue));
       }
@@ -113,9 +125,23 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
       emit(kv -> c.output(kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
 
-    private void emit(java.util.function.Consumer<KV<Integer, Row>> out) {
-      open.forEach((id, s) -> out.accept(KV.of(id, Rows.attach(SUMS, Arrays.asList(
-          id, s.name, s.departmentId, s.department, s.lines, s.units, s.reordered, s.cents)))));
+    private void emit(Consumer<KV<Integer, Row>> out) {
+      open.forEach(
+          (id, s) ->
+              out.accept(
+                  KV.of(
+                      id,
+                      Rows.attach(
+                          SUMS,
+                          Arrays.asList(
+                              id,
+                              s.name,
+                              s.departmentId,
+                              s.department,
+                              s.lines,
+                              s.units,
+                              s.reordered,
+                              s.cents)))));
       open.clear();
     }
   }
@@ -123,11 +149,17 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
   static Row add(Row a, Row b) {
     Long ra = a.getInt64("revenue_cents");
     Long rb = b.getInt64("revenue_cents");
-    return Rows.attach(SUMS, Arrays.asList(
-        a.getInt32("product_id"), a.getString("product_name"), a.getInt32("department_id"), a.getString("department"),
-        a.getInt64("lines") + b.getInt64("lines"), a.getInt64("units") + b.getInt64("units"),
-        a.getInt64("reordered") + b.getInt64("reordered"),
-        ra == null ? rb : rb == null ? ra : Long.valueOf(Math.addExact(ra, rb))));
+    return Rows.attach(
+        SUMS,
+        Arrays.asList(
+            a.getInt32("product_id"),
+            a.getString("product_name"),
+            a.getInt32("department_id"),
+            a.getString("department"),
+            a.getInt64("lines") + b.getInt64("lines"),
+            a.getInt64("units") + b.getInt64("units"),
+            a.getInt64("reordered") + b.getInt64("reordered"),
+            ra == null ? rb : rb == null ? ra : Long.valueOf(Math.addExact(ra, rb))));
   }
 
   static final class RankFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
@@ -135,20 +167,24 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
     public void process(@Element KV<Integer, Iterable<Row>> department, OutputReceiver<Row> out) {
       List<Row> products = new ArrayList<>();
       department.getValue().forEach(products::add);
-      products.sort(Comparator.<Row>comparingLong(r -> -r.getInt64("units")).thenComparingInt(r -> r.getInt32("product_id")));
+      products.sort(
+          Comparator.<Row>comparingLong(r -> -r.getInt64("units"))
+              .thenComparingInt(r -> r.getInt32("product_id")));
       int rank = 0;
       for (Row s : products) {
         Long cents = s.getInt64("revenue_cents");
-        out.output(Row.withSchema(Dataset.PRODUCT_PERFORMANCE.beamSchema())
-            .withFieldValue("product_id", s.getInt32("product_id"))
-            .withFieldValue("product_name", s.getString("product_name"))
-            .withFieldValue("department", s.getString("department"))
-            .withFieldValue("orders", s.getInt64("lines"))
-            .withFieldValue("units", s.getInt64("units"))
-            .withFieldValue("revenue", cents == null ? null : Money.usd(cents))
-            .withFieldValue("reorder_rate", (double) s.getInt64("reordered") / s.getInt64("lines"))
-            .withFieldValue("rank_in_department", ++rank)
-            .build());
+        out.output(
+            Row.withSchema(Dataset.PRODUCT_PERFORMANCE.beamSchema())
+                .withFieldValue("product_id", s.getInt32("product_id"))
+                .withFieldValue("product_name", s.getString("product_name"))
+                .withFieldValue("department", s.getString("department"))
+                .withFieldValue("orders", s.getInt64("lines"))
+                .withFieldValue("units", s.getInt64("units"))
+                .withFieldValue("revenue", cents == null ? null : Money.usd(cents))
+                .withFieldValue(
+                    "reorder_rate", (double) s.getInt64("reordered") / s.getInt64("lines"))
+                .withFieldValue("rank_in_department", ++rank)
+                .build());
       }
     }
   }

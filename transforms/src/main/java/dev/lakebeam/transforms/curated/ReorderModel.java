@@ -22,11 +22,24 @@ public final class ReorderModel implements Serializable {
   /** The model that ships with this build. */
   public static final String RESOURCE = "reorder-model.json";
 
-  /** Input names, in order; u_ from user_features, p_ from product_features, up_ from user_product_features. */
-  public static final List<String> FEATURES = List.of(
-      "up_times_bought", "up_order_share", "up_orders_since_last", "up_in_last_order", "up_mean_add_to_cart_position",
-      "u_orders", "u_mean_basket_size", "u_reorder_ratio", "u_mean_days_between_orders",
-      "p_log_orders", "p_reorder_probability", "p_first_time_reorder_share");
+  /**
+   * Input names, in order; u_ from user_features, p_ from product_features, up_ from
+   * user_product_features.
+   */
+  public static final List<String> FEATURES =
+      List.of(
+          "up_times_bought",
+          "up_order_share",
+          "up_orders_since_last",
+          "up_in_last_order",
+          "up_mean_add_to_cart_position",
+          "u_orders",
+          "u_mean_basket_size",
+          "u_reorder_ratio",
+          "u_mean_days_between_orders",
+          "p_log_orders",
+          "p_reorder_probability",
+          "p_first_time_reorder_share");
 
   private final String version;
   private final double intercept;
@@ -35,9 +48,18 @@ public final class ReorderModel implements Serializable {
   private final double[] weight;
   private final double threshold;
 
-  public ReorderModel(String version, double intercept, double[] mean, double[] scale, double[] weight, double threshold) {
-    if (mean.length != FEATURES.size() || scale.length != FEATURES.size() || weight.length != FEATURES.size()) {
-      throw new IllegalArgumentException("a reorder model has " + FEATURES.size() + " features " + FEATURES);
+  public ReorderModel(
+      String version,
+      double intercept,
+      double[] mean,
+      double[] scale,
+      double[] weight,
+      double threshold) {
+    if (mean.length != FEATURES.size()
+        || scale.length != FEATURES.size()
+        || weight.length != FEATURES.size()) {
+      throw new IllegalArgumentException(
+          "a reorder model has " + FEATURES.size() + " features " + FEATURES);
     }
     this.version = version;
     this.intercept = intercept;
@@ -51,11 +73,13 @@ public final class ReorderModel implements Serializable {
   public static ReorderModel shipped() {
     try (InputStream in = ReorderModel.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("the reorder model resource " + RESOURCE + " is missing from the build");
+        throw new IllegalStateException(
+            "the reorder model resource " + RESOURCE + " is missing from the build");
       }
       return parse(new ObjectMapper().readTree(in), RESOURCE);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the reorder model resource: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the reorder model resource: " + e.getMessage(), e);
     }
   }
 
@@ -67,12 +91,14 @@ public final class ReorderModel implements Serializable {
   static ReorderModel parse(JsonNode j, String where) {
     JsonNode features = j.path("features");
     if (!j.hasNonNull("model_version") || !features.isArray()) {
-      throw new IllegalArgumentException(where + " is not a reorder model (needs model_version and features)");
+      throw new IllegalArgumentException(
+          where + " is not a reorder model (needs model_version and features)");
     }
     List<String> names = new ArrayList<>();
     features.forEach(f -> names.add(f.path("name").asText()));
     if (!names.equals(FEATURES)) {
-      throw new IllegalArgumentException(where + " has features " + names + "; this build scores " + FEATURES);
+      throw new IllegalArgumentException(
+          where + " has features " + names + "; this build scores " + FEATURES);
     }
     int n = FEATURES.size();
     double[] mean = new double[n];
@@ -84,10 +110,16 @@ public final class ReorderModel implements Serializable {
       scale[i] = f.path("scale").asDouble(1.0);
       weight[i] = f.path("weight").asDouble();
       if (!(scale[i] > 0)) {
-        throw new IllegalArgumentException(where + ": feature " + names.get(i) + " needs a positive scale");
+        throw new IllegalArgumentException(
+            where + ": feature " + names.get(i) + " needs a positive scale");
       }
     }
-    return new ReorderModel(j.get("model_version").asText(), j.path("intercept").asDouble(), mean, scale, weight,
+    return new ReorderModel(
+        j.get("model_version").asText(),
+        j.path("intercept").asDouble(),
+        mean,
+        scale,
+        weight,
         j.path("threshold").asDouble(0.5));
   }
 
@@ -95,7 +127,9 @@ public final class ReorderModel implements Serializable {
     return version;
   }
 
-  /** The probability above which a pair counts as a predicted reorder (chosen for F1 in training). */
+  /**
+   * The probability above which a pair counts as a predicted reorder (chosen for F1 in training).
+   */
   public double threshold() {
     return threshold;
   }
@@ -124,7 +158,9 @@ public final class ReorderModel implements Serializable {
     return 1.0 / (1.0 + Math.exp(-z));
   }
 
-  /** The model's inputs for one pair, from the three feature tables (a missing value counts as 0). */
+  /**
+   * The model's inputs for one pair, from the three feature tables (a missing value counts as 0).
+   */
   public static double[] vector(Row userProduct, Row user, Row product) {
     return new double[] {
       userProduct.getInt32("times_bought"),

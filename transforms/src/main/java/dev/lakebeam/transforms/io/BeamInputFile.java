@@ -26,24 +26,25 @@ public final class BeamInputFile implements InputFile {
   @Override
   public SeekableInputStream newStream() throws IOException {
     SeekableByteChannel channel = (SeekableByteChannel) FileSystems.open(id);
-    InputStream in = new InputStream() {
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n <= 0 ? -1 : one[0] & 0xff;
-      }
+    InputStream in =
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xff;
+          }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        return channel.read(ByteBuffer.wrap(b, off, len));
-      }
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            return channel.read(ByteBuffer.wrap(b, off, len));
+          }
 
-      @Override
-      public void close() throws IOException {
-        channel.close();
-      }
-    };
+          @Override
+          public void close() throws IOException {
+            channel.close();
+          }
+        };
     return new DelegatingSeekableInputStream(in) {
       @Override
       public long getPos() throws IOException {

@@ -4,17 +4,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.util.zip.GZIPOutputStream;
 import java.util.List;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -22,9 +23,9 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Lands source files in the raw zone as received, gzip-compressed: {@code
- * {folder}/{name}.gz} (a file that is already gzip is copied byte for byte). The name is the
- * source file's, so a rerun on the same day writes the same object again.
+ * Lands source files in the raw zone as received, gzip-compressed: {@code {folder}/{name}.gz} (a
+ * file that is already gzip is copied byte for byte). The name is the source file's, so a rerun on
+ * the same day writes the same object again.
  */
 public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
   private final List<String> globs;
@@ -41,7 +42,9 @@ public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
   public PCollection<String> expand(PBegin begin) {
     return begin
         .apply("Globs raw " + label, Create.of(globs).withCoder(StringUtf8Coder.of()))
-        .apply("Match raw " + label, FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply(
+            "Match raw " + label,
+            FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply("Open raw " + label, FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
         .apply("Land raw " + label, ParDo.of(new CopyFn(folder)));
   }
@@ -54,7 +57,7 @@ public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
   static final class FastGzip extends GZIPOutputStream {
     FastGzip(OutputStream out) throws IOException {
       super(out, 1 << 16);
-      def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+      def.setLevel(Deflater.BEST_SPEED);
     }
   }
 
@@ -67,7 +70,8 @@ public final class CopyToRaw extends PTransform<PBegin, PCollection<String>> {
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, OutputReceiver<String> out) throws IOException {
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<String> out)
+        throws IOException {
       String name = file.getMetadata().resourceId().getFilename();
       boolean gz = name.endsWith(".gz");
       ResourceId dst = FileSystems.matchNewResource(folder + (gz ? name : name + ".gz"), false);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -44,10 +45,11 @@ import org.joda.time.Duration;
  *
  * <p>Input: (stream name, record) pairs in the global window. Output: (file, records) per file
  * delivered, for accounting. Delivery is at least once: after a restore from a checkpoint, records
- * buffered since the checkpoint are delivered again in a new file; the clean zone dedupes by
- * event id.
+ * buffered since the checkpoint are delivered again in a new file; the clean zone dedupes by event
+ * id.
  */
-public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>, PCollection<KV<String, Long>>> {
+public final class DeliverRaw
+    extends PTransform<PCollection<KV<String, String>>, PCollection<KV<String, Long>>> {
   private final String rawZone;
   private final Duration bufferTime;
   private final long bufferBytes;
@@ -58,7 +60,9 @@ public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>
     this.bufferBytes = bufferBytes;
   }
 
-  /** @param rawZone the raw zone's folder; files go to {rawZone}/kinesis/{stream}/ingest_date=... */
+  /**
+   * @param rawZone the raw zone's folder; files go to {rawZone}/kinesis/{stream}/ingest_date=...
+   */
   public static DeliverRaw to(String rawZone, Duration bufferTime, long bufferBytes) {
     if (bufferTime.getMillis() <= 0 || bufferBytes <= 0) {
       throw new IllegalArgumentException("raw buffers need a positive time and size");
@@ -74,8 +78,10 @@ public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>
   }
 
   static final class BufferFn extends DoFn<KV<String, String>, KV<String, Long>> {
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter STAMP =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
     private final String rawZone;
     private final Duration bufferTime;
@@ -105,10 +111,15 @@ public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>
     }
 
     @ProcessElement
-    public void process(@Element KV<String, String> record,
-        @StateId("stream") ValueState<String> stream, @StateId("buffer") BagState<String> buffer,
-        @StateId("bytes") ValueState<Long> bytes, @TimerId("due") Timer due, @TimerId("end") Timer end,
-        OutputReceiver<KV<String, Long>> out) throws IOException {
+    public void process(
+        @Element KV<String, String> record,
+        @StateId("stream") ValueState<String> stream,
+        @StateId("buffer") BagState<String> buffer,
+        @StateId("bytes") ValueState<Long> bytes,
+        @TimerId("due") Timer due,
+        @TimerId("end") Timer end,
+        OutputReceiver<KV<String, Long>> out)
+        throws IOException {
       Long held = bytes.read();
       if (held == null) { // the first record of a new buffer
         held = 0L;
@@ -125,37 +136,61 @@ public final class DeliverRaw extends PTransform<PCollection<KV<String, String>>
     }
 
     @OnTimer("due")
-    public void onDue(@StateId("stream") ValueState<String> stream, @StateId("buffer") BagState<String> buffer,
-        @StateId("bytes") ValueState<Long> bytes, @TimerId("due") Timer due, OutputReceiver<KV<String, Long>> out) throws IOException {
+    public void onDue(
+        @StateId("stream") ValueState<String> stream,
+        @StateId("buffer") BagState<String> buffer,
+        @StateId("bytes") ValueState<Long> bytes,
+        @TimerId("due") Timer due,
+        OutputReceiver<KV<String, Long>> out)
+        throws IOException {
       flush(stream, buffer, bytes, null, out);
     }
 
     @OnTimer("end")
-    public void onEnd(@StateId("stream") ValueState<String> stream, @StateId("buffer") BagState<String> buffer,
-        @StateId("bytes") ValueState<Long> bytes, OutputReceiver<KV<String, Long>> out) throws IOException {
+    public void onEnd(
+        @StateId("stream") ValueState<String> stream,
+        @StateId("buffer") BagState<String> buffer,
+        @StateId("bytes") ValueState<Long> bytes,
+        OutputReceiver<KV<String, Long>> out)
+        throws IOException {
       flush(stream, buffer, bytes, null, out);
     }
 
-    private void flush(ValueState<String> stream, BagState<String> buffer, ValueState<Long> bytes, Timer due,
-        OutputReceiver<KV<String, Long>> out) throws IOException {
+    private void flush(
+        ValueState<String> stream,
+        BagState<String> buffer,
+        ValueState<Long> bytes,
+        Timer due,
+        OutputReceiver<KV<String, Long>> out)
+        throws IOException {
       String name = stream.read();
       if (name == null || bytes.read() == null) {
         return; // nothing buffered
       }
-      java.time.Instant now = java.time.Instant.now();
-      String folder = rawZone + "/kinesis/" + name + "/" + Partitioning.ingestDate(DAY.format(now)) + "/";
-      String file = name + "-" + STAMP.format(now) + "-" + UUID.randomUUID().toString().substring(0, 8) + ".jsonl.gz";
+      Instant now = Instant.now();
+      String folder =
+          rawZone + "/kinesis/" + name + "/" + Partitioning.ingestDate(DAY.format(now)) + "/";
+      String file =
+          name
+              + "-"
+              + STAMP.format(now)
+              + "-"
+              + UUID.randomUUID().toString().substring(0, 8)
+              + ".jsonl.gz";
       ResourceId temp = FileSystems.matchNewResource(folder + ".temp-" + file, false);
       ResourceId done = FileSystems.matchNewResource(folder + file, false);
       long n = 0;
-      try (OutputStream os = new GZIPOutputStream(Channels.newOutputStream(FileSystems.create(temp, "application/gzip")))) {
+      try (OutputStream os =
+          new GZIPOutputStream(
+              Channels.newOutputStream(FileSystems.create(temp, "application/gzip")))) {
         for (String line : buffer.read()) {
           os.write(line.getBytes(StandardCharsets.UTF_8));
           os.write('\n');
           n++;
         }
       }
-      FileSystems.rename(List.of(temp), List.of(done), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      FileSystems.rename(
+          List.of(temp), List.of(done), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       buffer.clear();
       bytes.clear();
       if (due != null) {

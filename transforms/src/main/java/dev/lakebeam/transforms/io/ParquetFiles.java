@@ -18,21 +18,29 @@ import org.apache.parquet.hadoop.ParquetReader;
  * beyond one row group.
  */
 public final class ParquetFiles {
-  /** Read options without a Hadoop configuration: building one per file would cost more than a footer. */
-  private static final ParquetReadOptions FOOTER_ONLY = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
+  /**
+   * Read options without a Hadoop configuration: building one per file would cost more than a
+   * footer.
+   */
+  private static final ParquetReadOptions FOOTER_ONLY =
+      ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
 
   private ParquetFiles() {}
 
   /**
-   * Whether a path under a dataset's folder (relative to it) is one of the dataset's data files:
-   * a .parquet file outside folders starting with "_" and outside a writer's temporary folder.
+   * Whether a path under a dataset's folder (relative to it) is one of the dataset's data files: a
+   * .parquet file outside folders starting with "_" and outside a writer's temporary folder.
    */
   public static boolean isDataFile(String relativePath) {
-    return relativePath.endsWith(".parquet") && !relativePath.startsWith("_") && !relativePath.contains("/_")
+    return relativePath.endsWith(".parquet")
+        && !relativePath.startsWith("_")
+        && !relativePath.contains("/_")
         && !relativePath.contains(".temp-beam");
   }
 
-  /** Calls {@code each} for every record of every data file under a folder (none if it has none). */
+  /**
+   * Calls {@code each} for every record of every data file under a folder (none if it has none).
+   */
   public static long forEach(String folder, Consumer<GenericRecord> each) throws IOException {
     String base = folder.endsWith("/") ? folder : folder + "/";
     long n = 0;
@@ -53,7 +61,9 @@ public final class ParquetFiles {
     long n = 0;
     for (String rel : ZonePublisher.relativeFiles(base)) {
       if (isDataFile(rel) && owned.test(rel)) {
-        try (ParquetFileReader r = ParquetFileReader.open(new BeamInputFile(FileSystems.matchNewResource(base + rel, false)), FOOTER_ONLY)) {
+        try (ParquetFileReader r =
+            ParquetFileReader.open(
+                new BeamInputFile(FileSystems.matchNewResource(base + rel, false)), FOOTER_ONLY)) {
           n += r.getRecordCount();
         }
       }
@@ -64,7 +74,10 @@ public final class ParquetFiles {
   /** Calls {@code each} for every record of one Parquet file; returns how many. */
   public static long forEachInFile(String file, Consumer<GenericRecord> each) throws IOException {
     long n = 0;
-    try (ParquetReader<GenericRecord> r = AvroParquetReader.<GenericRecord>builder(new BeamInputFile(FileSystems.matchNewResource(file, false))).build()) {
+    try (ParquetReader<GenericRecord> r =
+        AvroParquetReader.<GenericRecord>builder(
+                new BeamInputFile(FileSystems.matchNewResource(file, false)))
+            .build()) {
       for (GenericRecord g = r.read(); g != null; g = r.read()) {
         each.accept(g);
         n++;

@@ -24,12 +24,12 @@ import org.apache.parquet.schema.MessageType;
 /**
  * Snappy Parquet of Avro records or of rows, like Beam's {@code ParquetIO.sink} (same codec, row
  * group size and file layout as Avro's writer gives the schema), except that columns whose values
- * are unique per row are written without a dictionary. Parquet tries a dictionary on the first
- * page of every column chunk and gives it up when it does not pay, so for unique values (lineage
- * refs, reject payloads) the try is wasted work: every value hashed and compared against the
- * dictionary, and with one small file per day partition most of a file is its first page.
- * {@code ParquetIO.sink} has no per-column setting and takes records only, hence this sink. Rows
- * are written into the columns without an Avro record each ({@link RowWriteSupport}).
+ * are unique per row are written without a dictionary. Parquet tries a dictionary on the first page
+ * of every column chunk and gives it up when it does not pay, so for unique values (lineage refs,
+ * reject payloads) the try is wasted work: every value hashed and compared against the dictionary,
+ * and with one small file per day partition most of a file is its first page. {@code
+ * ParquetIO.sink} has no per-column setting and takes records only, hence this sink. Rows are
+ * written into the columns without an Avro record each ({@link RowWriteSupport}).
  */
 public final class ParquetSink<T> implements FileIO.Sink<T> {
   /** Parquet's default, and ParquetIO's. */
@@ -50,12 +50,16 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
     return new ParquetSink<>(avro, plainColumns, false);
   }
 
-  /** A sink of rows written as records of the Avro schema, with some columns without a dictionary. */
+  /**
+   * A sink of rows written as records of the Avro schema, with some columns without a dictionary.
+   */
   public static ParquetSink<Row> rows(Schema avro, List<String> plainColumns) {
     return new ParquetSink<>(avro, plainColumns, true);
   }
 
-  /** @param plainColumns top-level columns written without a dictionary (must be in the schema) */
+  /**
+   * @param plainColumns top-level columns written without a dictionary (must be in the schema)
+   */
   private ParquetSink(Schema avro, List<String> plainColumns, boolean rows) {
     for (String c : plainColumns) {
       if (avro.getField(c) == null) {
@@ -69,11 +73,12 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
 
   @Override
   public void open(WritableByteChannel channel) throws IOException {
-    Builder<T> b = new Builder<T>(new ChannelFile(channel), new Schema.Parser().parse(avroJson), rows)
-        .withCompressionCodec(CompressionCodecName.SNAPPY)
-        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withConf(new LeanConfiguration())
-        .withRowGroupSize(ROW_GROUP_BYTES);
+    Builder<T> b =
+        new Builder<T>(new ChannelFile(channel), new Schema.Parser().parse(avroJson), rows)
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+            .withConf(new LeanConfiguration())
+            .withRowGroupSize(ROW_GROUP_BYTES);
     for (String c : plainColumns) {
       b.withDictionaryEncoding(c, false);
     }
@@ -112,7 +117,10 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
     @SuppressWarnings("unchecked")
     protected WriteSupport<T> getWriteSupport(Configuration conf) {
       MessageType parquet = new AvroSchemaConverter(conf).convert(avro);
-      return (WriteSupport<T>) (rows ? new RowWriteSupport(avro, parquet) : new AvroWriteSupport<>(parquet, avro, GenericData.get()));
+      return (WriteSupport<T>)
+          (rows
+              ? new RowWriteSupport(avro, parquet)
+              : new AvroWriteSupport<>(parquet, avro, GenericData.get()));
     }
   }
 

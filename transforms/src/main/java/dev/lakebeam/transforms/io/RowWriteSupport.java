@@ -12,6 +12,7 @@ import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
 import org.joda.time.ReadableInstant;
 
 /**
@@ -31,7 +32,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
   private Schema.Type[] types;
   private Object[] values;
 
-  RowWriteSupport(Schema avro, org.apache.parquet.schema.MessageType parquet) {
+  RowWriteSupport(Schema avro, MessageType parquet) {
     this.avro = avro;
     this.records = new AvroWriteSupport<>(parquet, avro, GenericData.get());
     this.toAvro = new AvroRows.ToAvro(avro);
@@ -67,13 +68,17 @@ final class RowWriteSupport extends WriteSupport<Row> {
     // half-written record behind.
     for (int i = 0; i < names.length; i++) {
       Object v = layout.value(row, i);
-      values[i] = v == null ? null : switch (layout.kind(i)) {
-        case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
-        case DATE -> layout.days(v);
-        case STRING -> Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8));
-        case DECIMAL -> Binary.fromConstantByteArray(layout.decimalBytes(v, i));
-        default -> v;
-      };
+      values[i] =
+          v == null
+              ? null
+              : switch (layout.kind(i)) {
+                case TIMESTAMP_MILLIS -> ((ReadableInstant) v).getMillis();
+                case DATE -> layout.days(v);
+                case STRING ->
+                    Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8));
+                case DECIMAL -> Binary.fromConstantByteArray(layout.decimalBytes(v, i));
+                default -> v;
+              };
     }
     consumer.startMessage();
     for (int i = 0; i < names.length; i++) {
@@ -90,7 +95,9 @@ final class RowWriteSupport extends WriteSupport<Row> {
           case LONG -> consumer.addLong((Long) v);
           case DOUBLE -> consumer.addDouble((Double) v);
           case BOOLEAN -> consumer.addBoolean((Boolean) v);
-          default -> throw new IllegalStateException("field " + names[i] + " of " + avro.getName() + " has type " + types[i]);
+          default ->
+              throw new IllegalStateException(
+                  "field " + names[i] + " of " + avro.getName() + " has type " + types[i]);
         }
       }
       consumer.endField(names[i], i);

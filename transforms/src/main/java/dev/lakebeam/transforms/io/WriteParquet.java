@@ -2,31 +2,38 @@ package dev.lakebeam.transforms.io;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import org.apache.avro.Schema;
 import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RowBlock;
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.apache.avro.Schema;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Writes rows of a dataset as Snappy Parquet under a folder, one sub-folder per partition
- * ({@code year=YYYY/month=MM/day=DD} of the UTC event date, or none), files named {@code
+ * Writes rows of a dataset as Snappy Parquet under a folder, one sub-folder per partition ({@code
+ * year=YYYY/month=MM/day=DD} of the UTC event date, or none), files named {@code
  * <prefix>-SSSSS-of-NNNNN.parquet}. The folder is a staging area: {@link ZonePublisher} moves
  * finished partitions into place, so readers never see a partial one.
  */
@@ -40,7 +47,12 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
   private final SerializableFunction<Row, String> partitionOf;
   private final int shards;
 
-  private WriteParquet(Dataset dataset, String folder, String prefix, SerializableFunction<Row, String> partitionOf, int shards) {
+  private WriteParquet(
+      Dataset dataset,
+      String folder,
+      String prefix,
+      SerializableFunction<Row, String> partitionOf,
+      int shards) {
     this.dataset = dataset;
     this.folder = folder;
     this.prefix = prefix;
@@ -54,7 +66,12 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
   }
 
   /** Partitions by a function of the row (e.g. the rejects' dataset and ingest date). */
-  public static WriteParquet by(Dataset dataset, String folder, String prefix, SerializableFunction<Row, String> partitionOf, int shards) {
+  public static WriteParquet by(
+      Dataset dataset,
+      String folder,
+      String prefix,
+      SerializableFunction<Row, String> partitionOf,
+      int shards) {
     return new WriteParquet(dataset, folder, prefix, partitionOf, shards);
   }
 
@@ -76,10 +93,12 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
   public WriteFilesResult<String> expand(PCollection<Row> rows) {
     Schema avro = dataset.avroSchema();
     String p = prefix;
-    if (rows.isBounded() == PCollection.IsBounded.BOUNDED && rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
+    if (rows.isBounded() == PCollection.IsBounded.BOUNDED
+        && rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
       // A batch run: rows cross the writer's shuffle as blocks per partition, not one by one.
-      return rows
-          .apply("Blocks of " + dataset.datasetName(), ParDo.of(new ToPartitionBlocks(partitionOf, rows.getSchema())))
+      return rows.apply(
+              "Blocks of " + dataset.datasetName(),
+              ParDo.of(new ToPartitionBlocks(partitionOf, rows.getSchema())))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()))
           .apply(new Blocks(dataset, folder, prefix, shards, rows.getSchema()));
     }
@@ -94,7 +113,10 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     return rows.apply("Write " + dataset.datasetName(), write);
   }
 
-  /** A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is kept. */
+  /**
+   * A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is
+   * kept.
+   */
   static final class DayPartition implements SerializableFunction<Row, String> {
     private static final long DAY_MILLIS = 86_400_000L;
     private final FieldPositions column;
@@ -109,7 +131,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     public String apply(Row r) {
       long day = Math.floorDiv(r.getDateTime(column.in(r.getSchema())[0]).getMillis(), DAY_MILLIS);
       if (day != lastDay || lastFolder == null) {
-        lastFolder = PARTITION.format(java.time.Instant.ofEpochMilli(day * DAY_MILLIS));
+        lastFolder = PARTITION.format(Instant.ofEpochMilli(day * DAY_MILLIS));
         lastDay = day;
       }
       return lastFolder;
@@ -121,15 +143,24 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     return new Blocks(dataset, folder, prefix, shards, dataset.beamSchema());
   }
 
-  /** The batch writer: blocks per partition folder cross FileIO's shuffle, each row written to Parquet. */
-  public static final class Blocks extends PTransform<PCollection<KV<String, RowBlock>>, WriteFilesResult<String>> {
+  /**
+   * The batch writer: blocks per partition folder cross FileIO's shuffle, each row written to
+   * Parquet.
+   */
+  public static final class Blocks
+      extends PTransform<PCollection<KV<String, RowBlock>>, WriteFilesResult<String>> {
     private final Dataset dataset;
     private final String folder;
     private final String prefix;
     private final int shards;
     private final org.apache.beam.sdk.schemas.Schema schema;
 
-    Blocks(Dataset dataset, String folder, String prefix, int shards, org.apache.beam.sdk.schemas.Schema schema) {
+    Blocks(
+        Dataset dataset,
+        String folder,
+        String prefix,
+        int shards,
+        org.apache.beam.sdk.schemas.Schema schema) {
       this.dataset = dataset;
       this.folder = folder;
       this.prefix = prefix;
@@ -141,7 +172,8 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     public WriteFilesResult<String> expand(PCollection<KV<String, RowBlock>> blocks) {
       Schema avro = dataset.avroSchema();
       String p = prefix;
-      return blocks.apply("Write " + dataset.datasetName(),
+      return blocks.apply(
+          "Write " + dataset.datasetName(),
           FileIO.<String, KV<String, RowBlock>>writeDynamic()
               .by(KV::getKey)
               .withDestinationCoder(StringUtf8Coder.of())
@@ -158,7 +190,8 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     private final org.apache.beam.sdk.schemas.Schema schema;
     private transient OpenBlocks<String> open;
 
-    ToPartitionBlocks(SerializableFunction<Row, String> partitionOf, org.apache.beam.sdk.schemas.Schema schema) {
+    ToPartitionBlocks(
+        SerializableFunction<Row, String> partitionOf, org.apache.beam.sdk.schemas.Schema schema) {
       this.partitionOf = partitionOf;
       this.schema = schema;
     }
@@ -170,13 +203,18 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<KV<String, RowBlock>> out) {
-      open.add(partitionOf.apply(row), row, (partition, block) -> out.output(KV.of(partition, block)));
+      open.add(
+          partitionOf.apply(row), row, (partition, block) -> out.output(KV.of(partition, block)));
     }
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      open.flush((partition, block) ->
-          c.output(KV.of(partition, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      open.flush(
+          (partition, block) ->
+              c.output(
+                  KV.of(partition, block),
+                  BoundedWindow.TIMESTAMP_MIN_VALUE,
+                  GlobalWindow.INSTANCE));
     }
   }
 
@@ -192,7 +230,7 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     }
 
     @Override
-    public void open(java.nio.channels.WritableByteChannel channel) throws java.io.IOException {
+    public void open(WritableByteChannel channel) throws IOException {
       if (coder == null) {
         coder = RowCoder.of(schema);
       }
@@ -200,26 +238,26 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     }
 
     @Override
-    public void write(KV<String, RowBlock> block) throws java.io.IOException {
+    public void write(KV<String, RowBlock> block) throws IOException {
       for (Row r : block.getValue().rows(coder)) {
         parquet.write(r);
       }
     }
 
     @Override
-    public void flush() throws java.io.IOException {
+    public void flush() throws IOException {
       parquet.flush();
     }
   }
 
   /**
    * File names: {@code prefix-00000-of-00001.parquet} in the global window (a batch run), and
-   * {@code prefix-20250620T120000Z-20250620T120100Z-p0-00000-of-00001.parquet} for a window's
-   * pane (the stream): no colons, which Hadoop-based readers refuse in a path.
+   * {@code prefix-20250620T120000Z-20250620T120100Z-p0-00000-of-00001.parquet} for a window's pane
+   * (the stream): no colons, which Hadoop-based readers refuse in a path.
    */
   static final class Naming implements FileIO.Write.FileNaming {
     private static final DateTimeFormatter COMPACT =
-        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private final String prefix;
 
     Naming(String prefix) {
@@ -227,16 +265,23 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     }
 
     @Override
-    public String getFilename(org.apache.beam.sdk.transforms.windowing.BoundedWindow window,
-        org.apache.beam.sdk.transforms.windowing.PaneInfo pane, int numShards, int shardIndex,
-        org.apache.beam.sdk.io.Compression compression) {
+    public String getFilename(
+        BoundedWindow window,
+        PaneInfo pane,
+        int numShards,
+        int shardIndex,
+        Compression compression) {
       StringBuilder name = new StringBuilder(prefix);
-      if (window instanceof org.apache.beam.sdk.transforms.windowing.IntervalWindow w) {
-        name.append('-').append(COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis())))
-            .append('-').append(COMPACT.format(java.time.Instant.ofEpochMilli(w.end().getMillis())))
-            .append("-p").append(pane.getIndex());
+      if (window instanceof IntervalWindow w) {
+        name.append('-')
+            .append(COMPACT.format(Instant.ofEpochMilli(w.start().getMillis())))
+            .append('-')
+            .append(COMPACT.format(Instant.ofEpochMilli(w.end().getMillis())))
+            .append("-p")
+            .append(pane.getIndex());
       }
-      return name.append(String.format(java.util.Locale.ROOT, "-%05d-of-%05d.parquet", shardIndex, numShards)).toString();
+      return name.append(String.format(Locale.ROOT, "-%05d-of-%05d.parquet", shardIndex, numShards))
+          .toString();
     }
   }
 }

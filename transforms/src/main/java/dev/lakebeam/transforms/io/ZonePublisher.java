@@ -1,12 +1,17 @@
 package dev.lakebeam.transforms.io;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -14,12 +19,12 @@ import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
- * Moves a finished run's files from its staging folder into the zone, replacing exactly the
- * files the run owns: the partitions of its date range, a snapshot dataset whole, or the rejects
- * it wrote before. Works on any Beam filesystem ({@code file://}, {@code s3://}). Staged files
- * replace old files of the same name; old files the run owns but did not write again are then
- * deleted, so a reader sees the old or the new version of a file, never a partial one, and never
- * a partition with fewer files than before the run until the run's own files are all in place.
+ * Moves a finished run's files from its staging folder into the zone, replacing exactly the files
+ * the run owns: the partitions of its date range, a snapshot dataset whole, or the rejects it wrote
+ * before. Works on any Beam filesystem ({@code file://}, {@code s3://}). Staged files replace old
+ * files of the same name; old files the run owns but did not write again are then deleted, so a
+ * reader sees the old or the new version of a file, never a partial one, and never a partition with
+ * fewer files than before the run until the run's own files are all in place.
  */
 public final class ZonePublisher {
   private static final Pattern DATE_PARTITION =
@@ -27,7 +32,9 @@ public final class ZonePublisher {
 
   private ZonePublisher() {}
 
-  /** What was published: the relative paths of the files written and the count of old files removed. */
+  /**
+   * What was published: the relative paths of the files written and the count of old files removed.
+   */
   public record Published(List<String> files, int removed) {}
 
   /**
@@ -35,7 +42,8 @@ public final class ZonePublisher {
    * @param target the dataset's folder in the zone
    * @param owned which existing files (by path relative to target) the run replaces
    */
-  public static Published publish(String staging, String target, Predicate<String> owned) throws IOException {
+  public static Published publish(String staging, String target, Predicate<String> owned)
+      throws IOException {
     String s = slash(staging);
     String t = slash(target);
     List<String> staged = relativeFiles(s);
@@ -48,7 +56,8 @@ public final class ZonePublisher {
       ResourceId src = FileSystems.matchNewResource(s + rel, false);
       ResourceId dst = FileSystems.matchNewResource(t + rel, false);
       // Over the old file, never after deleting it: a local rename replaces it atomically, an S3
-      // copy replaces the object whole, so a reader never finds the file (or its partition) missing.
+      // copy replaces the object whole, so a reader never finds the file (or its partition)
+      // missing.
       FileSystems.rename(List.of(src), List.of(dst));
       written.add(rel);
     }
@@ -74,12 +83,18 @@ public final class ZonePublisher {
       if (!m.lookingAt()) {
         return false;
       }
-      LocalDate d = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+      LocalDate d =
+          LocalDate.of(
+              Integer.parseInt(m.group(1)),
+              Integer.parseInt(m.group(2)),
+              Integer.parseInt(m.group(3)));
       return (from == null || !d.isBefore(from)) && (to == null || !d.isAfter(to));
     };
   }
 
-  /** Owned: files whose name starts with a prefix (the rejects of an earlier run of the same scope). */
+  /**
+   * Owned: files whose name starts with a prefix (the rejects of an earlier run of the same scope).
+   */
   public static Predicate<String> namedWith(String prefix) {
     return rel -> rel.substring(rel.lastIndexOf('/') + 1).startsWith(prefix);
   }
@@ -94,11 +109,11 @@ public final class ZonePublisher {
     FileSystems.delete(all, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
     // Object stores have no folders; on a local disk, remove the empty ones left behind.
     if (!f.contains("://") || f.startsWith("file://")) {
-      java.nio.file.Path dir = f.startsWith("file://") ? java.nio.file.Path.of(java.net.URI.create(f)) : java.nio.file.Path.of(f);
-      if (java.nio.file.Files.isDirectory(dir)) {
-        try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(dir)) {
-          for (java.nio.file.Path d : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            java.nio.file.Files.deleteIfExists(d);
+      Path dir = f.startsWith("file://") ? Path.of(URI.create(f)) : Path.of(f);
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+          for (Path d : walk.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(d);
           }
         }
       }

@@ -1,20 +1,25 @@
 package dev.lakebeam.transforms.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lakebeam.schemas.Cents;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Rows;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
 
 /**
  * Builds a Row of a parse schema from text fields (CSV) or a JSON object, field by field, with a
- * reason code for the first field that does not fit. Absent or empty optional fields are null;
- * a field with a default (order_line.quantity) takes it when absent.
+ * reason code for the first field that does not fit. Absent or empty optional fields are null; a
+ * field with a default (order_line.quantity) takes it when absent.
  */
 public final class FieldParser {
   /** Why a record could not become a Row. */
@@ -41,7 +46,7 @@ public final class FieldParser {
 
   /** A CSV record: {@code index} maps a field name to its column, or is absent. */
   public Row fromCsv(Map<String, Integer> index, List<String> fields) throws ParseError {
-    List<Object> b = new java.util.ArrayList<>(schema.getFieldCount());
+    List<Object> b = new ArrayList<>(schema.getFieldCount());
     for (Schema.Field f : schema.getFields()) {
       Integer col = index.get(f.getName());
       String text = col == null ? null : fields.get(col);
@@ -52,7 +57,7 @@ public final class FieldParser {
 
   /** A JSON object; fields it has that the schema does not are ignored. */
   public Row fromJson(JsonNode obj) throws ParseError {
-    List<Object> b = new java.util.ArrayList<>(schema.getFieldCount());
+    List<Object> b = new ArrayList<>(schema.getFieldCount());
     for (Schema.Field f : schema.getFields()) {
       JsonNode v = obj.get(f.getName());
       if (v == null || v.isNull()) {
@@ -65,7 +70,12 @@ public final class FieldParser {
         b.add(v.asText());
       } else {
         throw new ParseError(
-            RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a JSON " + v.getNodeType().name().toLowerCase());
+            RejectReason.WRONG_TYPE,
+            f.getName()
+                + ": expected "
+                + describe(f)
+                + ", got a JSON "
+                + v.getNodeType().name().toLowerCase());
       }
     }
     return Rows.attach(schema, b);
@@ -96,26 +106,33 @@ public final class FieldParser {
         try {
           return Double.parseDouble(t);
         } catch (NumberFormatException e) {
-          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a number (expected " + describe(f) + ")");
+          throw new ParseError(
+              RejectReason.WRONG_TYPE,
+              f.getName() + ": not a number (expected " + describe(f) + ")");
         }
       case DECIMAL:
-        if (NOT_FINITE.matcher(t).matches()) { // a number, but no amount: as the double-typed prices were
+        if (NOT_FINITE
+            .matcher(t)
+            .matches()) { // a number, but no amount: as the double-typed prices were
           throw new ParseError(RejectReason.OUT_OF_RANGE, f.getName() + " must be a finite amount");
         }
         try {
           return amount(f, new BigDecimal(t));
         } catch (NumberFormatException e) {
-          throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a number (expected " + describe(f) + ")");
+          throw new ParseError(
+              RejectReason.WRONG_TYPE,
+              f.getName() + ": not a number (expected " + describe(f) + ")");
         }
       case DATETIME:
         try {
-          return new Instant(java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli());
+          return new Instant(OffsetDateTime.parse(t).toInstant().toEpochMilli());
         } catch (DateTimeParseException e) {
           try {
             return new Instant(java.time.Instant.parse(t).toEpochMilli());
           } catch (DateTimeParseException e2) {
             throw new ParseError(
-                RejectReason.INVALID_TIMESTAMP, f.getName() + ": not an ISO-8601 timestamp or date");
+                RejectReason.INVALID_TIMESTAMP,
+                f.getName() + ": not an ISO-8601 timestamp or date");
           }
         }
       default:
@@ -129,28 +146,36 @@ public final class FieldParser {
         return v.asText();
       case DOUBLE:
         if (!Double.isFinite(v.asDouble())) {
-          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for a number (expected " + describe(f) + ")");
+          throw new ParseError(
+              RejectReason.NUMBER_OVERFLOW,
+              f.getName() + ": out of range for a number (expected " + describe(f) + ")");
         }
         return v.asDouble();
       case DECIMAL:
         if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) {
-          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+          throw new ParseError(
+              RejectReason.NUMBER_OVERFLOW,
+              f.getName() + ": out of range for its type (expected " + describe(f) + ")");
         }
         return amount(f, v.decimalValue());
       case INT32:
       case INT64:
-        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
-          throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+        if ((v.isDouble() || v.isFloat())
+            && !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
+          throw new ParseError(
+              RejectReason.NUMBER_OVERFLOW,
+              f.getName() + ": out of range for its type (expected " + describe(f) + ")");
         }
         BigDecimal d = v.decimalValue();
         return fromText(f, d.stripTrailingZeros().toPlainString());
       default:
-        throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a number");
+        throw new ParseError(
+            RejectReason.WRONG_TYPE, f.getName() + ": expected " + describe(f) + ", got a number");
     }
   }
 
-  private static final java.util.regex.Pattern NOT_FINITE = java.util.regex.Pattern.compile("(?i)[+-]?(nan|inf|infinity)");
-  private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("[+-]?[0-9]+");
+  private static final Pattern NOT_FINITE = Pattern.compile("(?i)[+-]?(nan|inf|infinity)");
+  private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
 
   /** An optional sign and 1 to 18 digits: always within a long. */
   private static boolean isShortInteger(String s) {
@@ -177,16 +202,22 @@ public final class FieldParser {
     if (isShortInteger(digits)) { // the common case, without a regex or a BigDecimal
       long v = Long.parseLong(digits);
       if (v < min || v > max) {
-        throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+        throw new ParseError(
+            RejectReason.NUMBER_OVERFLOW,
+            f.getName() + ": out of range for its type (expected " + describe(f) + ")");
       }
       return v;
     }
     if (!WHOLE.matcher(digits).matches()) {
-      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": not a whole number (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.WRONG_TYPE,
+          f.getName() + ": not a whole number (expected " + describe(f) + ")");
     }
     BigDecimal v = new BigDecimal(digits);
     if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.NUMBER_OVERFLOW,
+          f.getName() + ": out of range for its type (expected " + describe(f) + ")");
     }
     return v.longValueExact();
   }
@@ -195,26 +226,37 @@ public final class FieldParser {
   private static BigDecimal amount(Schema.Field f, BigDecimal v) throws ParseError {
     // judged before any rescaling: 9e100000000 would otherwise become a number of 10^8 digits
     if (v.precision() - v.scale() > 10) {
-      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": more than 10 digits before the decimal point (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.NUMBER_OVERFLOW,
+          f.getName()
+              + ": more than 10 digits before the decimal point (expected "
+              + describe(f)
+              + ")");
     }
     if (v.scale() > 2 && v.stripTrailingZeros().scale() > 2) {
-      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.WRONG_TYPE,
+          f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
     }
     BigDecimal cents;
     try {
-      cents = v.setScale(2, java.math.RoundingMode.UNNECESSARY);
+      cents = v.setScale(2, RoundingMode.UNNECESSARY);
     } catch (ArithmeticException e) {
-      throw new ParseError(RejectReason.WRONG_TYPE, f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.WRONG_TYPE,
+          f.getName() + ": more than 2 decimal places (expected " + describe(f) + ")");
     }
     if (cents.precision() > 12) {
-      throw new ParseError(RejectReason.NUMBER_OVERFLOW, f.getName() + ": out of range for its type (expected " + describe(f) + ")");
+      throw new ParseError(
+          RejectReason.NUMBER_OVERFLOW,
+          f.getName() + ": out of range for its type (expected " + describe(f) + ")");
     }
     return cents;
   }
 
   /** The type a field parses as: an amount ({@link dev.lakebeam.schemas.Cents}) as a DECIMAL. */
   private static Schema.TypeName typeOf(Schema.Field f) {
-    return dev.lakebeam.schemas.Cents.is(f.getType()) ? Schema.TypeName.DECIMAL : f.getType().getTypeName();
+    return Cents.is(f.getType()) ? Schema.TypeName.DECIMAL : f.getType().getTypeName();
   }
 
   private static String describe(Schema.Field f) {
@@ -232,6 +274,4 @@ public final class FieldParser {
         return "text";
     }
   }
-
-
 }

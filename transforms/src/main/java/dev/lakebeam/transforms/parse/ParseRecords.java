@@ -5,16 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.schemas.LakeSchemas;
 import dev.lakebeam.schemas.RejectReason;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Envelope;
+import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.schemas.SourceDataset;
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Schema;
-import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -27,9 +29,9 @@ import org.joda.time.Instant;
 
 /**
  * Parses raw records of one source dataset (CSV by the file's header, or JSON lines) into Rows of
- * its parse schema. Never throws on bad input: a record that does not parse becomes a reject
- * under {@link Rejects#TAG} with its reason code and payload. Parsed rows come out in an {@link
- * Envelope} that keeps the payload, for a reject at a later stage.
+ * its parse schema. Never throws on bad input: a record that does not parse becomes a reject under
+ * {@link Rejects#TAG} with its reason code and payload. Parsed rows come out in an {@link Envelope}
+ * that keeps the payload, for a reject at a later stage.
  */
 public final class ParseRecords extends PTransform<PCollection<Row>, PCollectionTuple> {
   public static final TupleTag<Row> PARSED = new TupleTag<Row>("parsed") {};
@@ -57,7 +59,8 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
     PCollectionTuple out =
         raw.apply(
             "Parse " + dataset.sourceName(),
-            ParDo.of(new ParseFn(dataset, format)).withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
+            ParDo.of(new ParseFn(dataset, format))
+                .withOutputTags(PARSED, TupleTagList.of(Rejects.TAG)));
     out.get(PARSED).setCoder(RowBytesCoder.of(Envelope.schema(dataset.parseSchema())));
     out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     return out;
@@ -82,10 +85,10 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
 
   /**
    * The parse of one record, usable inside another step (the file reader parses as it splits, so
-   * that its records are not handed from one Flink task to the next in between). Counts parsed
-   * and rejected records like {@link ParseRecords}.
+   * that its records are not handed from one Flink task to the next in between). Counts parsed and
+   * rejected records like {@link ParseRecords}.
    */
-  public static final class Parser implements java.io.Serializable {
+  public static final class Parser implements Serializable {
     private final SourceDataset dataset;
     private final SourceDataset.Format format;
     private final Progress parsed;
@@ -127,7 +130,8 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
           int expected = index.get("\u0000columns");
           if (fields.size() != expected) {
             throw new FieldParser.ParseError(
-                RejectReason.WRONG_COLUMN_COUNT, fields.size() + " fields where the header has " + expected);
+                RejectReason.WRONG_COLUMN_COUNT,
+                fields.size() + " fields where the header has " + expected);
           }
           row = parser.fromCsv(index, fields);
         } else {
@@ -135,11 +139,15 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
           try {
             node = json.readTree(payload);
           } catch (JsonProcessingException e) {
-            throw new FieldParser.ParseError(RejectReason.MALFORMED_JSON, "not JSON (at character " + e.getLocation().getColumnNr() + ")");
+            throw new FieldParser.ParseError(
+                RejectReason.MALFORMED_JSON,
+                "not JSON (at character " + e.getLocation().getColumnNr() + ")");
           }
           if (node == null || !node.isObject()) {
             throw new FieldParser.ParseError(
-                RejectReason.MALFORMED_JSON, "a JSON line must be an object, was " + (node == null ? "empty" : node.getNodeType().name().toLowerCase()));
+                RejectReason.MALFORMED_JSON,
+                "a JSON line must be an object, was "
+                    + (node == null ? "empty" : node.getNodeType().name().toLowerCase()));
           }
           row = parser.fromJson(node);
         }
@@ -147,7 +155,14 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
         out.parsed(Envelope.wrap(envelope, row, dataset.sourceName(), source, ref, payload));
       } catch (FieldParser.ParseError e) {
         rejected.inc();
-        out.rejected(Rejects.of(dataset.target().datasetName(), e.reason(), e.getMessage(), ref, payload, Instant.now()));
+        out.rejected(
+            Rejects.of(
+                dataset.target().datasetName(),
+                e.reason(),
+                e.getMessage(),
+                ref,
+                payload,
+                Instant.now()));
       }
     }
   }
@@ -161,7 +176,11 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
 
     @ProcessElement
     public void process(@Element Row raw, MultiOutputReceiver out) {
-      parser.parse(raw.getString("source"), raw.getString("source_ref"), raw.getString("header"), raw.getString("payload"),
+      parser.parse(
+          raw.getString("source"),
+          raw.getString("source_ref"),
+          raw.getString("header"),
+          raw.getString("payload"),
           new Results() {
             @Override
             public void parsed(Row envelope) {
@@ -181,7 +200,7 @@ public final class ParseRecords extends PTransform<PCollection<Row>, PCollection
       try {
         List<String> names = CsvFields.split(header);
         for (int i = 0; i < names.size(); i++) {
-          idx.putIfAbsent(names.get(i).trim().toLowerCase(java.util.Locale.ROOT), i);
+          idx.putIfAbsent(names.get(i).trim().toLowerCase(Locale.ROOT), i);
         }
         idx.put("\u0000columns", names.size());
       } catch (CsvFields.MalformedCsv e) {

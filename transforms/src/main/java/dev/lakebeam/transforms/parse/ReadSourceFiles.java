@@ -1,50 +1,51 @@
 package dev.lakebeam.transforms.parse;
 
 import dev.lakebeam.schemas.RejectReason;
-import dev.lakebeam.transforms.records.BucketKeys;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.BucketKeys;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.OpenBlocks;
+import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.Progress;
 import dev.lakebeam.transforms.records.RawRecord;
 import dev.lakebeam.transforms.records.RecordCheck;
 import dev.lakebeam.transforms.records.Rejects;
+import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
-import dev.lakebeam.schemas.SourceDataset;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
-import dev.lakebeam.transforms.records.PackRows;
-import dev.lakebeam.transforms.records.RowBlock;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.transforms.Reshuffle;
-import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import dev.lakebeam.transforms.records.Progress;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -54,10 +55,10 @@ import org.joda.time.Instant;
 /**
  * Reads the files of one source dataset under a folder or prefix (plain or .gz) into raw records,
  * one per CSV record or JSON line. File-level problems (no header, damaged gzip, an unterminated
- * quote, oversized or badly encoded records) become rejects; a file that cannot be opened fails
- * the run. A large plain file is cut into byte ranges at record boundaries ({@link FileRanges}),
- * spread over the workers, so every core splits it; {@link #parsed()} also parses the records as
- * they are split.
+ * quote, oversized or badly encoded records) become rejects; a file that cannot be opened fails the
+ * run. A large plain file is cut into byte ranges at record boundaries ({@link FileRanges}), spread
+ * over the workers, so every core splits it; {@link #parsed()} also parses the records as they are
+ * split.
  */
 public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> {
   public static final TupleTag<Row> RAW = new TupleTag<Row>("raw") {};
@@ -67,20 +68,37 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final int maxRecordBytes;
   private final long rangeBytes;
   private final boolean parse;
+
   /** The record's int field whose hash bucket the parsed blocks are packed by, or null. */
   private final String bucketKey;
+
   private final int buckets;
+
   /** The kind of the bucketed blocks ({@link RowBlock#kind}). */
   private final int kind;
+
   /** Applied to each parsed record before it is packed, or null. */
   private final RecordCheck check;
 
-  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse) {
+  private ReadSourceFiles(
+      SourceDataset dataset,
+      List<String> files,
+      int maxRecordBytes,
+      long rangeBytes,
+      boolean parse) {
     this(dataset, files, maxRecordBytes, rangeBytes, parse, null, 0, 0, null);
   }
 
-  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes, long rangeBytes, boolean parse,
-      String bucketKey, int buckets, int kind, RecordCheck check) {
+  private ReadSourceFiles(
+      SourceDataset dataset,
+      List<String> files,
+      int maxRecordBytes,
+      long rangeBytes,
+      boolean parse,
+      String bucketKey,
+      int buckets,
+      int kind,
+      RecordCheck check) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
@@ -99,11 +117,15 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
    */
   public static ReadSourceFiles of(SourceDataset dataset, String folder, int maxRecordBytes) {
     String dir = folder.endsWith("/") ? folder : folder + "/";
-    return ofFiles(dataset, List.of(dir + dataset.filePattern(), dir + dataset.filePattern() + ".gz"), maxRecordBytes);
+    return ofFiles(
+        dataset,
+        List.of(dir + dataset.filePattern(), dir + dataset.filePattern() + ".gz"),
+        maxRecordBytes);
   }
 
   /** The given files (paths or globs), all of this dataset. */
-  public static ReadSourceFiles ofFiles(SourceDataset dataset, List<String> files, int maxRecordBytes) {
+  public static ReadSourceFiles ofFiles(
+      SourceDataset dataset, List<String> files, int maxRecordBytes) {
     return new ReadSourceFiles(dataset, files, maxRecordBytes, DEFAULT_RANGE_BYTES, false);
   }
 
@@ -126,28 +148,35 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     return parsedInBuckets(keyField, buckets, 0);
   }
 
-  /** As {@link #parsedInBuckets(String, int)}, with the blocks of the given kind ({@link RowBlock#kind}): the join's. */
+  /**
+   * As {@link #parsedInBuckets(String, int)}, with the blocks of the given kind ({@link
+   * RowBlock#kind}): the join's.
+   */
   public ReadSourceFiles parsedInBuckets(String keyField, int buckets, int kind) {
     if (!dataset.parseSchema().hasField(keyField)
-        || dataset.parseSchema().getField(keyField).getType().getTypeName() != Schema.TypeName.INT32) {
+        || dataset.parseSchema().getField(keyField).getType().getTypeName()
+            != Schema.TypeName.INT32) {
       throw new IllegalArgumentException(dataset.sourceName() + " has no int field " + keyField);
     }
     if (buckets < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + buckets);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, kind, check);
+    return new ReadSourceFiles(
+        dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, kind, check);
   }
 
   /**
-   * Checks each parsed record as it is read ({@link RecordCheck}, with its side inputs): only
-   * good ones are packed, the others are rejected by the check. Validating in the reader saves
-   * the exchange and the decoding of a separate validation step.
+   * Checks each parsed record as it is read ({@link RecordCheck}, with its side inputs): only good
+   * ones are packed, the others are rejected by the check. Validating in the reader saves the
+   * exchange and the decoding of a separate validation step.
    */
   public ReadSourceFiles checkedBy(RecordCheck check) {
     if (!parse) {
-      throw new IllegalStateException("only parsed records can be checked: call parsed() or parsedInBuckets() first");
+      throw new IllegalStateException(
+          "only parsed records can be checked: call parsed() or parsedInBuckets() first");
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true, bucketKey, buckets, kind, check);
+    return new ReadSourceFiles(
+        dataset, files, maxRecordBytes, rangeBytes, true, bucketKey, buckets, kind, check);
   }
 
   /** The dataset this reads. */
@@ -161,15 +190,16 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   }
 
   /**
-   * Plain files larger than twice this are cut into ranges of about this many bytes (at most
-   * {@link #MAX_RANGES} of them) that different workers read: one large CSV is otherwise read and
-   * parsed by one core. Default {@link #DEFAULT_RANGE_BYTES}.
+   * Plain files larger than twice this are cut into ranges of about this many bytes (at most {@link
+   * #MAX_RANGES} of them) that different workers read: one large CSV is otherwise read and parsed
+   * by one core. Default {@link #DEFAULT_RANGE_BYTES}.
    */
   public ReadSourceFiles withRangeBytes(long bytes) {
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, kind, check);
+    return new ReadSourceFiles(
+        dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, kind, check);
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
@@ -189,17 +219,29 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   public PCollectionTuple expand(PBegin begin) {
     PCollectionTuple out =
         begin
-            .apply("Globs " + dataset.sourceName(), Create.of(globs()).withCoder(StringUtf8Coder.of()))
-            .apply("Match " + dataset.sourceName(), FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-            .apply("Plan ranges of " + dataset.sourceName(), ParDo.of(new PlanFn(dataset, maxRecordBytes, rangeBytes)))
+            .apply(
+                "Globs " + dataset.sourceName(), Create.of(globs()).withCoder(StringUtf8Coder.of()))
+            .apply(
+                "Match " + dataset.sourceName(),
+                FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply(
+                "Plan ranges of " + dataset.sourceName(),
+                ParDo.of(new PlanFn(dataset, maxRecordBytes, rangeBytes)))
             .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(RANGE)))
             .apply("Spread ranges of " + dataset.sourceName(), Reshuffle.of())
             .apply("Ranges of " + dataset.sourceName(), Values.create())
             .setCoder(RowBytesCoder.of(RANGE))
             .apply(
                 "Split " + dataset.sourceName(),
-                ParDo.of(new SplitFn(dataset, maxRecordBytes, parse ? new ParseRecords.Parser(dataset, dataset.format()) : null,
-                        bucketKey, buckets, kind, check))
+                ParDo.of(
+                        new SplitFn(
+                            dataset,
+                            maxRecordBytes,
+                            parse ? new ParseRecords.Parser(dataset, dataset.format()) : null,
+                            bucketKey,
+                            buckets,
+                            kind,
+                            check))
                     .withSideInputs(check == null ? List.of() : check.sideInputs())
                     .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG).and(BUCKETS)));
     Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
@@ -210,24 +252,27 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       return PCollectionTuple.of(BUCKETS, out.get(BUCKETS)).and(Rejects.TAG, out.get(Rejects.TAG));
     }
     PCollection<Row> records =
-        out.get(BLOCKS).apply("Records of " + dataset.sourceName(), ParDo.of(new PackRows.UnpackFn(schema))).setCoder(RowBytesCoder.of(schema));
-    return PCollectionTuple.of(parse ? ParseRecords.PARSED : RAW, records).and(Rejects.TAG, out.get(Rejects.TAG));
+        out.get(BLOCKS)
+            .apply("Records of " + dataset.sourceName(), ParDo.of(new PackRows.UnpackFn(schema)))
+            .setCoder(RowBytesCoder.of(schema));
+    return PCollectionTuple.of(parse ? ParseRecords.PARSED : RAW, records)
+        .and(Rejects.TAG, out.get(Rejects.TAG));
   }
 
   /**
-   * The split's records leave it in blocks: on Flink a step with two outputs hands every element
-   * to the next task serialized, so a block pays that once for thousands of records.
+   * The split's records leave it in blocks: on Flink a step with two outputs hands every element to
+   * the next task serialized, so a block pays that once for thousands of records.
    */
   public static final TupleTag<RowBlock> BLOCKS = new TupleTag<RowBlock>("blocks") {};
 
   /** Parsed envelopes in blocks per hash bucket of a key ({@link #parsedInBuckets}). */
-  public static final TupleTag<KV<Integer, RowBlock>> BUCKETS = new TupleTag<KV<Integer, RowBlock>>("buckets") {};
-
+  public static final TupleTag<KV<Integer, RowBlock>> BUCKETS =
+      new TupleTag<KV<Integer, RowBlock>>("buckets") {};
 
   /**
    * Cuts each plain file larger than two ranges at record boundaries ({@link FileRanges}: one
-   * sequential read of the file); compressed and small files are one range. Keys spread the
-   * ranges over the workers.
+   * sequential read of the file); compressed and small files are one range. Keys spread the ranges
+   * over the workers.
    */
   static final class PlanFn extends DoFn<MatchResult.Metadata, KV<Integer, Row>> {
     private final SourceDataset dataset;
@@ -241,27 +286,39 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
 
     @ProcessElement
-    public void process(@Element MatchResult.Metadata file, OutputReceiver<KV<Integer, Row>> out) throws IOException {
+    public void process(@Element MatchResult.Metadata file, OutputReceiver<KV<Integer, Row>> out)
+        throws IOException {
       ResourceId id = file.resourceId();
       if (id.isDirectory()) {
         return;
       }
       long size = file.sizeBytes();
       FileRanges.Plan plan;
-      if (Compression.detect(id.getFilename().toLowerCase(Locale.ROOT)) != Compression.UNCOMPRESSED || size < 2 * rangeBytes) {
+      if (Compression.detect(id.getFilename().toLowerCase(Locale.ROOT)) != Compression.UNCOMPRESSED
+          || size < 2 * rangeBytes) {
         plan = FileRanges.whole(size);
       } else {
         long target = Math.max(rangeBytes, size / MAX_RANGES);
         boolean csv = dataset.format() == SourceDataset.Format.CSV;
         try (InputStream in = Channels.newInputStream(FileSystems.open(id))) {
-          plan = FileRanges.plan(in, size, csv, target, maxRecordBytes, h -> missingColumns(dataset, h).isEmpty());
+          plan =
+              FileRanges.plan(
+                  in, size, csv, target, maxRecordBytes, h -> missingColumns(dataset, h).isEmpty());
         }
       }
       int key = id.toString().hashCode();
       for (FileRanges.Range r : plan.ranges()) {
-        out.output(KV.of(key++, Row.withSchema(RANGE)
-            .addValues(id.toString(), r.start(), r.end(), r.firstLine(), r.start() == 0 ? null : plan.header())
-            .build()));
+        out.output(
+            KV.of(
+                key++,
+                Row.withSchema(RANGE)
+                    .addValues(
+                        id.toString(),
+                        r.start(),
+                        r.end(),
+                        r.firstLine(),
+                        r.start() == 0 ? null : plan.header())
+                    .build()));
       }
     }
   }
@@ -271,7 +328,8 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final int maxRecordBytes;
     private final Progress records;
     private final Progress rejected;
-    private final Progress bytesRead = Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
+    private final Progress bytesRead =
+        Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
 
     private final ParseRecords.Parser parser;
     private final String bucketKey;
@@ -279,10 +337,17 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final int kind;
     private final RecordCheck check;
     private transient RowCoder coder;
+
     /** Blocks per bucket, filled across the ranges of a bundle (when packing by bucket). */
     private transient OpenBlocks<Integer> open;
 
-    SplitFn(SourceDataset dataset, int maxRecordBytes, ParseRecords.Parser parser, String bucketKey, int buckets, int kind,
+    SplitFn(
+        SourceDataset dataset,
+        int maxRecordBytes,
+        ParseRecords.Parser parser,
+        String bucketKey,
+        int buckets,
+        int kind,
         RecordCheck check) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
@@ -304,7 +369,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
 
     @ProcessElement
-    public void process(@Element Row range, BoundedWindow window, ProcessContext pc, MultiOutputReceiver out) throws IOException {
+    public void process(
+        @Element Row range, BoundedWindow window, ProcessContext pc, MultiOutputReceiver out)
+        throws IOException {
       ResourceId id = FileSystems.matchNewResource(range.getString("path"), false);
       String name = id.getFilename();
       long start = range.getInt64("start");
@@ -315,7 +382,8 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       String target = dataset.target().datasetName();
       Instant now = Instant.now();
       if (coder == null) {
-        coder = RowCoder.of(parser == null ? RawRecord.SCHEMA : Envelope.schema(dataset.parseSchema()));
+        coder =
+            RowCoder.of(parser == null ? RawRecord.SCHEMA : Envelope.schema(dataset.parseSchema()));
       }
       if (bucketKey != null && open == null) {
         open = new OpenBlocks<>(kind, coder);
@@ -323,27 +391,32 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       RowBlock.Builder block = new RowBlock.Builder(0, coder);
       DoFn.OutputReceiver<RowBlock> blocks = out.get(BLOCKS);
       DoFn.OutputReceiver<KV<Integer, RowBlock>> bucketed = out.get(BUCKETS);
-      ParseRecords.Results results = new ParseRecords.Results() {
-        @Override
-        public void parsed(Row envelope) {
-          if (check != null && !check.valid(envelope, window, pc, out)) {
-            return;
-          }
-          if (open != null) {
-            open.add(GroupInBlocks.bucket(BucketKeys.of(Envelope.record(envelope), bucketKey), buckets), envelope, (b, full) -> bucketed.output(KV.of(b, full)));
-            return;
-          }
-          block.add(envelope);
-          if (block.bytes() >= PackRows.BLOCK_BYTES) {
-            blocks.output(block.take());
-          }
-        }
+      ParseRecords.Results results =
+          new ParseRecords.Results() {
+            @Override
+            public void parsed(Row envelope) {
+              if (check != null && !check.valid(envelope, window, pc, out)) {
+                return;
+              }
+              if (open != null) {
+                open.add(
+                    GroupInBlocks.bucket(
+                        BucketKeys.of(Envelope.record(envelope), bucketKey), buckets),
+                    envelope,
+                    (b, full) -> bucketed.output(KV.of(b, full)));
+                return;
+              }
+              block.add(envelope);
+              if (block.bytes() >= PackRows.BLOCK_BYTES) {
+                blocks.output(block.take());
+              }
+            }
 
-        @Override
-        public void rejected(Row reject) {
-          out.get(Rejects.TAG).output(reject);
-        }
-      };
+            @Override
+            public void rejected(Row reject) {
+              out.get(Rejects.TAG).output(reject);
+            }
+          };
       ReadableByteChannel file = FileSystems.open(id);
       if (start > 0) {
         ((SeekableByteChannel) file).position(start);
@@ -351,63 +424,78 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       CountingChannel channel = new CountingChannel(file, bytesRead);
       // Only the outermost stream is closed: Beam's S3 channel must be closed exactly once.
       RecordSplitter splitter = new RecordSplitter(csv, maxRecordBytes).withHeader(header.get());
-      try (InputStream in = Channels.newInputStream(Compression.detect(name.toLowerCase(Locale.ROOT)).readDecompressed(channel))) {
-        splitter
-            .split(
-                in,
-                range.getInt64("first_line"),
-                end == Long.MAX_VALUE ? Long.MAX_VALUE : end - start,
-                new RecordSplitter.Listener() {
-                  @Override
-                  public void record(long line, String text) {
-                    String ref = name + ":" + line;
-                    if (csv && header.get() == null && headerOk.get()) {
-                      List<String> missing = missingColumns(dataset, text);
-                      if (missing.isEmpty()) {
-                        header.set(text);
-                        return;
-                      }
-                      headerOk.set(false);
-                    }
-                    records.inc();
-                    if (csv && !headerOk.get()) {
-                      rejected.inc();
-                      out.get(Rejects.TAG)
-                          .output(
-                              Rejects.of(target, RejectReason.MISSING_HEADER,
-                                  "the file's first line is not a header with the columns " + dataset.requiredFields(),
-                                  ref, text, now));
-                      return;
-                    }
-                    if (parser == null) {
-                      results.parsed(RawRecord.of(dataset, "files", ref, header.get(), text));
-                    } else {
-                      parser.parse("files", ref, header.get(), text, results);
-                    }
+      try (InputStream in =
+          Channels.newInputStream(
+              Compression.detect(name.toLowerCase(Locale.ROOT)).readDecompressed(channel))) {
+        splitter.split(
+            in,
+            range.getInt64("first_line"),
+            end == Long.MAX_VALUE ? Long.MAX_VALUE : end - start,
+            new RecordSplitter.Listener() {
+              @Override
+              public void record(long line, String text) {
+                String ref = name + ":" + line;
+                if (csv && header.get() == null && headerOk.get()) {
+                  List<String> missing = missingColumns(dataset, text);
+                  if (missing.isEmpty()) {
+                    header.set(text);
+                    return;
                   }
+                  headerOk.set(false);
+                }
+                records.inc();
+                if (csv && !headerOk.get()) {
+                  rejected.inc();
+                  out.get(Rejects.TAG)
+                      .output(
+                          Rejects.of(
+                              target,
+                              RejectReason.MISSING_HEADER,
+                              "the file's first line is not a header with the columns "
+                                  + dataset.requiredFields(),
+                              ref,
+                              text,
+                              now));
+                  return;
+                }
+                if (parser == null) {
+                  results.parsed(RawRecord.of(dataset, "files", ref, header.get(), text));
+                } else {
+                  parser.parse("files", ref, header.get(), text, results);
+                }
+              }
 
-                  @Override
-                  public void reject(long line, RejectReason reason, String message, byte[] payload) {
-                    records.inc();
-                    rejected.inc();
-                    out.get(Rejects.TAG)
-                        .output(Rejects.ofBytes(target, reason, message, name + ":" + line, payload, now));
-                  }
-                });
+              @Override
+              public void reject(long line, RejectReason reason, String message, byte[] payload) {
+                records.inc();
+                rejected.inc();
+                out.get(Rejects.TAG)
+                    .output(
+                        Rejects.ofBytes(target, reason, message, name + ":" + line, payload, now));
+              }
+            });
       }
       channel.flush();
       if (!block.isEmpty()) {
         blocks.output(block.take());
       }
-      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id).inc(splitter.physicalLines());
+      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id)
+          .inc(splitter.physicalLines());
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.BLANK + id).inc(splitter.blankLines());
-      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id).inc(splitter.continuationLines());
+      Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.CONTINUED + id)
+          .inc(splitter.continuationLines());
     }
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
       if (open != null) {
-        open.flush((b, block) -> c.output(BUCKETS, KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+        open.flush(
+            (b, block) ->
+                c.output(
+                    BUCKETS,
+                    KV.of(b, block),
+                    BoundedWindow.TIMESTAMP_MIN_VALUE,
+                    GlobalWindow.INSTANCE));
       }
     }
   }
@@ -424,7 +512,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
 
     @Override
-    public int read(java.nio.ByteBuffer dst) throws IOException {
+    public int read(ByteBuffer dst) throws IOException {
       int n = in.read(dst);
       if (n > 0 && (pending += n) >= 1 << 20) {
         flush();
@@ -452,7 +540,8 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   static List<String> missingColumns(SourceDataset dataset, String headerLine) {
     List<String> names;
     try {
-      names = CsvFields.split(headerLine).stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
+      names =
+          CsvFields.split(headerLine).stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
     } catch (CsvFields.MalformedCsv e) {
       return dataset.requiredFields();
     }

@@ -10,25 +10,23 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.zip.ZipException;
 
 /**
- * Frames a byte stream into records, never throwing on bad input: CSV records per RFC 4180 (a
- * field that starts with a quote may hold commas, doubled quotes and line breaks), or one JSON
- * document per line. Lines end with LF, CRLF or a lone CR. Handles a UTF-8 BOM, checks each record
- * is valid UTF-8 without NUL characters and within the size limit, and turns a truncated or corrupt
- * gzip stream into one reject that holds what was read of the damaged record.
+ * Frames a byte stream into records, never throwing on bad input: CSV records per RFC 4180 (a field
+ * that starts with a quote may hold commas, doubled quotes and line breaks), or one JSON document
+ * per line. Lines end with LF, CRLF or a lone CR. Handles a UTF-8 BOM, checks each record is valid
+ * UTF-8 without NUL characters and within the size limit, and turns a truncated or corrupt gzip
+ * stream into one reject that holds what was read of the damaged record.
  *
  * <p>A stray quote costs at most its own record. A quote inside an unquoted field is text (the
  * field parser rejects that record alone). A quote that opens a field and leaves it open at the
  * line's end makes a record of several lines only if, once the quote closes, the lines make one
- * well-formed record with the header's number of fields, within {@link #MAX_RECORD_LINES} lines
- * and the size limit. Otherwise the quote was stray: its line is rejected as {@code
- * UNTERMINATED_QUOTE} and the lines after it are framed again, each as if read anew. Work is
- * linear in the input (each line is framed at most {@link #MAX_RECORD_LINES} times) and memory is
- * bounded by the size limit.
+ * well-formed record with the header's number of fields, within {@link #MAX_RECORD_LINES} lines and
+ * the size limit. Otherwise the quote was stray: its line is rejected as {@code UNTERMINATED_QUOTE}
+ * and the lines after it are framed again, each as if read anew. Work is linear in the input (each
+ * line is framed at most {@link #MAX_RECORD_LINES} times) and memory is bounded by the size limit.
  */
 public final class RecordSplitter {
   /** Receives what the splitter finds; line numbers are 1-based, of the record's first line. */
@@ -38,8 +36,8 @@ public final class RecordSplitter {
     void reject(long line, RejectReason reason, String message, byte[] payload);
 
     /**
-     * Called where a record or a blank line has ended and no record is open: the stream offset
-     * just past it, and the number of the line that follows (a range may start there).
+     * Called where a record or a blank line has ended and no record is open: the stream offset just
+     * past it, and the number of the line that follows (a range may start there).
      */
     default void boundary(long offset, long nextLine) {}
   }
@@ -64,7 +62,10 @@ public final class RecordSplitter {
     this.framingOnly = framingOnly;
   }
 
-  /** Frames without checking or decoding records after the first (for {@link FileRanges}' boundaries). */
+  /**
+   * Frames without checking or decoding records after the first (for {@link FileRanges}'
+   * boundaries).
+   */
   RecordSplitter framingOnly() {
     return new RecordSplitter(csv, maxRecordBytes, expectedFields, true);
   }
@@ -74,7 +75,8 @@ public final class RecordSplitter {
    * whole record when a quote is left open. At line 1 the first record sets it.
    */
   public RecordSplitter withHeader(String header) {
-    return new RecordSplitter(csv, maxRecordBytes, header == null ? -1 : Quotes.fieldsOf(header), framingOnly);
+    return new RecordSplitter(
+        csv, maxRecordBytes, header == null ? -1 : Quotes.fieldsOf(header), framingOnly);
   }
 
   /** Physical lines of the last {@link #split}: line ends, plus a last line without one. */
@@ -88,14 +90,16 @@ public final class RecordSplitter {
   }
 
   /**
-   * Lines of the last {@link #split} after the first line of a record that spans several (a
-   * quoted line break). Every physical line is a record's first line, a continuation or blank.
+   * Lines of the last {@link #split} after the first line of a record that spans several (a quoted
+   * line break). Every physical line is a record's first line, a continuation or blank.
    */
   public long continuationLines() {
     return continuationLines;
   }
 
-  /** Reads the whole stream. I/O errors other than gzip damage are thrown (the file is unreadable). */
+  /**
+   * Reads the whole stream. I/O errors other than gzip damage are thrown (the file is unreadable).
+   */
   public void split(InputStream in, Listener listener) throws IOException {
     split(in, 1, Long.MAX_VALUE, listener);
   }
@@ -105,7 +109,8 @@ public final class RecordSplitter {
    * cut at record boundaries. {@code firstLine} is the line number of the range's first byte; a
    * UTF-8 BOM is skipped only at line 1 (the file's start).
    */
-  public void split(InputStream in, long firstLine, long limit, Listener listener) throws IOException {
+  public void split(InputStream in, long firstLine, long limit, Listener listener)
+      throws IOException {
     new Run(firstLine, listener).read(in, limit);
   }
 
@@ -120,7 +125,9 @@ public final class RecordSplitter {
   /** A record may span at most this many lines; an open quote that spans more is a stray one. */
   static final int MAX_RECORD_LINES = 100;
 
-  /** One pass over a stream: physical lines are cut here and framed into records by {@link #line}. */
+  /**
+   * One pass over a stream: physical lines are cut here and framed into records by {@link #line}.
+   */
   private final class Run {
     private final Listener listener;
     private final ByteArrayBuffer line = new ByteArrayBuffer();
@@ -130,8 +137,10 @@ public final class RecordSplitter {
     private long lineNo;
     private long offset;
     private boolean pendingCr;
-    // the open record (a quoted field not closed at a line's end): its bytes with the breaks between
-    // its lines, where each line starts, how each ended; never over maxRecordBytes or MAX_RECORD_LINES
+    // the open record (a quoted field not closed at a line's end): its bytes with the breaks
+    // between
+    // its lines, where each line starts, how each ended; never over maxRecordBytes or
+    // MAX_RECORD_LINES
     private final ByteArrayBuffer open = new ByteArrayBuffer();
     private int[] openStarts = new int[8];
     private int[] openBreaks = new int[8];
@@ -155,7 +164,10 @@ public final class RecordSplitter {
         if (lineNo == 1 && left >= 3) { // the BOM, however the stream's first reads are cut
           byte[] head = in.readNBytes(3);
           left -= head.length;
-          if (head.length == 3 && (head[0] & 0xFF) == 0xEF && (head[1] & 0xFF) == 0xBB && (head[2] & 0xFF) == 0xBF) {
+          if (head.length == 3
+              && (head[0] & 0xFF) == 0xEF
+              && (head[1] & 0xFF) == 0xBB
+              && (head[2] & 0xFF) == 0xBF) {
             offset = 3;
           } else {
             consume(head, head.length);
@@ -171,9 +183,16 @@ public final class RecordSplitter {
         damaged.write(open.array(), 0, open.size());
         damaged.write(line.array(), 0, line.size());
         physicalLines += line.size() > 0 ? 1 : 0;
-        continuationLines += openLines > 0 && line.size() > 0 ? openLines : Math.max(0, openLines - 1);
-        listener.reject(openLines > 0 ? openLine : lineNo, RejectReason.GZIP_CORRUPT,
-            "compressed stream is damaged at line " + lineNo + " (" + e.getMessage() + "); records before it were kept",
+        continuationLines +=
+            openLines > 0 && line.size() > 0 ? openLines : Math.max(0, openLines - 1);
+        listener.reject(
+            openLines > 0 ? openLine : lineNo,
+            RejectReason.GZIP_CORRUPT,
+            "compressed stream is damaged at line "
+                + lineNo
+                + " ("
+                + e.getMessage()
+                + "); records before it were kept",
             damaged.toByteArray());
         return;
       }
@@ -222,7 +241,10 @@ public final class RecordSplitter {
       physicalLines++;
       long no = lineNo++;
       fresh.reset();
-      if (csv && (lineHasQuote || expectedFields < 0)) { // a line without quotes needs no scan (an oversized one is rejected)
+      if (csv
+          && (lineHasQuote
+              || expectedFields
+                  < 0)) { // a line without quotes needs no scan (an oversized one is rejected)
         byte[] b = line.array();
         for (int k = 0, n = line.size(); k < n; k++) {
           fresh.feed(b[k]);
@@ -237,11 +259,18 @@ public final class RecordSplitter {
       }
     }
 
-    /** Frames one physical line, streamed or framed again; {@code alone} is its quoting read as a record by itself. */
-    private void line(long no, byte[] bytes, int off, int len, int brk, boolean oversized, Quotes alone) {
-      while (openLines > 0 && (oversized || openLines >= MAX_RECORD_LINES
-          || open.size() + BREAKS[openBreaks[openLines - 1]].length + len > maxRecordBytes)) {
-        rejectFirstAndReframe("would span more than " + MAX_RECORD_LINES + " lines or " + maxRecordBytes + " bytes");
+    /**
+     * Frames one physical line, streamed or framed again; {@code alone} is its quoting read as a
+     * record by itself.
+     */
+    private void line(
+        long no, byte[] bytes, int off, int len, int brk, boolean oversized, Quotes alone) {
+      while (openLines > 0
+          && (oversized
+              || openLines >= MAX_RECORD_LINES
+              || open.size() + BREAKS[openBreaks[openLines - 1]].length + len > maxRecordBytes)) {
+        rejectFirstAndReframe(
+            "would span more than " + MAX_RECORD_LINES + " lines or " + maxRecordBytes + " bytes");
       }
       if (openLines > 0) {
         appendOpen(bytes, off, len, brk);
@@ -295,7 +324,8 @@ public final class RecordSplitter {
       if (openQuotes.inQuotes()) {
         return;
       }
-      if (openQuotes.wellFormed() && (expectedFields < 0 || openQuotes.fields() == expectedFields)) {
+      if (openQuotes.wellFormed()
+          && (expectedFields < 0 || openQuotes.fields() == expectedFields)) {
         continuationLines += openLines - 1;
         byte[] record = open.toByteArray();
         long first = openLine;
@@ -303,11 +333,17 @@ public final class RecordSplitter {
         open.reset();
         emit(record, 0, record.length, first, false, listener);
       } else {
-        rejectFirstAndReframe("closes on line " + (openLine + openLines - 1) + " but the lines between do not make one record");
+        rejectFirstAndReframe(
+            "closes on line "
+                + (openLine + openLines - 1)
+                + " but the lines between do not make one record");
       }
     }
 
-    /** Rejects the line that opened the quote; the open record's other lines are framed again, in order. */
+    /**
+     * Rejects the line that opened the quote; the open record's other lines are framed again, in
+     * order.
+     */
     private void rejectFirstAndReframe(String why) {
       byte[] rest = open.toByteArray();
       int lines = openLines;
@@ -317,7 +353,10 @@ public final class RecordSplitter {
       openLines = 0;
       open.reset();
       int end0 = lines > 1 ? starts[1] - BREAKS[breaks[0]].length : rest.length;
-      listener.reject(first, RejectReason.UNTERMINATED_QUOTE, "a quoted field opened on line " + first + " " + why,
+      listener.reject(
+          first,
+          RejectReason.UNTERMINATED_QUOTE,
+          "a quoted field opened on line " + first + " " + why,
           Arrays.copyOf(rest, end0));
       Quotes alone = new Quotes();
       for (int k = 1; k < lines; k++) {
@@ -331,13 +370,17 @@ public final class RecordSplitter {
     }
   }
 
-  private void emit(byte[] bytes, int off, int len, long line, boolean oversized, Listener listener) {
+  private void emit(
+      byte[] bytes, int off, int len, long line, boolean oversized, Listener listener) {
     if (framingOnly && emitted) {
       return;
     }
     emitted = true;
     if (oversized) {
-      listener.reject(line, RejectReason.RECORD_TOO_LARGE, "record is longer than the limit of " + maxRecordBytes + " bytes",
+      listener.reject(
+          line,
+          RejectReason.RECORD_TOO_LARGE,
+          "record is longer than the limit of " + maxRecordBytes + " bytes",
           Arrays.copyOfRange(bytes, off, off + Math.min(len, maxRecordBytes)));
       return;
     }
@@ -350,25 +393,35 @@ public final class RecordSplitter {
       return;
     }
     try {
-      CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT);
+      CharsetDecoder d =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
       text = d.decode(ByteBuffer.wrap(bytes, off, len)).toString();
     } catch (CharacterCodingException e) {
-      listener.reject(line, RejectReason.INVALID_ENCODING, "record is not valid UTF-8", Arrays.copyOfRange(bytes, off, off + len));
+      listener.reject(
+          line,
+          RejectReason.INVALID_ENCODING,
+          "record is not valid UTF-8",
+          Arrays.copyOfRange(bytes, off, off + len));
       return;
     }
     if (text.indexOf('\0') >= 0) {
-      listener.reject(line, RejectReason.INVALID_ENCODING, "record contains a NUL character", Arrays.copyOfRange(bytes, off, off + len));
+      listener.reject(
+          line,
+          RejectReason.INVALID_ENCODING,
+          "record contains a NUL character",
+          Arrays.copyOfRange(bytes, off, off + len));
       return;
     }
     listener.record(line, text);
   }
 
   /**
-   * The record as a string when every byte is 7-bit ASCII and none is NUL (nearly every record:
-   * the check and a Latin-1 copy cost a fraction of a strict UTF-8 decode); null otherwise, and
-   * the strict decoder decides.
+   * The record as a string when every byte is 7-bit ASCII and none is NUL (nearly every record: the
+   * check and a Latin-1 copy cost a fraction of a strict UTF-8 decode); null otherwise, and the
+   * strict decoder decides.
    */
   private static String asciiWithoutNul(byte[] b, int off, int len) {
     for (int i = off; i < off + len; i++) {

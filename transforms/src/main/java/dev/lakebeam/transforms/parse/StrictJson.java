@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * The JSON reader of every source record: stricter than Jackson's defaults where leniency would
- * let a damaged record through half-read. A key given twice is an error (which value would be
- * meant?), as is anything after the first value on a line ({@code {...} xyz}, two objects on one
- * line); NaN and Infinity stay invalid, as in JSON.
+ * The JSON reader of every source record: stricter than Jackson's defaults where leniency would let
+ * a damaged record through half-read. A key given twice is an error (which value would be meant?),
+ * as is anything after the first value on a line ({@code {...} xyz}, two objects on one line); NaN
+ * and Infinity stay invalid, as in JSON.
  */
 public final class StrictJson {
   private StrictJson() {}

@@ -13,6 +13,7 @@ public final class Accounting {
   public static final String REJECTED = "rejected.";
   public static final String DUPLICATES = "duplicates.";
   public static final String SKIPPED = "skipped.";
+
   /** Rejects by clean dataset and reason: {@code reason.<dataset>.<REASON_CODE>}. */
   public static final String REASON = "reason.";
 
@@ -22,11 +23,20 @@ public final class Accounting {
    * #CONTINUED}. Lines = header + blank + records read + continued.
    */
   public static final String LINES_NAMESPACE = "lakebeam_lines";
+
   public static final String LINES = "lines:";
   public static final String BLANK = "blank:";
-  /** Bytes of source files read so far (compressed bytes for .gz), in {@link #LINES_NAMESPACE}: the progress lines' share done. */
+
+  /**
+   * Bytes of source files read so far (compressed bytes for .gz), in {@link #LINES_NAMESPACE}: the
+   * progress lines' share done.
+   */
   public static final String BYTES_READ = "bytes_read";
-  /** Lines after the first of records that span several (quoted line breaks): {@code continued:<path>}. */
+
+  /**
+   * Lines after the first of records that span several (quoted line breaks): {@code
+   * continued:<path>}.
+   */
   public static final String CONTINUED = "continued:";
 
   private Accounting() {}

@@ -18,13 +18,22 @@ import org.joda.time.ReadableInstant;
  * as 8 bytes, strings as UTF-8 with their length, instants and amounts as a long, nested rows in
  * the same form). Beam's {@code RowCoder} writes the same values through a coder call per field, a
  * bit set object per row and a stream call per byte; a block is written and read in one buffer,
- * only within one run, so its rows need no more than this. Schemas with another field type, or
- * with more than 63 fields, are refused by {@link #supports}; their blocks use the row coder.
+ * only within one run, so its rows need no more than this. Schemas with another field type, or with
+ * more than 63 fields, are refused by {@link #supports}; their blocks use the row coder.
  */
 final class BlockRowCodec {
   private static final Map<Schema, BlockRowCodec> CODECS = new ConcurrentHashMap<>();
 
-  private enum Kind { INT32, INT64, DOUBLE, BOOLEAN, STRING, DATETIME, CENTS, ROW }
+  private enum Kind {
+    INT32,
+    INT64,
+    DOUBLE,
+    BOOLEAN,
+    STRING,
+    DATETIME,
+    CENTS,
+    ROW
+  }
 
   private final Schema schema;
   private final Kind[] kinds;
@@ -54,7 +63,9 @@ final class BlockRowCodec {
     return c;
   }
 
-  /** Whether every field (nested rows' too) has a type this codec writes, and there are at most 63. */
+  /**
+   * Whether every field (nested rows' too) has a type this codec writes, and there are at most 63.
+   */
   static boolean supports(Schema schema) {
     if (schema.getFieldCount() > 63) {
       return false;
@@ -87,13 +98,15 @@ final class BlockRowCodec {
   void encode(Row row, ByteArrayBuffer out) {
     // as the row coder: values by position, of the block's field types (a wrong one fails its cast)
     if (row.getFieldCount() != kinds.length) {
-      throw new IllegalArgumentException("a row of " + row.getFieldCount() + " fields in a block of " + schema);
+      throw new IllegalArgumentException(
+          "a row of " + row.getFieldCount() + " fields in a block of " + schema);
     }
     long nulls = 0;
     for (int i = 0; i < kinds.length; i++) {
       if (row.getValue(i) == null) {
         if (!schema.getField(i).getType().getNullable()) {
-          throw new IllegalArgumentException("field " + schema.getField(i).getName() + " is null but not nullable");
+          throw new IllegalArgumentException(
+              "field " + schema.getField(i).getName() + " is null but not nullable");
         }
         nulls |= 1L << i;
       }
@@ -129,16 +142,17 @@ final class BlockRowCodec {
         values.add(null);
         continue;
       }
-      values.add(switch (kinds[i]) {
-        case INT32 -> (int) unzigzag(in.readVarLong());
-        case INT64 -> unzigzag(in.readVarLong());
-        case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
-        case BOOLEAN -> in.readByte() != 0;
-        case STRING -> in.readString((int) in.readVarLong());
-        case DATETIME -> new Instant(unzigzag(in.readVarLong()));
-        case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
-        case ROW -> nested[i].decode(in);
-      });
+      values.add(
+          switch (kinds[i]) {
+            case INT32 -> (int) unzigzag(in.readVarLong());
+            case INT64 -> unzigzag(in.readVarLong());
+            case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
+            case BOOLEAN -> in.readByte() != 0;
+            case STRING -> in.readString((int) in.readVarLong());
+            case DATETIME -> new Instant(unzigzag(in.readVarLong()));
+            case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
+            case ROW -> nested[i].decode(in);
+          });
     }
     return Row.withSchema(schema).attachValues(values);
   }
@@ -147,7 +161,8 @@ final class BlockRowCodec {
     try {
       return Cents.toCents(amount);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("field " + schema.getField(field).getName() + ": " + e.getMessage(), e.getCause());
+      throw new IllegalArgumentException(
+          "field " + schema.getField(field).getName() + ": " + e.getMessage(), e.getCause());
     }
   }
 
@@ -215,7 +230,8 @@ final class BlockRowCodec {
 
     String readString(int length) {
       if (length < 0 || length > bytes.length - pos) {
-        throw new IllegalStateException("a string of " + length + " bytes at " + pos + " of a block of " + bytes.length);
+        throw new IllegalStateException(
+            "a string of " + length + " bytes at " + pos + " of a block of " + bytes.length);
       }
       String s = new String(bytes, pos, length, StandardCharsets.UTF_8);
       pos += length;

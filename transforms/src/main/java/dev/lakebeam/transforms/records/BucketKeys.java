@@ -7,7 +7,10 @@ import org.apache.beam.sdk.values.Row;
 public final class BucketKeys {
   private BucketKeys() {}
 
-  /** The record's int field, or 0 when it is null (such records meet in one bucket and are rejected there). */
+  /**
+   * The record's int field, or 0 when it is null (such records meet in one bucket and are rejected
+   * there).
+   */
   public static int of(Row record, String field) {
     Integer key = record.getInt32(field);
     return key == null ? 0 : key;

@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.records;
 
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -7,13 +8,13 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
- * Side-input values read once per bundle and window instead of once per element. The Flink
- * runner's side-input read builds a descriptive string of the view on every call, too dear to
- * pay per element. A DoFn holds one of these in
- * a field and calls {@link #reset()} in {@code @StartBundle}, so a stream still sees a side
- * input's newer panes from its next bundle on. Serializable with the DoFn; the values are not.
+ * Side-input values read once per bundle and window instead of once per element. The Flink runner's
+ * side-input read builds a descriptive string of the view on every call, too dear to pay per
+ * element. A DoFn holds one of these in a field and calls {@link #reset()} in {@code @StartBundle},
+ * so a stream still sees a side input's newer panes from its next bundle on. Serializable with the
+ * DoFn; the values are not.
  */
-public final class BundleSideInputs implements java.io.Serializable {
+public final class BundleSideInputs implements Serializable {
   private static final long serialVersionUID = 1L;
   private transient BoundedWindow window;
   private transient Map<PCollectionView<?>, Object> values;
@@ -43,7 +44,8 @@ public final class BundleSideInputs implements java.io.Serializable {
    * looks a key up through a multimap, several times slower, which a batch join pays per row.
    */
   @SuppressWarnings("unchecked")
-  public <K, V> Map<K, V> copiedMap(PCollectionView<Map<K, V>> view, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
+  public <K, V> Map<K, V> copiedMap(
+      PCollectionView<Map<K, V>> view, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
     if (copies == null || !w.equals(copies.window())) {
       copies = new Copies(w);
     }

@@ -1,5 +1,7 @@
 package dev.lakebeam.transforms.records;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -10,15 +12,17 @@ import org.apache.beam.sdk.values.Row;
 public final class CountReasons extends PTransform<PCollection<Row>, PCollection<Row>> {
   @Override
   public PCollection<Row> expand(PCollection<Row> rejects) {
-    return rejects.apply("Count reasons", ParDo.of(new CountFn())).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
+    return rejects
+        .apply("Count reasons", ParDo.of(new CountFn()))
+        .setCoder(RowBytesCoder.of(Rejects.SCHEMA));
   }
 
   static final class CountFn extends DoFn<Row, Row> {
-    private transient java.util.Map<String, Progress> counters;
+    private transient Map<String, Progress> counters;
 
     @Setup
     public void setup() {
-      counters = new java.util.HashMap<>();
+      counters = new HashMap<>();
     }
 
     @ProcessElement

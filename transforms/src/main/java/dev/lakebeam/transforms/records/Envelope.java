@@ -21,14 +21,21 @@ public final class Envelope {
   }
 
   /**
-   * The envelope's values are attached, not matched against the schema one by one: the record
-   * was built (and checked) by its own builder, the rest are strings, and Beam's matching of a
-   * nested row would resolve the nested schema's field access again for every envelope.
+   * The envelope's values are attached, not matched against the schema one by one: the record was
+   * built (and checked) by its own builder, the rest are strings, and Beam's matching of a nested
+   * row would resolve the nested schema's field access again for every envelope.
    */
-  public static Row wrap(Schema envelopeSchema, Row record, String sourceDataset, String source, String ref, String payload) {
+  public static Row wrap(
+      Schema envelopeSchema,
+      Row record,
+      String sourceDataset,
+      String source,
+      String ref,
+      String payload) {
     Schema expected = envelopeSchema.getField(0).getType().getRowSchema();
     if (record.getSchema() != expected && !record.getSchema().equals(expected)) {
-      throw new IllegalArgumentException("record schema " + record.getSchema() + " is not the envelope's");
+      throw new IllegalArgumentException(
+          "record schema " + record.getSchema() + " is not the envelope's");
     }
     return Row.withSchema(envelopeSchema).attachValues(record, sourceDataset, source, ref, payload);
   }
@@ -38,7 +45,12 @@ public final class Envelope {
   }
 
   public static Row withRecord(Row envelope, Row record) {
-    return wrap(envelope.getSchema(), record, envelope.getString("source_dataset"), envelope.getString("source"),
-        envelope.getString("source_ref"), envelope.getString("payload"));
+    return wrap(
+        envelope.getSchema(),
+        record,
+        envelope.getString("source_dataset"),
+        envelope.getString("source"),
+        envelope.getString("source_ref"),
+        envelope.getString("payload"));
   }
 }

@@ -1,13 +1,15 @@
 package dev.lakebeam.transforms.records;
 
+import java.io.Serializable;
 import org.apache.beam.sdk.schemas.Schema;
 
 /**
  * The positions of named fields in rows of one schema, found once per schema: {@code
  * Row.getInt32(name)} and its kin hash the name and look it up on every call, which a step that
- * reads a dozen fields of millions of rows pays per field. Not thread-safe: one per DoFn (serialized with it, without its cache).
+ * reads a dozen fields of millions of rows pays per field. Not thread-safe: one per DoFn
+ * (serialized with it, without its cache).
  */
-public final class FieldPositions implements java.io.Serializable {
+public final class FieldPositions implements Serializable {
   private static final long serialVersionUID = 1L;
   private final String[] names;
   private transient Schema schema;

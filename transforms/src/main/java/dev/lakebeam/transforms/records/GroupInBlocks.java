@@ -24,14 +24,15 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * A GroupByKey on an int key that moves blocks, not rows: in a batch collection rows go into
- * blocks per hash bucket of the key, one grouping by bucket brings a bucket's blocks together,
- * and its rows are grouped by the key in memory. The output is the GroupByKey's. Flink sorts
- * a grouping's elements by their key bytes, comparing whole keys on every tie, so many rows per
- * key cost most at the sort; blocks keep the sort to a few thousand elements. A stream (or any
- * window but the global one) takes the plain GroupByKey.
+ * A GroupByKey on an int key that moves blocks, not rows: in a batch collection rows go into blocks
+ * per hash bucket of the key, one grouping by bucket brings a bucket's blocks together, and its
+ * rows are grouped by the key in memory. The output is the GroupByKey's. Flink sorts a grouping's
+ * elements by their key bytes, comparing whole keys on every tie, so many rows per key cost most at
+ * the sort; blocks keep the sort to a few thousand elements. A stream (or any window but the global
+ * one) takes the plain GroupByKey.
  */
-public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollection<KV<Integer, Iterable<Row>>>> {
+public final class GroupInBlocks
+    extends PTransform<PCollection<Row>, PCollection<KV<Integer, Iterable<Row>>>> {
   private final SerializableFunction<Row, Integer> key;
   private final int buckets;
 
@@ -45,7 +46,8 @@ public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollectio
 
   /**
    * @param key the int key of a row (never null)
-   * @param buckets how many groups of keys cross the shuffle; a bucket's rows are held decoded at once
+   * @param buckets how many groups of keys cross the shuffle; a bucket's rows are held decoded at
+   *     once
    */
   public static GroupInBlocks by(SerializableFunction<Row, Integer> key, int buckets) {
     return new GroupInBlocks(key, buckets);
@@ -60,11 +62,14 @@ public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollectio
   @Override
   public PCollection<KV<Integer, Iterable<Row>>> expand(PCollection<Row> rows) {
     Schema schema = rows.getSchema();
-    if (rows.isBounded() != PCollection.IsBounded.BOUNDED || !(rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+    if (rows.isBounded() != PCollection.IsBounded.BOUNDED
+        || !(rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
       SerializableFunction<Row, Integer> k = key;
-      return rows
-          .apply("Key", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-              .via((Row r) -> KV.of(k.apply(r), r)))
+      return rows.apply(
+              "Key",
+              MapElements.into(
+                      TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                  .via((Row r) -> KV.of(k.apply(r), r)))
           .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(schema)))
           .apply("Group", GroupByKey.create());
     }
@@ -78,8 +83,12 @@ public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollectio
    * Rows of a batch collection into blocks of one {@code kind} per bucket of their key, keyed by
    * bucket: collections bucketed alike meet in one grouping by bucket (a join on blocks).
    */
-  public static PCollection<KV<Integer, RowBlock>> intoBuckets(PCollection<Row> rows, String name,
-      SerializableFunction<Row, Integer> key, int buckets, int kind) {
+  public static PCollection<KV<Integer, RowBlock>> intoBuckets(
+      PCollection<Row> rows,
+      String name,
+      SerializableFunction<Row, Integer> key,
+      int buckets,
+      int kind) {
     return rows.apply(name, ParDo.of(new IntoBucketsFn(rows.getSchema(), key, buckets, kind)))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of()));
   }
@@ -110,12 +119,15 @@ public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollectio
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      open.flush((b, block) -> c.output(KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      open.flush(
+          (b, block) ->
+              c.output(KV.of(b, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
   }
 
   /** A bucket's rows, decoded and grouped by key; each key's rows as one element. */
-  static final class ByKeyFn extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<Integer, Iterable<Row>>> {
+  static final class ByKeyFn
+      extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<Integer, Iterable<Row>>> {
     private final Schema schema;
     private final SerializableFunction<Row, Integer> key;
     private transient RowCoder coder;
@@ -131,7 +143,9 @@ public final class GroupInBlocks extends PTransform<PCollection<Row>, PCollectio
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, OutputReceiver<KV<Integer, Iterable<Row>>> out) {
+    public void process(
+        @Element KV<Integer, Iterable<RowBlock>> bucket,
+        OutputReceiver<KV<Integer, Iterable<Row>>> out) {
       Map<Integer, List<Row>> groups = new HashMap<>();
       for (RowBlock block : bucket.getValue()) {
         for (Row r : block.rows(coder)) {

@@ -49,11 +49,11 @@ import org.joda.time.Instant;
  * A join for unbounded input that does not depend on panes: many rows per int key (order lines)
  * meet one row per key (their order) in state, whichever comes first, for as long as the input's
  * allowed lateness. A row of the many side waits for its one; once the one is known, later rows of
- * the many side join it at once. When the watermark passes the newest row of a key plus the
- * allowed lateness, rows still waiting come out unmatched and the key's state is
- * dropped. Rows of the many side are emitted once per dedupe key (the best of those waiting
- * together, then the first). Outputs are in the global window, a pair stamped with the later of
- * its two rows' times; {@link #rewindow} puts them back into the input's windows.
+ * the many side join it at once. When the watermark passes the newest row of a key plus the allowed
+ * lateness, rows still waiting come out unmatched and the key's state is dropped. Rows of the many
+ * side are emitted once per dedupe key (the best of those waiting together, then the first).
+ * Outputs are in the global window, a pair stamped with the later of its two rows' times; {@link
+ * #rewindow} puts them back into the input's windows.
  */
 public final class HeldJoin {
   private static final TupleTag<Row> UNMATCHED = new TupleTag<>("unmatched") {};
@@ -61,11 +61,10 @@ public final class HeldJoin {
   private HeldJoin() {}
 
   /**
-   * What the join makes: pairs (one, many), stamped with the later of the two rows' times, and the rows of
-   * the many side whose one did not come within the allowed lateness.
+   * What the join makes: pairs (one, many), stamped with the later of the two rows' times, and the
+   * rows of the many side whose one did not come within the allowed lateness.
    */
-  public record Result(PCollection<KV<Row, Row>> paired,
-      PCollection<Row> unmatched) {}
+  public record Result(PCollection<KV<Row, Row>> paired, PCollection<Row> unmatched) {}
 
   /**
    * Joins {@code many} (keyed) with {@code one} (keyed) by key in state, held for the allowed
@@ -76,9 +75,13 @@ public final class HeldJoin {
    * @param duplicatesCounter the accounting counter of rows dropped as duplicates
    */
   @SuppressWarnings("unchecked")
-  public static Result join(String name, PCollection<KV<Integer, Row>> many,
-      PCollection<KV<Integer, Row>> one, SerializableFunction<Row, String> dedupeKey,
-      SerializableComparator better, String duplicatesCounter) {
+  public static Result join(
+      String name,
+      PCollection<KV<Integer, Row>> many,
+      PCollection<KV<Integer, Row>> one,
+      SerializableFunction<Row, String> dedupeKey,
+      SerializableComparator better,
+      String duplicatesCounter) {
     Coder<Row> manyCoder = ((KvCoder<Integer, Row>) many.getCoder()).getValueCoder();
     Coder<Row> oneCoder = ((KvCoder<Integer, Row>) one.getCoder()).getValueCoder();
     Duration lateness = many.getWindowingStrategy().getAllowedLateness();
@@ -87,11 +90,23 @@ public final class HeldJoin {
     PCollection<KV<Integer, RawUnionValue>> manyTagged = tag(many, 0, name + ": many", keyedUnion);
     PCollection<KV<Integer, RawUnionValue>> oneTagged = tag(one, 1, name + ": one", keyedUnion);
     TupleTag<KV<Row, Row>> paired = new TupleTag<>("paired") {};
-    PCollectionTuple out = PCollectionList.of(manyTagged).and(oneTagged)
-        .apply(name + ": both sides", Flatten.pCollections())
-        .setCoder(keyedUnion)
-        .apply(name + ": hold and join", ParDo.of(new HoldFn(manyCoder, oneCoder, lateness, dedupeKey, better, duplicatesCounter, paired))
-            .withOutputTags(paired, TupleTagList.of(UNMATCHED)));
+    PCollectionTuple out =
+        PCollectionList.of(manyTagged)
+            .and(oneTagged)
+            .apply(name + ": both sides", Flatten.pCollections())
+            .setCoder(keyedUnion)
+            .apply(
+                name + ": hold and join",
+                ParDo.of(
+                        new HoldFn(
+                            manyCoder,
+                            oneCoder,
+                            lateness,
+                            dedupeKey,
+                            better,
+                            duplicatesCounter,
+                            paired))
+                    .withOutputTags(paired, TupleTagList.of(UNMATCHED)));
     return new Result(
         out.get(paired).setCoder(KvCoder.of(oneCoder, manyCoder)),
         out.get(UNMATCHED).setCoder(manyCoder));
@@ -100,23 +115,42 @@ public final class HeldJoin {
   /** A serializable comparator of rows. */
   public interface SerializableComparator extends Comparator<Row>, Serializable {}
 
-  private static PCollection<KV<Integer, RawUnionValue>> tag(PCollection<KV<Integer, Row>> in, int index,
-      String name, KvCoder<Integer, RawUnionValue> coder) {
-    return in.apply(name + " into the global window", Window.<KV<Integer, Row>>into(new GlobalWindows())
-            .triggering(DefaultTrigger.of()).withAllowedLateness(Duration.ZERO).discardingFiredPanes())
-        .apply(name + " tagged", MapElements.into(new TypeDescriptor<KV<Integer, RawUnionValue>>() {})
-            .via((KV<Integer, Row> kv) -> KV.of(kv.getKey(), new RawUnionValue(index, kv.getValue()))))
+  private static PCollection<KV<Integer, RawUnionValue>> tag(
+      PCollection<KV<Integer, Row>> in,
+      int index,
+      String name,
+      KvCoder<Integer, RawUnionValue> coder) {
+    return in.apply(
+            name + " into the global window",
+            Window.<KV<Integer, Row>>into(new GlobalWindows())
+                .triggering(DefaultTrigger.of())
+                .withAllowedLateness(Duration.ZERO)
+                .discardingFiredPanes())
+        .apply(
+            name + " tagged",
+            MapElements.into(new TypeDescriptor<KV<Integer, RawUnionValue>>() {})
+                .via(
+                    (KV<Integer, Row> kv) ->
+                        KV.of(kv.getKey(), new RawUnionValue(index, kv.getValue()))))
         .setCoder(coder);
   }
 
-  /** Puts a collection back into the windows (and triggers and lateness) of a windowing strategy. */
+  /**
+   * Puts a collection back into the windows (and triggers and lateness) of a windowing strategy.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static <T> PCollection<T> rewindow(PCollection<T> in, WindowingStrategy<?, ?> ws, String name) {
-    Window<T> w = Window.<T>into((WindowFn) ws.getWindowFn()).triggering(ws.getTrigger())
-        .withAllowedLateness(ws.getAllowedLateness(), ws.getClosingBehavior())
-        .withOnTimeBehavior(ws.getOnTimeBehavior())
-        .withTimestampCombiner(ws.getTimestampCombiner());
-    w = ws.getMode() == WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES ? w.accumulatingFiredPanes() : w.discardingFiredPanes();
+  public static <T> PCollection<T> rewindow(
+      PCollection<T> in, WindowingStrategy<?, ?> ws, String name) {
+    Window<T> w =
+        Window.<T>into((WindowFn) ws.getWindowFn())
+            .triggering(ws.getTrigger())
+            .withAllowedLateness(ws.getAllowedLateness(), ws.getClosingBehavior())
+            .withOnTimeBehavior(ws.getOnTimeBehavior())
+            .withTimestampCombiner(ws.getTimestampCombiner());
+    w =
+        ws.getMode() == WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES
+            ? w.accumulatingFiredPanes()
+            : w.discardingFiredPanes();
     return in.apply(name, w).setCoder(in.getCoder());
   }
 
@@ -142,8 +176,13 @@ public final class HeldJoin {
     @TimerId("expiry")
     private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    HoldFn(Coder<Row> manyCoder, Coder<Row> oneCoder, Duration lateness, SerializableFunction<Row, String> dedupeKey,
-        SerializableComparator better, String duplicatesCounter,
+    HoldFn(
+        Coder<Row> manyCoder,
+        Coder<Row> oneCoder,
+        Duration lateness,
+        SerializableFunction<Row, String> dedupeKey,
+        SerializableComparator better,
+        String duplicatesCounter,
         TupleTag<KV<Row, Row>> pairedTag) {
       this.lateness = lateness;
       this.dedupeKey = dedupeKey;
@@ -155,17 +194,23 @@ public final class HeldJoin {
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, RawUnionValue> e, @Timestamp Instant ts,
+    public void process(
+        @Element KV<Integer, RawUnionValue> e,
+        @Timestamp Instant ts,
         @StateId("one") ValueState<Row> oneState,
         @StateId("waiting") BagState<TimestampedValue<Row>> waiting,
         @StateId("emitted") SetState<String> emitted,
         @StateId("newest") ValueState<Instant> newest,
-        @TimerId("expiry") Timer expiry, MultiOutputReceiver out) {
+        @TimerId("expiry") Timer expiry,
+        MultiOutputReceiver out) {
       Instant before = newest.read();
       Instant latest = before == null || ts.isAfter(before) ? ts : before;
       newest.write(latest);
       Instant at = latest.plus(lateness);
-      expiry.set(at.isAfter(GlobalWindow.INSTANCE.maxTimestamp()) ? GlobalWindow.INSTANCE.maxTimestamp() : at);
+      expiry.set(
+          at.isAfter(GlobalWindow.INSTANCE.maxTimestamp())
+              ? GlobalWindow.INSTANCE.maxTimestamp()
+              : at);
       Row value = (Row) e.getValue().getValue();
       if (e.getValue().getUnionTag() == 1) {
         if (oneState.read() == null) {
@@ -188,10 +233,12 @@ public final class HeldJoin {
     }
 
     @OnTimer("expiry")
-    public void expire(@StateId("one") ValueState<Row> oneState,
+    public void expire(
+        @StateId("one") ValueState<Row> oneState,
         @StateId("waiting") BagState<TimestampedValue<Row>> waiting,
         @StateId("emitted") SetState<String> emitted,
-        @StateId("newest") ValueState<Instant> newest, MultiOutputReceiver out) {
+        @StateId("newest") ValueState<Instant> newest,
+        MultiOutputReceiver out) {
       List<TimestampedValue<Row>> held = new ArrayList<>();
       waiting.read().forEach(held::add);
       for (TimestampedValue<Row> m : pick(held)) {
@@ -203,11 +250,17 @@ public final class HeldJoin {
       newest.clear();
     }
 
-    /** Of rows waiting together, the best per dedupe key, in arrival order; the others counted as duplicates. */
+    /**
+     * Of rows waiting together, the best per dedupe key, in arrival order; the others counted as
+     * duplicates.
+     */
     private List<TimestampedValue<Row>> pick(List<TimestampedValue<Row>> held) {
       Map<String, TimestampedValue<Row>> best = new LinkedHashMap<>();
       for (TimestampedValue<Row> m : held) {
-        best.merge(dedupeKey.apply(m.getValue()), m, (a, b) -> better.compare(b.getValue(), a.getValue()) < 0 ? b : a);
+        best.merge(
+            dedupeKey.apply(m.getValue()),
+            m,
+            (a, b) -> better.compare(b.getValue(), a.getValue()) < 0 ? b : a);
       }
       if (duplicates != null) {
         duplicates.inc(held.size() - best.size());
@@ -216,11 +269,16 @@ public final class HeldJoin {
     }
 
     /**
-     * A pair, stamped with the later of the many row's time and the element being processed: a
-     * held row is not emitted behind the watermark its own element holds (a downstream stateful
-     * step would see it late, after its own state for the key may have expired).
+     * A pair, stamped with the later of the many row's time and the element being processed: a held
+     * row is not emitted behind the watermark its own element holds (a downstream stateful step
+     * would see it late, after its own state for the key may have expired).
      */
-    private void emit(Row one, TimestampedValue<Row> m, Instant now, SetState<String> emitted, MultiOutputReceiver out) {
+    private void emit(
+        Row one,
+        TimestampedValue<Row> m,
+        Instant now,
+        SetState<String> emitted,
+        MultiOutputReceiver out) {
       String key = dedupeKey.apply(m.getValue());
       if (Boolean.TRUE.equals(emitted.contains(key).read())) {
         if (duplicates != null) {
@@ -229,7 +287,9 @@ public final class HeldJoin {
         return;
       }
       emitted.add(key);
-      out.get(pairedTag).outputWithTimestamp(KV.of(one, m.getValue()), m.getTimestamp().isAfter(now) ? m.getTimestamp() : now);
+      out.get(pairedTag)
+          .outputWithTimestamp(
+              KV.of(one, m.getValue()), m.getTimestamp().isAfter(now) ? m.getTimestamp() : now);
     }
   }
 }

@@ -24,8 +24,11 @@ public final class KeyByInt extends PTransform<PCollection<Row>, PCollection<KV<
   @Override
   public PCollection<KV<Integer, Row>> expand(PCollection<Row> rows) {
     String f = field;
-    return rows.apply("By " + f, MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getInt32(f), r)))
+    return rows.apply(
+            "By " + f,
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(r.getInt32(f), r)))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(rows.getSchema())));
   }
 }

@@ -32,7 +32,9 @@ public final class OpenBlocks<K> {
     this.maxOpenBytes = maxOpenBytes;
   }
 
-  /** Adds a row to its key's block; hands over that block when full, or every block past the bound. */
+  /**
+   * Adds a row to its key's block; hands over that block when full, or every block past the bound.
+   */
   public void add(K key, Row row, BiConsumer<K, RowBlock> out) {
     RowBlock.Builder block = open.computeIfAbsent(key, k -> new RowBlock.Builder(kind, coder));
     int before = block.bytes();

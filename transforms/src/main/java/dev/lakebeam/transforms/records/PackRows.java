@@ -22,8 +22,11 @@ public final class PackRows extends PTransform<PCollection<Row>, PCollection<Row
 
   @Override
   public PCollection<RowBlock> expand(PCollection<Row> rows) {
-    if (rows.isBounded() != PCollection.IsBounded.BOUNDED || !(rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-      throw new IllegalArgumentException("only a bounded collection in the global window goes into blocks, not " + rows.getWindowingStrategy());
+    if (rows.isBounded() != PCollection.IsBounded.BOUNDED
+        || !(rows.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException(
+          "only a bounded collection in the global window goes into blocks, not "
+              + rows.getWindowingStrategy());
     }
     return rows.apply(ParDo.of(new PackFn(rows.getSchema()))).setCoder(RowBlock.Coder.of());
   }

@@ -2,6 +2,8 @@ package dev.lakebeam.transforms.records;
 
 import java.io.Serializable;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -9,22 +11,26 @@ import org.apache.beam.sdk.metrics.Metrics;
 
 /**
  * An accounting counter: a Beam counter (the source of truth, read from the pipeline result) that
- * also adds to an in-process tally, so a launcher running the pipeline in its own JVM (DirectRunner,
- * Flink [local]) can print progress while the job runs. On a cluster the tally stays local to
- * each worker and the launcher simply has nothing to print until the end.
+ * also adds to an in-process tally, so a launcher running the pipeline in its own JVM
+ * (DirectRunner, Flink [local]) can print progress while the job runs. On a cluster the tally stays
+ * local to each worker and the launcher simply has nothing to print until the end.
  */
 public final class Progress implements Serializable {
   private static final long serialVersionUID = 1L;
+
   /** namespace → counter name → in-process sum. */
   private static final Map<String, Map<String, LongAdder>> TALLY = new ConcurrentHashMap<>();
+
   /** Bumped by {@link #reset}, so that a cached sum of an earlier run is looked up again. */
   private static volatile int generation;
 
   private final String namespace;
   private final String name;
   private final Counter counter;
+
   /** This counter's in-process sum, looked up once per run rather than per increment. */
   private transient LongAdder sum;
+
   private transient int sumGeneration;
 
   private Progress(String namespace, String name) {
@@ -51,23 +57,30 @@ public final class Progress implements Serializable {
     counter.inc(n);
     int g = generation;
     if (sum == null || sumGeneration != g) {
-      sum = TALLY.computeIfAbsent(namespace, k -> new ConcurrentHashMap<>()).computeIfAbsent(name, k -> new LongAdder());
+      sum =
+          TALLY
+              .computeIfAbsent(namespace, k -> new ConcurrentHashMap<>())
+              .computeIfAbsent(name, k -> new LongAdder());
       sumGeneration = g;
     }
     sum.add(n);
   }
 
   /** The in-process sums of a namespace's counters so far, by name (sorted). */
-  public static java.util.SortedMap<String, Long> tally(String namespace) {
-    java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+  public static SortedMap<String, Long> tally(String namespace) {
+    SortedMap<String, Long> out = new TreeMap<>();
     TALLY.getOrDefault(namespace, Map.of()).forEach((k, v) -> out.put(k, v.sum()));
     return out;
   }
 
-  /** The in-process sum of all accounting counters whose name starts with a prefix (e.g. {@code "in."}). */
+  /**
+   * The in-process sum of all accounting counters whose name starts with a prefix (e.g. {@code
+   * "in."}).
+   */
   public static long total(String prefix) {
     long sum = 0;
-    for (Map.Entry<String, LongAdder> e : TALLY.getOrDefault(Accounting.NAMESPACE, Map.of()).entrySet()) {
+    for (Map.Entry<String, LongAdder> e :
+        TALLY.getOrDefault(Accounting.NAMESPACE, Map.of()).entrySet()) {
       if (e.getKey().startsWith(prefix)) {
         sum += e.getValue().sum();
       }

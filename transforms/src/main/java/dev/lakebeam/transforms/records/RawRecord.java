@@ -5,8 +5,8 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * A record as received, before parsing: one CSV record (possibly spanning lines) or one JSON
- * line, with where it came from. For CSV, {@code header} is the file's header line.
+ * A record as received, before parsing: one CSV record (possibly spanning lines) or one JSON line,
+ * with where it came from. For CSV, {@code header} is the file's header line.
  */
 public final class RawRecord {
   public static final Schema SCHEMA =
@@ -20,7 +20,8 @@ public final class RawRecord {
 
   private RawRecord() {}
 
-  public static Row of(SourceDataset dataset, String source, String sourceRef, String header, String payload) {
+  public static Row of(
+      SourceDataset dataset, String source, String sourceRef, String header, String payload) {
     return Row.withSchema(SCHEMA)
         .addValues(dataset.sourceName(), source, sourceRef, header, payload)
         .build();

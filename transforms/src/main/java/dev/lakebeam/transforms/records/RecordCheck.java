@@ -8,9 +8,9 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * A check of each parsed record that a step applies as it makes the records (the file reader),
- * so that a record is validated where it is parsed, not after another exchange. A record that
- * fails is rejected by the check itself, under {@link Rejects#TAG}.
+ * A check of each parsed record that a step applies as it makes the records (the file reader), so
+ * that a record is validated where it is parsed, not after another exchange. A record that fails is
+ * rejected by the check itself, under {@link Rejects#TAG}.
  */
 public interface RecordCheck extends Serializable {
   /** The side inputs the check reads; the step that applies it must take them. */
@@ -20,5 +20,9 @@ public interface RecordCheck extends Serializable {
   void startBundle();
 
   /** Whether the envelope is good; if not, its reject has been output under {@link Rejects#TAG}. */
-  boolean valid(Row envelope, BoundedWindow window, DoFn<?, ?>.ProcessContext c, DoFn.MultiOutputReceiver out);
+  boolean valid(
+      Row envelope,
+      BoundedWindow window,
+      DoFn<?, ?>.ProcessContext c,
+      DoFn.MultiOutputReceiver out);
 }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -18,6 +19,7 @@ import org.joda.time.Instant;
 public final class Rejects {
   public static final Schema SCHEMA = Dataset.REJECTS.beamSchema();
   public static final TupleTag<Row> TAG = new TupleTag<Row>("rejects") {};
+
   /** Stored payloads are cut at this many characters (the full size is in the message). */
   public static final int MAX_PAYLOAD_CHARS = 64 * 1024;
 
@@ -34,11 +36,22 @@ public final class Rejects {
   private Rejects() {}
 
   public static Row of(
-      String dataset, RejectReason reason, String message, String sourceRef, String payload, Instant at) {
+      String dataset,
+      RejectReason reason,
+      String message,
+      String sourceRef,
+      String payload,
+      Instant at) {
     String stored = payload;
     if (payload != null && payload.length() > MAX_PAYLOAD_CHARS) {
       stored = payload.substring(0, MAX_PAYLOAD_CHARS);
-      message = message + " (payload of " + payload.length() + " characters cut to " + MAX_PAYLOAD_CHARS + ")";
+      message =
+          message
+              + " (payload of "
+              + payload.length()
+              + " characters cut to "
+              + MAX_PAYLOAD_CHARS
+              + ")";
     }
     return Row.withSchema(SCHEMA)
         .withFieldValue("dataset", dataset)
@@ -55,13 +68,22 @@ public final class Rejects {
 
   /** A reject whose payload is raw bytes that may not be valid UTF-8: both forms are kept. */
   public static Row ofBytes(
-      String dataset, RejectReason reason, String message, String sourceRef, byte[] payload, Instant at) {
-    Row r = of(dataset, reason, message, sourceRef, new String(payload, StandardCharsets.UTF_8), at);
+      String dataset,
+      RejectReason reason,
+      String message,
+      String sourceRef,
+      byte[] payload,
+      Instant at) {
+    Row r =
+        of(dataset, reason, message, sourceRef, new String(payload, StandardCharsets.UTF_8), at);
     if (isValidUtf8(payload) && !r.getString("payload").contains("\u0000")) {
       return r;
     }
-    byte[] kept = payload.length > MAX_PAYLOAD_CHARS ? java.util.Arrays.copyOf(payload, MAX_PAYLOAD_CHARS) : payload;
-    return Row.fromRow(r).withFieldValue("payload_base64", Base64.getEncoder().encodeToString(kept)).build();
+    byte[] kept =
+        payload.length > MAX_PAYLOAD_CHARS ? Arrays.copyOf(payload, MAX_PAYLOAD_CHARS) : payload;
+    return Row.fromRow(r)
+        .withFieldValue("payload_base64", Base64.getEncoder().encodeToString(kept))
+        .build();
   }
 
   public static boolean isValidUtf8(byte[] bytes) {

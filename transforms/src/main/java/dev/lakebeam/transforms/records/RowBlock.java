@@ -43,27 +43,30 @@ public final class RowBlock {
     Schema schema = coder.getSchema();
     if (BlockRowCodec.supports(schema)) {
       BlockRowCodec codec = BlockRowCodec.of(schema);
-      return () -> new Rows() {
-        private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
+      return () ->
+          new Rows() {
+            private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
 
-        @Override
-        Row decodeNext(boolean last) {
-          Row r = codec.decode(in);
-          if (last && in.position() != bytes.length) {
-            throw new IllegalStateException((bytes.length - in.position()) + " bytes left after the last row");
-          }
-          return r;
-        }
-      };
+            @Override
+            Row decodeNext(boolean last) {
+              Row r = codec.decode(in);
+              if (last && in.position() != bytes.length) {
+                throw new IllegalStateException(
+                    (bytes.length - in.position()) + " bytes left after the last row");
+              }
+              return r;
+            }
+          };
     }
-    return () -> new Rows() {
-      private final ByteArrayInput in = new ByteArrayInput(bytes);
+    return () ->
+        new Rows() {
+          private final ByteArrayInput in = new ByteArrayInput(bytes);
 
-      @Override
-      Row decodeNext(boolean last) throws IOException {
-        return coder.decode(in);
-      }
-    };
+          @Override
+          Row decodeNext(boolean last) throws IOException {
+            return coder.decode(in);
+          }
+        };
   }
 
   /** An iterator over this block's rows. */
@@ -93,7 +96,10 @@ public final class RowBlock {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RowBlock b && b.kind == kind && b.count == count && Arrays.equals(b.bytes, bytes);
+    return o instanceof RowBlock b
+        && b.kind == kind
+        && b.count == count
+        && Arrays.equals(b.bytes, bytes);
   }
 
   @Override
@@ -101,7 +107,9 @@ public final class RowBlock {
     return (Arrays.hashCode(bytes) * 31 + count) * 31 + kind;
   }
 
-  /** Fills blocks of one kind: rows are encoded as they come; {@link #take} hands over the block. */
+  /**
+   * Fills blocks of one kind: rows are encoded as they come; {@link #take} hands over the block.
+   */
   public static final class Builder {
     private final int kind;
     private final RowCoder coder;
@@ -112,7 +120,8 @@ public final class RowBlock {
     public Builder(int kind, RowCoder coder) {
       this.kind = kind;
       this.coder = coder;
-      this.codec = BlockRowCodec.supports(coder.getSchema()) ? BlockRowCodec.of(coder.getSchema()) : null;
+      this.codec =
+          BlockRowCodec.supports(coder.getSchema()) ? BlockRowCodec.of(coder.getSchema()) : null;
     }
 
     public void add(Row row) {
@@ -136,7 +145,10 @@ public final class RowBlock {
       return count == 0;
     }
 
-    /** The block so far; the builder starts afresh with a small buffer (an idle builder holds little). */
+    /**
+     * The block so far; the builder starts afresh with a small buffer (an idle builder holds
+     * little).
+     */
     public RowBlock take() {
       RowBlock b = new RowBlock(kind, count, buffer.toByteArray());
       buffer = new ByteArrayBuffer();
@@ -175,7 +187,8 @@ public final class RowBlock {
       }
       byte[] bytes = in.readNBytes(n);
       if (bytes.length != n) {
-        throw new CoderException("the stream ended " + (n - bytes.length) + " bytes into a block of " + n);
+        throw new CoderException(
+            "the stream ended " + (n - bytes.length) + " bytes into a block of " + n);
       }
       return new RowBlock(kind, count, bytes);
     }

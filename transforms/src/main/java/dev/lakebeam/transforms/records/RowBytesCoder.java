@@ -20,9 +20,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * <p>Why: on the Flink runner every element crosses an exchange through a wrapper stream whose
  * {@code write(int)} and {@code read()} go through two more calls into Flink's paged memory for
  * every byte, and a row's encoding is mostly single bytes. It is a {@link SchemaCoder}, so a
- * collection that carries it keeps its
- * schema for Beam's schema transforms; {@link #of} is what {@code setRowSchema} would set, plus
- * the buffering.
+ * collection that carries it keeps its schema for Beam's schema transforms; {@link #of} is what
+ * {@code setRowSchema} would set, plus the buffering.
  */
 public final class RowBytesCoder extends SchemaCoder<Row> {
   private static final long serialVersionUID = 1L;
@@ -32,7 +31,11 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   private transient RowCoder rows;
 
   private RowBytesCoder(Schema schema) {
-    super(schema, TypeDescriptors.rows(), SerializableFunctions.identity(), SerializableFunctions.identity());
+    super(
+        schema,
+        TypeDescriptors.rows(),
+        SerializableFunctions.identity(),
+        SerializableFunctions.identity());
   }
 
   public static RowBytesCoder of(Schema schema) {
@@ -77,12 +80,14 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     }
     byte[] bytes = in.readNBytes(n);
     if (bytes.length != n) {
-      throw new CoderException("the stream ended " + (n - bytes.length) + " bytes into a row of " + n);
+      throw new CoderException(
+          "the stream ended " + (n - bytes.length) + " bytes into a row of " + n);
     }
     RowBlock.ByteArrayInput block = new RowBlock.ByteArrayInput(bytes);
     Row row = rows().decode(block);
     if (block.position() != n) {
-      throw new CoderException("a row of " + n + " bytes decoded from " + block.position() + " of them");
+      throw new CoderException(
+          "a row of " + n + " bytes decoded from " + block.position() + " of them");
     }
     return row;
   }

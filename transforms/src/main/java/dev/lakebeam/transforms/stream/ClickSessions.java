@@ -23,12 +23,12 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Consumption {@code click_sessions}: clean click events (timestamped by {@code ts}) per
- * {@code session_id} in event-time session windows with a gap of {@code gap} (30 minutes in the
- * stream): first and last event, duration, events, distinct products viewed, add-to-cart events,
- * and whether the session reached checkout. A session's row is emitted when the watermark passes
- * its end; a late event within {@code allowedLateness} fires the session again with the complete
- * row (panes accumulate, and a late event may merge two sessions into one). Later data is dropped.
+ * Consumption {@code click_sessions}: clean click events (timestamped by {@code ts}) per {@code
+ * session_id} in event-time session windows with a gap of {@code gap} (30 minutes in the stream):
+ * first and last event, duration, events, distinct products viewed, add-to-cart events, and whether
+ * the session reached checkout. A session's row is emitted when the watermark passes its end; a
+ * late event within {@code allowedLateness} fires the session again with the complete row (panes
+ * accumulate, and a late event may merge two sessions into one). Later data is dropped.
  */
 public final class ClickSessions extends PTransform<PCollection<Row>, PCollection<Row>> {
   public static final Duration GAP = Duration.standardMinutes(30);
@@ -48,12 +48,18 @@ public final class ClickSessions extends PTransform<PCollection<Row>, PCollectio
   @Override
   public PCollection<Row> expand(PCollection<Row> clicks) {
     return clicks
-        .apply("Session windows", Window.<Row>into(Sessions.withGapDuration(gap))
-            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(allowedLateness)
-            .accumulatingFiredPanes())
-        .apply("Key by session", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getString("session_id"), r)))
+        .apply(
+            "Session windows",
+            Window.<Row>into(Sessions.withGapDuration(gap))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(allowedLateness)
+                .accumulatingFiredPanes())
+        .apply(
+            "Key by session",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(r.getString("session_id"), r)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBytesCoder.of(clicks.getSchema())))
         .apply("Group by session", GroupByKey.create())
         .apply("Summarize session", ParDo.of(new SessionFn()))
@@ -87,17 +93,18 @@ public final class ClickSessions extends PTransform<PCollection<Row>, PCollectio
           converted = true;
         }
       }
-      out.output(Row.withSchema(Dataset.CLICK_SESSIONS.beamSchema())
-          .withFieldValue("session_id", g.getKey())
-          .withFieldValue("user_id", user)
-          .withFieldValue("session_start", new Instant(start))
-          .withFieldValue("session_end", new Instant(end))
-          .withFieldValue("duration_seconds", (end - start) / 1000)
-          .withFieldValue("events", events)
-          .withFieldValue("products_viewed", viewed.size())
-          .withFieldValue("added_to_cart", added)
-          .withFieldValue("converted", converted)
-          .build());
+      out.output(
+          Row.withSchema(Dataset.CLICK_SESSIONS.beamSchema())
+              .withFieldValue("session_id", g.getKey())
+              .withFieldValue("user_id", user)
+              .withFieldValue("session_start", new Instant(start))
+              .withFieldValue("session_end", new Instant(end))
+              .withFieldValue("duration_seconds", (end - start) / 1000)
+              .withFieldValue("events", events)
+              .withFieldValue("products_viewed", viewed.size())
+              .withFieldValue("added_to_cart", added)
+              .withFieldValue("converted", converted)
+              .build());
     }
   }
 }

@@ -28,11 +28,11 @@ import org.joda.time.Instant;
  * (timestamped by {@code order_ts}) in 1-minute event-time windows per department, with the same
  * sums as {@code daily_department_sales} ({@link DepartmentSums}).
  *
- * <p>Firings: early every {@code earlyFiring} of processing time after the first element of a
- * pane, on time when the watermark passes the window's end, and once per late element up to
- * {@code allowedLateness}; later data is dropped. Panes accumulate, so every firing carries the
- * window's complete row so far and a later row for the same (window_start, department_id)
- * overwrites the earlier one. {@code updated_at} is the processing time of the firing.
+ * <p>Firings: early every {@code earlyFiring} of processing time after the first element of a pane,
+ * on time when the watermark passes the window's end, and once per late element up to {@code
+ * allowedLateness}; later data is dropped. Panes accumulate, so every firing carries the window's
+ * complete row so far and a later row for the same (window_start, department_id) overwrites the
+ * earlier one. {@code updated_at} is the processing time of the firing.
  */
 public final class DepartmentSalesPerMinute extends PTransform<PCollection<Row>, PCollection<Row>> {
   private final Duration earlyFiring;
@@ -50,14 +50,21 @@ public final class DepartmentSalesPerMinute extends PTransform<PCollection<Row>,
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     return enriched
-        .apply("Minute windows", Window.<Row>into(FixedWindows.of(Duration.standardMinutes(1)))
-            .triggering(AfterWatermark.pastEndOfWindow()
-                .withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(earlyFiring))
-                .withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(allowedLateness)
-            .accumulatingFiredPanes())
-        .apply("Key by department", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-            .via((Row r) -> KV.of(r.getInt32("department_id"), r)))
+        .apply(
+            "Minute windows",
+            Window.<Row>into(FixedWindows.of(Duration.standardMinutes(1)))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withEarlyFirings(
+                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(earlyFiring))
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(allowedLateness)
+                .accumulatingFiredPanes())
+        .apply(
+            "Key by department",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                .via((Row r) -> KV.of(r.getInt32("department_id"), r)))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(enriched.getSchema())))
         .apply("Group by department", GroupByKey.create())
         .apply("Sum the minute", ParDo.of(new SumFn()))
@@ -66,17 +73,20 @@ public final class DepartmentSalesPerMinute extends PTransform<PCollection<Row>,
 
   static final class SumFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Row>> g, IntervalWindow window, OutputReceiver<Row> out) {
+    public void process(
+        @Element KV<Integer, Iterable<Row>> g, IntervalWindow window, OutputReceiver<Row> out) {
       DepartmentSums sums = new DepartmentSums();
       for (Row r : g.getValue()) {
         sums.add(r);
       }
-      out.output(sums.into(Row.withSchema(Dataset.DEPARTMENT_SALES_1M.beamSchema())
-              .withFieldValue("window_start", window.start())
-              .withFieldValue("window_end", window.end())
-              .withFieldValue("department_id", g.getKey()))
-          .withFieldValue("updated_at", Instant.now())
-          .build());
+      out.output(
+          sums.into(
+                  Row.withSchema(Dataset.DEPARTMENT_SALES_1M.beamSchema())
+                      .withFieldValue("window_start", window.start())
+                      .withFieldValue("window_end", window.end())
+                      .withFieldValue("department_id", g.getKey()))
+              .withFieldValue("updated_at", Instant.now())
+              .build());
     }
   }
 }

@@ -6,18 +6,25 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.schemas.Dataset;
-import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.schemas.SourceDataset;
+import dev.lakebeam.transforms.parse.ReadSourceFiles;
+import dev.lakebeam.transforms.records.Envelope;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -38,17 +45,19 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /**
  * The batch path on blocks ({@link BucketJoin}) against the per-record path on the same records:
- * the same input in one wide fixed window takes the per-record groupings and the CoGroupByKey
- * join, in the global window the blocks. Duplicates with and without {@code updated_at}, lines
- * of unknown orders and products, a duplicated order: clean rows and rejects must be the same.
+ * the same input in one wide fixed window takes the per-record groupings and the CoGroupByKey join,
+ * in the global window the blocks. Duplicates with and without {@code updated_at}, lines of unknown
+ * orders and products, a duplicated order: clean rows and rejects must be the same.
  */
 public class BlockPathTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
-  private static final Tokenizer TOKENS = new Tokenizer("unit-test-key-0123456789".getBytes(StandardCharsets.UTF_8));
+  private static final Tokenizer TOKENS =
+      new Tokenizer("unit-test-key-0123456789".getBytes(StandardCharsets.UTF_8));
   private static final Instant RUN = new DateTime(2025, 7, 1, 0, 0, DateTimeZone.UTC).toInstant();
 
   private final Map<SourceDataset, List<Row>> input = new EnumMap<>(SourceDataset.class);
@@ -58,8 +67,16 @@ public class BlockPathTest {
   private void add(SourceDataset d, Object... values) {
     Schema s = d.parseSchema();
     Row rec = Row.withSchema(s).addValues(values).build();
-    input.computeIfAbsent(d, k -> new ArrayList<>())
-        .add(Envelope.wrap(Envelope.schema(s), rec, d.sourceName(), "files", d.sourceName() + ":" + (++ref), "payload-" + ref));
+    input
+        .computeIfAbsent(d, k -> new ArrayList<>())
+        .add(
+            Envelope.wrap(
+                Envelope.schema(s),
+                rec,
+                d.sourceName(),
+                "files",
+                d.sourceName() + ":" + (++ref),
+                "payload-" + ref));
   }
 
   private void data() {
@@ -71,18 +88,43 @@ public class BlockPathTest {
     }
     for (int order = 1; order <= 300; order++) {
       int user = 1 + order % 37;
-      add(SourceDataset.ORDERS, order, user, order % 5 == 0 ? "train" : "prior", 1 + order / 37, order % 7, order % 24,
-          order < 37 ? null : 1 + order % 20, null, null);
+      add(
+          SourceDataset.ORDERS,
+          order,
+          user,
+          order % 5 == 0 ? "train" : "prior",
+          1 + order / 37,
+          order % 7,
+          order % 24,
+          order < 37 ? null : 1 + order % 20,
+          null,
+          null);
       if (order % 50 == 0) { // the same order twice
-        add(SourceDataset.ORDERS, order, user, "prior", 1 + order / 37, order % 7, order % 24, order < 37 ? null : 1 + order % 20,
-            null, null);
+        add(
+            SourceDataset.ORDERS,
+            order,
+            user,
+            "prior",
+            1 + order / 37,
+            order % 7,
+            order % 24,
+            order < 37 ? null : 1 + order % 20,
+            null,
+            null);
       }
     }
     for (int i = 0; i < 3000; i++) {
       int order = 1 + r.nextInt(320); // 301..320 are not among the orders
       int product = 1 + r.nextInt(45); // 41..45 are not among the products
-      Instant updated = r.nextInt(4) == 0 ? new Instant(1_700_000_000_000L + r.nextInt(1000) * 1000L) : null;
-      add(SourceDataset.ORDER_LINES, order, product, 1 + r.nextInt(20), r.nextInt(2), 1 + r.nextInt(3),
+      Instant updated =
+          r.nextInt(4) == 0 ? new Instant(1_700_000_000_000L + r.nextInt(1000) * 1000L) : null;
+      add(
+          SourceDataset.ORDER_LINES,
+          order,
+          product,
+          1 + r.nextInt(20),
+          r.nextInt(2),
+          1 + r.nextInt(3),
           updated);
     }
   }
@@ -93,17 +135,25 @@ public class BlockPathTest {
     for (SourceDataset d : SourceDataset.values()) {
       List<Row> rows = input.getOrDefault(d, List.of());
       Schema schema = Envelope.schema(d.parseSchema());
-      PCollection<Row> c = rows.isEmpty()
-          ? p.apply(name + " in " + d.sourceName(), Create.empty(RowCoder.of(schema))).setRowSchema(schema)
-          : p.apply(name + " in " + d.sourceName(), Create.of(rows).withRowSchema(schema));
+      PCollection<Row> c =
+          rows.isEmpty()
+              ? p.apply(name + " in " + d.sourceName(), Create.empty(RowCoder.of(schema)))
+                  .setRowSchema(schema)
+              : p.apply(name + " in " + d.sourceName(), Create.of(rows).withRowSchema(schema));
       if (windowed) {
-        c = c.apply(name + " stamp " + d.sourceName(), WithTimestamps.of((Row r) -> RUN))
-            .apply(name + " window " + d.sourceName(), Window.<Row>into(FixedWindows.of(Duration.standardDays(10_000))));
+        c =
+            c.apply(name + " stamp " + d.sourceName(), WithTimestamps.of((Row r) -> RUN))
+                .apply(
+                    name + " window " + d.sourceName(),
+                    Window.<Row>into(FixedWindows.of(Duration.standardDays(10_000))));
       }
       in.put(d, c);
     }
-    CleanConfig cfg = new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
-    CleanRecords.Output out = Pipeline.applyTransform(name, CleanRecords.Input.of(p, in), CleanRecords.with(cfg).withBuckets(7));
+    CleanConfig cfg =
+        new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
+    CleanRecords.Output out =
+        Pipeline.applyTransform(
+            name, CleanRecords.Input.of(p, in), CleanRecords.with(cfg).withBuckets(7));
     // The comparison means something only if the two runs took different paths.
     if (windowed) {
       assertNull("the windowed run takes the per-record path", out.blocks(Dataset.ORDER_LINES));
@@ -112,31 +162,51 @@ public class BlockPathTest {
     }
     List<PCollection<String>> parts = new ArrayList<>();
     for (Dataset d : List.of(Dataset.ORDERS, Dataset.ORDER_LINES, Dataset.PRODUCTS)) {
-      parts.add(out.clean(d).apply(name + " text " + d.datasetName(),
-          MapElements.into(TypeDescriptors.strings()).via((Row row) -> d.datasetName() + " " + row.getValues())));
+      parts.add(
+          out.clean(d)
+              .apply(
+                  name + " text " + d.datasetName(),
+                  MapElements.into(TypeDescriptors.strings())
+                      .via((Row row) -> d.datasetName() + " " + row.getValues())));
     }
-    parts.add(out.rejects().apply(name + " text rejects", MapElements.into(TypeDescriptors.strings())
-        .via((Row row) -> "reject " + row.getString("dataset") + " " + row.getString("reason_code") + " " + row.getString("payload"))));
+    parts.add(
+        out.rejects()
+            .apply(
+                name + " text rejects",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (Row row) ->
+                            "reject "
+                                + row.getString("dataset")
+                                + " "
+                                + row.getString("reason_code")
+                                + " "
+                                + row.getString("payload"))));
     List<PCollection<String>> global = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
-      global.add(parts.get(i).apply(name + " global " + i, Window.<String>into(new GlobalWindows())));
+      global.add(
+          parts.get(i).apply(name + " global " + i, Window.<String>into(new GlobalWindows())));
     }
-    return PCollectionList.of(global).apply(name + " all", Flatten.pCollections())
-        .apply(name + " tagged", MapElements.into(TypeDescriptors.strings()).via((String s) -> name + "|" + s));
+    return PCollectionList.of(global)
+        .apply(name + " all", Flatten.pCollections())
+        .apply(
+            name + " tagged",
+            MapElements.into(TypeDescriptors.strings()).via((String s) -> name + "|" + s));
   }
 
   /** Rows per dataset and reason. */
   private static Map<String, Integer> kinds(Map<String, Integer> rows) {
     Map<String, Integer> k = new TreeMap<>();
-    rows.forEach((row, n) -> {
-      String[] w = row.split(" ");
-      k.merge(w[0].equals("reject") ? w[0] + " " + w[1] + " " + w[2] : w[0], n, Integer::sum);
-    });
+    rows.forEach(
+        (row, n) -> {
+          String[] w = row.split(" ");
+          k.merge(w[0].equals("reject") ? w[0] + " " + w[1] + " " + w[2] : w[0], n, Integer::sum);
+        });
     return k;
   }
 
-  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-    java.util.Set<String> u = new java.util.TreeSet<>(a);
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> u = new TreeSet<>(a);
     u.addAll(b);
     return u;
   }
@@ -144,44 +214,86 @@ public class BlockPathTest {
   @Test
   public void blocksGiveTheSameRowsAndRejectsAsThePerRecordPath() {
     data();
-    PCollection<String> both = PCollectionList.of(cleanAndRejects("blocks", false)).and(cleanAndRejects("records", true))
-        .apply("both", Flatten.pCollections());
-    PAssert.that(both).satisfies(all -> {
-      Map<String, Integer> blocks = new TreeMap<>();
-      Map<String, Integer> records = new TreeMap<>();
-      for (String s : all) {
-        String body = s.substring(s.indexOf('|') + 1);
-        (s.startsWith("blocks|") ? blocks : records).merge(body, 1, Integer::sum);
-      }
-      List<String> differ = new ArrayList<>();
-      for (String k : new java.util.TreeSet<>(union(blocks.keySet(), records.keySet()))) {
-        if (!java.util.Objects.equals(blocks.get(k), records.get(k)) && differ.size() < 10) {
-          differ.add(k + ": blocks " + blocks.get(k) + ", per record " + records.get(k));
-        }
-      }
-      assertEquals("kinds of rows", kinds(records), kinds(blocks));
-      assertEquals("rows that differ (first 10)", List.of(), differ);
-      long lines = blocks.keySet().stream().filter(k -> k.startsWith("order_lines ")).count();
-      long unknownOrder = blocks.keySet().stream().filter(k -> k.startsWith("reject order_lines UNKNOWN_REFERENCE")).count();
-      assertTrue("clean lines: " + lines, lines > 1000);
-      assertTrue("lines of unknown orders and products: " + unknownOrder, unknownOrder > 100);
-      assertEquals(300, blocks.keySet().stream().filter(k -> k.startsWith("orders ")).count());
-      return null;
-    });
+    PCollection<String> both =
+        PCollectionList.of(cleanAndRejects("blocks", false))
+            .and(cleanAndRejects("records", true))
+            .apply("both", Flatten.pCollections());
+    PAssert.that(both)
+        .satisfies(
+            all -> {
+              Map<String, Integer> blocks = new TreeMap<>();
+              Map<String, Integer> records = new TreeMap<>();
+              for (String s : all) {
+                String body = s.substring(s.indexOf('|') + 1);
+                (s.startsWith("blocks|") ? blocks : records).merge(body, 1, Integer::sum);
+              }
+              List<String> differ = new ArrayList<>();
+              for (String k : new TreeSet<>(union(blocks.keySet(), records.keySet()))) {
+                if (!Objects.equals(blocks.get(k), records.get(k)) && differ.size() < 10) {
+                  differ.add(k + ": blocks " + blocks.get(k) + ", per record " + records.get(k));
+                }
+              }
+              assertEquals("kinds of rows", kinds(records), kinds(blocks));
+              assertEquals("rows that differ (first 10)", List.of(), differ);
+              long lines =
+                  blocks.keySet().stream().filter(k -> k.startsWith("order_lines ")).count();
+              long unknownOrder =
+                  blocks.keySet().stream()
+                      .filter(k -> k.startsWith("reject order_lines UNKNOWN_REFERENCE"))
+                      .count();
+              assertTrue("clean lines: " + lines, lines > 1000);
+              assertTrue(
+                  "lines of unknown orders and products: " + unknownOrder, unknownOrder > 100);
+              assertEquals(
+                  300, blocks.keySet().stream().filter(k -> k.startsWith("orders ")).count());
+              return null;
+            });
     p.run();
   }
 
-  @Rule public final transient org.junit.rules.TemporaryFolder tmp = new org.junit.rules.TemporaryFolder();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
-  /** The clean stage's lines and line rejects, without lineage (a file's references differ from rows'). */
+  /**
+   * The clean stage's lines and line rejects, without lineage (a file's references differ from
+   * rows').
+   */
   private PCollection<String> lineOutcomes(String name, CleanRecords.Input in) {
-    CleanConfig cfg = new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
-    CleanRecords.Output out = Pipeline.applyTransform(name, in, CleanRecords.with(cfg).withBuckets(7));
-    PCollection<String> lines = out.clean(Dataset.ORDER_LINES).apply(name + " lines", MapElements.into(TypeDescriptors.strings())
-        .via((Row r) -> name + "|line " + r.getInt32("order_id") + "/" + r.getInt32("product_id") + " q" + r.getInt32("quantity")
-            + " c" + r.getInt32("add_to_cart_order") + " u" + r.getDateTime("updated_at") + " t" + r.getDateTime("order_ts")));
-    PCollection<String> rejects = out.rejects().apply(name + " rejects", MapElements.into(TypeDescriptors.strings())
-        .via((Row r) -> name + "|reject " + r.getString("dataset") + " " + r.getString("reason_code")));
+    CleanConfig cfg =
+        new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
+    CleanRecords.Output out =
+        Pipeline.applyTransform(name, in, CleanRecords.with(cfg).withBuckets(7));
+    PCollection<String> lines =
+        out.clean(Dataset.ORDER_LINES)
+            .apply(
+                name + " lines",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (Row r) ->
+                            name
+                                + "|line "
+                                + r.getInt32("order_id")
+                                + "/"
+                                + r.getInt32("product_id")
+                                + " q"
+                                + r.getInt32("quantity")
+                                + " c"
+                                + r.getInt32("add_to_cart_order")
+                                + " u"
+                                + r.getDateTime("updated_at")
+                                + " t"
+                                + r.getDateTime("order_ts")));
+    PCollection<String> rejects =
+        out.rejects()
+            .apply(
+                name + " rejects",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (Row r) ->
+                            name
+                                + "|reject "
+                                + r.getString("dataset")
+                                + " "
+                                + r.getString("reason_code")));
     return PCollectionList.of(lines).and(rejects).apply(name + " both", Flatten.pCollections());
   }
 
@@ -192,39 +304,60 @@ public class BlockPathTest {
   @Test
   public void linesReadFromAFileGiveWhatTheSameLinesGivenAsRowsGive() throws Exception {
     // two clean stages in one pipeline: their inner steps share names
-    p.getOptions().setStableUniqueNames(org.apache.beam.sdk.options.PipelineOptions.CheckEnabled.OFF);
+    p.getOptions().setStableUniqueNames(PipelineOptions.CheckEnabled.OFF);
     data();
     List<Row> lines = input.remove(SourceDataset.ORDER_LINES);
     linesKept = lines;
-    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered,quantity,updated_at\n");
+    StringBuilder csv =
+        new StringBuilder("order_id,product_id,add_to_cart_order,reordered,quantity,updated_at\n");
     for (Row env : lines) {
       Row r = env.getRow("record");
-      csv.append(r.getInt32("order_id")).append(',').append(r.getInt32("product_id")).append(',').append(r.getInt32("add_to_cart_order"))
-          .append(',').append(r.getInt32("reordered")).append(',').append(r.getInt32("quantity")).append(',')
-          .append(r.getDateTime("updated_at") == null ? "" : java.time.Instant.ofEpochMilli(r.getDateTime("updated_at").getMillis()))
+      csv.append(r.getInt32("order_id"))
+          .append(',')
+          .append(r.getInt32("product_id"))
+          .append(',')
+          .append(r.getInt32("add_to_cart_order"))
+          .append(',')
+          .append(r.getInt32("reordered"))
+          .append(',')
+          .append(r.getInt32("quantity"))
+          .append(',')
+          .append(
+              r.getDateTime("updated_at") == null
+                  ? ""
+                  : java.time.Instant.ofEpochMilli(r.getDateTime("updated_at").getMillis()))
           .append('\n');
     }
-    java.nio.file.Path dir = tmp.newFolder("files").toPath();
-    java.nio.file.Files.writeString(dir.resolve("order_products__prior.csv"), csv);
-    dev.lakebeam.transforms.parse.ReadSourceFiles reader =
-        dev.lakebeam.transforms.parse.ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20).withRangeBytes(2048);
+    Path dir = tmp.newFolder("files").toPath();
+    Files.writeString(dir.resolve("order_products__prior.csv"), csv);
+    ReadSourceFiles reader =
+        ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20).withRangeBytes(2048);
 
     Map<SourceDataset, PCollection<Row>> withoutLines = given("file", false);
     Map<SourceDataset, PCollection<Row>> withLines = given("rows", true);
-    PCollection<String> all = PCollectionList.of(lineOutcomes("file", CleanRecords.Input.of(p, withoutLines).withLineReader(reader)))
-        .and(lineOutcomes("rows", CleanRecords.Input.of(p, withLines)))
-        .apply("all outcomes", Flatten.pCollections());
-    PAssert.that(all).satisfies(outcomes -> {
-      Map<String, Integer> file = new TreeMap<>();
-      Map<String, Integer> rows = new TreeMap<>();
-      for (String o : outcomes) {
-        (o.startsWith("file|") ? file : rows).merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
-      }
-      assertEquals(rows, file);
-      assertTrue("clean lines: " + rows.size(), rows.keySet().stream().filter(k -> k.startsWith("line ")).count() > 1000);
-      assertTrue("line rejects: " + rows, rows.getOrDefault("reject order_lines UNKNOWN_REFERENCE", 0) > 100);
-      return null;
-    });
+    PCollection<String> all =
+        PCollectionList.of(
+                lineOutcomes("file", CleanRecords.Input.of(p, withoutLines).withLineReader(reader)))
+            .and(lineOutcomes("rows", CleanRecords.Input.of(p, withLines)))
+            .apply("all outcomes", Flatten.pCollections());
+    PAssert.that(all)
+        .satisfies(
+            outcomes -> {
+              Map<String, Integer> file = new TreeMap<>();
+              Map<String, Integer> rows = new TreeMap<>();
+              for (String o : outcomes) {
+                (o.startsWith("file|") ? file : rows)
+                    .merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
+              }
+              assertEquals(rows, file);
+              assertTrue(
+                  "clean lines: " + rows.size(),
+                  rows.keySet().stream().filter(k -> k.startsWith("line ")).count() > 1000);
+              assertTrue(
+                  "line rejects: " + rows,
+                  rows.getOrDefault("reject order_lines UNKNOWN_REFERENCE", 0) > 100);
+              return null;
+            });
     p.run();
   }
 
@@ -232,11 +365,18 @@ public class BlockPathTest {
   private Map<SourceDataset, PCollection<Row>> given(String name, boolean withLines) {
     Map<SourceDataset, PCollection<Row>> in = new EnumMap<>(SourceDataset.class);
     for (SourceDataset d : SourceDataset.values()) {
-      List<Row> rows = d == SourceDataset.ORDER_LINES && withLines ? linesKept : input.getOrDefault(d, List.of());
+      List<Row> rows =
+          d == SourceDataset.ORDER_LINES && withLines
+              ? linesKept
+              : input.getOrDefault(d, List.of());
       if (rows.isEmpty()) {
         continue;
       }
-      in.put(d, p.apply(name + " in " + d.sourceName(), Create.of(rows).withRowSchema(Envelope.schema(d.parseSchema()))));
+      in.put(
+          d,
+          p.apply(
+              name + " in " + d.sourceName(),
+              Create.of(rows).withRowSchema(Envelope.schema(d.parseSchema()))));
     }
     return in;
   }

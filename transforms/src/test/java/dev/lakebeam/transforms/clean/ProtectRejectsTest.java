@@ -26,11 +26,18 @@ import org.junit.Test;
 public class ProtectRejectsTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
-  private static final Tokenizer TOKENS = new Tokenizer("protect-rejects-test-key".getBytes(StandardCharsets.UTF_8));
+  private static final Tokenizer TOKENS =
+      new Tokenizer("protect-rejects-test-key".getBytes(StandardCharsets.UTF_8));
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static Row reject(String dataset, String payload) {
-    return Rejects.of(dataset, RejectReason.WRONG_TYPE, "m", "f.jsonl:1", payload, Instant.parse("2025-01-01T00:00:00Z"));
+    return Rejects.of(
+        dataset,
+        RejectReason.WRONG_TYPE,
+        "m",
+        "f.jsonl:1",
+        payload,
+        Instant.parse("2025-01-01T00:00:00Z"));
   }
 
   @Test
@@ -40,13 +47,17 @@ public class ProtectRejectsTest {
 
   @Test
   public void piiFieldsOfAnyTypeAndDepthBecomeTheTokensOfTheCleanRows() throws Exception {
-    String payload = "{\"customer_id\":7,\"full_name\":[\"Wanda\",\"Quist\"],\"email\":\"Wanda.Quist@Example.com\","
-        + "\"phone\":{\"n\":\"+1-555-555-0101\"},\"country\":\"US\",\"extra\":{\"ip\":\"198.51.100.7\"}}";
+    String payload =
+        "{\"customer_id\":7,\"full_name\":[\"Wanda\",\"Quist\"],\"email\":\"Wanda.Quist@Example.com\","
+            + "\"phone\":{\"n\":\"+1-555-555-0101\"},\"country\":\"US\",\"extra\":{\"ip\":\"198.51.100.7\"}}";
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
-    assertEquals(TOKENS.token(Tokenizer.Kind.EMAIL, "wanda.quist@example.com"), n.get("email").asText());
-    assertEquals(TOKENS.token(Tokenizer.Kind.NAME, "[\"Wanda\",\"Quist\"]"), n.get("full_name").asText());
-    assertEquals(TOKENS.token(Tokenizer.Kind.IP, "198.51.100.7"), n.get("extra").get("ip").asText());
+    assertEquals(
+        TOKENS.token(Tokenizer.Kind.EMAIL, "wanda.quist@example.com"), n.get("email").asText());
+    assertEquals(
+        TOKENS.token(Tokenizer.Kind.NAME, "[\"Wanda\",\"Quist\"]"), n.get("full_name").asText());
+    assertEquals(
+        TOKENS.token(Tokenizer.Kind.IP, "198.51.100.7"), n.get("extra").get("ip").asText());
     assertEquals(7, n.get("customer_id").asInt());
     assertEquals("US", n.get("country").asText());
     for (String pii : new String[] {"Wanda", "Quist", "555-0101", "198.51.100.7", "Example.com"}) {
@@ -56,10 +67,12 @@ public class ProtectRejectsTest {
 
   @Test
   public void piiKeysAreMatchedWhateverTheirCase() throws Exception {
-    String payload = "{\"customer_id\":8,\"EMAIL\":\"Upper.Case@Example.com\",\"Full_Name\":\"Mixed Case\",\"Extra\":{\"IP\":\"203.0.113.9\"}}";
+    String payload =
+        "{\"customer_id\":8,\"EMAIL\":\"Upper.Case@Example.com\",\"Full_Name\":\"Mixed Case\",\"Extra\":{\"IP\":\"203.0.113.9\"}}";
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
-    assertEquals(TOKENS.token(Tokenizer.Kind.EMAIL, "upper.case@example.com"), n.get("EMAIL").asText());
+    assertEquals(
+        TOKENS.token(Tokenizer.Kind.EMAIL, "upper.case@example.com"), n.get("EMAIL").asText());
     assertEquals(TOKENS.token(Tokenizer.Kind.NAME, "Mixed Case"), n.get("Full_Name").asText());
     assertEquals(TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9"), n.get("Extra").get("IP").asText());
     for (String pii : new String[] {"Upper.Case", "Mixed Case", "203.0.113.9"}) {
@@ -69,22 +82,38 @@ public class ProtectRejectsTest {
 
   @Test
   public void anEmailInAFieldThatIsNotPersonalBecomesItsTokenTimesAndIdsStay() throws Exception {
-    String payload = "{\"customer_id\":\"leak.one@example.net\",\"updated_at\":\"2025-01-12 22:49:19\",\"tags\":[\"x\",\"b@c.io\"]}";
+    String payload =
+        "{\"customer_id\":\"leak.one@example.net\",\"updated_at\":\"2025-01-12 22:49:19\",\"tags\":[\"x\",\"b@c.io\"]}";
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
-    assertEquals("[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.one@example.net") + "]", n.get("customer_id").asText());
+    assertEquals(
+        "[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.one@example.net") + "]",
+        n.get("customer_id").asText());
     assertEquals("2025-01-12 22:49:19", n.get("updated_at").asText());
-    assertEquals("[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "b@c.io") + "]", n.get("tags").get(1).asText());
+    assertEquals(
+        "[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "b@c.io") + "]",
+        n.get("tags").get(1).asText());
     assertThat(out.toString(), not(containsString("leak.one")));
     // an email as a key, one with letters beyond ASCII, one without a dot in its domain
-    Row more = ProtectRejects.protect(reject("customers",
-        "{\"alice.key@example.com\":1,\"note\":\"j\u00f6rg.m\u00fcller@example.de or bob@localhost\"}"), TOKENS, JSON);
+    Row more =
+        ProtectRejects.protect(
+            reject(
+                "customers",
+                "{\"alice.key@example.com\":1,\"note\":\"j\u00f6rg.m\u00fcller@example.de or bob@localhost\"}"),
+            TOKENS,
+            JSON);
     for (String pii : new String[] {"alice.key", "m\u00fcller", "j\u00f6rg", "bob@"}) {
       assertThat(more.toString(), not(containsString(pii)));
     }
     // rejects of datasets without personal data: an email given as an id is still replaced
-    Row order = ProtectRejects.protect(reject("orders", "900001,someone@example.com,prior,1,2,8,"), TOKENS, JSON);
-    assertEquals("900001,[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "someone@example.com") + "],prior,1,2,8,", order.getString("payload"));
+    Row order =
+        ProtectRejects.protect(
+            reject("orders", "900001,someone@example.com,prior,1,2,8,"), TOKENS, JSON);
+    assertEquals(
+        "900001,[email:"
+            + TOKENS.token(Tokenizer.Kind.EMAIL, "someone@example.com")
+            + "],prior,1,2,8,",
+        order.getString("payload"));
   }
 
   @Test
@@ -94,8 +123,17 @@ public class ProtectRejectsTest {
     assertNull(out.getString("payload_base64"));
     assertThat(out.getString("message"), containsString("payload of 22 bytes withheld"));
     assertThat(out.getString("message"), containsString("raw zone at source_ref"));
-    Row bytes = ProtectRejects.protect(Rejects.ofBytes("customers", RejectReason.INVALID_ENCODING, "m", "f:2",
-        "{\"email\":\"a@b.c\u0000\"}".getBytes(StandardCharsets.UTF_8), Instant.now()), TOKENS, JSON);
+    Row bytes =
+        ProtectRejects.protect(
+            Rejects.ofBytes(
+                "customers",
+                RejectReason.INVALID_ENCODING,
+                "m",
+                "f:2",
+                "{\"email\":\"a@b.c\u0000\"}".getBytes(StandardCharsets.UTF_8),
+                Instant.now()),
+            TOKENS,
+            JSON);
     assertNull(bytes.getString("payload_base64"));
     assertEquals("", bytes.getString("payload"));
   }
@@ -108,12 +146,21 @@ public class ProtectRejectsTest {
 
   @Test
   public void theTransformProtectsEveryReject() {
-    PCollection<String> payloads = p.apply(Create.of(reject("click_events", "{\"ip\":\"203.0.113.9\",\"type\":\"search\"}"),
-            reject("orders", "1,2,3")).withRowSchema(Rejects.SCHEMA))
-        .apply(ProtectRejects.with(TOKENS))
-        .apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")));
-    PAssert.that(payloads).containsInAnyOrder(
-        "{\"ip\":\"" + TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9") + "\",\"type\":\"search\"}", "1,2,3");
+    PCollection<String> payloads =
+        p.apply(
+                Create.of(
+                        reject("click_events", "{\"ip\":\"203.0.113.9\",\"type\":\"search\"}"),
+                        reject("orders", "1,2,3"))
+                    .withRowSchema(Rejects.SCHEMA))
+            .apply(ProtectRejects.with(TOKENS))
+            .apply(
+                MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")));
+    PAssert.that(payloads)
+        .containsInAnyOrder(
+            "{\"ip\":\""
+                + TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9")
+                + "\",\"type\":\"search\"}",
+            "1,2,3");
     p.run();
   }
 }

@@ -10,8 +10,10 @@ import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.Test;
 
 public class TokenizerTest {
-  private final Tokenizer a = new Tokenizer("key-a-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
-  private final Tokenizer b = new Tokenizer("key-b-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+  private final Tokenizer a =
+      new Tokenizer("key-a-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+  private final Tokenizer b =
+      new Tokenizer("key-b-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
   @Test
   public void stableNormalizedKeyedAndKindSeparated() {
@@ -20,16 +22,23 @@ public class TokenizerTest {
     assertEquals(t, SerializableUtils.clone(a).token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
     assertNotEquals(t, b.token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
     assertNotEquals(t, a.token(Tokenizer.Kind.NAME, "ana.lima@example.com"));
-    assertEquals(a.token(Tokenizer.Kind.PHONE, "+1-202-555-0100"), a.token(Tokenizer.Kind.PHONE, "+1 (202) 555 0100"));
+    assertEquals(
+        a.token(Tokenizer.Kind.PHONE, "+1-202-555-0100"),
+        a.token(Tokenizer.Kind.PHONE, "+1 (202) 555 0100"));
     assertEquals(43, t.length());
     assertNull(a.token(Tokenizer.Kind.IP, null));
   }
 
   @Test
   public void emailsAndPhoneNumbersInFreeTextBecomeTokens() {
-    String text = "Call +1 (555) 555-0142 or write to Ana.Lima@Example.com; order 123456 of 2025-06-20 at 10:30 was late.";
-    assertEquals("Call [phone:" + a.token(Tokenizer.Kind.PHONE, "+1 (555) 555-0142") + "] or write to [email:"
-        + a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com") + "]; order 123456 of 2025-06-20 at 10:30 was late.",
+    String text =
+        "Call +1 (555) 555-0142 or write to Ana.Lima@Example.com; order 123456 of 2025-06-20 at 10:30 was late.";
+    assertEquals(
+        "Call [phone:"
+            + a.token(Tokenizer.Kind.PHONE, "+1 (555) 555-0142")
+            + "] or write to [email:"
+            + a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com")
+            + "]; order 123456 of 2025-06-20 at 10:30 was late.",
         a.redactFreeText(text));
     assertEquals("no personal data here", a.redactFreeText("no personal data here"));
     assertEquals(null, a.redactFreeText(null));

@@ -28,30 +28,63 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** Firehose-like raw delivery: buffers flush by time, by size and at the end, into complete gzip files. */
+/**
+ * Firehose-like raw delivery: buffers flush by time, by size and at the end, into complete gzip
+ * files.
+ */
 public class DeliverRawTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static String event(int i) {
-    return "{\"event_id\":\"e-" + i + "\",\"payload\":\"" + "x".repeat(40) + "\"}"; // 69 bytes + newline
+    return "{\"event_id\":\"e-"
+        + i
+        + "\",\"payload\":\""
+        + "x".repeat(40)
+        + "\"}"; // 69 bytes + newline
   }
 
   @Test
   public void buffersFlushByTimeBySizeAndAtTheEndAndLoseNothing() throws Exception {
     String raw = tmp.newFolder("raw").toString();
-    TestStream<KV<String, String>> in = TestStream.create(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-        .advanceWatermarkTo(new Instant(0))
-        .addElements(KV.of("lakebeam-orders", event(1)), KV.of("lakebeam-orders", event(2)), KV.of("lakebeam-clickstream", event(3)))
-        .advanceProcessingTime(Duration.standardSeconds(61)) // the 60 s buffer time passes: two files (one per stream)
-        .addElements(KV.of("lakebeam-orders", event(4)), KV.of("lakebeam-orders", event(5)), KV.of("lakebeam-orders", event(6)),
-            KV.of("lakebeam-orders", event(7))) // 4 × 70 bytes reach the 250-byte size: a third file at once
-        .addElements(KV.of("lakebeam-orders", event(8))) // still buffered when the input ends: a fourth file
-        .advanceWatermarkToInfinity();
-    PCollection<KV<String, Long>> files = p.apply(in).apply(DeliverRaw.to(raw, Duration.standardSeconds(60), 250));
-    PAssert.that(files.apply(MapElements.into(TypeDescriptors.strings())
-            .via((KV<String, Long> f) -> f.getKey().substring(raw.length()).replaceAll("ingest_date=[0-9-]+/.*", "") + " " + f.getValue())))
-        .containsInAnyOrder("/kinesis/lakebeam-orders/ 2", "/kinesis/lakebeam-clickstream/ 1", "/kinesis/lakebeam-orders/ 4",
+    TestStream<KV<String, String>> in =
+        TestStream.create(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+            .advanceWatermarkTo(new Instant(0))
+            .addElements(
+                KV.of("lakebeam-orders", event(1)),
+                KV.of("lakebeam-orders", event(2)),
+                KV.of("lakebeam-clickstream", event(3)))
+            .advanceProcessingTime(
+                Duration.standardSeconds(
+                    61)) // the 60 s buffer time passes: two files (one per stream)
+            .addElements(
+                KV.of("lakebeam-orders", event(4)),
+                KV.of("lakebeam-orders", event(5)),
+                KV.of("lakebeam-orders", event(6)),
+                KV.of(
+                    "lakebeam-orders",
+                    event(7))) // 4 × 70 bytes reach the 250-byte size: a third file at once
+            .addElements(
+                KV.of(
+                    "lakebeam-orders",
+                    event(8))) // still buffered when the input ends: a fourth file
+            .advanceWatermarkToInfinity();
+    PCollection<KV<String, Long>> files =
+        p.apply(in).apply(DeliverRaw.to(raw, Duration.standardSeconds(60), 250));
+    PAssert.that(
+            files.apply(
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (KV<String, Long> f) ->
+                            f.getKey()
+                                    .substring(raw.length())
+                                    .replaceAll("ingest_date=[0-9-]+/.*", "")
+                                + " "
+                                + f.getValue())))
+        .containsInAnyOrder(
+            "/kinesis/lakebeam-orders/ 2",
+            "/kinesis/lakebeam-clickstream/ 1",
+            "/kinesis/lakebeam-orders/ 4",
             "/kinesis/lakebeam-orders/ 1");
     p.run().waitUntilFinish();
 
@@ -62,9 +95,15 @@ public class DeliverRawTest {
     }
     assertEquals(4, all.size());
     for (Path f : all) {
-      assertFalse("no temporary file is left: " + f, f.getFileName().toString().startsWith(".temp-"));
-      assertTrue(f.toString(), f.getParent().getFileName().toString().matches("ingest_date=\\d{4}-\\d{2}-\\d{2}"));
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(f)), StandardCharsets.UTF_8))) {
+      assertFalse(
+          "no temporary file is left: " + f, f.getFileName().toString().startsWith(".temp-"));
+      assertTrue(
+          f.toString(),
+          f.getParent().getFileName().toString().matches("ingest_date=\\d{4}-\\d{2}-\\d{2}"));
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(
+                  new GZIPInputStream(Files.newInputStream(f)), StandardCharsets.UTF_8))) {
         r.lines().forEach(lines::add);
       }
     }

@@ -5,16 +5,22 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
+import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -22,6 +28,7 @@ import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -30,7 +37,8 @@ import org.junit.rules.TemporaryFolder;
 public class ParquetSinkTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static final Set<Encoding> DICTIONARY = Set.of(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+  private static final Set<Encoding> DICTIONARY =
+      Set.of(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
 
   @Test
   public void uniqueColumnsAreWrittenWithoutADictionaryAndTheOthersWithOne() throws Exception {
@@ -59,7 +67,8 @@ public class ParquetSinkTest {
     }
     Path file = tmp.getRoot().toPath().resolve("part.parquet");
     ParquetSink<GenericRecord> sink = ParquetSink.records(avro, plain);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       sink.open(ch);
       for (GenericRecord r : written) {
         sink.write(r);
@@ -68,9 +77,12 @@ public class ParquetSinkTest {
       assertTrue("the sink leaves the channel to FileIO", ch.isOpen());
     }
 
-    HadoopInputFile in = HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), new LeanConfiguration());
+    HadoopInputFile in =
+        HadoopInputFile.fromPath(
+            new org.apache.hadoop.fs.Path(file.toUri()), new LeanConfiguration());
     List<GenericRecord> read = new ArrayList<>();
-    try (ParquetReader<GenericRecord> r = AvroParquetReader.<GenericRecord>builder(in).withDataModel(GenericData.get()).build()) {
+    try (ParquetReader<GenericRecord> r =
+        AvroParquetReader.<GenericRecord>builder(in).withDataModel(GenericData.get()).build()) {
       for (GenericRecord g = r.read(); g != null; g = r.read()) {
         read.add(g);
       }
@@ -102,79 +114,97 @@ public class ParquetSinkTest {
    */
   @Test
   public void rowsGiveTheSameFileAsTheirAvroRecords() throws Exception {
-    java.util.Random random = new java.util.Random(11);
+    Random random = new Random(11);
     for (Dataset d : Dataset.values()) {
       org.apache.beam.sdk.schemas.Schema beam = d.beamSchema();
-      List<org.apache.beam.sdk.values.Row> rows = new ArrayList<>();
+      List<Row> rows = new ArrayList<>();
       for (int n = 0; n < 3_000; n++) {
         List<Object> values = new ArrayList<>();
         for (org.apache.beam.sdk.schemas.Schema.Field f : beam.getFields()) {
-          boolean date = d.avroSchema().getField(f.getName()).schema().toString().contains("\"date\"");
-          values.add(f.getType().getNullable() && random.nextInt(4) == 0 ? null : switch (f.getType().getTypeName()) {
-            case INT32 -> random.nextInt(50);
-            case INT64 -> random.nextLong();
-            case DOUBLE -> switch (random.nextInt(6)) {
-              case 0 -> Double.NaN;
-              case 1 -> -0.0;
-              default -> random.nextGaussian();
-            };
-            case LOGICAL_TYPE -> java.math.BigDecimal.valueOf(random.nextLong() % 100_000_000L - 50_000_000L, 2);
-            case BOOLEAN -> random.nextBoolean();
-            case STRING -> switch (random.nextInt(4)) {
-              case 0 -> "Cr\u00e8me fra\u00eeche " + random.nextInt(30);
-              case 1 -> "a lone surrogate \ud800 " + random.nextInt(3);
-              default -> "x" + n;
-            };
-            case DATETIME -> new org.joda.time.Instant(date ? 86_400_000L * random.nextInt(20_000) : random.nextLong() >>> 23);
-            default -> throw new AssertionError(d + " has a " + f.getType() + " field: extend this test");
-          });
+          boolean date =
+              d.avroSchema().getField(f.getName()).schema().toString().contains("\"date\"");
+          values.add(
+              f.getType().getNullable() && random.nextInt(4) == 0
+                  ? null
+                  : switch (f.getType().getTypeName()) {
+                    case INT32 -> random.nextInt(50);
+                    case INT64 -> random.nextLong();
+                    case DOUBLE ->
+                        switch (random.nextInt(6)) {
+                          case 0 -> Double.NaN;
+                          case 1 -> -0.0;
+                          default -> random.nextGaussian();
+                        };
+                    case LOGICAL_TYPE ->
+                        BigDecimal.valueOf(random.nextLong() % 100_000_000L - 50_000_000L, 2);
+                    case BOOLEAN -> random.nextBoolean();
+                    case STRING ->
+                        switch (random.nextInt(4)) {
+                          case 0 -> "Cr\u00e8me fra\u00eeche " + random.nextInt(30);
+                          case 1 -> "a lone surrogate \ud800 " + random.nextInt(3);
+                          default -> "x" + n;
+                        };
+                    case DATETIME ->
+                        new Instant(
+                            date ? 86_400_000L * random.nextInt(20_000) : random.nextLong() >>> 23);
+                    default ->
+                        throw new AssertionError(
+                            d + " has a " + f.getType() + " field: extend this test");
+                  });
         }
-        rows.add(org.apache.beam.sdk.values.Row.withSchema(beam).attachValues(values));
+        rows.add(Row.withSchema(beam).attachValues(values));
       }
       Path viaRecords = tmp.newFile().toPath();
       Path direct = tmp.newFile().toPath();
-      dev.lakebeam.schemas.AvroRows.ToAvro toAvro = new dev.lakebeam.schemas.AvroRows.ToAvro(d.avroSchema());
+      AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
       ParquetSink<GenericRecord> records = ParquetSink.records(d.avroSchema(), d.uniqueColumns());
-      ParquetSink<org.apache.beam.sdk.values.Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
+      ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
       try (FileChannel a = FileChannel.open(viaRecords, StandardOpenOption.WRITE);
           FileChannel b = FileChannel.open(direct, StandardOpenOption.WRITE)) {
         records.open(a);
         sink.open(b);
-        for (org.apache.beam.sdk.values.Row r : rows) {
+        for (Row r : rows) {
           records.write(toAvro.apply(r));
           sink.write(r);
         }
         records.flush();
         sink.flush();
       }
-      assertTrue(d + ": " + java.nio.file.Files.size(direct) + " bytes", java.nio.file.Files.size(direct) > 1_000);
-      assertEquals(d + ": the files differ at byte", -1L, java.nio.file.Files.mismatch(viaRecords, direct));
+      assertTrue(d + ": " + Files.size(direct) + " bytes", Files.size(direct) > 1_000);
+      assertEquals(d + ": the files differ at byte", -1L, Files.mismatch(viaRecords, direct));
     }
   }
 
   @Test
   public void aRowWithANullInARequiredFieldIsRefusedWithTheFieldsName() throws Exception {
     Dataset d = Dataset.ORDERS;
-    List<Object> values = new ArrayList<>(java.util.Collections.nCopies(d.beamSchema().getFieldCount(), null));
-    org.apache.beam.sdk.values.Row row = org.apache.beam.sdk.values.Row.withSchema(d.beamSchema()).attachValues(values);
-    ParquetSink<org.apache.beam.sdk.values.Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
+    List<Object> values =
+        new ArrayList<>(Collections.nCopies(d.beamSchema().getFieldCount(), null));
+    Row row = Row.withSchema(d.beamSchema()).attachValues(values);
+    ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
     try (FileChannel ch = FileChannel.open(tmp.newFile().toPath(), StandardOpenOption.WRITE)) {
       sink.open(ch);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sink.write(row));
-      assertTrue(e.getMessage(), e.getMessage().contains("order_id") && e.getMessage().contains("not nullable"));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> sink.write(row));
+      assertTrue(
+          e.getMessage(),
+          e.getMessage().contains("order_id") && e.getMessage().contains("not nullable"));
     }
   }
 
   @Test
   public void aPlainColumnMustBeInTheSchema() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ParquetSink.records(Dataset.ORDERS.avroSchema(), List.of("nope")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ParquetSink.records(Dataset.ORDERS.avroSchema(), List.of("nope")));
     assertTrue(e.getMessage(), e.getMessage().contains("nope"));
   }
 
   @Test
   public void rejectsKeepTheirPayloadsAndMessagesPlain() {
-    assertEquals(Set.of("source_ref", "payload", "payload_base64", "message"),
+    assertEquals(
+        Set.of("source_ref", "payload", "payload_base64", "message"),
         Set.copyOf(Dataset.REJECTS.uniqueColumns()));
   }
 }

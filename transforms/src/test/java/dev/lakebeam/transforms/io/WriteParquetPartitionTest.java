@@ -17,12 +17,13 @@ public class WriteParquetPartitionTest {
     Schema s = Dataset.ORDER_LINES.beamSchema();
     List<Object> v = new ArrayList<>();
     for (Schema.Field f : s.getFields()) {
-      v.add(switch (f.getType().getTypeName()) {
-        case INT32 -> 1;
-        case STRING -> "x";
-        case DATETIME -> f.getType().getNullable() ? null : Instant.parse(instant);
-        default -> throw new AssertionError(f);
-      });
+      v.add(
+          switch (f.getType().getTypeName()) {
+            case INT32 -> 1;
+            case STRING -> "x";
+            case DATETIME -> f.getType().getNullable() ? null : Instant.parse(instant);
+            default -> throw new AssertionError(f);
+          });
     }
     return Row.withSchema(s).addValues(v).build();
   }
@@ -51,6 +52,7 @@ public class WriteParquetPartitionTest {
     for (Schema.Field f : s.getFields()) {
       v.add(null);
     }
-    assertEquals("", WriteParquet.partitionFn(Dataset.PRODUCTS).apply(Row.withSchema(s).attachValues(v)));
+    assertEquals(
+        "", WriteParquet.partitionFn(Dataset.PRODUCTS).apply(Row.withSchema(s).attachValues(v)));
   }
 }

@@ -29,14 +29,21 @@ public class ZonePublisherTest {
     write(zone, "year=2025/month=06/day=03/part-00000-of-00001.parquet", "old-3");
     write(staging, "year=2025/month=06/day=02/part-00000-of-00001.parquet", "new-2");
     ZonePublisher.Published p =
-        ZonePublisher.publish(staging.toString(), zone.toString(),
-            ZonePublisher.datesBetween(LocalDate.parse("2025-06-02"), LocalDate.parse("2025-06-03")));
+        ZonePublisher.publish(
+            staging.toString(),
+            zone.toString(),
+            ZonePublisher.datesBetween(
+                LocalDate.parse("2025-06-02"), LocalDate.parse("2025-06-03")));
     assertEquals(List.of("year=2025/month=06/day=02/part-00000-of-00001.parquet"), p.files());
     assertEquals(3, p.removed());
     assertEquals(
-        List.of("year=2025/month=06/day=01/part-00000-of-00001.parquet", "year=2025/month=06/day=02/part-00000-of-00001.parquet"),
+        List.of(
+            "year=2025/month=06/day=01/part-00000-of-00001.parquet",
+            "year=2025/month=06/day=02/part-00000-of-00001.parquet"),
         ZonePublisher.relativeFiles(zone.toString()));
-    assertEquals("new-2", Files.readString(zone.resolve("year=2025/month=06/day=02/part-00000-of-00001.parquet")));
+    assertEquals(
+        "new-2",
+        Files.readString(zone.resolve("year=2025/month=06/day=02/part-00000-of-00001.parquet")));
     assertEquals(List.of(), ZonePublisher.relativeFiles(staging.toString()));
   }
 
@@ -47,9 +54,11 @@ public class ZonePublisherTest {
     write(zone, "orders/ingest_date=2025-06-01/rejects-aaa-00000-of-00001.parquet", "mine-old");
     write(zone, "orders/ingest_date=2025-06-01/rejects-bbb-00000-of-00001.parquet", "other");
     write(staging, "orders/ingest_date=2025-06-02/rejects-aaa-00000-of-00001.parquet", "mine-new");
-    ZonePublisher.publish(staging.toString(), zone.toString(), ZonePublisher.namedWith("rejects-aaa"));
+    ZonePublisher.publish(
+        staging.toString(), zone.toString(), ZonePublisher.namedWith("rejects-aaa"));
     assertEquals(
-        List.of("orders/ingest_date=2025-06-01/rejects-bbb-00000-of-00001.parquet",
+        List.of(
+            "orders/ingest_date=2025-06-01/rejects-bbb-00000-of-00001.parquet",
             "orders/ingest_date=2025-06-02/rejects-aaa-00000-of-00001.parquet"),
         ZonePublisher.relativeFiles(zone.toString()));
   }

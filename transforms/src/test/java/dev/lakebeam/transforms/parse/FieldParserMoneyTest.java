@@ -13,7 +13,10 @@ import java.util.Map;
 import org.apache.beam.sdk.values.Row;
 import org.junit.Test;
 
-/** Prices parse to DECIMAL(12,2) exactly, from CSV text and from JSON numbers; what does not fit is rejected with its reason, never rounded. */
+/**
+ * Prices parse to DECIMAL(12,2) exactly, from CSV text and from JSON numbers; what does not fit is
+ * rejected with its reason, never rounded.
+ */
 public class FieldParserMoneyTest {
   private final FieldParser parser = new FieldParser(SourceDataset.PRICE_SCHEMA, Map.of());
   private static final Map<String, Integer> COLUMNS = Map.of("product_id", 0, "unit_price", 1);
@@ -35,8 +38,11 @@ public class FieldParserMoneyTest {
     assertEquals(new BigDecimal("1.50"), csv("1.500"));
     assertEquals(new BigDecimal("1200.00"), csv("1.2e3"));
     assertEquals(new BigDecimal("9999999999.99"), csv("9999999999.99"));
-    assertEquals(new BigDecimal("2.50"),
-        parser.fromJson(new ObjectMapper().readTree("{\"product_id\": 7, \"unit_price\": 2.5}")).getDecimal("unit_price"));
+    assertEquals(
+        new BigDecimal("2.50"),
+        parser
+            .fromJson(new ObjectMapper().readTree("{\"product_id\": 7, \"unit_price\": 2.5}"))
+            .getDecimal("unit_price"));
     assertEquals(null, csv(""));
   }
 
@@ -46,13 +52,18 @@ public class FieldParserMoneyTest {
     assertEquals(RejectReason.WRONG_TYPE, rejected("abc"));
     assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("10000000000.00"));
     assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("12345678901"));
-    // exponents are judged before any rescaling: these return at once instead of building 10^8 digits
+    // exponents are judged before any rescaling: these return at once instead of building 10^8
+    // digits
     assertEquals(RejectReason.NUMBER_OVERFLOW, rejected("9e100000000"));
     assertEquals(RejectReason.WRONG_TYPE, rejected("1e-100000000"));
     assertEquals(RejectReason.OUT_OF_RANGE, rejected("NaN"));
     assertEquals(RejectReason.OUT_OF_RANGE, rejected("-Infinity"));
-    FieldParser.ParseError e = assertThrows(FieldParser.ParseError.class,
-        () -> parser.fromJson(new ObjectMapper().readTree("{\"product_id\": 7, \"unit_price\": 0.125}")));
+    FieldParser.ParseError e =
+        assertThrows(
+            FieldParser.ParseError.class,
+            () ->
+                parser.fromJson(
+                    new ObjectMapper().readTree("{\"product_id\": 7, \"unit_price\": 0.125}")));
     assertEquals(RejectReason.WRONG_TYPE, e.reason());
     assertTrue(e.getMessage(), e.getMessage().contains("unit_price: more than 2 decimal places"));
   }

@@ -24,14 +24,15 @@ public class FileRangesTest {
     b.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
     b.writeBytes("order_id,product_id,note\r\n".getBytes(StandardCharsets.UTF_8));
     for (int i = 0; i < records; i++) {
-      String line = switch (r.nextInt(10)) {
-        case 0 -> i + ",7,\"two\nlines, \"\"quoted\"\"\"";
-        case 1 -> "";
-        case 2 -> i + ",8,\"" + "x".repeat(MAX + 10) + "\"";
-        case 3 -> i + ",9,a\u0000b";
-        case 4 -> i + ",1,\"three\r\nline\nnote\"";
-        default -> i + "," + r.nextInt(50_000) + ",plain";
-      };
+      String line =
+          switch (r.nextInt(10)) {
+            case 0 -> i + ",7,\"two\nlines, \"\"quoted\"\"\"";
+            case 1 -> "";
+            case 2 -> i + ",8,\"" + "x".repeat(MAX + 10) + "\"";
+            case 3 -> i + ",9,a\u0000b";
+            case 4 -> i + ",1,\"three\r\nline\nnote\"";
+            default -> i + "," + r.nextInt(50_000) + ",plain";
+          };
       b.writeBytes(line.getBytes(StandardCharsets.UTF_8));
       if (r.nextInt(8) == 0) {
         b.write(0xC3); // a lone lead byte: not UTF-8
@@ -41,7 +42,8 @@ public class FileRangesTest {
     return b.toByteArray();
   }
 
-  private static List<String> read(byte[] bytes, boolean csv, FileRanges.Plan plan) throws Exception {
+  private static List<String> read(byte[] bytes, boolean csv, FileRanges.Plan plan)
+      throws Exception {
     List<String> out = new ArrayList<>();
     for (FileRanges.Range range : plan.ranges()) {
       ByteArrayInputStream in = new ByteArrayInputStream(bytes);
@@ -50,17 +52,24 @@ public class FileRangesTest {
       if (range.start() > 0 && csv) {
         out.add("header|" + plan.header()); // what a later range is given instead of reading it
       }
-      new RecordSplitter(csv, MAX).withHeader(range.start() > 0 ? plan.header() : null).split(in, range.firstLine(), limit, new RecordSplitter.Listener() {
-        @Override
-        public void record(long line, String text) {
-          out.add(line + "|" + text);
-        }
+      new RecordSplitter(csv, MAX)
+          .withHeader(range.start() > 0 ? plan.header() : null)
+          .split(
+              in,
+              range.firstLine(),
+              limit,
+              new RecordSplitter.Listener() {
+                @Override
+                public void record(long line, String text) {
+                  out.add(line + "|" + text);
+                }
 
-        @Override
-        public void reject(long line, RejectReason reason, String message, byte[] payload) {
-          out.add(line + "|" + reason + "|" + new String(payload, StandardCharsets.ISO_8859_1));
-        }
-      });
+                @Override
+                public void reject(long line, RejectReason reason, String message, byte[] payload) {
+                  out.add(
+                      line + "|" + reason + "|" + new String(payload, StandardCharsets.ISO_8859_1));
+                }
+              });
     }
     return out;
   }
@@ -75,7 +84,14 @@ public class FileRangesTest {
       byte[] csv = messyCsv(seed, 300);
       List<String> whole = read(csv, true, FileRanges.whole(csv.length));
       for (long target : new long[] {1, 7, 64, 500, 4096}) {
-        FileRanges.Plan plan = FileRanges.plan(new ByteArrayInputStream(csv), csv.length, true, target, MAX, h -> h.startsWith("order_id"));
+        FileRanges.Plan plan =
+            FileRanges.plan(
+                new ByteArrayInputStream(csv),
+                csv.length,
+                true,
+                target,
+                MAX,
+                h -> h.startsWith("order_id"));
         assertTrue("seed " + seed + " target " + target + ": cut", plan.ranges().size() > 1);
         assertEquals("order_id,product_id,note", plan.header());
         List<String> ranged = read(csv, true, plan);
@@ -98,8 +114,18 @@ public class FileRangesTest {
         b.write(alphabet[r.nextInt(alphabet.length)]);
       }
       byte[] bytes = b.toByteArray();
-      FileRanges.Plan plan = FileRanges.plan(new ByteArrayInputStream(bytes), bytes.length, true, 1 + r.nextInt(40), MAX, h -> true);
-      assertEquals("run " + run, read(bytes, true, FileRanges.whole(bytes.length)), withoutHeaders(read(bytes, true, plan)));
+      FileRanges.Plan plan =
+          FileRanges.plan(
+              new ByteArrayInputStream(bytes),
+              bytes.length,
+              true,
+              1 + r.nextInt(40),
+              MAX,
+              h -> true);
+      assertEquals(
+          "run " + run,
+          read(bytes, true, FileRanges.whole(bytes.length)),
+          withoutHeaders(read(bytes, true, plan)));
     }
   }
 
@@ -107,10 +133,15 @@ public class FileRangesTest {
   public void jsonLinesAreCutAtEveryNewline() throws Exception {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < 500; i++) {
-      s.append("{\"event_id\":\"e").append(i).append("\",\"note\":\"a \\\"quote").append(i % 3 == 0 ? "\"" : "").append("\"}\n");
+      s.append("{\"event_id\":\"e")
+          .append(i)
+          .append("\",\"note\":\"a \\\"quote")
+          .append(i % 3 == 0 ? "\"" : "")
+          .append("\"}\n");
     }
     byte[] json = s.toString().getBytes(StandardCharsets.UTF_8);
-    FileRanges.Plan plan = FileRanges.plan(new ByteArrayInputStream(json), json.length, false, 1000, MAX, h -> false);
+    FileRanges.Plan plan =
+        FileRanges.plan(new ByteArrayInputStream(json), json.length, false, 1000, MAX, h -> false);
     assertTrue(plan.ranges().size() > 10);
     assertNull(plan.header());
     assertEquals(read(json, false, FileRanges.whole(json.length)), read(json, false, plan));
@@ -119,15 +150,26 @@ public class FileRangesTest {
   @Test
   public void aFileWithoutAnAcceptedHeaderStaysWhole() throws Exception {
     byte[] csv = messyCsv(3, 100);
-    assertEquals(1, FileRanges.plan(new ByteArrayInputStream(csv), csv.length, true, 10, MAX, h -> false).ranges().size());
+    assertEquals(
+        1,
+        FileRanges.plan(new ByteArrayInputStream(csv), csv.length, true, 10, MAX, h -> false)
+            .ranges()
+            .size());
     byte[] blankFirst = ("\n" + "a,b\n1,2\n".repeat(50)).getBytes(StandardCharsets.UTF_8);
-    assertEquals(1, FileRanges.plan(new ByteArrayInputStream(blankFirst), blankFirst.length, true, 10, MAX, h -> true).ranges().size());
+    assertEquals(
+        1,
+        FileRanges.plan(
+                new ByteArrayInputStream(blankFirst), blankFirst.length, true, 10, MAX, h -> true)
+            .ranges()
+            .size());
   }
 
   @Test
   public void anUnterminatedQuoteIsRejectedOnceFromTheLastRange() throws Exception {
-    byte[] csv = ("a,b\n" + "1,2\n".repeat(40) + "3,\"never closed\n4,5\n").getBytes(StandardCharsets.UTF_8);
-    FileRanges.Plan plan = FileRanges.plan(new ByteArrayInputStream(csv), csv.length, true, 16, MAX, h -> true);
+    byte[] csv =
+        ("a,b\n" + "1,2\n".repeat(40) + "3,\"never closed\n4,5\n").getBytes(StandardCharsets.UTF_8);
+    FileRanges.Plan plan =
+        FileRanges.plan(new ByteArrayInputStream(csv), csv.length, true, 16, MAX, h -> true);
     assertTrue(plan.ranges().size() > 2);
     List<String> ranged = withoutHeaders(read(csv, true, plan));
     assertEquals(read(csv, true, FileRanges.whole(csv.length)), ranged);

@@ -3,12 +3,18 @@ package dev.lakebeam.transforms.parse;
 import static org.junit.Assert.assertEquals;
 
 import dev.lakebeam.schemas.RejectReason;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.Test;
@@ -21,9 +27,11 @@ public class RecordSplitterTest {
     return split(csv, max, new ByteArrayInputStream(bytes));
   }
 
-  private RecordSplitter split(boolean csv, int max, java.io.InputStream in) throws Exception {
+  private RecordSplitter split(boolean csv, int max, InputStream in) throws Exception {
     RecordSplitter s = new RecordSplitter(csv, max);
-    s.split(in, new RecordSplitter.Listener() {
+    s.split(
+        in,
+        new RecordSplitter.Listener() {
           @Override
           public void record(long line, String text) {
             records.add(line + "|" + text);
@@ -61,7 +69,8 @@ public class RecordSplitterTest {
   }
 
   @Test
-  public void anUnterminatedQuoteCostsItsOwnLineAndTheNextWholeRecordResynchronises() throws Exception {
+  public void anUnterminatedQuoteCostsItsOwnLineAndTheNextWholeRecordResynchronises()
+      throws Exception {
     split(true, 1000, utf8("a,b\n1,2\n3,\"open\n4,5\n"));
     assertEquals(List.of("1|a,b", "2|1,2", "4|4,5"), records);
     assertEquals(List.of("3|UNTERMINATED_QUOTE"), rejects);
@@ -70,23 +79,38 @@ public class RecordSplitterTest {
   @Test
   public void aQuoteInsideAnUnquotedFieldIsTextAndCostsNoOtherRecord() throws Exception {
     // two inch marks: each record is framed alone (the field parser rejects it), the rest are read
-    split(true, 1000, utf8("id,name,n\n1,TV 12\",3\n2,plain,4\n3,Pan 8\" wide,5\n4,\"Big\" TV,6\n5,end,7\n"));
-    assertEquals(List.of("1|id,name,n", "2|1,TV 12\",3", "3|2,plain,4", "4|3,Pan 8\" wide,5", "5|4,\"Big\" TV,6", "6|5,end,7"),
+    split(
+        true,
+        1000,
+        utf8("id,name,n\n1,TV 12\",3\n2,plain,4\n3,Pan 8\" wide,5\n4,\"Big\" TV,6\n5,end,7\n"));
+    assertEquals(
+        List.of(
+            "1|id,name,n",
+            "2|1,TV 12\",3",
+            "3|2,plain,4",
+            "4|3,Pan 8\" wide,5",
+            "5|4,\"Big\" TV,6",
+            "6|5,end,7"),
         records);
     assertEquals(List.of(), rejects);
   }
 
   @Test
-  public void anOpenQuoteResynchronisesAtTheNextWholeRecordAndTheLinesBetweenAreFramedAgain() throws Exception {
+  public void anOpenQuoteResynchronisesAtTheNextWholeRecordAndTheLinesBetweenAreFramedAgain()
+      throws Exception {
     split(true, 1000, utf8("a,b,c\n1,\"x,2\n2,y\n3,z,9\n4,\"multi\nline\",8\n"));
     assertEquals(List.of("1|a,b,c", "3|2,y", "4|3,z,9", "5|4,\"multi\nline\",8"), records);
     assertEquals(List.of("2|UNTERMINATED_QUOTE"), rejects);
   }
 
   @Test
-  public void aValidQuotedFieldSpanningLinesStaysOneRecordEvenWhenALineInsideLooksLikeARecord() throws Exception {
-    split(true, 1000, utf8("id,name,note\n1,bob,\"first line\n12,alice,x\nlast line\"\n2,carol,y\n"));
-    assertEquals(List.of("1|id,name,note", "2|1,bob,\"first line\n12,alice,x\nlast line\"", "5|2,carol,y"), records);
+  public void aValidQuotedFieldSpanningLinesStaysOneRecordEvenWhenALineInsideLooksLikeARecord()
+      throws Exception {
+    split(
+        true, 1000, utf8("id,name,note\n1,bob,\"first line\n12,alice,x\nlast line\"\n2,carol,y\n"));
+    assertEquals(
+        List.of("1|id,name,note", "2|1,bob,\"first line\n12,alice,x\nlast line\"", "5|2,carol,y"),
+        records);
     assertEquals(List.of(), rejects);
   }
 
@@ -111,18 +135,22 @@ public class RecordSplitterTest {
   @Test
   public void aBomSplitAcrossShortReadsIsStillSkipped() throws Exception {
     byte[] bytes = "\uFEFForder_id,x\n1,2\n".getBytes(StandardCharsets.UTF_8);
-    split(true, 1000, new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
-      @Override
-      public int read(byte[] b, int off, int len) throws java.io.IOException {
-        return super.read(b, off, Math.min(len, 2));
-      }
-    });
+    split(
+        true,
+        1000,
+        new FilterInputStream(new ByteArrayInputStream(bytes)) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            return super.read(b, off, Math.min(len, 2));
+          }
+        });
     assertEquals(List.of("1|order_id,x", "2|1,2"), records);
   }
 
   @Test
   public void aHeaderBeyondAsciiCountsItsFieldsByTheirBytes() {
-    // U+0422 and U+042C end in the bytes of '"' and ','; counted as chars they would change the count
+    // U+0422 and U+042C end in the bytes of '"' and ','; counted as chars they would change the
+    // count
     assertEquals(3, RecordSplitter.Quotes.fieldsOf("id,\u0422\u0438\u043f\u042c,name"));
   }
 
@@ -142,9 +170,10 @@ public class RecordSplitterTest {
   }
 
   @Test
-  public void everyPhysicalLineIsARecordsFirstLineAContinuationOrBlankWhateverTheBytes() throws Exception {
+  public void everyPhysicalLineIsARecordsFirstLineAContinuationOrBlankWhateverTheBytes()
+      throws Exception {
     byte[] alphabet = "ab1,,\"\"\n\n\r \t".getBytes(StandardCharsets.UTF_8);
-    java.util.Random r = new java.util.Random(42);
+    Random r = new Random(42);
     for (int run = 0; run < 2000; run++) {
       byte[] bytes = new byte[r.nextInt(200)];
       for (int i = 0; i < bytes.length; i++) {
@@ -155,11 +184,19 @@ public class RecordSplitterTest {
       RecordSplitter s = split(true, 1 + r.nextInt(100), bytes);
       long framed = records.size() + rejects.size();
       long lines;
-      try (java.io.BufferedReader br = new java.io.BufferedReader(new java.io.InputStreamReader(new ByteArrayInputStream(bytes),
-          StandardCharsets.ISO_8859_1))) {
+      try (BufferedReader br =
+          new BufferedReader(
+              new InputStreamReader(
+                  new ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1))) {
         lines = br.lines().count();
       }
-      String what = "run " + run + ": " + new String(bytes, StandardCharsets.ISO_8859_1).replace("\n", "\\n").replace("\r", "\\r");
+      String what =
+          "run "
+              + run
+              + ": "
+              + new String(bytes, StandardCharsets.ISO_8859_1)
+                  .replace("\n", "\\n")
+                  .replace("\r", "\\r");
       assertEquals(what, lines, s.physicalLines());
       assertEquals(what, lines, s.blankLines() + framed + s.continuationLines());
     }
@@ -174,13 +211,25 @@ public class RecordSplitterTest {
     b.write(utf8("{\"a\":2}\n"));
     split(false, 20, b.toByteArray());
     assertEquals(List.of("1|{\"a\":1}", "5|{\"a\":2}"), records);
-    assertEquals(List.of("2|RECORD_TOO_LARGE", "3|INVALID_ENCODING", "4|INVALID_ENCODING"), rejects);
+    assertEquals(
+        List.of("2|RECORD_TOO_LARGE", "3|INVALID_ENCODING", "4|INVALID_ENCODING"), rejects);
   }
 
   @Test
-  public void multiByteUtf8RecordsDecodeBesideAsciiOnesAndAMidRecordNulIsStillRejected() throws Exception {
-    split(true, 1000, utf8("name\nCr\u00e8me br\u00fbl\u00e9e\nplain\n\u65e5\u672c\u8336 \uD83C\uDF75\nab\u0000c\n\u00e9\u0000\n"));
-    assertEquals(List.of("1|name", "2|Cr\u00e8me br\u00fbl\u00e9e", "3|plain", "4|\u65e5\u672c\u8336 \uD83C\uDF75"), records);
+  public void multiByteUtf8RecordsDecodeBesideAsciiOnesAndAMidRecordNulIsStillRejected()
+      throws Exception {
+    split(
+        true,
+        1000,
+        utf8(
+            "name\nCr\u00e8me br\u00fbl\u00e9e\nplain\n\u65e5\u672c\u8336 \uD83C\uDF75\nab\u0000c\n\u00e9\u0000\n"));
+    assertEquals(
+        List.of(
+            "1|name",
+            "2|Cr\u00e8me br\u00fbl\u00e9e",
+            "3|plain",
+            "4|\u65e5\u672c\u8336 \uD83C\uDF75"),
+        records);
     assertEquals(List.of("5|INVALID_ENCODING", "6|INVALID_ENCODING"), rejects);
   }
 
@@ -204,7 +253,8 @@ public class RecordSplitterTest {
 
   @Test
   public void csvFieldsFollowRfc4180() throws Exception {
-    assertEquals(List.of("1", "a, b", "", "say \"x\""), CsvFields.split("1,\"a, b\",,\"say \"\"x\"\"\""));
+    assertEquals(
+        List.of("1", "a, b", "", "say \"x\""), CsvFields.split("1,\"a, b\",,\"say \"\"x\"\"\""));
     assertEquals(List.of("", ""), CsvFields.split(","));
   }
 

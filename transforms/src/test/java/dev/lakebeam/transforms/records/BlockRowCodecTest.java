@@ -1,6 +1,5 @@
 package dev.lakebeam.transforms.records;
 
-import dev.lakebeam.schemas.SourceDataset;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -8,6 +7,9 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.schemas.Cents;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.SourceDataset;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +17,8 @@ import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
 import org.junit.Test;
@@ -32,23 +36,29 @@ public class BlockRowCodecTest {
       return null;
     }
     if (Cents.is(t)) {
-      return BigDecimal.valueOf(random.nextBoolean() ? random.nextLong() % 100_000_000_000L : -random.nextInt(1000), 2);
+      return BigDecimal.valueOf(
+          random.nextBoolean() ? random.nextLong() % 100_000_000_000L : -random.nextInt(1000), 2);
     }
     return switch (t.getTypeName()) {
-      case INT32 -> switch (random.nextInt(4)) {
-        case 0 -> Integer.MIN_VALUE;
-        case 1 -> Integer.MAX_VALUE;
-        default -> random.nextInt(2000) - 1000;
-      };
+      case INT32 ->
+          switch (random.nextInt(4)) {
+            case 0 -> Integer.MIN_VALUE;
+            case 1 -> Integer.MAX_VALUE;
+            default -> random.nextInt(2000) - 1000;
+          };
       case INT64 -> random.nextBoolean() ? random.nextLong() : (long) random.nextInt(100);
-      case DOUBLE -> switch (random.nextInt(5)) {
-        case 0 -> Double.NaN;
-        case 1 -> -0.0;
-        case 2 -> Double.NEGATIVE_INFINITY;
-        default -> random.nextGaussian() * 1e6;
-      };
+      case DOUBLE ->
+          switch (random.nextInt(5)) {
+            case 0 -> Double.NaN;
+            case 1 -> -0.0;
+            case 2 -> Double.NEGATIVE_INFINITY;
+            default -> random.nextGaussian() * 1e6;
+          };
       case BOOLEAN -> random.nextBoolean();
-      case STRING -> random.nextInt(4) == 0 ? "" : "Cr\u00e8me br\u00fbl\u00e9e \ud83c\udf53 " + random.nextInt();
+      case STRING ->
+          random.nextInt(4) == 0
+              ? ""
+              : "Cr\u00e8me br\u00fbl\u00e9e \ud83c\udf53 " + random.nextInt();
       case DATETIME -> new Instant(random.nextLong() >> 20);
       case ROW -> row(t.getRowSchema());
       default -> throw new AssertionError("a schema with " + t + ": extend this test");
@@ -91,9 +101,9 @@ public class BlockRowCodecTest {
       block.rows(coder).forEach(out::add);
       assertEquals(in, out);
       for (int i = 0; i < in.size(); i++) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         coder.encode(in.get(i), bytes);
-        assertEquals(coder.decode(new java.io.ByteArrayInputStream(bytes.toByteArray())), out.get(i));
+        assertEquals(coder.decode(new ByteArrayInputStream(bytes.toByteArray())), out.get(i));
       }
     }
   }
@@ -108,7 +118,7 @@ public class BlockRowCodecTest {
       in.add(row(s));
       b.add(in.get(i));
     }
-    RowBlock back = org.apache.beam.sdk.util.CoderUtils.clone(RowBlock.Coder.of(), b.take());
+    RowBlock back = CoderUtils.clone(RowBlock.Coder.of(), b.take());
     List<Row> out = new ArrayList<>();
     back.rows(coder).forEach(out::add);
     assertEquals(in, out);
@@ -124,25 +134,30 @@ public class BlockRowCodecTest {
     byte[] payload = payload(b.take());
     // the same bytes, said to hold one row more than they do
     RowBlock tooMany = new RowBlock(0, 3, payload);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> tooMany.rows(coder).forEach(r -> { }));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> tooMany.rows(coder).forEach(r -> {}));
     assertTrue(e.getMessage(), e.getMessage().contains("damaged"));
     // and one row fewer: bytes are left over
     RowBlock tooFew = new RowBlock(0, 1, payload);
-    assertThrows(IllegalStateException.class, () -> tooFew.rows(coder).forEach(r -> { }));
+    assertThrows(IllegalStateException.class, () -> tooFew.rows(coder).forEach(r -> {}));
   }
 
   /** A block's row bytes, as its coder writes them after kind, count and length. */
   private static byte[] payload(RowBlock b) throws Exception {
-    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(
-        org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(RowBlock.Coder.of(), b));
-    org.apache.beam.sdk.util.VarInt.decodeInt(in);
-    org.apache.beam.sdk.util.VarInt.decodeInt(in);
-    return in.readNBytes(org.apache.beam.sdk.util.VarInt.decodeInt(in));
+    ByteArrayInputStream in =
+        new ByteArrayInputStream(CoderUtils.encodeToByteArray(RowBlock.Coder.of(), b));
+    VarInt.decodeInt(in);
+    VarInt.decodeInt(in);
+    return in.readNBytes(VarInt.decodeInt(in));
   }
 
   @Test
   public void aNullInARequiredFieldIsRefusedWithItsName() {
-    Schema s = Schema.builder().addInt32Field("order_id").addNullableField("note", Schema.FieldType.STRING).build();
+    Schema s =
+        Schema.builder()
+            .addInt32Field("order_id")
+            .addNullableField("note", Schema.FieldType.STRING)
+            .build();
     RowBlock.Builder b = new RowBlock.Builder(0, RowCoder.of(s));
     Row bad = Row.withSchema(s).attachValues(Arrays.asList(null, "x"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.add(bad));

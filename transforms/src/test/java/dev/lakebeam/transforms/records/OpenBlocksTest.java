@@ -13,7 +13,8 @@ import org.apache.beam.sdk.values.Row;
 import org.junit.Test;
 
 public class OpenBlocksTest {
-  private static final Schema SCHEMA = Schema.builder().addInt32Field("id").addStringField("text").build();
+  private static final Schema SCHEMA =
+      Schema.builder().addInt32Field("id").addStringField("text").build();
   private static final RowCoder CODER = RowCoder.of(SCHEMA);
 
   @Test
@@ -26,24 +27,33 @@ public class OpenBlocksTest {
     int rows = 20_000;
     long maxHeld = 0;
     for (int i = 0; i < rows; i++) {
-      open.add(i % 1000, Row.withSchema(SCHEMA).addValues(i, text).build(), (key, block) -> {
-        assertEquals(3, block.kind());
-        blockSizes.add(block.count());
-        for (Row r : block.rows(CODER)) {
-          assertEquals("a row in its key's block", key.intValue(), r.getInt32("id") % 1000);
-          out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id"));
-        }
-      });
+      open.add(
+          i % 1000,
+          Row.withSchema(SCHEMA).addValues(i, text).build(),
+          (key, block) -> {
+            assertEquals(3, block.kind());
+            blockSizes.add(block.count());
+            for (Row r : block.rows(CODER)) {
+              assertEquals("a row in its key's block", key.intValue(), r.getInt32("id") % 1000);
+              out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id"));
+            }
+          });
       maxHeld = Math.max(maxHeld, open.openBytes());
     }
     assertTrue("flushed before the end: " + blockSizes.size(), !blockSizes.isEmpty());
-    open.flush((key, block) -> block.rows(CODER).forEach(r -> out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id"))));
+    open.flush(
+        (key, block) ->
+            block
+                .rows(CODER)
+                .forEach(
+                    r -> out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id"))));
     assertEquals(0, open.openBytes());
     assertTrue("held " + maxHeld, maxHeld <= bound);
     assertEquals(1000, out.size());
     assertEquals(rows, out.values().stream().mapToInt(List::size).sum());
     for (List<Integer> ids : out.values()) {
-      assertEquals("each id once, in order within its key", ids.stream().sorted().distinct().toList(), ids);
+      assertEquals(
+          "each id once, in order within its key", ids.stream().sorted().distinct().toList(), ids);
     }
   }
 
@@ -53,7 +63,10 @@ public class OpenBlocksTest {
     List<Integer> counts = new ArrayList<>();
     String text = "y".repeat(1000);
     for (int i = 0; i < 200; i++) {
-      open.add("day=01", Row.withSchema(SCHEMA).addValues(i, text).build(), (key, block) -> counts.add(block.count()));
+      open.add(
+          "day=01",
+          Row.withSchema(SCHEMA).addValues(i, text).build(),
+          (key, block) -> counts.add(block.count()));
     }
     assertEquals("a block of 64 KiB after about 65 rows of 1 KiB", 3, counts.size());
     assertTrue(counts.toString(), counts.get(0) >= 60 && counts.get(0) <= 70);

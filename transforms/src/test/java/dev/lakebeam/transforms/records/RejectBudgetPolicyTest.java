@@ -20,7 +20,8 @@ public class RejectBudgetPolicyTest {
     counts.put("products", counts(0, 0, 0));
     assertNull(new RejectBudget(0.01).exceeded(counts));
     counts.put("orders", counts(1_000, 900, 2));
-    assertEquals("reject budget exceeded (--maxRejectRatio=0.01, 1.00 % per dataset): orders 2 of 100 rejected (2.00 %)",
+    assertEquals(
+        "reject budget exceeded (--maxRejectRatio=0.01, 1.00 % per dataset): orders 2 of 100 rejected (2.00 %)",
         new RejectBudget(0.01).exceeded(counts));
   }
 
@@ -29,8 +30,10 @@ public class RejectBudgetPolicyTest {
     Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     counts.put("orders", counts(100, 0, 5));
     counts.put("feedback", counts(10, 0, 5));
-    assertEquals("reject budget exceeded (--maxRejectRatio=0.0, 0.00 % per dataset): feedback 5 of 10 rejected (50.00 %); "
-        + "orders 5 of 100 rejected (5.00 %)", new RejectBudget(0).exceeded(counts));
+    assertEquals(
+        "reject budget exceeded (--maxRejectRatio=0.0, 0.00 % per dataset): feedback 5 of 10 rejected (50.00 %); "
+            + "orders 5 of 100 rejected (5.00 %)",
+        new RejectBudget(0).exceeded(counts));
   }
 
   @Test

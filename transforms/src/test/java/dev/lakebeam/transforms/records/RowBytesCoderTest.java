@@ -22,10 +22,11 @@ import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -37,30 +38,64 @@ import org.junit.Test;
 public class RowBytesCoderTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
-  private static final Schema RECORD = Schema.builder()
-      .addInt32Field("order_id")
-      .addNullableField("quantity", Schema.FieldType.INT32)
-      .addInt64Field("cents")
-      .addDoubleField("price")
-      .addBooleanField("fresh")
-      .addNullableField("order_ts", Schema.FieldType.DATETIME)
-      .addNullableField("name", Schema.FieldType.STRING)
-      .build();
+  private static final Schema RECORD =
+      Schema.builder()
+          .addInt32Field("order_id")
+          .addNullableField("quantity", Schema.FieldType.INT32)
+          .addInt64Field("cents")
+          .addDoubleField("price")
+          .addBooleanField("fresh")
+          .addNullableField("order_ts", Schema.FieldType.DATETIME)
+          .addNullableField("name", Schema.FieldType.STRING)
+          .build();
   private static final Schema ENVELOPE = Envelope.schema(RECORD);
 
   private static Row record(int id, Integer quantity, String name, Instant ts) {
-    return Row.withSchema(RECORD).addValues(id, quantity, 1_000_000_000_000L + id, id / 3.0, id % 2 == 0, ts, name).build();
+    return Row.withSchema(RECORD)
+        .addValues(id, quantity, 1_000_000_000_000L + id, id / 3.0, id % 2 == 0, ts, name)
+        .build();
   }
 
   private static List<Row> envelopes() {
     List<Row> rows = new ArrayList<>();
-    rows.add(Envelope.wrap(ENVELOPE, record(1, 3, "bananas", new Instant(1_750_000_000_000L)), "order_lines", "files", "a.csv:2", "1,2,3"));
+    rows.add(
+        Envelope.wrap(
+            ENVELOPE,
+            record(1, 3, "bananas", new Instant(1_750_000_000_000L)),
+            "order_lines",
+            "files",
+            "a.csv:2",
+            "1,2,3"));
     rows.add(Envelope.wrap(ENVELOPE, record(-7, null, null, null), "order_lines", "rds", "", ""));
-    rows.add(Envelope.wrap(ENVELOPE, record(Integer.MAX_VALUE, Integer.MIN_VALUE, "Crème brûlée — 𝄞", new Instant(-86_400_000L)),
-        "order_lines", "kinesis", "shard-1:49590338271490256608559692538361571095921575989136588898", "{\"x\":\"é\"}"));
+    rows.add(
+        Envelope.wrap(
+            ENVELOPE,
+            record(
+                Integer.MAX_VALUE,
+                Integer.MIN_VALUE,
+                "Crème brûlée — 𝄞",
+                new Instant(-86_400_000L)),
+            "order_lines",
+            "kinesis",
+            "shard-1:49590338271490256608559692538361571095921575989136588898",
+            "{\"x\":\"é\"}"));
     // Larger than the buffer a thread keeps (64 KiB), then a small one again on the same thread.
-    rows.add(Envelope.wrap(ENVELOPE, record(4, 1, "x".repeat(200_000), null), "order_lines", "files", "b.csv:9", "y".repeat(70_000)));
-    rows.add(Envelope.wrap(ENVELOPE, record(5, 2, "after the large one", null), "order_lines", "files", "b.csv:10", "5,2"));
+    rows.add(
+        Envelope.wrap(
+            ENVELOPE,
+            record(4, 1, "x".repeat(200_000), null),
+            "order_lines",
+            "files",
+            "b.csv:9",
+            "y".repeat(70_000)));
+    rows.add(
+        Envelope.wrap(
+            ENVELOPE,
+            record(5, 2, "after the large one", null),
+            "order_lines",
+            "files",
+            "b.csv:10",
+            "5,2"));
     return rows;
   }
 
@@ -73,7 +108,7 @@ public class RowBytesCoderTest {
       byte[] beam = CoderUtils.encodeToByteArray(RowCoder.of(ENVELOPE), r);
       // A varint length, then exactly Beam's encoding of the row.
       ByteArrayOutputStream prefix = new ByteArrayOutputStream();
-      org.apache.beam.sdk.util.VarInt.encode(beam.length, prefix);
+      VarInt.encode(beam.length, prefix);
       assertEquals(prefix.size() + beam.length, block.length);
       assertArrayEquals(beam, Arrays.copyOfRange(block, prefix.size(), block.length));
     }
@@ -96,18 +131,35 @@ public class RowBytesCoderTest {
   @Test
   public void aLakeRowAndAKeyedRowRoundTrip() throws Exception {
     Schema lines = Dataset.ORDER_LINES.beamSchema();
-    Row line = Row.withSchema(lines).addValues(1, 2, 3, 0, 1, "prior", new Instant(1_750_000_000_000L), null,
-        "files", "order_products__prior.csv:2", new Instant(1_760_000_000_000L), 1).build();
+    Row line =
+        Row.withSchema(lines)
+            .addValues(
+                1,
+                2,
+                3,
+                0,
+                1,
+                "prior",
+                new Instant(1_750_000_000_000L),
+                null,
+                "files",
+                "order_products__prior.csv:2",
+                new Instant(1_760_000_000_000L),
+                1)
+            .build();
     CoderProperties.coderDecodeEncodeEqual(RowBytesCoder.of(lines), line);
-    CoderProperties.coderDecodeEncodeEqual(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(lines)), KV.of(1, line));
+    CoderProperties.coderDecodeEncodeEqual(
+        KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(lines)), KV.of(1, line));
   }
 
   @Test
   public void aCutStreamIsAnErrorNotAShortRow() throws Exception {
     RowBytesCoder coder = RowBytesCoder.of(ENVELOPE);
     byte[] bytes = CoderUtils.encodeToByteArray(coder, envelopes().get(0));
-    CoderException e = assertThrows(CoderException.class,
-        () -> coder.decode(new ByteArrayInputStream(Arrays.copyOf(bytes, bytes.length - 3))));
+    CoderException e =
+        assertThrows(
+            CoderException.class,
+            () -> coder.decode(new ByteArrayInputStream(Arrays.copyOf(bytes, bytes.length - 3))));
     assertTrue(e.getMessage(), e.getMessage().contains("ended 3 bytes into a row"));
     assertThrows(CoderException.class, () -> coder.encode(null, new ByteArrayOutputStream()));
   }
@@ -116,7 +168,9 @@ public class RowBytesCoderTest {
   public void itIsASerializableSchemaCoderEqualPerSchema() throws Exception {
     CoderProperties.coderSerializable(RowBytesCoder.of(ENVELOPE));
     assertEquals(RowBytesCoder.of(ENVELOPE), RowBytesCoder.of(Envelope.schema(RECORD)));
-    assertEquals(RowBytesCoder.of(ENVELOPE).hashCode(), RowBytesCoder.of(Envelope.schema(RECORD)).hashCode());
+    assertEquals(
+        RowBytesCoder.of(ENVELOPE).hashCode(),
+        RowBytesCoder.of(Envelope.schema(RECORD)).hashCode());
     assertNotEquals(RowBytesCoder.of(ENVELOPE), RowBytesCoder.of(RECORD));
     assertNotEquals(RowBytesCoder.of(RECORD), RowCoder.of(RECORD));
     assertEquals(RECORD, RowBytesCoder.of(RECORD).getSchema());
@@ -126,19 +180,28 @@ public class RowBytesCoderTest {
   public void aCollectionWithItKeepsItsSchemaThroughAShuffleAndASelect() {
     List<Row> in = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      in.add(record(i, i % 4 == 0 ? null : i, "p" + i, i % 3 == 0 ? null : new Instant(1_750_000_000_000L + i)));
+      in.add(
+          record(
+              i,
+              i % 4 == 0 ? null : i,
+              "p" + i,
+              i % 3 == 0 ? null : new Instant(1_750_000_000_000L + i)));
     }
     PCollection<Row> rows = p.apply(Create.of(in).withCoder(RowBytesCoder.of(RECORD)));
-    PCollection<Row> shuffled = rows
-        .apply(KeyByInt.of("order_id"))
-        .apply(GroupByKey.create())
-        .apply(Values.create())
-        .apply(Flatten.iterables())
-        .setCoder(RowBytesCoder.of(RECORD));
+    PCollection<Row> shuffled =
+        rows.apply(KeyByInt.of("order_id"))
+            .apply(GroupByKey.create())
+            .apply(Values.create())
+            .apply(Flatten.iterables())
+            .setCoder(RowBytesCoder.of(RECORD));
     PAssert.that(shuffled).containsInAnyOrder(in);
     PCollection<Row> names = shuffled.apply(Select.fieldNames("order_id", "name"));
     List<Row> expected = new ArrayList<>();
-    Schema selected = Schema.builder().addInt32Field("order_id").addNullableField("name", Schema.FieldType.STRING).build();
+    Schema selected =
+        Schema.builder()
+            .addInt32Field("order_id")
+            .addNullableField("name", Schema.FieldType.STRING)
+            .build();
     for (int i = 0; i < 50; i++) {
       expected.add(Row.withSchema(selected).addValues(i, "p" + i).build());
     }
