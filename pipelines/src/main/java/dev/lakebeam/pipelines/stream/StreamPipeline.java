@@ -19,13 +19,14 @@ import dev.lakebeam.transforms.parse.SplitOrderEvents;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.CountReasons;
 import dev.lakebeam.transforms.records.Envelope;
-import dev.lakebeam.transforms.clean.Rules;
 import dev.lakebeam.transforms.records.RawRecord;
 import org.apache.beam.sdk.values.TimestampedValue;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.SourceDataset;
 import dev.lakebeam.transforms.stream.ClickSessions;
 import dev.lakebeam.transforms.stream.DepartmentSalesPerMinute;
+import dev.lakebeam.transforms.stream.EventFields;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -546,43 +547,9 @@ public final class StreamPipeline {
 
     @Override
     public Instant apply(KinesisRecord r) {
-      Instant t = eventTime(new String(r.getDataAsBytes(), StandardCharsets.UTF_8), field);
+      Instant t = EventFields.eventTime(new String(r.getDataAsBytes(), StandardCharsets.UTF_8), field);
       return t == null ? r.getApproximateArrivalTimestamp() : t;
     }
-  }
-
-  /**
-   * Event times later than the clock plus this are not used as timestamps (the record takes its
-   * arrival time and the clean stage rejects it as FUTURE_TIMESTAMP when it is past the tolerance).
-   */
-  static final Duration TRUSTED_AHEAD = Duration.standardHours(1);
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-  static Instant eventTime(String payload, String field) {
-    try {
-      return eventTime(JSON.readTree(payload), field);
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
-  private static Instant eventTime(com.fasterxml.jackson.databind.JsonNode record, String field) {
-    try {
-      com.fasterxml.jackson.databind.JsonNode v = record == null ? null : record.get(field);
-      Instant t = v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
-      // Not trusted for windows and watermarks: a year-9999 event would hold its window (and with
-      // it the watermark) forever, a year-0001 one would be dropped as late instead of rejected.
-      return t == null || t.isBefore(Rules.EARLIEST_EVENT) || t.isAfter(Instant.now().plus(TRUSTED_AHEAD)) ? null : t;
-    } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
-      return null;
-    }
-  }
-
-  /** The record's event id (a scalar), or null when the payload is no JSON object or has none. */
-  private static String eventId(com.fasterxml.jackson.databind.JsonNode record, String field) {
-    com.fasterxml.jackson.databind.JsonNode v = record == null || !record.isObject() ? null : record.get(field);
-    return v == null || !v.isValueNode() || v.isNull() ? null : v.asText();
   }
 
   /**
@@ -591,15 +558,10 @@ public final class StreamPipeline {
    * its arrival.
    */
   static TimestampedValue<KV<String, Row>> toRaw(Source source, String ref, String payload, Instant arrival) {
-    com.fasterxml.jackson.databind.JsonNode json;
-    try {
-      json = JSON.readTree(payload);
-    } catch (Exception e) {
-      json = null;
-    }
+    JsonNode json = EventFields.json(payload);
     Row row = RawRecord.of(source.dataset(), "kinesis", ref, null, payload);
-    String id = eventId(json, source.idField);
-    Instant t = eventTime(json, source.timeField);
+    String id = EventFields.eventId(json, source.idField);
+    Instant t = EventFields.eventTime(json, source.timeField);
     return TimestampedValue.of(KV.of(id == null ? "@" + ref : id, row), t == null ? arrival : t);
   }
 
