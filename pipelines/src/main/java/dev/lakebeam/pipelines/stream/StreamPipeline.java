@@ -196,7 +196,7 @@ public final class StreamPipeline {
     }
     Tokenizer tokenizer = dev.lakebeam.pipelines.run.HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
     dev.lakebeam.pipelines.run.KeyFingerprints.check(dev.lakebeam.pipelines.run.RunReport.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
-    CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
+    CleanConfig cfg = new CleanConfig(Instant.now(), o.getFutureToleranceMinutes() * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF, null, null);
     o.as(StreamingOptions.class).setStreaming(true);
 
     restoreLocalFlinkFromSavepoint(o);

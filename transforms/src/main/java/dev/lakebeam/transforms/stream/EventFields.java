@@ -15,6 +15,8 @@ public final class EventFields {
   /**
    * Event times later than the clock plus this are not used as timestamps (the record takes its
    * arrival time and the clean stage rejects it as FUTURE_TIMESTAMP when it is past the tolerance).
+   * Not --futureToleranceMinutes: this guards windows and watermarks from the current clock, the
+   * tolerance decides rejects from the run's start.
    */
   public static final Duration TRUSTED_AHEAD = Duration.standardHours(1);
 
