@@ -57,7 +57,6 @@ final class StreamPlan {
   final String raw;
   final String clean;
   final String consumption;
-  final Tokenizer tokenizer;
   final StreamStages.Settings settings;
 
   private StreamPlan(StreamOptions o, PrintStream err) throws IOException {
@@ -109,7 +108,7 @@ final class StreamPlan {
             + "zone's dimensions; backfill them first");
       }
     }
-    tokenizer = HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
+    Tokenizer tokenizer = HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
     KeyFingerprints.check(RunReport.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
     CleanConfig cfg = new CleanConfig(Instant.now(), o.getFutureToleranceMinutes() * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF,
         null, null);
@@ -148,7 +147,7 @@ final class StreamPlan {
     }
   }
 
-  static Duration duration(String option, String v) {
+  private static Duration duration(String option, String v) {
     Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(v.trim());
     if (!m.matches()) {
       throw new UsageException(option + " takes a duration like 90s, 10m or 2h, was '" + v + "'");
