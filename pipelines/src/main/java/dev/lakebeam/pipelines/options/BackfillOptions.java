@@ -63,13 +63,6 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setAllowShrink(Boolean value);
 
-  @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
-  @Default.Integer(60)
-  @OptionGroup("Checks and guards")
-  Integer getFutureToleranceMinutes();
-
-  void setFutureToleranceMinutes(Integer value);
-
   @Description("As-of date (YYYY-MM-DD) of the order_ts rule for orders that carry no timestamp.")
   @Default.String("2025-06-30")
   String getAsOf();

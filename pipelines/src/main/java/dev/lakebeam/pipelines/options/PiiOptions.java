@@ -4,7 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
-/** The HMAC key for PII tokens, shared by the commands that clean records (backfill, stream). */
+/** What the commands that clean records share (backfill, stream): the HMAC key for PII tokens, the future tolerance. */
 @OptionGroup("PII tokens")
 public interface PiiOptions extends PipelineOptions {
   @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
@@ -18,4 +18,11 @@ public interface PiiOptions extends PipelineOptions {
   Boolean getAllowDevHmacKey();
 
   void setAllowDevHmacKey(Boolean value);
+
+  @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
+  @Default.Integer(60)
+  @OptionGroup("Checks and guards")
+  Integer getFutureToleranceMinutes();
+
+  void setFutureToleranceMinutes(Integer value);
 }

@@ -22,9 +22,9 @@ public class EventTimeWatermarksTest {
   public void theIdleClockStartsWithTheShardsReaderNotWithThePipeline() throws Exception {
     Duration idle = Duration.millis(300);
     // Built now (as on the client), serialized into the job, used later (as on a worker).
-    WatermarkPolicyFactory ours = SerializableUtils.clone(new StreamPipeline.EventTimeWatermarks("order_ts", idle));
+    WatermarkPolicyFactory ours = SerializableUtils.clone(new EventTimeWatermarks("order_ts", idle));
     WatermarkPolicyFactory beams = SerializableUtils.clone(WatermarkPolicyFactory.withCustomWatermarkPolicy(
-        WatermarkParameters.create().withTimestampFn(new StreamPipeline.EventTime("order_ts")).withWatermarkIdleDurationThreshold(idle)));
+        WatermarkParameters.create().withTimestampFn(new EventTime("order_ts")).withWatermarkIdleDurationThreshold(idle)));
     Thread.sleep(600); // the job starts later than the idle threshold
 
     WatermarkPolicy started = ours.createWatermarkPolicy();

@@ -31,7 +31,7 @@ import org.junit.Test;
 
 /**
  * The stream events of sample-data/bad (datasets {@code kinesis:*}) through the streaming
- * pipeline's own stages, from the record as read off Kinesis ({@link StreamPipeline#toRaw}: event
+ * pipeline's own stages, from the record as read off Kinesis ({@link ToRawFn#toRaw}: event
  * id, trusted event time) to clean rows and rejects: each file ends as EXPECTED.csv says. Each
  * file runs in its own pipeline (DirectRunner), as the only records of its stream.
  */
@@ -84,10 +84,10 @@ public class StreamBadCorpusTest {
     int n = 0;
     for (String payload : Files.readAllLines(BAD.resolve(file), StandardCharsets.UTF_8)) {
       n++;
-      records.add(StreamPipeline.toRaw(source, "lakebeam-" + source.id + ":shardId-000000000000:" + n, payload, ARRIVAL));
+      records.add(ToRawFn.toRaw(source, "lakebeam-" + source.id + ":shardId-000000000000:" + n, payload, ARRIVAL));
     }
     Map<StreamPipeline.Source, PCollection<KV<String, Row>>> keyed = new EnumMap<>(StreamPipeline.Source.class);
-    keyed.put(source, p.apply("Records", Create.timestamped(records).withCoder(StreamPipeline.KEYED_CODER)));
+    keyed.put(source, p.apply("Records", Create.timestamped(records).withCoder(ToRawFn.KEYED_CODER)));
     Map<Dataset, PCollection<Row>> dimensions = new EnumMap<>(Dataset.class);
     Map<Dataset, List<Object>> oneEach = Map.of(
         Dataset.DEPARTMENTS, List.of(1, "produce"), Dataset.AISLES, List.of(1, "fresh fruits"),
@@ -99,7 +99,7 @@ public class StreamBadCorpusTest {
     }
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, new Tokenizer("stream-bad-corpus-key".getBytes(StandardCharsets.UTF_8)),
         OrderTimestamps.DEFAULT_AS_OF, null, null);
-    StreamPipeline.Streamed out = StreamPipeline.process(p, keyed, dimensions, new StreamPipeline.Settings(
+    Streamed out = StreamStages.process(p, keyed, dimensions, new StreamStages.Settings(
         Duration.standardMinutes(10), Duration.standardSeconds(60), Duration.standardSeconds(600), Duration.standardSeconds(5), cfg));
     Dataset main = switch (source) {
       case ORDERS -> Dataset.ORDERS;

@@ -49,7 +49,7 @@ public class StreamStagesTest {
 
   @Test
   public void redeliveriesAreDroppedAndLateOrdersLandInLatePanesUntilTheLatenessEnds() {
-    TestStream<KV<String, Row>> records = TestStream.create(StreamPipeline.KEYED_CODER)
+    TestStream<KV<String, Row>> records = TestStream.create(ToRawFn.KEYED_CODER)
         .addElements(order(1, 10, "1"))
         .advanceProcessingTime(Duration.standardMinutes(1))
         .addElements(order(1, 10, "2")) // the same order put twice: dropped within the 10-minute horizon
@@ -72,7 +72,7 @@ public class StreamStagesTest {
     }
     CleanConfig cfg = new CleanConfig(Instant.now(), 60 * 60_000L, new Tokenizer("stream-stages-test-key".getBytes(StandardCharsets.UTF_8)),
         OrderTimestamps.DEFAULT_AS_OF, null, null);
-    StreamPipeline.Streamed out = StreamPipeline.process(p, keyed, dimensions, new StreamPipeline.Settings(
+    Streamed out = StreamStages.process(p, keyed, dimensions, new StreamStages.Settings(
         Duration.standardMinutes(10), Duration.standardSeconds(60), Duration.standardSeconds(600), Duration.standardSeconds(5), cfg));
 
     PCollection<String> orders = out.clean().get(Dataset.ORDERS)
