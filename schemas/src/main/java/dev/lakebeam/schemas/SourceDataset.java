@@ -167,6 +167,14 @@ public enum SourceDataset {
     return Optional.ofNullable(stream);
   }
 
+  /** The Kinesis stream; for a source that does not stream, an error. */
+  public Stream kinesis() {
+    if (stream == null) {
+      throw new IllegalStateException(sourceName + " does not stream");
+    }
+    return stream;
+  }
+
   /** The sources held in PostgreSQL, in this order. */
   public static List<SourceDataset> tables() {
     return Arrays.stream(values()).filter(d -> d.table != null).toList();

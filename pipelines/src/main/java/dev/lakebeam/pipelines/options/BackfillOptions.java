@@ -39,24 +39,27 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setMaxRecordBytes(Integer value);
 
-  @Description("Reject budget per dataset, like Glue's error threshold: when more than this share (0..1) of any dataset's "
-      + "records is rejected, the run fails after writing the rejects and the manifest, and publishes no clean data. "
-      + "0.05 (5 %) by default, 0.01 in emr-backfill; 1 turns the budget off.")
+  @Description(
+      "Reject budget per dataset, like Glue's error threshold: when more than this share (0..1) of any dataset's "
+          + "records is rejected, the run fails after writing the rejects and the manifest, and publishes no clean data. "
+          + "0.05 (5 %) by default, 0.01 in emr-backfill; 1 turns the budget off.")
   @Default.Double(0.05)
   @OptionGroup("Checks and guards")
   Double getMaxRejectRatio();
 
   void setMaxRejectRatio(Double value);
 
-  @Description("Accept source files that are empty or hold a CSV header alone (by default each is an error).")
+  @Description(
+      "Accept source files that are empty or hold a CSV header alone (by default each is an error).")
   @Default.Boolean(false)
   @OptionGroup("Checks and guards")
   Boolean getAllowEmptyFiles();
 
   void setAllowEmptyFiles(Boolean value);
 
-  @Description("Publish even when a clean dataset would hold less than half the rows it holds now in what the run "
-      + "replaces (its date range, or the whole dataset). Without it such a run fails before it publishes anything.")
+  @Description(
+      "Publish even when a clean dataset would hold less than half the rows it holds now in what the run "
+          + "replaces (its date range, or the whole dataset). Without it such a run fails before it publishes anything.")
   @Default.Boolean(false)
   @OptionGroup("Checks and guards")
   Boolean getAllowShrink();
@@ -82,8 +85,9 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setProgressSeconds(Integer value);
 
-  @Description("Comma-separated database tables to read with --sources=rds (default: all): departments, aisles, products, "
-      + "customers, orders, order_lines, feedback. Only these names are accepted (an allow-list).")
+  @Description(
+      "Comma-separated database tables to read with --sources=rds (default: all): departments, aisles, products, "
+          + "customers, orders, order_lines, feedback. Only these names are accepted (an allow-list).")
   @Default.String("departments,aisles,products,customers,orders,order_lines,feedback")
   @OptionGroup("Database source")
   String getRdsTables();
@@ -104,15 +108,17 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setJdbcFetchSize(Integer value);
 
-  @Description("Read only database rows changed since the last successful incremental run (--sources=rds), and merge them into the clean zone.")
+  @Description(
+      "Read only database rows changed since the last successful incremental run (--sources=rds), and merge them into the clean zone.")
   @Default.Boolean(false)
   @OptionGroup("Database source")
   Boolean getIncremental();
 
   void setIncremental(Boolean value);
 
-  @Description("Zones this run builds, in order: raw,clean,curated,consumption (default: all). A contiguous run of them; "
-      + "raw and clean go together. E.g. curated,consumption rebuilds both from the existing clean zone.")
+  @Description(
+      "Zones this run builds, in order: raw,clean,curated,consumption (default: all). A contiguous run of them; "
+          + "raw and clean go together. E.g. curated,consumption rebuilds both from the existing clean zone.")
   @Default.String("raw,clean,curated,consumption")
   String getZones();
 
@@ -124,13 +130,15 @@ public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
 
   void setTopN(Integer value);
 
-  @Description("A reorder model file written by train-model, instead of the model shipped in the jar.")
+  @Description(
+      "A reorder model file written by train-model, instead of the model shipped in the jar.")
   String getReorderModel();
 
   void setReorderModel(String value);
 
-  @Description("Also write the consumption tables to this PostgreSQL database, schema analytics, replacing them in one transaction "
-      + "(jdbc:postgresql://host:port/db).")
+  @Description(
+      "Also write the consumption tables to this PostgreSQL database, schema analytics, replacing them in one transaction "
+          + "(jdbc:postgresql://host:port/db).")
   @OptionGroup("Serving")
   String getServeJdbc();
 

@@ -1,6 +1,11 @@
 package dev.lakebeam.pipelines.options;
 
 import dev.lakebeam.schemas.Zone;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -8,7 +13,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** Where the lake and its zones are: {@code file://} or {@code s3://} URIs (DESIGN §3). */
 @OptionGroup("Lake and zones")
 public interface LakeOptions extends PipelineOptions {
-  @Description("Root URI of the lake (file:///path or s3://bucket/prefix); zones default to {lake}/{zone}.")
+  @Description(
+      "Root URI of the lake (file:///path or s3://bucket/prefix); zones default to {lake}/{zone}.")
   @Default.String("file:///tmp/lakebeam/lake")
   String getLake();
 
@@ -54,9 +60,9 @@ public interface LakeOptions extends PipelineOptions {
   public static String forBeam(String uri) {
     if (uri.startsWith("file:")) { // file:///x and Java's file:/x alike
       try {
-        return java.nio.file.Path.of(java.net.URI.create(uri)).toString();
+        return Path.of(URI.create(uri)).toString();
       } catch (IllegalArgumentException e) {
-        throw new dev.lakebeam.pipelines.options.UsageException("a file URI must be absolute (file:///path), was " + uri);
+        throw new UsageException("a file URI must be absolute (file:///path), was " + uri);
       }
     }
     return uri;
@@ -68,12 +74,12 @@ public interface LakeOptions extends PipelineOptions {
   }
 
   /**
-   * Refuses, before anything runs, a lake or zone a run could not write: a scheme other than
-   * {@code file} and {@code s3}, or a local path under a regular file or in a folder that cannot
-   * be written.
+   * Refuses, before anything runs, a lake or zone a run could not write: a scheme other than {@code
+   * file} and {@code s3}, or a local path under a regular file or in a folder that cannot be
+   * written.
    */
   static void checkWritable(LakeOptions o) {
-    java.util.List<String> uris = new java.util.ArrayList<>(java.util.List.of(o.getLake()));
+    List<String> uris = new ArrayList<>(List.of(o.getLake()));
     for (Zone z : Zone.values()) {
       uris.add(zoneUri(o, z));
     }
@@ -81,29 +87,34 @@ public interface LakeOptions extends PipelineOptions {
       int colon = uri.indexOf("://");
       String scheme = colon < 0 ? (uri.startsWith("file:") ? "file" : "") : uri.substring(0, colon);
       if (!scheme.isEmpty() && !scheme.equals("file") && !scheme.equals("s3")) {
-        throw new dev.lakebeam.pipelines.options.UsageException("--lake and the zones take file:// or s3:// URIs (or a local path); '"
-            + scheme + "://' is not supported");
+        throw new UsageException(
+            "--lake and the zones take file:// or s3:// URIs (or a local path); '"
+                + scheme
+                + "://' is not supported");
       }
       if (scheme.equals("s3")) {
         continue;
       }
-      java.nio.file.Path p = java.nio.file.Path.of(forBeam(uri)).toAbsolutePath().normalize();
-      java.nio.file.Path existing = p;
-      while (existing != null && !java.nio.file.Files.exists(existing)) {
+      Path p = Path.of(forBeam(uri)).toAbsolutePath().normalize();
+      Path existing = p;
+      while (existing != null && !Files.exists(existing)) {
         existing = existing.getParent();
       }
-      if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
-        throw new dev.lakebeam.pipelines.options.UsageException(uri + " cannot be a lake folder: " + existing + " is a file");
+      if (existing != null && !Files.isDirectory(existing)) {
+        throw new UsageException(uri + " cannot be a lake folder: " + existing + " is a file");
       }
-      if (existing != null && !java.nio.file.Files.isWritable(existing)) {
-        throw new dev.lakebeam.pipelines.options.UsageException(uri + " cannot be written: " + existing + " is not writable");
+      if (existing != null && !Files.isWritable(existing)) {
+        throw new UsageException(uri + " cannot be written: " + existing + " is not writable");
       }
     }
   }
 
-  /** Whether every zone of the lake is on this machine's disk (the development HMAC key is for those alone). */
+  /**
+   * Whether every zone of the lake is on this machine's disk (the development HMAC key is for those
+   * alone).
+   */
   static boolean isLocal(LakeOptions o) {
-    java.util.List<String> uris = new java.util.ArrayList<>(java.util.List.of(o.getLake()));
+    List<String> uris = new ArrayList<>(List.of(o.getLake()));
     for (Zone z : Zone.values()) {
       uris.add(zoneUri(o, z));
     }

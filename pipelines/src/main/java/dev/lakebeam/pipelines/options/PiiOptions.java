@@ -4,7 +4,10 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
-/** What the commands that clean records share (backfill, stream): the HMAC key for PII tokens, the future tolerance. */
+/**
+ * What the commands that clean records share (backfill, stream): the HMAC key for PII tokens, the
+ * future tolerance.
+ */
 @OptionGroup("PII tokens")
 public interface PiiOptions extends PipelineOptions {
   @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
@@ -13,13 +16,15 @@ public interface PiiOptions extends PipelineOptions {
 
   void setHmacKeyEnv(String value);
 
-  @Description("Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
+  @Description(
+      "Use the documented development HMAC key when the key variable is unset (direct and local profiles only).")
   @Default.Boolean(false)
   Boolean getAllowDevHmacKey();
 
   void setAllowDevHmacKey(Boolean value);
 
-  @Description("Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
+  @Description(
+      "Event times more than this many minutes after the run's clock are FUTURE_TIMESTAMP.")
   @Default.Integer(60)
   @OptionGroup("Checks and guards")
   Integer getFutureToleranceMinutes();

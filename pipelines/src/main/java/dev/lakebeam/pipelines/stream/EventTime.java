@@ -6,7 +6,10 @@ import org.apache.beam.sdk.io.aws2.kinesis.KinesisRecord;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.joda.time.Instant;
 
-/** The event time of a record, for the watermark: its trusted time field, or its arrival when it has none (the parser rejects it). */
+/**
+ * The event time of a record, for the watermark: its trusted time field, or its arrival when it has
+ * none (the parser rejects it).
+ */
 final class EventTime implements SerializableFunction<KinesisRecord, Instant> {
   private final String field;
 
@@ -16,7 +19,8 @@ final class EventTime implements SerializableFunction<KinesisRecord, Instant> {
 
   @Override
   public Instant apply(KinesisRecord r) {
-    Instant t = EventFields.eventTime(new String(r.getDataAsBytes(), StandardCharsets.UTF_8), field);
+    Instant t =
+        EventFields.eventTime(new String(r.getDataAsBytes(), StandardCharsets.UTF_8), field);
     return t == null ? r.getApproximateArrivalTimestamp() : t;
   }
 }

@@ -8,11 +8,11 @@ import org.joda.time.Duration;
 /**
  * Event-time watermarks per shard, idle shards following the clock after the threshold. Beam's
  * {@code WatermarkParameters.create()} stamps its "last record seen" time when the pipeline is
- * built on the client, and every shard's policy starts from that instant: a job that starts (or
- * is restored from a savepoint) more than the idle threshold later sees each shard as idle
- * before its first read, moves the watermark to the clock, and drops a shard's backlog of older
- * events as too late. Here the parameters are created with the policy, on the worker, when the
- * shard's reader starts. (Seen as two lost orders in StreamRestartTest on a loaded machine.)
+ * built on the client, and every shard's policy starts from that instant: a job that starts (or is
+ * restored from a savepoint) more than the idle threshold later sees each shard as idle before its
+ * first read, moves the watermark to the clock, and drops a shard's backlog of older events as too
+ * late. Here the parameters are created with the policy, on the worker, when the shard's reader
+ * starts. (Seen as two lost orders in StreamRestartTest on a loaded machine.)
  */
 final class EventTimeWatermarks implements WatermarkPolicyFactory {
   private final String field;
@@ -25,8 +25,10 @@ final class EventTimeWatermarks implements WatermarkPolicyFactory {
 
   @Override
   public WatermarkPolicy createWatermarkPolicy() {
-    return WatermarkPolicyFactory.withCustomWatermarkPolicy(WatermarkParameters.create()
-            .withTimestampFn(new EventTime(field)).withWatermarkIdleDurationThreshold(idle))
+    return WatermarkPolicyFactory.withCustomWatermarkPolicy(
+            WatermarkParameters.create()
+                .withTimestampFn(new EventTime(field))
+                .withWatermarkIdleDurationThreshold(idle))
         .createWatermarkPolicy();
   }
 }

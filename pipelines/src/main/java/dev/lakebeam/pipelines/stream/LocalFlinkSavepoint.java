@@ -12,10 +12,10 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 
 /**
- * Beam's FlinkRunner hands {@code --savepointPath} to remote clusters only; for the embedded
- * {@code [local]} cluster the restore goes through Flink's configuration instead: a copy of the
- * {@code --flinkConfDir} configuration (if any) with {@code execution.savepoint.path} set. A
- * retained checkpoint ({@code .../chk-N}) restores like a savepoint.
+ * Beam's FlinkRunner hands {@code --savepointPath} to remote clusters only; for the embedded {@code
+ * [local]} cluster the restore goes through Flink's configuration instead: a copy of the {@code
+ * --flinkConfDir} configuration (if any) with {@code execution.savepoint.path} set. A retained
+ * checkpoint ({@code .../chk-N}) restores like a savepoint.
  */
 final class LocalFlinkSavepoint {
   private LocalFlinkSavepoint() {}
@@ -28,9 +28,14 @@ final class LocalFlinkSavepoint {
     if (f.getSavepointPath() == null || !"[local]".equals(f.getFlinkMaster())) {
       return;
     }
-    Configuration c = f.getFlinkConfDir() == null ? new Configuration() : GlobalConfiguration.loadConfiguration(f.getFlinkConfDir());
+    Configuration c =
+        f.getFlinkConfDir() == null
+            ? new Configuration()
+            : GlobalConfiguration.loadConfiguration(f.getFlinkConfDir());
     c.set(SavepointConfigOptions.SAVEPOINT_PATH, f.getSavepointPath());
-    c.set(SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, Boolean.TRUE.equals(f.getAllowNonRestoredState()));
+    c.set(
+        SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+        Boolean.TRUE.equals(f.getAllowNonRestoredState()));
     Path dir = Files.createTempDirectory("lakebeam-flink-conf");
     StringBuilder yaml = new StringBuilder();
     for (Map.Entry<String, String> e : c.toMap().entrySet()) {

@@ -17,32 +17,46 @@ import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
  */
 final class OpenShards implements AutoCloseable {
   private final AwsOptions options;
+
   /** Per stream, each open shard and when it was first seen open. */
   private final Map<String, Map<String, Long>> since = new TreeMap<>();
+
   private final AtomicReference<KinesisClient> client = new AtomicReference<>();
 
   OpenShards(AwsOptions options) {
     this.options = options;
   }
 
-  /** Lists the streams' shards now: shards newly open are open since now, shards closed since are forgotten. */
+  /**
+   * Lists the streams' shards now: shards newly open are open since now, shards closed since are
+   * forgotten.
+   */
   void list(List<String> streams, long now) {
-    KinesisClient kinesis = client.updateAndGet(c -> c != null ? c
-        : ClientBuilderFactory.defaultFactory().create(KinesisClient.builder(), options).build());
+    KinesisClient kinesis =
+        client.updateAndGet(
+            c ->
+                c != null
+                    ? c
+                    : ClientBuilderFactory.defaultFactory()
+                        .create(KinesisClient.builder(), options)
+                        .build());
     for (String name : streams) {
       Map<String, Long> known = since.computeIfAbsent(name, k -> new TreeMap<>());
       Set<String> open = new HashSet<>();
       String token = null;
       do {
         String page = token;
-        ListShardsResponse listed = kinesis.listShards(b -> {
-          if (page == null) {
-            b.streamName(name);
-          } else {
-            b.nextToken(page);
-          }
-        });
-        listed.shards().stream().filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null)
+        ListShardsResponse listed =
+            kinesis.listShards(
+                b -> {
+                  if (page == null) {
+                    b.streamName(name);
+                  } else {
+                    b.nextToken(page);
+                  }
+                });
+        listed.shards().stream()
+            .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null)
             .forEach(sh -> open.add(sh.shardId()));
         token = listed.nextToken();
       } while (token != null);
@@ -51,7 +65,10 @@ final class OpenShards implements AutoCloseable {
     }
   }
 
-  /** Per stream, each open shard and when it was first seen open (as {@link ShardReads#report} takes them). */
+  /**
+   * Per stream, each open shard and when it was first seen open (as {@link ShardReads#report} takes
+   * them).
+   */
   Map<String, Map<String, Long>> since() {
     return since;
   }

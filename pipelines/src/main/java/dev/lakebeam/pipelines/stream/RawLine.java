@@ -8,7 +8,8 @@ import org.apache.beam.sdk.values.Row;
 
 /** A keyed raw record as raw delivery takes it: the stream it came from and its payload. */
 final class RawLine extends SimpleFunction<KV<String, Row>, KV<String, String>> {
-  static final KvCoder<String, String> CODER = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+  static final KvCoder<String, String> CODER =
+      KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
 
   @Override
   public KV<String, String> apply(KV<String, Row> kv) {

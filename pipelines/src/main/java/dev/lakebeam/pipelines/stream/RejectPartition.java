@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.stream;
 
+import dev.lakebeam.transforms.records.Rejects;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -9,6 +10,6 @@ import org.apache.beam.sdk.values.Row;
 final class RejectPartition implements SerializableFunction<Row, String> {
   @Override
   public String apply(Row r) {
-    return r.getString("dataset") + "/ingest_date=" + LocalDate.now(ZoneOffset.UTC);
+    return Rejects.partition(r, LocalDate.now(ZoneOffset.UTC));
   }
 }

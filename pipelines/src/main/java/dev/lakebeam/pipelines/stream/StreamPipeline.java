@@ -2,8 +2,6 @@ package dev.lakebeam.pipelines.stream;
 
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
-import dev.lakebeam.pipelines.options.UsageException;
-import dev.lakebeam.schemas.SourceDataset;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -17,11 +15,11 @@ import org.apache.beam.sdk.options.StreamingOptions;
  * watermark (the record's {@code order_ts}, {@code ts} or {@code submitted_at}; an idle shard's
  * watermark follows the clock after {@code --idleSeconds}); Firehose-like raw delivery; then, in
  * event-time windows of {@code --windowSeconds}, the shared split/parse/clean (dimensions from the
- * clean zone serve the reference checks), windowed Parquet writes into the clean zone's
- * {@code year=/month=/day=} layout and its rejects, and the near-real-time consumption tables
- * {@code department_sales_1m} and {@code click_sessions}. Its plan ({@link StreamPlan}) checks the
- * options; the wiring ({@link StreamStages}) builds the job; progress lines ({@link StreamProgress})
- * and the summary ({@link StreamSummary}) report the run.
+ * clean zone serve the reference checks), windowed Parquet writes into the clean zone's {@code
+ * year=/month=/day=} layout and its rejects, and the near-real-time consumption tables {@code
+ * department_sales_1m} and {@code click_sessions}. Its plan ({@link StreamPlan}) checks the
+ * options; the wiring ({@link StreamStages}) builds the job; progress lines ({@link
+ * StreamProgress}) and the summary ({@link StreamSummary}) report the run.
  */
 public final class StreamPipeline {
   private final StreamOptions o;
@@ -34,56 +32,6 @@ public final class StreamPipeline {
     this.err = err;
   }
 
-  /** The streams the pipeline knows, with their source dataset and event-time field. */
-  enum Source {
-    ORDERS("orders", "order_ts", "order_id"),
-    CLICKSTREAM("clickstream", "ts", "event_id"),
-    FEEDBACK("feedback", "submitted_at", "feedback_id");
-
-    final String id;
-    final String timeField;
-    final String idField;
-
-    Source(String id, String timeField, String idField) {
-      this.id = id;
-      this.timeField = timeField;
-      this.idField = idField;
-    }
-
-    String consumerArn(StreamOptions o) {
-      return switch (this) {
-        case ORDERS -> o.getOrdersConsumerArn();
-        case CLICKSTREAM -> o.getClickstreamConsumerArn();
-        case FEEDBACK -> o.getFeedbackConsumerArn();
-      };
-    }
-
-    String streamName(StreamOptions o) {
-      return switch (this) {
-        case ORDERS -> o.getOrdersStream();
-        case CLICKSTREAM -> o.getClickstreamStream();
-        case FEEDBACK -> o.getFeedbackStream();
-      };
-    }
-
-    SourceDataset dataset() {
-      return switch (this) {
-        case ORDERS -> SourceDataset.ORDERS;
-        case CLICKSTREAM -> SourceDataset.CLICK_EVENTS;
-        case FEEDBACK -> SourceDataset.FEEDBACK;
-      };
-    }
-
-    static Source of(String id) {
-      for (Source s : values()) {
-        if (s.id.equals(id)) {
-          return s;
-        }
-      }
-      throw new UsageException("--streams takes orders, clickstream, feedback; '" + id + "' is none of them");
-    }
-  }
-
   public int run() throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
     LakeOptions.checkWritable(o);
@@ -91,10 +39,16 @@ public final class StreamPipeline {
     o.as(StreamingOptions.class).setStreaming(true);
     LocalFlinkSavepoint.restore(o);
     Pipeline p = Pipeline.create(o);
-    StreamStages.build(p, plan);
+    StreamIo.build(p, plan);
 
-    err.println("stream: reading " + List.copyOf(plan.names.values()) + " from " + plan.position
-        + (plan.maxReadTime == null ? " until cancelled" : " for " + plan.maxReadTime.getStandardSeconds() + " s"));
+    err.println(
+        "stream: reading "
+            + List.copyOf(plan.names.values())
+            + " from "
+            + plan.position
+            + (plan.maxReadTime == null
+                ? " until cancelled"
+                : " for " + plan.maxReadTime.getStandardSeconds() + " s"));
     ShardReads.reset();
     ToRawFn.resetInjectedFailure();
     PipelineResult.State state;

@@ -6,9 +6,9 @@ import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.run.HmacKeys;
 import dev.lakebeam.pipelines.run.KeyFingerprints;
 import dev.lakebeam.pipelines.run.RunReport;
-import dev.lakebeam.pipelines.stream.StreamPipeline.Source;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
@@ -32,24 +32,31 @@ import software.amazon.kinesis.common.InitialPositionInStream;
 
 /**
  * What a stream run will do, decided before anything runs: its options checked, its streams and
- * where to start reading them, its zones (the clean zone's dimensions present), its key and
- * clean settings. Every refusal happens here, before a job is started.
+ * where to start reading them, its zones (the clean zone's dimensions present), its key and clean
+ * settings. Every refusal happens here, before a job is started.
  */
 final class StreamPlan {
   /** The clean zone's dimensions that the reference checks need. */
-  static final List<Dataset> DIMENSIONS = List.of(Dataset.DEPARTMENTS, Dataset.AISLES, Dataset.PRODUCTS);
+  static final List<Dataset> DIMENSIONS =
+      List.of(Dataset.DEPARTMENTS, Dataset.AISLES, Dataset.PRODUCTS);
 
   /** The streams read, in the order of --streams, each once. */
-  final List<Source> sources = new ArrayList<>();
+  final List<SourceDataset> sources = new ArrayList<>();
+
   /** Each source's Kinesis stream name, in the order of --streams. */
-  final Map<Source, String> names = new LinkedHashMap<>();
+  final Map<SourceDataset, String> names = new LinkedHashMap<>();
+
   /** Each source's enhanced fan-out consumer, where one is given. */
-  private final Map<Source, String> consumerArns = new EnumMap<>(Source.class);
+  private final Map<SourceDataset, String> consumerArns = new EnumMap<>(SourceDataset.class);
+
   /** How long to read (null: until cancelled). */
   final Duration maxReadTime;
+
   final InitialPositionInStream position;
+
   /** With AT_TIMESTAMP: where to start; else null. */
   final Instant startAt;
+
   final Duration idle;
   final Duration rawBuffer;
   final long rawBufferBytes;
@@ -60,21 +67,27 @@ final class StreamPlan {
   final StreamStages.Settings settings;
 
   private StreamPlan(StreamOptions o, PrintStream err) throws IOException {
-    for (String id : o.getStreams().split(",")) {
-      Source s = Source.of(id.trim());
-      if (!sources.contains(s)) {
-        sources.add(s);
-        names.put(s, s.streamName(o));
-      }
+    for (SourceDataset s : StreamOptions.sources(o)) {
+      sources.add(s);
+      names.put(s, StreamOptions.streamName(o, s));
     }
     maxReadTime = o.getMaxReadTime() == null ? null : duration("--maxReadTime", o.getMaxReadTime());
     Duration horizon = duration("--dedupeHorizon", o.getDedupeHorizon());
-    for (Source s : sources) {
-      String arn = s.consumerArn(o);
-      String name = s.streamName(o);
-      if (arn != null && !arn.isBlank() && (!arn.startsWith("arn:") || !arn.contains(":stream/" + name + "/consumer/"))) {
-        throw new UsageException("--" + s.id + "ConsumerArn must be the ARN of a consumer of stream " + name
-            + " (arn:aws:kinesis:REGION:ACCOUNT:stream/" + name + "/consumer/NAME:CREATED), was " + arn);
+    for (SourceDataset s : sources) {
+      String arn = StreamOptions.consumerArn(o, s);
+      String name = StreamOptions.streamName(o, s);
+      if (arn != null
+          && !arn.isBlank()
+          && (!arn.startsWith("arn:") || !arn.contains(":stream/" + name + "/consumer/"))) {
+        throw new UsageException(
+            "--"
+                + s.kinesis().name()
+                + "ConsumerArn must be the ARN of a consumer of stream "
+                + name
+                + " (arn:aws:kinesis:REGION:ACCOUNT:stream/"
+                + name
+                + "/consumer/NAME:CREATED), was "
+                + arn);
       }
       if (arn != null && !arn.isBlank()) {
         consumerArns.put(s, arn);
@@ -83,13 +96,24 @@ final class StreamPlan {
     try {
       position = InitialPositionInStream.valueOf(o.getInitialPosition());
     } catch (IllegalArgumentException e) {
-      throw new UsageException("--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP, was " + o.getInitialPosition());
+      throw new UsageException(
+          "--initialPosition takes TRIM_HORIZON, LATEST or AT_TIMESTAMP, was "
+              + o.getInitialPosition());
     }
-    startAt = position == InitialPositionInStream.AT_TIMESTAMP ? initialTimestamp(o.getInitialTimestamp()) : null;
-    if (o.getWindowSeconds() < 1 || o.getAllowedLatenessSeconds() < 0 || o.getEarlyFiringSeconds() < 1
-        || o.getRawBufferSeconds() < 1 || o.getRawBufferBytes() < 1 || o.getIdleSeconds() < 1 || o.getStallSeconds() < 1) {
-      throw new UsageException("--windowSeconds, --earlyFiringSeconds, --rawBufferSeconds, --rawBufferBytes, --idleSeconds and "
-          + "--stallSeconds must be positive, --allowedLatenessSeconds not negative");
+    startAt =
+        position == InitialPositionInStream.AT_TIMESTAMP
+            ? initialTimestamp(o.getInitialTimestamp())
+            : null;
+    if (o.getWindowSeconds() < 1
+        || o.getAllowedLatenessSeconds() < 0
+        || o.getEarlyFiringSeconds() < 1
+        || o.getRawBufferSeconds() < 1
+        || o.getRawBufferBytes() < 1
+        || o.getIdleSeconds() < 1
+        || o.getStallSeconds() < 1) {
+      throw new UsageException(
+          "--windowSeconds, --earlyFiringSeconds, --rawBufferSeconds, --rawBufferBytes, --idleSeconds and "
+              + "--stallSeconds must be positive, --allowedLatenessSeconds not negative");
     }
     if (o.getProgressSeconds() < 0 || o.getFailOnceAfterRecords() < 0) {
       throw new UsageException("--progressSeconds and --failOnceAfterRecords must not be negative");
@@ -102,30 +126,57 @@ final class StreamPlan {
     clean = LakeOptions.zonePath(o, Zone.CLEAN);
     consumption = LakeOptions.zonePath(o, Zone.CONSUMPTION);
     for (Dataset d : DIMENSIONS) {
-      MatchResult m = FileSystems.match(clean + "/" + d.datasetName() + "/**.parquet", EmptyMatchTreatment.ALLOW);
+      MatchResult m =
+          FileSystems.match(
+              clean + "/" + d.datasetName() + "/**.parquet", EmptyMatchTreatment.ALLOW);
       if (m.metadata().isEmpty()) {
-        throw new UsageException("no " + d.datasetName() + " in " + clean + ": the stream checks references against the clean "
-            + "zone's dimensions; backfill them first");
+        throw new UsageException(
+            "no "
+                + d.datasetName()
+                + " in "
+                + clean
+                + ": the stream checks references against the clean "
+                + "zone's dimensions; backfill them first");
       }
     }
-    Tokenizer tokenizer = HmacKeys.tokenizer(o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
+    Tokenizer tokenizer =
+        HmacKeys.tokenizer(
+            o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
     KeyFingerprints.check(RunReport.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
-    CleanConfig cfg = new CleanConfig(Instant.now(), o.getFutureToleranceMinutes() * 60_000L, tokenizer, OrderTimestamps.DEFAULT_AS_OF,
-        null, null);
-    settings = new StreamStages.Settings(horizon, Duration.standardSeconds(o.getWindowSeconds()),
-        Duration.standardSeconds(o.getAllowedLatenessSeconds()), Duration.standardSeconds(o.getEarlyFiringSeconds()), cfg);
+    CleanConfig cfg =
+        new CleanConfig(
+            Instant.now(),
+            o.getFutureToleranceMinutes() * 60_000L,
+            tokenizer,
+            OrderTimestamps.DEFAULT_AS_OF,
+            null,
+            null);
+    settings =
+        new StreamStages.Settings(
+            horizon,
+            Duration.standardSeconds(o.getWindowSeconds()),
+            Duration.standardSeconds(o.getAllowedLatenessSeconds()),
+            Duration.standardSeconds(o.getEarlyFiringSeconds()),
+            cfg);
   }
 
   static StreamPlan of(StreamOptions o, PrintStream err) throws IOException {
     return new StreamPlan(o, err);
   }
 
-  /** The read of a source's stream: from the planned position, with event-time watermarks, by polling or enhanced fan-out. */
-  KinesisIO.Read read(Source s) {
-    KinesisIO.Read read = KinesisIO.read()
-        .withStreamName(names.get(s))
-        .withCustomWatermarkPolicy(new EventTimeWatermarks(s.timeField, idle));
-    read = startAt == null ? read.withInitialPositionInStream(position) : read.withInitialTimestampInStream(startAt);
+  /**
+   * The read of a source's stream: from the planned position, with event-time watermarks, by
+   * polling or enhanced fan-out.
+   */
+  KinesisIO.Read read(SourceDataset s) {
+    KinesisIO.Read read =
+        KinesisIO.read()
+            .withStreamName(names.get(s))
+            .withCustomWatermarkPolicy(new EventTimeWatermarks(s.kinesis().timeField(), idle));
+    read =
+        startAt == null
+            ? read.withInitialPositionInStream(position)
+            : read.withInitialTimestampInStream(startAt);
     if (maxReadTime != null) {
       read = read.withMaxReadTime(maxReadTime);
     }
@@ -138,7 +189,8 @@ final class StreamPlan {
 
   private static Instant initialTimestamp(String v) {
     if (v == null) {
-      throw new UsageException("--initialPosition=AT_TIMESTAMP needs --initialTimestamp=ISO-8601 instant");
+      throw new UsageException(
+          "--initialPosition=AT_TIMESTAMP needs --initialTimestamp=ISO-8601 instant");
     }
     try {
       return new Instant(java.time.Instant.parse(v).toEpochMilli());

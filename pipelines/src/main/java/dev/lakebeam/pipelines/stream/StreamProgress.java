@@ -2,7 +2,7 @@ package dev.lakebeam.pipelines.stream;
 
 import dev.lakebeam.pipelines.options.StreamOptions;
 import dev.lakebeam.pipelines.run.ProgressLines;
-import dev.lakebeam.pipelines.stream.StreamPipeline.Source;
+import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Accounting;
 import dev.lakebeam.transforms.records.Progress;
 import java.io.PrintStream;
@@ -23,8 +23,11 @@ final class StreamProgress {
   static AutoCloseable start(StreamOptions o, StreamPlan plan, PrintStream err) {
     long start = System.currentTimeMillis();
     OpenShards shards = new OpenShards(o);
-    AutoCloseable lines = ProgressLines.every(o.getProgressSeconds(), "lakebeam-stream-progress",
-        () -> print(plan, shards, start, o.getStallSeconds() * 1000L, err));
+    AutoCloseable lines =
+        ProgressLines.every(
+            o.getProgressSeconds(),
+            "lakebeam-stream-progress",
+            () -> print(plan, shards, start, o.getStallSeconds() * 1000L, err));
     return () -> {
       try {
         lines.close();
@@ -34,22 +37,33 @@ final class StreamProgress {
     };
   }
 
-  private static void print(StreamPlan plan, OpenShards shards, long start, long stallMillis, PrintStream err) {
+  private static void print(
+      StreamPlan plan, OpenShards shards, long start, long stallMillis, PrintStream err) {
     long now = System.currentTimeMillis();
     SortedMap<String, Long> tally = Progress.tally(Accounting.NAMESPACE);
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "stream: %,d s:", (now - start) / 1000));
-    for (Source src : plan.sources) {
-      long read = tally.getOrDefault(ToRawFn.READ + src.id, 0L);
-      line.append(String.format(Locale.ROOT, " %s %,d read, %,d redeliveries dropped;", plan.names.get(src), read,
-          read - tally.getOrDefault(UniqueFn.UNIQUE + src.id, 0L)));
+    StringBuilder line =
+        new StringBuilder(String.format(Locale.ROOT, "stream: %,d s:", (now - start) / 1000));
+    for (SourceDataset src : plan.sources) {
+      long read = tally.getOrDefault(ToRawFn.READ + src.kinesis().name(), 0L);
+      line.append(
+          String.format(
+              Locale.ROOT,
+              " %s %,d read, %,d redeliveries dropped;",
+              plan.names.get(src),
+              read,
+              read - tally.getOrDefault(UniqueFn.UNIQUE + src.kinesis().name(), 0L)));
     }
     err.println(line);
     try {
       shards.list(List.copyOf(plan.names.values()), now);
     } catch (RuntimeException e) {
-      err.println("stream: shards not listed (" + e.getClass().getSimpleName() + "); unread shards cannot be flagged this time");
+      err.println(
+          "stream: shards not listed ("
+              + e.getClass().getSimpleName()
+              + "); unread shards cannot be flagged this time");
     }
-    for (String shardLine : ShardReads.report(ShardReads.snapshot(), shards.since(), now, stallMillis)) {
+    for (String shardLine :
+        ShardReads.report(ShardReads.snapshot(), shards.since(), now, stallMillis)) {
       err.println("  " + shardLine);
     }
   }

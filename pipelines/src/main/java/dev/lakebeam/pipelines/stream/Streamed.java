@@ -11,5 +11,9 @@ import org.apache.beam.sdk.values.Row;
  * clean rows per dataset of the streams read, every reject, and the consumption tables of the
  * streams read (null when their stream is not read).
  */
-record Streamed(PCollection<KV<String, String>> rawLines, Map<Dataset, PCollection<Row>> clean, PCollection<Row> rejects,
-    PCollection<Row> departmentSales, PCollection<Row> clickSessions) {}
+record Streamed(
+    PCollection<KV<String, String>> rawLines,
+    Map<Dataset, PCollection<Row>> clean,
+    PCollection<Row> rejects,
+    PCollection<Row> departmentSales,
+    PCollection<Row> clickSessions) {}

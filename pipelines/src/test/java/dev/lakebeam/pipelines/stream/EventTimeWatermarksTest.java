@@ -22,16 +22,28 @@ public class EventTimeWatermarksTest {
   public void theIdleClockStartsWithTheShardsReaderNotWithThePipeline() throws Exception {
     Duration idle = Duration.millis(300);
     // Built now (as on the client), serialized into the job, used later (as on a worker).
-    WatermarkPolicyFactory ours = SerializableUtils.clone(new EventTimeWatermarks("order_ts", idle));
-    WatermarkPolicyFactory beams = SerializableUtils.clone(WatermarkPolicyFactory.withCustomWatermarkPolicy(
-        WatermarkParameters.create().withTimestampFn(new EventTime("order_ts")).withWatermarkIdleDurationThreshold(idle)));
+    WatermarkPolicyFactory ours =
+        SerializableUtils.clone(new EventTimeWatermarks("order_ts", idle));
+    WatermarkPolicyFactory beams =
+        SerializableUtils.clone(
+            WatermarkPolicyFactory.withCustomWatermarkPolicy(
+                WatermarkParameters.create()
+                    .withTimestampFn(new EventTime("order_ts"))
+                    .withWatermarkIdleDurationThreshold(idle)));
     Thread.sleep(600); // the job starts later than the idle threshold
 
     WatermarkPolicy started = ours.createWatermarkPolicy();
-    assertEquals("a shard that has not been read yet holds the watermark back", BoundedWindow.TIMESTAMP_MIN_VALUE, started.getWatermark());
+    assertEquals(
+        "a shard that has not been read yet holds the watermark back",
+        BoundedWindow.TIMESTAMP_MIN_VALUE,
+        started.getWatermark());
     // Beam's own factory (what this replaces) already counts the shard as idle: the watermark
     // jumps to the clock before the first record, so a backlog of older events would be late.
-    assertTrue(beams.createWatermarkPolicy().getWatermark().isAfter(Instant.now().minus(Duration.standardSeconds(5))));
+    assertTrue(
+        beams
+            .createWatermarkPolicy()
+            .getWatermark()
+            .isAfter(Instant.now().minus(Duration.standardSeconds(5))));
     // And once the shard is really idle for the threshold, its watermark follows the clock.
     Thread.sleep(450);
     assertTrue(started.getWatermark().isAfter(Instant.now().minus(Duration.standardSeconds(5))));

@@ -9,7 +9,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.Test;
 
-/** The per-shard progress lines: how far each shard was read, and which open shard is left unread. */
+/**
+ * The per-shard progress lines: how far each shard was read, and which open shard is left unread.
+ */
 public class ShardReadsTest {
   private static final long NOW = 1_000_000_000L;
   private static final long STALL = 120_000;
@@ -36,29 +38,44 @@ public class ShardReadsTest {
 
   @Test
   public void aShardThatStopsBeingReadWhileItsSiblingsAreReadIsFlagged() {
-    List<String> lines = ShardReads.report(read(shard("s-0", 2), shard("s-1", 200)), open(600, "s-0", "s-1"), NOW, STALL);
-    assertEquals(List.of("orders s-0: 10 read, last sequence seq-s-0 read 2 s ago, 1.5 s behind arrival",
-        "orders s-1: 10 read, last sequence seq-s-1 read 200 s ago, 1.5 s behind arrival -- NOT READ for 200 s while other shards of orders are"),
+    List<String> lines =
+        ShardReads.report(
+            read(shard("s-0", 2), shard("s-1", 200)), open(600, "s-0", "s-1"), NOW, STALL);
+    assertEquals(
+        List.of(
+            "orders s-0: 10 read, last sequence seq-s-0 read 2 s ago, 1.5 s behind arrival",
+            "orders s-1: 10 read, last sequence seq-s-1 read 200 s ago, 1.5 s behind arrival -- NOT READ for 200 s while other shards of orders are"),
         lines);
   }
 
   @Test
   public void aQuietStreamIsNoAlarm() {
-    List<String> lines = ShardReads.report(read(shard("s-0", 300), shard("s-1", 200)), open(600, "s-0", "s-1"), NOW, STALL);
-    assertTrue(lines.toString(), lines.stream().noneMatch(l -> l.contains("NOT READ") || l.contains("NEVER")));
+    List<String> lines =
+        ShardReads.report(
+            read(shard("s-0", 300), shard("s-1", 200)), open(600, "s-0", "s-1"), NOW, STALL);
+    assertTrue(
+        lines.toString(),
+        lines.stream().noneMatch(l -> l.contains("NOT READ") || l.contains("NEVER")));
   }
 
   @Test
   public void aClosedParentIsListedButNotFlagged() {
-    List<String> lines = ShardReads.report(read(shard("s-0", 2), shard("s-1", 200)), open(600, "s-0"), NOW, STALL);
-    assertEquals("orders s-1: 10 read, last sequence seq-s-1 read 200 s ago, 1.5 s behind arrival (closed)", lines.get(1));
+    List<String> lines =
+        ShardReads.report(read(shard("s-0", 2), shard("s-1", 200)), open(600, "s-0"), NOW, STALL);
+    assertEquals(
+        "orders s-1: 10 read, last sequence seq-s-1 read 200 s ago, 1.5 s behind arrival (closed)",
+        lines.get(1));
   }
 
   @Test
   public void anOpenShardNeverReadIsFlaggedOnceItHasBeenOpenForTheStallTime() {
-    List<String> flagged = ShardReads.report(read(shard("s-0", 2)), open(130, "s-0", "s-5"), NOW, STALL);
-    assertEquals("orders s-5: open for 130 s -- NEVER READ while other shards of orders are", flagged.get(1));
-    List<String> young = ShardReads.report(read(shard("s-0", 2)), open(10, "s-0", "s-5"), NOW, STALL);
+    List<String> flagged =
+        ShardReads.report(read(shard("s-0", 2)), open(130, "s-0", "s-5"), NOW, STALL);
+    assertEquals(
+        "orders s-5: open for 130 s -- NEVER READ while other shards of orders are",
+        flagged.get(1));
+    List<String> young =
+        ShardReads.report(read(shard("s-0", 2)), open(10, "s-0", "s-5"), NOW, STALL);
     assertEquals(1, young.size());
   }
 

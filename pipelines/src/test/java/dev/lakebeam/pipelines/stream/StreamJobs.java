@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** The stream command in JVMs of their own (killable like a crashed worker), and the checkpoints they leave. */
+/**
+ * The stream command in JVMs of their own (killable like a crashed worker), and the checkpoints
+ * they leave.
+ */
 final class StreamJobs {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
@@ -17,16 +20,34 @@ final class StreamJobs {
 
   /**
    * Starts {@code stream --profile=local-streaming --streams=orders} on the lake, reading from
-   * TRIM_HORIZON through the given AWS options, checkpoints under {@code checkpoints}, output to {@code log}.
+   * TRIM_HORIZON through the given AWS options, checkpoints under {@code checkpoints}, output to
+   * {@code log}.
    */
-  static Process start(Path lake, Path checkpoints, Path log, List<String> awsOptions, String... more) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream", "--profile=local-streaming",
-        "--streams=orders", "--parallelism=2", "--lake=" + lake.toUri(), "--initialPosition=TRIM_HORIZON",
-        "--stateBackendStoragePath=" + checkpoints.toUri()));
+  static Process start(
+      Path lake, Path checkpoints, Path log, List<String> awsOptions, String... more)
+      throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "stream",
+                "--profile=local-streaming",
+                "--streams=orders",
+                "--parallelism=2",
+                "--lake=" + lake.toUri(),
+                "--initialPosition=TRIM_HORIZON",
+                "--stateBackendStoragePath=" + checkpoints.toUri()));
     cmd.addAll(awsOptions);
     cmd.addAll(List.of(more));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(REPO.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("LAKEBEAM_PROFILES_DIR", REPO.resolve("runner-profiles").toString());
     return pb.start();
   }
@@ -37,8 +58,12 @@ final class StreamJobs {
       return List.of();
     }
     try (Stream<Path> s = Files.walk(checkpoints, 2)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.isRegularFile(p.resolve("_metadata")))
-          .sorted(Comparator.comparingLong(StreamJobs::checkpointId)).toList();
+      return s.filter(
+              p ->
+                  p.getFileName().toString().startsWith("chk-")
+                      && Files.isRegularFile(p.resolve("_metadata")))
+          .sorted(Comparator.comparingLong(StreamJobs::checkpointId))
+          .toList();
     }
   }
 
@@ -66,7 +91,10 @@ final class StreamJobs {
     boolean holds() throws Exception;
   }
 
-  /** Polls until the condition holds, the job dies, or the deadline passes; returns whether it holds. */
+  /**
+   * Polls until the condition holds, the job dies, or the deadline passes; returns whether it
+   * holds.
+   */
   static boolean await(Check condition, Process job, int seconds) throws Exception {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.holds() && job.isAlive() && System.nanoTime() < until) {

@@ -6,12 +6,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakebeam.pipelines.Main;
 import dev.lakebeam.pipelines.options.Profiles;
-import dev.lakebeam.tools.generate.Generator;
 import dev.lakebeam.pipelines.testing.KinesisHarness;
 import dev.lakebeam.pipelines.testing.Lake;
 import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.tools.generate.Generator;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -20,24 +21,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
+import software.amazon.awssdk.services.kinesis.model.ScalingType;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /**
  * The stream end to end on FlinkRunner [local] against a real Kinesis API (kinesis-local): a
- * generated set is backfilled from its files into lake A, and its events are replayed into
- * Kinesis (the clickstream resharded from 3 to 6 shards half-way) and streamed into lake B.
- * Batch ≡ stream: the same clean rows, the same
- * daily_department_sales; the raw zone holds every event; the minute and session tables add up.
+ * generated set is backfilled from its files into lake A, and its events are replayed into Kinesis
+ * (the clickstream resharded from 3 to 6 shards half-way) and streamed into lake B. Batch ≡ stream:
+ * the same clean rows, the same daily_department_sales; the raw zone holds every event; the minute
+ * and session tables add up.
  */
 public class StreamTest {
   @ClassRule public static final KinesisHarness KINESIS = new KinesisHarness();
@@ -50,16 +56,17 @@ public class StreamTest {
     if (a.get(0).equals("replay") || a.get(0).equals("stream")) {
       a.addAll(KINESIS.beamOptions());
     }
-    int code = new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles")))).run(a.toArray(String[]::new));
+    int code =
+        new Main(p, p, new Profiles(List.of(Path.of("..", "runner-profiles"))))
+            .run(a.toArray(String[]::new));
     String text = all.toString(StandardCharsets.UTF_8);
     assertEquals(text, 0, code);
     return text;
   }
 
-
   private static String eventTime(String json, String field) {
     try {
-      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get(field).asText();
+      return new ObjectMapper().readTree(json).get(field).asText();
     } catch (Exception e) {
       throw new IllegalStateException(json, e);
     }
@@ -68,12 +75,22 @@ public class StreamTest {
   @Test
   public void theSameEventsThroughBackfillAndThroughTheStreamGiveTheSameLake() throws Exception {
     Path gen = TMP.newFolder("gen").toPath();
-    new Generator(new Generator.Config(gen, 300, 13L, 200, OrderTimestamps.DEFAULT_AS_OF), new PrintStream(new ByteArrayOutputStream())).run();
+    new Generator(
+            new Generator.Config(gen, 300, 13L, 200, OrderTimestamps.DEFAULT_AS_OF),
+            new PrintStream(new ByteArrayOutputStream()))
+        .run();
     Path batch = TMP.newFolder("batch").toPath();
-    run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--input=" + gen.resolve("files"),
-        "--zones=raw,clean,curated,consumption", "--lake=" + batch.toUri());
+    run(
+        "backfill",
+        "--profile=local",
+        "--parallelism=2",
+        "--progressSeconds=0",
+        "--input=" + gen.resolve("files"),
+        "--zones=raw,clean,curated,consumption",
+        "--lake=" + batch.toUri());
     Path stream = TMP.newFolder("stream").toPath();
-    for (String d : List.of("departments", "aisles", "products", "customers")) { // the stream's reference data
+    for (String d :
+        List.of("departments", "aisles", "products", "customers")) { // the stream's reference data
       Lake.copy(batch.resolve("clean").resolve(d), stream.resolve("clean").resolve(d));
     }
     // Three shards read with parallelism 2 (apache/beam#31085: watermarks must advance when the
@@ -82,26 +99,46 @@ public class StreamTest {
     // from 3 to 6 shards (UpdateShardCount: the parents close, the children take new records) and
     // the later half follows, so the stream must read closed parents and then their children.
     Path[] halves = {TMP.newFolder("early").toPath(), TMP.newFolder("late").toPath()};
-    for (String[] f : new String[][] {{"orders.jsonl", "order_ts"}, {"clickstream.jsonl", "ts"}, {"feedback.jsonl", "submitted_at"}}) {
-      List<String> lines = new ArrayList<>(Files.readAllLines(gen.resolve("kinesis").resolve(f[0])));
+    for (String[] f :
+        new String[][] {
+          {"orders.jsonl", "order_ts"},
+          {"clickstream.jsonl", "ts"},
+          {"feedback.jsonl", "submitted_at"}
+        }) {
+      List<String> lines =
+          new ArrayList<>(Files.readAllLines(gen.resolve("kinesis").resolve(f[0])));
       lines.removeIf(String::isBlank);
-      lines.sort(java.util.Comparator.comparing((String l) -> eventTime(l, f[1])));
+      lines.sort(Comparator.comparing((String l) -> eventTime(l, f[1])));
       for (int h = 0; h < 2; h++) {
         Files.createDirectories(halves[h].resolve("kinesis"));
-        Files.write(halves[h].resolve("kinesis").resolve(f[0]),
-            h == 0 ? lines.subList(0, lines.size() / 2) : lines.subList(lines.size() / 2, lines.size()));
+        Files.write(
+            halves[h].resolve("kinesis").resolve(f[0]),
+            h == 0
+                ? lines.subList(0, lines.size() / 2)
+                : lines.subList(lines.size() / 2, lines.size()));
       }
     }
     run("replay", "--input=" + halves[0], "--speedup=1e9", "--shards=3");
     try (var kinesis = KINESIS.client()) {
-      kinesis.updateShardCount(b -> b.streamName("lakebeam-clickstream").targetShardCount(6)
-          .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
-      for (int i = 0; i < 100 && kinesis.describeStreamSummary(b -> b.streamName("lakebeam-clickstream")).streamDescriptionSummary()
-          .streamStatus() != software.amazon.awssdk.services.kinesis.model.StreamStatus.ACTIVE; i++) {
+      kinesis.updateShardCount(
+          b ->
+              b.streamName("lakebeam-clickstream")
+                  .targetShardCount(6)
+                  .scalingType(ScalingType.UNIFORM_SCALING));
+      for (int i = 0;
+          i < 100
+              && kinesis
+                      .describeStreamSummary(b -> b.streamName("lakebeam-clickstream"))
+                      .streamDescriptionSummary()
+                      .streamStatus()
+                  != StreamStatus.ACTIVE;
+          i++) {
         Thread.sleep(100);
       }
-      long open = kinesis.listShards(b -> b.streamName("lakebeam-clickstream")).shards().stream()
-          .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null).count();
+      long open =
+          kinesis.listShards(b -> b.streamName("lakebeam-clickstream")).shards().stream()
+              .filter(sh -> sh.sequenceNumberRange().endingSequenceNumber() == null)
+              .count();
       assertEquals("open clickstream shards after resharding", 6, open);
     }
     run("replay", "--input=" + halves[1], "--speedup=1e9", "--shards=3");
@@ -109,16 +146,39 @@ public class StreamTest {
     // other streams by polling (GetRecords).
     String consumerArn;
     try (var kinesis = KINESIS.client()) {
-      String streamArn = kinesis.describeStreamSummary(b -> b.streamName("lakebeam-orders")).streamDescriptionSummary().streamARN();
-      consumerArn = kinesis.registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("lakebeam-test")).consumer().consumerARN();
-      for (int i = 0; i < 100 && kinesis.describeStreamConsumer(b -> b.consumerARN(consumerArn)).consumerDescription()
-          .consumerStatus() != software.amazon.awssdk.services.kinesis.model.ConsumerStatus.ACTIVE; i++) {
+      String streamArn =
+          kinesis
+              .describeStreamSummary(b -> b.streamName("lakebeam-orders"))
+              .streamDescriptionSummary()
+              .streamARN();
+      consumerArn =
+          kinesis
+              .registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("lakebeam-test"))
+              .consumer()
+              .consumerARN();
+      for (int i = 0;
+          i < 100
+              && kinesis
+                      .describeStreamConsumer(b -> b.consumerARN(consumerArn))
+                      .consumerDescription()
+                      .consumerStatus()
+                  != ConsumerStatus.ACTIVE;
+          i++) {
         Thread.sleep(100);
       }
     }
-    String summary = run("stream", "--profile=local", "--parallelism=2", "--lake=" + stream.toUri(),
-        "--initialPosition=TRIM_HORIZON", "--maxReadTime=30s", "--rawBufferSeconds=5", "--ordersConsumerArn=" + consumerArn);
-    assertThat(summary, containsString("lakebeam-orders: 300 records read, 0 redeliveries dropped"));
+    String summary =
+        run(
+            "stream",
+            "--profile=local",
+            "--parallelism=2",
+            "--lake=" + stream.toUri(),
+            "--initialPosition=TRIM_HORIZON",
+            "--maxReadTime=30s",
+            "--rawBufferSeconds=5",
+            "--ordersConsumerArn=" + consumerArn);
+    assertThat(
+        summary, containsString("lakebeam-orders: 300 records read, 0 redeliveries dropped"));
     assertThat(summary, containsString("stream: finished"));
 
     // Raw: every event, once, gzip JSON lines under raw/kinesis/{stream}/ingest_date=.
@@ -126,22 +186,30 @@ public class StreamTest {
     try (Stream<Path> s = Files.walk(stream.resolve("raw").resolve("kinesis"))) {
       for (Path f : s.filter(Files::isRegularFile).toList()) {
         assertTrue(f.toString(), f.getParent().getFileName().toString().startsWith("ingest_date="));
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(f)), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+            new BufferedReader(
+                new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(f)), StandardCharsets.UTF_8))) {
           r.lines().forEach(delivered::add);
         }
       }
     }
     List<String> events = new ArrayList<>();
     for (String f : List.of("orders.jsonl", "clickstream.jsonl", "feedback.jsonl")) {
-      Files.readAllLines(gen.resolve("kinesis").resolve(f)).stream().filter(l -> !l.isBlank()).forEach(events::add);
+      Files.readAllLines(gen.resolve("kinesis").resolve(f)).stream()
+          .filter(l -> !l.isBlank())
+          .forEach(events::add);
     }
     // Raw delivery is at-least-once (as Firehose is): after the resharding, records of the closed
     // clickstream parents are read again (see the summary); the clean stage drops them by event id.
     System.out.println("StreamTest: " + summary.replace('\n', ' '));
-    assertEquals("raw: every event at least once", new java.util.TreeSet<>(events), new java.util.TreeSet<>(delivered));
-    List<String> others = delivered.stream().filter(l -> !l.contains("\"event_id\"")).sorted().toList();
-    assertEquals("raw: every order and feedback event exactly once (their streams kept their shards)",
-        events.stream().filter(l -> !l.contains("\"event_id\"")).sorted().toList(), others);
+    assertEquals("raw: every event at least once", new TreeSet<>(events), new TreeSet<>(delivered));
+    List<String> others =
+        delivered.stream().filter(l -> !l.contains("\"event_id\"")).sorted().toList();
+    assertEquals(
+        "raw: every order and feedback event exactly once (their streams kept their shards)",
+        events.stream().filter(l -> !l.contains("\"event_id\"")).sorted().toList(),
+        others);
 
     // Clean: the same rows as the backfill's (apart from source names and run times).
     for (String d : List.of("orders", "order_lines", "click_events", "feedback")) {
@@ -150,9 +218,11 @@ public class StreamTest {
       assertEquals(d, expected, Lake.rows(stream.resolve("clean").resolve(d), Lake.RUN_COLUMNS));
     }
 
-    // department_sales_1m: the latest firing of each minute and department adds up to the day's items.
+    // department_sales_1m: the latest firing of each minute and department adds up to the day's
+    // items.
     Map<String, GenericRecord> latest = new HashMap<>();
-    for (GenericRecord r : Lake.read(stream.resolve("consumption").resolve("department_sales_1m"))) {
+    for (GenericRecord r :
+        Lake.read(stream.resolve("consumption").resolve("department_sales_1m"))) {
       String key = r.get("window_start") + "/" + r.get("department_id");
       GenericRecord old = latest.get(key);
       if (old == null || (Long) r.get("updated_at") >= (Long) old.get("updated_at")) {
@@ -160,12 +230,15 @@ public class StreamTest {
       }
     }
     long minuteItems = latest.values().stream().mapToLong(r -> (Long) r.get("items")).sum();
-    long dailyItems = Lake.read(batch.resolve("consumption").resolve("daily_department_sales")).stream()
-        .mapToLong(r -> (Long) r.get("items")).sum();
+    long dailyItems =
+        Lake.read(batch.resolve("consumption").resolve("daily_department_sales")).stream()
+            .mapToLong(r -> (Long) r.get("items"))
+            .sum();
     assertTrue(dailyItems > 0);
     assertEquals(dailyItems, minuteItems);
 
-    // click_sessions: one row per session of the clean clicks (sessions of one id 30 minutes apart would be two).
+    // click_sessions: one row per session of the clean clicks (sessions of one id 30 minutes apart
+    // would be two).
     Set<String> sessions = new HashSet<>();
     for (GenericRecord r : Lake.read(batch.resolve("clean").resolve("click_events"))) {
       sessions.add(r.get("session_id").toString());
@@ -177,9 +250,16 @@ public class StreamTest {
     assertEquals(sessions, sessionRows);
 
     // Daily aggregates from the stream's clean zone equal the backfill's.
-    run("backfill", "--profile=local", "--parallelism=2", "--progressSeconds=0", "--zones=curated,consumption", "--lake=" + stream.toUri());
-    assertEquals(Lake.rows(batch.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS),
-        Lake.rows(stream.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS));
+    run(
+        "backfill",
+        "--profile=local",
+        "--parallelism=2",
+        "--progressSeconds=0",
+        "--zones=curated,consumption",
+        "--lake=" + stream.toUri());
+    assertEquals(
+        Lake.rows(batch.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS),
+        Lake.rows(
+            stream.resolve("consumption").resolve("daily_department_sales"), Lake.RUN_COLUMNS));
   }
-
 }

@@ -33,19 +33,31 @@ public final class EventFields {
     }
   }
 
-  /** The trusted event time of a payload's field, or null (no JSON, no such field, or not trusted). */
+  /**
+   * The trusted event time of a payload's field, or null (no JSON, no such field, or not trusted).
+   */
   public static Instant eventTime(String payload, String field) {
     return eventTime(json(payload), field);
   }
 
-  /** The trusted event time of a record's field: an ISO-8601 instant from 1970 to the clock plus {@link #TRUSTED_AHEAD}. */
+  /**
+   * The trusted event time of a record's field: an ISO-8601 instant from 1970 to the clock plus
+   * {@link #TRUSTED_AHEAD}.
+   */
   public static Instant eventTime(JsonNode record, String field) {
     try {
       JsonNode v = record == null ? null : record.get(field);
-      Instant t = v == null || !v.isTextual() ? null : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
+      Instant t =
+          v == null || !v.isTextual()
+              ? null
+              : new Instant(java.time.Instant.parse(v.asText()).toEpochMilli());
       // Not trusted for windows and watermarks: a year-9999 event would hold its window (and with
       // it the watermark) forever, a year-0001 one would be dropped as late instead of rejected.
-      return t == null || t.isBefore(Rules.EARLIEST_EVENT) || t.isAfter(Instant.now().plus(TRUSTED_AHEAD)) ? null : t;
+      return t == null
+              || t.isBefore(Rules.EARLIEST_EVENT)
+              || t.isAfter(Instant.now().plus(TRUSTED_AHEAD))
+          ? null
+          : t;
     } catch (DateTimeParseException | ArithmeticException e) {
       return null;
     }

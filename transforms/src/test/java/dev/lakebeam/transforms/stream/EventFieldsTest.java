@@ -10,10 +10,14 @@ import org.junit.Test;
 public class EventFieldsTest {
   @Test
   public void anEventTimeIsTrustedFrom1970ToTheClockPlusAnHour() {
-    assertEquals(Instant.parse("2025-06-30T10:00:00Z"), EventFields.eventTime("{\"ts\":\"2025-06-30T10:00:00Z\"}", "ts"));
+    assertEquals(
+        Instant.parse("2025-06-30T10:00:00Z"),
+        EventFields.eventTime("{\"ts\":\"2025-06-30T10:00:00Z\"}", "ts"));
     Instant soon = Instant.now().plus(Duration.standardMinutes(30));
     assertEquals(soon, EventFields.eventTime("{\"ts\":\"" + soon + "\"}", "ts"));
-    assertNull(EventFields.eventTime("{\"ts\":\"" + Instant.now().plus(Duration.standardHours(2)) + "\"}", "ts"));
+    assertNull(
+        EventFields.eventTime(
+            "{\"ts\":\"" + Instant.now().plus(Duration.standardHours(2)) + "\"}", "ts"));
     assertNull(EventFields.eventTime("{\"ts\":\"9999-12-31T00:00:00Z\"}", "ts"));
     assertNull(EventFields.eventTime("{\"ts\":\"0001-01-01T00:00:00Z\"}", "ts"));
     assertNull(EventFields.eventTime("{\"ts\":\"yesterday\"}", "ts"));
@@ -25,7 +29,8 @@ public class EventFieldsTest {
   @Test
   public void anEventIdIsAScalarOfAJsonObject() {
     assertEquals("42", EventFields.eventId(EventFields.json("{\"order_id\":42}"), "order_id"));
-    assertEquals("e-1", EventFields.eventId(EventFields.json("{\"event_id\":\"e-1\"}"), "event_id"));
+    assertEquals(
+        "e-1", EventFields.eventId(EventFields.json("{\"event_id\":\"e-1\"}"), "event_id"));
     assertNull(EventFields.eventId(EventFields.json("{\"order_id\":null}"), "order_id"));
     assertNull(EventFields.eventId(EventFields.json("{\"order_id\":[1]}"), "order_id"));
     assertNull(EventFields.eventId(EventFields.json("[{\"order_id\":1}]"), "order_id"));

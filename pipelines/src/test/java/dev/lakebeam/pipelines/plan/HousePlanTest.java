@@ -22,7 +22,7 @@ import org.junit.Test;
  * The house plan, drawn from the main sources of every module: no package depends on itself through
  * others.
  */
-public class PackageCyclesTest {
+public class HousePlanTest {
   private static final Pattern PACKAGE =
       Pattern.compile("^package\\s+([\\w.]+);", Pattern.MULTILINE);
   private static final Pattern IMPORT =
@@ -57,6 +57,21 @@ public class PackageCyclesTest {
     uses.forEach((pkg, to) -> to.removeIf(q -> q.equals(pkg) || !uses.containsKey(q)));
     assertTrue("packages found: " + uses.keySet(), uses.size() > 10);
     assertEquals("package cycles", List.of(), cycles(uses));
+  }
+
+  @Test
+  public void everyPipelinesWiringIsUnder150Lines() throws IOException {
+    Path pipelines = Path.of("src/main/java/dev/lakebeam/pipelines");
+    for (String wiring :
+        List.of(
+            "backfill/CleanStage.java",
+            "backfill/CuratedStage.java",
+            "stream/StreamIo.java",
+            "stream/StreamStages.java",
+            "stream/StreamParse.java")) {
+      long lines = Files.readAllLines(pipelines.resolve(wiring)).size();
+      assertTrue(wiring + " has " + lines + " lines", lines < 150);
+    }
   }
 
   /** The strongly connected sets of two or more packages (Tarjan). */
