@@ -14,6 +14,7 @@ import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -144,13 +145,11 @@ final class StreamPlan {
             o.getHmacKeyEnv(), o.getAllowDevHmacKey(), LakeOptions.isLocal(o), err, "stream");
     KeyFingerprints.check(RunReport.manifestsOf(o.getLake()), tokenizer.fingerprint(), "stream");
     CleanConfig cfg =
-        new CleanConfig(
-            Instant.now(),
+        CleanConfig.live(
+            Clock.systemUTC(),
             o.getFutureToleranceMinutes() * 60_000L,
             tokenizer,
-            OrderTimestamps.DEFAULT_AS_OF,
-            null,
-            null);
+            OrderTimestamps.DEFAULT_AS_OF);
     settings =
         new StreamStages.Settings(
             horizon,

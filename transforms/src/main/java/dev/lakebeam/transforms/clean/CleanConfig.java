@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.clean;
 
 import java.io.Serializable;
+import java.time.Clock;
 import java.time.LocalDate;
 import org.joda.time.Instant;
 
@@ -8,7 +9,9 @@ import org.joda.time.Instant;
 public final class CleanConfig implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  final long runStartMillis;
+  /** The run's clock: fixed at a batch run's start; the wall clock for a stream. */
+  private final Clock clock;
+
   final long futureToleranceMillis;
   final Tokenizer tokenizer;
   final LocalDate asOf;
@@ -16,7 +19,7 @@ public final class CleanConfig implements Serializable {
   final LocalDate to;
 
   /**
-   * @param runStart the run's clock: _ingested_at, and the base of the future-timestamp check
+   * @param runStart a batch run's clock: _ingested_at, and the base of the future-timestamp check
    * @param futureToleranceMillis how far past the run's clock an event time may be
    * @param asOf the as-of date of the order_ts rule
    * @param from first event date kept (inclusive), or null for no lower bound
@@ -29,7 +32,23 @@ public final class CleanConfig implements Serializable {
       LocalDate asOf,
       LocalDate from,
       LocalDate to) {
-    this.runStartMillis = runStart.getMillis();
+    this(
+        Clock.fixed(java.time.Instant.ofEpochMilli(runStart.getMillis()), java.time.ZoneOffset.UTC),
+        futureToleranceMillis,
+        tokenizer,
+        asOf,
+        from,
+        to);
+  }
+
+  private CleanConfig(
+      Clock clock,
+      long futureToleranceMillis,
+      Tokenizer tokenizer,
+      LocalDate asOf,
+      LocalDate from,
+      LocalDate to) {
+    this.clock = clock;
     this.futureToleranceMillis = futureToleranceMillis;
     this.tokenizer = tokenizer;
     this.asOf = asOf;
@@ -37,12 +56,24 @@ public final class CleanConfig implements Serializable {
     this.to = to;
   }
 
+  /**
+   * A stream's: the clock is the wall clock when each record is cleaned, so an event is checked
+   * against the time it arrives, however long the stream has run, and {@code _ingested_at} is when
+   * it was cleaned.
+   *
+   * @param clock the wall clock ({@code Clock.systemUTC()}; a test's own)
+   */
+  public static CleanConfig live(
+      Clock clock, long futureToleranceMillis, Tokenizer tokenizer, LocalDate asOf) {
+    return new CleanConfig(clock, futureToleranceMillis, tokenizer, asOf, null, null);
+  }
+
   Instant latestAllowed() {
-    return new Instant(runStartMillis + futureToleranceMillis);
+    return new Instant(clock.millis() + futureToleranceMillis);
   }
 
   Instant ingestedAt() {
-    return new Instant(runStartMillis);
+    return new Instant(clock.millis());
   }
 
   /** Whether an event date is inside the run's range. */
