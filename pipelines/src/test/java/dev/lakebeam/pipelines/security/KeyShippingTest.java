@@ -7,6 +7,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.fail;
 
 import dev.lakebeam.pipelines.run.HmacKeys;
+import dev.lakebeam.schemas.Pii;
 import dev.lakebeam.transforms.clean.CleanConfig;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +44,8 @@ public class KeyShippingTest {
         (CleanConfig) SerializableUtils.deserializeFromByteArray(job, "clean config");
     Tokenizer plain = new Tokenizer(key.getBytes(StandardCharsets.UTF_8));
     assertEquals(
-        plain.token(Tokenizer.Kind.EMAIL, "a@example.com"),
-        onWorker.tokenizer().token(Tokenizer.Kind.EMAIL, "a@example.com"));
+        plain.token(Pii.Kind.EMAIL, "a@example.com"),
+        onWorker.tokenizer().token(Pii.Kind.EMAIL, "a@example.com"));
     assertEquals(plain.fingerprint(), onWorker.tokenizer().fingerprint());
   }
 
@@ -66,7 +67,7 @@ public class KeyShippingTest {
         (Tokenizer)
             SerializableUtils.deserializeFromByteArray(HexFormat.of().parseHex(hex), "tokenizer");
     try {
-      onWorker.token(Tokenizer.Kind.EMAIL, "a@example.com");
+      onWorker.token(Pii.Kind.EMAIL, "a@example.com");
       fail("a worker without the key must not tokenize");
     } catch (IllegalStateException e) {
       assertThat(e.getMessage(), containsString("$" + unset + " is not set on this worker"));

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.clean;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Pii;
 import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.Rows;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public final class CleanRows {
         case SCHEMA_VERSION -> v = plan.version;
         case TOKEN -> {
           String source = plan.tokenSources[i];
-          v = cfg.tokenizer.token(Tokenizer.PII_FIELDS.get(source), rec.getString(source));
+          v = cfg.tokenizer.token(Pii.FIELDS.get(source), rec.getString(source));
         }
         default -> {
           // A record field (or, for user_id, customer_id), unless an extra value is given.
@@ -51,7 +52,7 @@ public final class CleanRows {
           } else {
             v = plan.recordIndex[i] >= 0 ? rec.getValue(plan.recordIndex[i]) : null;
           }
-          if (v instanceof String text && Tokenizer.FREE_TEXT_FIELDS.contains(name)) {
+          if (v instanceof String text && Pii.FREE_TEXT_FIELDS.contains(name)) {
             v = cfg.tokenizer.redactFreeText(text);
           }
         }
@@ -96,7 +97,7 @@ public final class CleanRows {
           case "_schema_version" -> kinds[i] = Kind.SCHEMA_VERSION;
           case "name_token", "email_token", "phone_token", "ip_token" -> {
             kinds[i] = Kind.TOKEN;
-            tokenSources[i] = Tokenizer.TOKEN_FIELDS.get(name);
+            tokenSources[i] = Pii.TOKEN_FIELDS.get(name);
           }
           case "user_id" -> {
             kinds[i] = Kind.FIELD;

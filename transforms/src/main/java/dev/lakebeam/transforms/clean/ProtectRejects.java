@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.schemas.Pii;
 import dev.lakebeam.transforms.records.Rejects;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +26,10 @@ import org.apache.beam.sdk.values.Row;
 /**
  * Keeps personal data out of the rejects, which live in the clean zone beside the tokenized rows. A
  * reject of a dataset that holds PII (one whose clean schema has a {@code *_token} field) keeps its
- * payload with every PII field ({@link Tokenizer#PII_FIELDS}, at any depth, whatever its JSON type)
- * replaced by the same HMAC token the clean rows carry, so a reject can still be matched to its
- * customer, and every email address in any other string (an email given as a customer_id) replaced
- * by its token. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
+ * payload with every PII field ({@link Pii#FIELDS}, at any depth, whatever its JSON type) replaced
+ * by the same HMAC token the clean rows carry, so a reject can still be matched to its customer,
+ * and every email address in any other string (an email given as a customer_id) replaced by its
+ * token. A payload that cannot be parsed (truncated, invalid encoding, not JSON) cannot be
  * tokenized field by field: it is withheld, and the message says where the record is as received
  * (the raw zone, at {@code source_ref}), which is the restricted zone. Rejects of other datasets
  * pass unchanged.
@@ -58,7 +59,7 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
     Set<String> out = new TreeSet<>();
     for (Dataset d : Dataset.values()) {
       if (d.beamSchema().getFields().stream()
-          .anyMatch(f -> Tokenizer.TOKEN_FIELDS.containsKey(f.getName()))) {
+          .anyMatch(f -> Pii.TOKEN_FIELDS.containsKey(f.getName()))) {
         out.add(d.datasetName());
       }
     }
@@ -114,13 +115,12 @@ public final class ProtectRejects extends PTransform<PCollection<Row>, PCollecti
       }
       for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        Tokenizer.Kind kind =
-            Tokenizer.PII_FIELDS.get(e.getKey().toLowerCase(Locale.ROOT)); // EMAIL, Full_Name too
+        Pii.Kind kind = Pii.FIELDS.get(e.getKey().toLowerCase(Locale.ROOT)); // EMAIL, Full_Name too
         if (kind != null && !e.getValue().isNull()) {
           String value = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
           e.setValue(TextNode.valueOf(tokenizer.token(kind, value)));
         } else if (e.getValue().isTextual()
-            && Tokenizer.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+            && Pii.FREE_TEXT_FIELDS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
           e.setValue(TextNode.valueOf(tokenizer.redactFreeText(e.getValue().asText())));
         } else if (e.getValue()
             .isTextual()) { // an email where it does not belong (a customer_id, say) is still

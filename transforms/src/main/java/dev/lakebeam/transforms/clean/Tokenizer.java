@@ -1,13 +1,12 @@
 package dev.lakebeam.transforms.clean;
 
+import dev.lakebeam.schemas.Pii.Kind;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -21,36 +20,6 @@ import javax.crypto.spec.SecretKeySpec;
  * never part of {@link #toString()}.
  */
 public final class Tokenizer implements Serializable {
-  /** What kind of value a token stands for: part of the HMAC input, so kinds never collide. */
-  public enum Kind {
-    NAME,
-    EMAIL,
-    PHONE,
-    IP
-  }
-
-  /** Source fields that hold PII, by the kind of token they become. */
-  public static final Map<String, Kind> PII_FIELDS =
-      Map.of("full_name", Kind.NAME, "email", Kind.EMAIL, "phone", Kind.PHONE, "ip", Kind.IP);
-
-  /** Clean fields that hold tokens, by the source field they are made from. */
-  public static final Map<String, String> TOKEN_FIELDS =
-      Map.of(
-          "name_token",
-          "full_name",
-          "email_token",
-          "email",
-          "phone_token",
-          "phone",
-          "ip_token",
-          "ip");
-
-  /**
-   * Free-text fields (any dataset): emails and phone numbers inside them become tokens before
-   * clean.
-   */
-  public static final Set<String> FREE_TEXT_FIELDS = Set.of("comment");
-
   private static final Pattern EMAIL_IN_TEXT =
       Pattern.compile("[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*");
 

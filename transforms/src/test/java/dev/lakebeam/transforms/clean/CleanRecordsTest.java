@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.OrderTimestamps;
+import dev.lakebeam.schemas.Pii;
 import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.records.Envelope;
 import java.math.BigDecimal;
@@ -265,10 +266,8 @@ public class CleanRecordsTest {
               assertEquals(7, (int) c.getInt32("user_id"));
               assertEquals("gold", c.getString("tier"));
               assertEquals(
-                  TOKENS.token(Tokenizer.Kind.EMAIL, "new@example.com"),
-                  c.getString("email_token"));
-              assertEquals(
-                  TOKENS.token(Tokenizer.Kind.NAME, "Ana Lima"), c.getString("name_token"));
+                  TOKENS.token(Pii.Kind.EMAIL, "new@example.com"), c.getString("email_token"));
+              assertEquals(TOKENS.token(Pii.Kind.NAME, "Ana Lima"), c.getString("name_token"));
               assertEquals("files", c.getString("_source"));
               assertEquals(RUN, c.getDateTime("_ingested_at").toInstant());
               return null;
@@ -290,7 +289,7 @@ public class CleanRecordsTest {
         .satisfies(
             rows -> {
               Row c = rows.iterator().next();
-              assertEquals(TOKENS.token(Tokenizer.Kind.IP, "192.0.2.7"), c.getString("ip_token"));
+              assertEquals(TOKENS.token(Pii.Kind.IP, "192.0.2.7"), c.getString("ip_token"));
               assertEquals(7, (int) c.getInt32("user_id"));
               return null;
             });
@@ -338,9 +337,9 @@ public class CleanRecordsTest {
               Row f = rows.iterator().next();
               assertEquals(
                   "ring me on [phone:"
-                      + TOKENS.token(Tokenizer.Kind.PHONE, "0044 20 7946 0958")
+                      + TOKENS.token(Pii.Kind.PHONE, "0044 20 7946 0958")
                       + "] or [email:"
-                      + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.four@example.net")
+                      + TOKENS.token(Pii.Kind.EMAIL, "leak.four@example.net")
                       + "]",
                   f.getString("comment"));
               return null;

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.schemas.Pii;
 import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.transforms.records.Rejects;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +53,9 @@ public class ProtectRejectsTest {
             + "\"phone\":{\"n\":\"+1-555-555-0101\"},\"country\":\"US\",\"extra\":{\"ip\":\"198.51.100.7\"}}";
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
-    assertEquals(
-        TOKENS.token(Tokenizer.Kind.EMAIL, "wanda.quist@example.com"), n.get("email").asText());
-    assertEquals(
-        TOKENS.token(Tokenizer.Kind.NAME, "[\"Wanda\",\"Quist\"]"), n.get("full_name").asText());
-    assertEquals(
-        TOKENS.token(Tokenizer.Kind.IP, "198.51.100.7"), n.get("extra").get("ip").asText());
+    assertEquals(TOKENS.token(Pii.Kind.EMAIL, "wanda.quist@example.com"), n.get("email").asText());
+    assertEquals(TOKENS.token(Pii.Kind.NAME, "[\"Wanda\",\"Quist\"]"), n.get("full_name").asText());
+    assertEquals(TOKENS.token(Pii.Kind.IP, "198.51.100.7"), n.get("extra").get("ip").asText());
     assertEquals(7, n.get("customer_id").asInt());
     assertEquals("US", n.get("country").asText());
     for (String pii : new String[] {"Wanda", "Quist", "555-0101", "198.51.100.7", "Example.com"}) {
@@ -71,10 +69,9 @@ public class ProtectRejectsTest {
         "{\"customer_id\":8,\"EMAIL\":\"Upper.Case@Example.com\",\"Full_Name\":\"Mixed Case\",\"Extra\":{\"IP\":\"203.0.113.9\"}}";
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
-    assertEquals(
-        TOKENS.token(Tokenizer.Kind.EMAIL, "upper.case@example.com"), n.get("EMAIL").asText());
-    assertEquals(TOKENS.token(Tokenizer.Kind.NAME, "Mixed Case"), n.get("Full_Name").asText());
-    assertEquals(TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9"), n.get("Extra").get("IP").asText());
+    assertEquals(TOKENS.token(Pii.Kind.EMAIL, "upper.case@example.com"), n.get("EMAIL").asText());
+    assertEquals(TOKENS.token(Pii.Kind.NAME, "Mixed Case"), n.get("Full_Name").asText());
+    assertEquals(TOKENS.token(Pii.Kind.IP, "203.0.113.9"), n.get("Extra").get("IP").asText());
     for (String pii : new String[] {"Upper.Case", "Mixed Case", "203.0.113.9"}) {
       assertThat(out.toString(), not(containsString(pii)));
     }
@@ -87,12 +84,11 @@ public class ProtectRejectsTest {
     Row out = ProtectRejects.protect(reject("customers", payload), TOKENS, JSON);
     JsonNode n = JSON.readTree(out.getString("payload"));
     assertEquals(
-        "[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "leak.one@example.net") + "]",
+        "[email:" + TOKENS.token(Pii.Kind.EMAIL, "leak.one@example.net") + "]",
         n.get("customer_id").asText());
     assertEquals("2025-01-12 22:49:19", n.get("updated_at").asText());
     assertEquals(
-        "[email:" + TOKENS.token(Tokenizer.Kind.EMAIL, "b@c.io") + "]",
-        n.get("tags").get(1).asText());
+        "[email:" + TOKENS.token(Pii.Kind.EMAIL, "b@c.io") + "]", n.get("tags").get(1).asText());
     assertThat(out.toString(), not(containsString("leak.one")));
     // an email as a key, one with letters beyond ASCII, one without a dot in its domain
     Row more =
@@ -110,9 +106,7 @@ public class ProtectRejectsTest {
         ProtectRejects.protect(
             reject("orders", "900001,someone@example.com,prior,1,2,8,"), TOKENS, JSON);
     assertEquals(
-        "900001,[email:"
-            + TOKENS.token(Tokenizer.Kind.EMAIL, "someone@example.com")
-            + "],prior,1,2,8,",
+        "900001,[email:" + TOKENS.token(Pii.Kind.EMAIL, "someone@example.com") + "],prior,1,2,8,",
         order.getString("payload"));
   }
 
@@ -157,9 +151,7 @@ public class ProtectRejectsTest {
                 MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("payload")));
     PAssert.that(payloads)
         .containsInAnyOrder(
-            "{\"ip\":\""
-                + TOKENS.token(Tokenizer.Kind.IP, "203.0.113.9")
-                + "\",\"type\":\"search\"}",
+            "{\"ip\":\"" + TOKENS.token(Pii.Kind.IP, "203.0.113.9") + "\",\"type\":\"search\"}",
             "1,2,3");
     p.run();
   }

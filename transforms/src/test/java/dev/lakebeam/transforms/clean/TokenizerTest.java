@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNull;
 
+import dev.lakebeam.schemas.Pii;
 import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.Test;
@@ -17,16 +18,15 @@ public class TokenizerTest {
 
   @Test
   public void stableNormalizedKeyedAndKindSeparated() {
-    String t = a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com ");
-    assertEquals(t, a.token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
-    assertEquals(t, SerializableUtils.clone(a).token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
-    assertNotEquals(t, b.token(Tokenizer.Kind.EMAIL, "ana.lima@example.com"));
-    assertNotEquals(t, a.token(Tokenizer.Kind.NAME, "ana.lima@example.com"));
+    String t = a.token(Pii.Kind.EMAIL, "Ana.Lima@Example.com ");
+    assertEquals(t, a.token(Pii.Kind.EMAIL, "ana.lima@example.com"));
+    assertEquals(t, SerializableUtils.clone(a).token(Pii.Kind.EMAIL, "ana.lima@example.com"));
+    assertNotEquals(t, b.token(Pii.Kind.EMAIL, "ana.lima@example.com"));
+    assertNotEquals(t, a.token(Pii.Kind.NAME, "ana.lima@example.com"));
     assertEquals(
-        a.token(Tokenizer.Kind.PHONE, "+1-202-555-0100"),
-        a.token(Tokenizer.Kind.PHONE, "+1 (202) 555 0100"));
+        a.token(Pii.Kind.PHONE, "+1-202-555-0100"), a.token(Pii.Kind.PHONE, "+1 (202) 555 0100"));
     assertEquals(43, t.length());
-    assertNull(a.token(Tokenizer.Kind.IP, null));
+    assertNull(a.token(Pii.Kind.IP, null));
   }
 
   @Test
@@ -35,9 +35,9 @@ public class TokenizerTest {
         "Call +1 (555) 555-0142 or write to Ana.Lima@Example.com; order 123456 of 2025-06-20 at 10:30 was late.";
     assertEquals(
         "Call [phone:"
-            + a.token(Tokenizer.Kind.PHONE, "+1 (555) 555-0142")
+            + a.token(Pii.Kind.PHONE, "+1 (555) 555-0142")
             + "] or write to [email:"
-            + a.token(Tokenizer.Kind.EMAIL, "Ana.Lima@Example.com")
+            + a.token(Pii.Kind.EMAIL, "Ana.Lima@Example.com")
             + "]; order 123456 of 2025-06-20 at 10:30 was late.",
         a.redactFreeText(text));
     assertEquals("no personal data here", a.redactFreeText("no personal data here"));
