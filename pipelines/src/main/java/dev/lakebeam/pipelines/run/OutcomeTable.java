@@ -6,10 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/**
- * A summary's table of records in and their outcomes, one row per source dataset that had records
- * in.
- */
+/** A summary's table of records in and their outcomes, one row per source dataset. */
 public final class OutcomeTable {
   private OutcomeTable() {}
 
@@ -19,16 +16,29 @@ public final class OutcomeTable {
    */
   public static void print(
       PrintStream out, Map<String, Map<String, Long>> counts, List<String> columns) {
+    print(out, counts, columns, true);
+  }
+
+  /**
+   * As {@link #print(PrintStream, Map, List)}; with {@code onlyWithRecords} false, every dataset
+   * counted gets its row. A column a dataset lacks shows "-".
+   */
+  public static void print(
+      PrintStream out,
+      Map<String, Map<String, Long>> counts,
+      List<String> columns,
+      boolean onlyWithRecords) {
     List<Object> header = new ArrayList<>(List.of("source"));
     header.addAll(columns);
-    out.printf(Locale.ROOT, "  %-16s" + " %10s".repeat(columns.size()) + "%n", header.toArray());
+    String line = "  %-16s" + " %10s".repeat(columns.size()) + "%n";
+    out.printf(Locale.ROOT, line, header.toArray());
     counts.forEach(
         (ds, c) -> {
-          if (c.getOrDefault("in", 0L) > 0) {
+          if (!onlyWithRecords || c.getOrDefault("in", 0L) > 0) {
             List<Object> row = new ArrayList<>(List.of(ds));
-            columns.forEach(k -> row.add(c.getOrDefault(k, 0L)));
-            out.printf(
-                Locale.ROOT, "  %-16s" + " %,10d".repeat(columns.size()) + "%n", row.toArray());
+            columns.forEach(
+                k -> row.add(c.containsKey(k) ? String.format(Locale.ROOT, "%,d", c.get(k)) : "-"));
+            out.printf(Locale.ROOT, line, row.toArray());
           }
         });
   }

@@ -141,31 +141,10 @@ public final class RunReport {
 
   /** The table of records in and their outcomes per source dataset. */
   public void printCounts(PrintStream out) {
-    if (counts.isEmpty()) {
-      return;
+    if (!counts.isEmpty()) {
+      OutcomeTable.print(
+          out, counts, List.of("lines", "in", "clean", "rejected", "duplicates", "skipped"), false);
     }
-    out.printf(
-        Locale.ROOT,
-        "  %-16s %10s %10s %10s %10s %10s %10s%n",
-        "source",
-        "lines",
-        "in",
-        "clean",
-        "rejected",
-        "duplicates",
-        "skipped");
-    counts.forEach(
-        (ds, c) ->
-            out.printf(
-                Locale.ROOT,
-                "  %-16s %10s %,10d %,10d %,10d %,10d %,10d%n",
-                ds,
-                c.containsKey("lines") ? String.format(Locale.ROOT, "%,d", c.get("lines")) : "-",
-                c.get("in"),
-                c.get("clean"),
-                c.get("rejected"),
-                c.get("duplicates"),
-                c.get("skipped")));
   }
 
   /** The rows each output received. */
