@@ -6,13 +6,10 @@ import org.apache.beam.sdk.io.aws2.kinesis.WatermarkPolicyFactory;
 import org.joda.time.Duration;
 
 /**
- * Event-time watermarks per shard, idle shards following the clock after the threshold. Beam's
- * {@code WatermarkParameters.create()} stamps its "last record seen" time when the pipeline is
- * built on the client, and every shard's policy starts from that instant: a job that starts (or is
- * restored from a savepoint) more than the idle threshold later sees each shard as idle before its
- * first read, moves the watermark to the clock, and drops a shard's backlog of older events as too
- * late. Here the parameters are created with the policy, on the worker, when the shard's reader
- * starts. (Seen as two lost orders in StreamRestartTest on a loaded machine.)
+ * Event-time watermarks per shard; an idle shard follows the clock after the threshold. The
+ * parameters are made here, on the worker as the shard's reader starts: made on the client, they
+ * would date every shard's last record to the job's build, and a job started or restored later than
+ * the threshold would take each shard as idle and drop its backlog as late.
  */
 final class EventTimeWatermarks implements WatermarkPolicyFactory {
   private final String field;
