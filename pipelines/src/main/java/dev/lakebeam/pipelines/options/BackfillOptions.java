@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Description;
 
 /** Options of the bounded backfill (DESIGN §4). */
 @OptionGroup("What to build")
-public interface BackfillOptions extends LakeOptions, JdbcOptions, PiiOptions {
+public interface BackfillOptions extends LakeOptions, JdbcOptions, CleanOptions {
   @Description("Comma-separated sources to read: files, rds.")
   @Default.String("files")
   @OptionGroup("Input")

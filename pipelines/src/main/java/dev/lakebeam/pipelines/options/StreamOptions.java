@@ -13,7 +13,7 @@ import org.apache.beam.sdk.options.Description;
  * choose the account or an emulator.
  */
 @OptionGroup("Kinesis streams")
-public interface StreamOptions extends LakeOptions, AwsOptions, PiiOptions {
+public interface StreamOptions extends LakeOptions, AwsOptions, CleanOptions {
   @Description("Comma-separated streams: orders, clickstream, feedback.")
   @Default.String("orders,clickstream,feedback")
   String getStreams();

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * future tolerance.
  */
 @OptionGroup("PII tokens")
-public interface PiiOptions extends PipelineOptions {
+public interface CleanOptions extends PipelineOptions {
   @Description("Environment variable that holds the HMAC key for PII tokens (at least 16 bytes).")
   @Default.String("LAKEBEAM_HMAC_KEY")
   String getHmacKeyEnv();
