@@ -7,7 +7,11 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.aws2.kinesis.WatermarkParameters;
+import org.apache.beam.sdk.io.aws2.kinesis.WatermarkPolicy;
+import org.apache.beam.sdk.io.aws2.kinesis.WatermarkPolicyFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.joda.time.Duration;
 
 /**
  * The unbounded pipeline (DESIGN §4): Kinesis streams into the raw, clean and consumption zones
@@ -62,5 +66,33 @@ public final class StreamPipeline {
     }
     StreamSummary.print(out, result, plan, o.getDedupeHorizon());
     return 0;
+  }
+
+  /**
+   * Event-time watermarks per shard; an idle shard follows the clock after the threshold. The
+   * parameters are made here, on the worker as the shard's reader starts: made on the client, they
+   * would date every shard's last record to the job's build, and a job started or restored later
+   * than the threshold would take each shard as idle and drop its backlog as late.
+   */
+  static final class EventTimeWatermarks implements WatermarkPolicyFactory {
+    /** Its name and this id stay: Flink saves it with the Kinesis read's state in savepoints. */
+    private static final long serialVersionUID = -8875397525491907540L;
+
+    private final String field;
+    private final Duration idle;
+
+    EventTimeWatermarks(String field, Duration idle) {
+      this.field = field;
+      this.idle = idle;
+    }
+
+    @Override
+    public WatermarkPolicy createWatermarkPolicy() {
+      return WatermarkPolicyFactory.withCustomWatermarkPolicy(
+              WatermarkParameters.create()
+                  .withTimestampFn(new EventTime(field))
+                  .withWatermarkIdleDurationThreshold(idle))
+          .createWatermarkPolicy();
+    }
   }
 }

@@ -171,7 +171,8 @@ final class StreamPlan {
     KinesisIO.Read read =
         KinesisIO.read()
             .withStreamName(names.get(s))
-            .withCustomWatermarkPolicy(new EventTimeWatermarks(s.kinesis().timeField(), idle));
+            .withCustomWatermarkPolicy(
+                new StreamPipeline.EventTimeWatermarks(s.kinesis().timeField(), idle));
     read =
         startAt == null
             ? read.withInitialPositionInStream(position)

@@ -23,7 +23,7 @@ public class EventTimeWatermarksTest {
     Duration idle = Duration.millis(300);
     // Built now (as on the client), serialized into the job, used later (as on a worker).
     WatermarkPolicyFactory ours =
-        SerializableUtils.clone(new EventTimeWatermarks("order_ts", idle));
+        SerializableUtils.clone(new StreamPipeline.EventTimeWatermarks("order_ts", idle));
     WatermarkPolicyFactory beams =
         SerializableUtils.clone(
             WatermarkPolicyFactory.withCustomWatermarkPolicy(
