@@ -1,6 +1,7 @@
 package dev.lakebeam.pipelines.backfill;
 
 import dev.lakebeam.pipelines.options.BackfillOptions;
+import dev.lakebeam.pipelines.options.CleanOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.UsageException;
 import dev.lakebeam.pipelines.rds.HighWater;
@@ -175,7 +176,7 @@ final class BackfillPlan {
     staging = clean + "/_staging/" + runId;
     rejectScope = "rejects-" + scopeHash(input, from, to);
     cleanConfig =
-        new CleanConfig(start, o.getFutureToleranceMinutes() * 60_000L, tokenizer, asOf, from, to);
+        new CleanConfig(start, CleanOptions.futureToleranceMillis(o), tokenizer, asOf, from, to);
     lake =
         LakeOptions.forBeam(
             o.getLake().endsWith("/")

@@ -30,4 +30,13 @@ public interface CleanOptions extends PipelineOptions {
   Integer getFutureToleranceMinutes();
 
   void setFutureToleranceMinutes(Integer value);
+
+  /** --futureToleranceMinutes in milliseconds; a negative value is a usage error. */
+  static long futureToleranceMillis(CleanOptions o) {
+    Integer minutes = o.getFutureToleranceMinutes();
+    if (minutes == null || minutes < 0) {
+      throw new UsageException("--futureToleranceMinutes must be 0 or more, was " + minutes);
+    }
+    return minutes * 60_000L;
+  }
 }

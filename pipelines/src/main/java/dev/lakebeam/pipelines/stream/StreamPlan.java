@@ -1,5 +1,6 @@
 package dev.lakebeam.pipelines.stream;
 
+import dev.lakebeam.pipelines.options.CleanOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.options.StreamOptions;
 import dev.lakebeam.pipelines.options.UsageException;
@@ -147,7 +148,7 @@ final class StreamPlan {
     CleanConfig cfg =
         CleanConfig.live(
             Clock.systemUTC(),
-            o.getFutureToleranceMinutes() * 60_000L,
+            CleanOptions.futureToleranceMillis(o),
             tokenizer,
             OrderTimestamps.DEFAULT_AS_OF);
     settings =

@@ -433,6 +433,21 @@ public class MainTest {
   }
 
   @Test
+  public void aNegativeFutureToleranceIsBadUsageBeforeAnythingRuns() throws Exception {
+    Path lake = tmp.newFolder("tolerance-lake").toPath();
+    assertEquals(
+        2,
+        run(
+            "backfill",
+            "--profile=direct",
+            "--input=../sample-data/files",
+            "--lake=" + lake.toUri(),
+            "--futureToleranceMinutes=-5"));
+    assertThat(err(), containsString("--futureToleranceMinutes must be 0 or more, was -5"));
+    assertFalse(Files.exists(lake.resolve("clean")));
+  }
+
+  @Test
   public void failuresExit1WithTheCause() throws Exception {
     Path file = tmp.newFile("not-a-dir").toPath();
     assertEquals(1, run("generate", "--out=" + file.resolve("x"), "--orders=10"));

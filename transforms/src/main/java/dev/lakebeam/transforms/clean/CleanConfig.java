@@ -7,7 +7,7 @@ import org.joda.time.Instant;
 
 /** What the clean stage needs to know about the run. */
 public final class CleanConfig implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   /** The run's clock: fixed at a batch run's start; the wall clock for a stream. */
   private final Clock clock;
@@ -57,9 +57,9 @@ public final class CleanConfig implements Serializable {
   }
 
   /**
-   * A stream's: the clock is the wall clock when each record is cleaned, so an event is checked
-   * against the time it arrives, however long the stream has run, and {@code _ingested_at} is when
-   * it was cleaned.
+   * A stream's: the clock is the wall clock when each record is cleaned (when its window fires), so
+   * an event is checked against that time however long the stream has run, and {@code _ingested_at}
+   * is when it was cleaned.
    *
    * @param clock the wall clock ({@code Clock.systemUTC()}; a test's own)
    */

@@ -13,10 +13,9 @@ import org.joda.time.Instant;
  */
 public final class EventFields {
   /**
-   * Event times later than the clock plus this are not used as timestamps (the record takes its
-   * arrival time and the clean stage rejects it as FUTURE_TIMESTAMP when it is past the tolerance).
-   * Not --futureToleranceMinutes: this guards windows and watermarks from the current clock, the
-   * tolerance decides rejects from the run's start.
+   * Event times later than the clock at the read plus this are not used as timestamps (the record
+   * takes its arrival time). It guards windows and watermarks; --futureToleranceMinutes decides
+   * rejects, from the clock when the record is cleaned (a window later).
    */
   public static final Duration TRUSTED_AHEAD = Duration.standardHours(1);
 
