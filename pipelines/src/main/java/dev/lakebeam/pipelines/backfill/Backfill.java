@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.LakeOptions;
 import dev.lakebeam.pipelines.rds.Jdbc;
+import dev.lakebeam.pipelines.run.CollectorHint;
 import dev.lakebeam.pipelines.run.ProgressLines;
 import dev.lakebeam.pipelines.run.RunMetrics;
 import dev.lakebeam.pipelines.run.RunReport;
@@ -69,6 +70,9 @@ public final class Backfill {
     FileSystems.setDefaultPipelineOptions(o);
     LakeOptions.checkWritable(o);
     BackfillPlan plan = BackfillPlan.of(o, err);
+    if (plan.ingest) {
+      CollectorHint.of("backfill", o, plan.inputBytes()).ifPresent(err::println);
+    }
     RunReport report = new RunReport("backfill", plan.runId, plan.start, o.getLake());
     describe(plan, report);
     String status = "FAILED";

@@ -53,6 +53,14 @@ public interface BenchOptions extends PipelineOptions {
   void setHeap(String value);
 
   @Description(
+      "Garbage collector of each measured JVM: parallel (-XX:+UseParallelGC, the throughput collector docs/BENCHMARKS.md "
+          + "recommends for backfills), g1 (-XX:+UseG1GC, the JVM's default) or default (no flag).")
+  @Default.String("parallel")
+  String getGc();
+
+  void setGc(String value);
+
+  @Description(
       "Also append the results as a Markdown section to this file (e.g. docs/BENCHMARKS.md).")
   String getReport();
 

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +33,11 @@ import java.util.stream.Stream;
  */
 public final class Bench {
   private static final Path GNU_TIME = Path.of("/usr/bin/time");
+
+  /** --gc's values and the flag each gives the measured JVMs. */
+  private static final Map<String, String> GC_FLAGS =
+      Map.of("parallel", "-XX:+UseParallelGC", "g1", "-XX:+UseG1GC", "default", "");
+
   private static final List<List<String>> STAGES =
       List.of(List.of("raw", "clean"), List.of("curated"), List.of("consumption"));
 
@@ -89,6 +96,10 @@ public final class Bench {
           "--heap must be a size such as 1g or 1536m (as java's -Xmx takes it), was '"
               + o.getHeap()
               + "'");
+    }
+    if (!GC_FLAGS.containsKey(o.getGc())) {
+      throw new UsageException(
+          "--gc must be one of " + new TreeSet<>(GC_FLAGS.keySet()) + ", was '" + o.getGc() + "'");
     }
     if (!Files.isExecutable(GNU_TIME)) {
       throw new IllegalStateException(
@@ -227,9 +238,10 @@ public final class Bench {
     sb.append(
         String.format(
             Locale.ROOT,
-            "%,d order lines. Records/s counts order lines. Heap of each JVM: %s.%n%n",
+            "%,d order lines. Records/s counts order lines. Heap of each JVM: %s; collector: %s.%n%n",
             lines,
-            o.getHeap() == null ? "the JVM's default" : "-Xmx" + o.getHeap()));
+            o.getHeap() == null ? "the JVM's default" : "-Xmx" + o.getHeap(),
+            GC_FLAGS.get(o.getGc()).isEmpty() ? "the JVM's default" : GC_FLAGS.get(o.getGc())));
     sb.append(
         "| run | profile | wall s | lines/s | CPU s | peak RSS MiB | output MiB |\n|---|---|---:|---:|---:|---:|---:|\n");
     Run lower = runs.get(0);
@@ -301,6 +313,10 @@ public final class Bench {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     if (o.getHeap() != null) {
       cmd.add("-Xmx" + o.getHeap());
+    }
+    String gcFlag = GC_FLAGS.get(o.getGc());
+    if (!gcFlag.isEmpty()) {
+      cmd.add(gcFlag);
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     cmd.addAll(mainAndArgs);

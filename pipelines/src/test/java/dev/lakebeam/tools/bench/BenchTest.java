@@ -56,7 +56,7 @@ public class BenchTest {
           Files.readAllLines(work.resolve("data-200-5").resolve("files").resolve(f)).size() - 1;
     }
     assertThat(text, containsString(String.format(Locale.ROOT, "%,d order lines.", lines)));
-    assertThat(text, containsString("Heap of each JVM: -Xmx768m."));
+    assertThat(text, containsString("Heap of each JVM: -Xmx768m; collector: -XX:+UseParallelGC."));
     for (String stage : List.of("backfill raw+clean", "backfill curated", "backfill consumption")) {
       assertThat(text, containsString("| " + stage + " | local | "));
     }
@@ -110,6 +110,25 @@ public class BenchTest {
     assertThat(
         err.toString(StandardCharsets.UTF_8),
         containsString("--heap must be a size such as 1g or 1536m"));
+    try (Stream<Path> left = Files.list(work)) {
+      assertEquals("nothing generated", 0, left.count());
+    }
+  }
+
+  @Test
+  public void anUnknownCollectorIsRefusedBeforeAnythingRuns() throws Exception {
+    Path work = tmp.newFolder("badgc").toPath();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        new Main(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                new Profiles(List.of(Path.of("..", "runner-profiles"))))
+            .run("bench", "--orders=10", "--profiles=local", "--workDir=" + work, "--gc=zgc");
+    assertEquals(2, code);
+    assertThat(
+        err.toString(StandardCharsets.UTF_8),
+        containsString("--gc must be one of [default, g1, parallel], was 'zgc'"));
     try (Stream<Path> left = Files.list(work)) {
       assertEquals("nothing generated", 0, left.count());
     }
