@@ -298,6 +298,18 @@ public final class Bench {
     return sb.toString();
   }
 
+  /** The flags every measured JVM gets: --heap as -Xmx, --gc as its collector. */
+  static List<String> jvmFlags(String heap, String gc) {
+    List<String> flags = new ArrayList<>();
+    if (heap != null) {
+      flags.add("-Xmx" + heap);
+    }
+    if (!GC_FLAGS.get(gc).isEmpty()) {
+      flags.add(GC_FLAGS.get(gc));
+    }
+    return flags;
+  }
+
   /** Runs a class of this jar in a JVM of its own under GNU time; fails if it fails. */
   private Run measure(String what, String profile, long records, List<String> mainAndArgs, Path log)
       throws Exception {
@@ -311,13 +323,7 @@ public final class Bench {
                 "-o",
                 timeFile.toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    if (o.getHeap() != null) {
-      cmd.add("-Xmx" + o.getHeap());
-    }
-    String gcFlag = GC_FLAGS.get(o.getGc());
-    if (!gcFlag.isEmpty()) {
-      cmd.add(gcFlag);
-    }
+    cmd.addAll(jvmFlags(o.getHeap(), o.getGc()));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     cmd.addAll(mainAndArgs);
     Process p =

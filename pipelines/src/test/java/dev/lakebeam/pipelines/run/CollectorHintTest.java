@@ -34,6 +34,9 @@ public class CollectorHintTest {
         Optional.empty(),
         CollectorHint.text("backfill", true, G1, CollectorHint.LARGE_INPUT_BYTES - 1));
     assertEquals(Optional.empty(), CollectorHint.text("backfill", false, G1, LARGE));
+    assertTrue(
+        "from the threshold on",
+        CollectorHint.text("backfill", true, G1, CollectorHint.LARGE_INPUT_BYTES).isPresent());
   }
 
   @Test

@@ -116,6 +116,13 @@ public class BenchTest {
   }
 
   @Test
+  public void everyMeasuredJvmGetsTheHeapAndTheCollector() {
+    assertEquals(List.of("-Xmx1g", "-XX:+UseParallelGC"), Bench.jvmFlags("1g", "parallel"));
+    assertEquals(List.of("-XX:+UseG1GC"), Bench.jvmFlags(null, "g1"));
+    assertEquals(List.of("-Xmx768m"), Bench.jvmFlags("768m", "default"));
+  }
+
+  @Test
   public void anUnknownCollectorIsRefusedBeforeAnythingRuns() throws Exception {
     Path work = tmp.newFolder("badgc").toPath();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
