@@ -10,8 +10,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * One line for a large batch run that executes in this JVM under the G1 collector: the throughput
- * collector ({@code -XX:+UseParallelGC}) took 6 to 18 % less time per stage at 500k orders
- * (docs/BENCHMARKS.md), and only the command line that starts the JVM can choose it.
+ * collector ({@code -XX:+UseParallelGC}) took 4 to 18 % less time per stage (docs/BENCHMARKS.md),
+ * and only the command line that starts the JVM can choose it.
  */
 public final class CollectorHint {
   /** Inputs from this size on get the hint; on smaller ones the collector's share is small. */
@@ -41,7 +41,7 @@ public final class CollectorHint {
         String.format(
             Locale.ROOT,
             "%s: note: %s of input will be processed in this JVM, which runs the G1 collector; "
-                + "started as java -XX:+UseParallelGC -jar ..., large backfills took 6-18 %% less "
+                + "started as java -XX:+UseParallelGC -jar ..., large backfills took 4-18 %% less "
                 + "time per stage (docs/BENCHMARKS.md)",
             command,
             ProgressLines.bytes(inputBytes)));
