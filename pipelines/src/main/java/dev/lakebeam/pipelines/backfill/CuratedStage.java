@@ -13,13 +13,10 @@ import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.CountRows;
 import dev.lakebeam.transforms.records.PackRows;
-import dev.lakebeam.transforms.records.RowBlock;
-import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -59,17 +56,8 @@ final class CuratedStage {
             : p.apply(
                 "Read curated order_lines_enriched",
                 ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
-    // The enriched lines feed four steps: they cross to them in blocks, encoded once, and each
-    // step decodes its own copy (row by row, Flink would encode every line once per step).
-    PCollection<RowBlock> enrichedBlocks =
-        enriched.apply("Enriched lines into blocks", PackRows.of());
-    Function<String, PCollection<Row>> enrichedFor =
-        step ->
-            enrichedBlocks
-                .apply(
-                    "Enriched lines for " + step,
-                    ParDo.of(new PackRows.UnpackFn(enriched.getSchema())))
-                .setCoder(RowBytesCoder.of(enriched.getSchema()));
+    // The enriched lines feed four steps: they cross to them in blocks, encoded once.
+    Function<String, PCollection<Row>> enrichedFor = PackRows.shared(enriched, "Enriched lines");
     if (s.buildCurated()) {
       write(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED);
     }

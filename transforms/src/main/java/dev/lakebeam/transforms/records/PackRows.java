@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.records;
 
+import java.util.function.Function;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -29,6 +30,21 @@ public final class PackRows extends PTransform<PCollection<Row>, PCollection<Row
               + rows.getWindowingStrategy());
     }
     return rows.apply(ParDo.of(new PackFn(rows.getSchema()))).setCoder(RowBlock.Coder.of());
+  }
+
+  /**
+   * A batch collection that several steps read, as each of them takes it: the rows cross once in
+   * blocks and every reader decodes its own copy in its own task. Row by row, Flink's batch runner
+   * would encode every row once per reader, since a task whose output several steps read is chained
+   * to none of them.
+   */
+  public static Function<String, PCollection<Row>> shared(PCollection<Row> rows, String name) {
+    PCollection<RowBlock> blocks = rows.apply(name + " into blocks", of());
+    Schema schema = rows.getSchema();
+    return reader ->
+        blocks
+            .apply(name + " for " + reader, ParDo.of(new UnpackFn(schema)))
+            .setCoder(RowBytesCoder.of(schema));
   }
 
   static final class PackFn extends DoFn<Row, RowBlock> {

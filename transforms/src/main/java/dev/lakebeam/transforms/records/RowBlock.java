@@ -162,6 +162,9 @@ public final class RowBlock {
     private static final long serialVersionUID = 1L;
     private static final Coder INSTANCE = new Coder();
 
+    /** Blocks up to this length are read into an array of their length at once. */
+    static final int MAX_EXACT = 64 << 20;
+
     public static Coder of() {
       return INSTANCE;
     }
@@ -185,12 +188,37 @@ public final class RowBlock {
       if (count < 0 || n < 0) {
         throw new CoderException("a block header of " + count + " rows in " + n + " bytes");
       }
-      byte[] bytes = in.readNBytes(n);
-      if (bytes.length != n) {
-        throw new CoderException(
-            "the stream ended " + (n - bytes.length) + " bytes into a block of " + n);
+      return new RowBlock(kind, count, readBlock(in, n));
+    }
+
+    /**
+     * The block's bytes in one array of its length: {@code InputStream.readNBytes} reads in 8 KiB
+     * chunks and copies them together, twice the bytes of every block at every exchange. A length
+     * beyond any block falls back to it, so a corrupt header ends in the error below, not in an
+     * array of its size.
+     */
+    private static byte[] readBlock(InputStream in, int n) throws IOException {
+      if (n > MAX_EXACT) {
+        byte[] bytes = in.readNBytes(n);
+        if (bytes.length != n) {
+          throw ended(n - bytes.length, n);
+        }
+        return bytes;
       }
-      return new RowBlock(kind, count, bytes);
+      byte[] bytes = new byte[n];
+      int off = 0;
+      while (off < n) {
+        int r = in.read(bytes, off, n - off);
+        if (r < 0) {
+          throw ended(n - off, n);
+        }
+        off += r;
+      }
+      return bytes;
+    }
+
+    private static CoderException ended(int missing, int n) {
+      return new CoderException("the stream ended " + missing + " bytes into a block of " + n);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.lakebeam.transforms.records;
 import dev.lakebeam.schemas.Cents;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Instant;
@@ -13,46 +15,33 @@ import org.joda.time.ReadableInstant;
  * {@code Row.Builder.build()}, which matches every value against the schema through a generic field
  * visitor: on the backfill's hot path that visitor was about a tenth of the CPU. The checks that
  * matter here are kept: the number of values, non-null fields, Java types, and DATETIME values as
- * Joda {@code Instant}s (what the row coder writes).
+ * Joda {@code Instant}s (what the row coder writes). What each field takes is worked out once per
+ * schema.
  */
 public final class Rows {
+  private static final Map<Schema, Plan> PLANS = new ConcurrentHashMap<>();
+
   private Rows() {}
 
   public static Row attach(Schema schema, List<Object> values) {
-    if (values.size() != schema.getFieldCount()) {
+    Plan plan = PLANS.computeIfAbsent(schema, Plan::new);
+    if (values.size() != plan.expected.length) {
       throw new IllegalArgumentException(
-          values.size() + " values for the " + schema.getFieldCount() + " fields of " + schema);
+          values.size() + " values for the " + plan.expected.length + " fields of " + schema);
     }
-    for (int i = 0; i < values.size(); i++) {
+    for (int i = 0; i < plan.expected.length; i++) {
       Object v = values.get(i);
-      Schema.Field f = schema.getField(i);
       if (v == null) {
-        if (!f.getType().getNullable()) {
-          throw new IllegalArgumentException("field " + f.getName() + " is not nullable");
+        if (!plan.nullable[i]) {
+          throw new IllegalArgumentException(
+              "field " + schema.getField(i).getName() + " is not nullable");
         }
-        continue;
-      }
-      Class<?> expected =
-          switch (f.getType().getTypeName()) {
-            case STRING -> String.class;
-            case INT32 -> Integer.class;
-            case INT64 -> Long.class;
-            case DOUBLE -> Double.class;
-            case DECIMAL -> BigDecimal.class;
-            case LOGICAL_TYPE -> {
-              if (!Cents.is(f.getType())) {
-                throw new IllegalArgumentException(
-                    "Rows.attach builds flat rows; field " + f.getName() + " is " + f.getType());
-              }
-              yield BigDecimal.class;
-            }
-            case BOOLEAN -> Boolean.class;
-            case DATETIME -> ReadableInstant.class;
-            default ->
-                throw new IllegalArgumentException(
-                    "Rows.attach builds flat rows; field " + f.getName() + " is " + f.getType());
-          };
-      if (!expected.isInstance(v)) {
+      } else if (plan.expected[i] == null) {
+        Schema.Field f = schema.getField(i);
+        throw new IllegalArgumentException(
+            "Rows.attach builds flat rows; field " + f.getName() + " is " + f.getType());
+      } else if (!plan.expected[i].isInstance(v)) {
+        Schema.Field f = schema.getField(i);
         throw new IllegalArgumentException(
             "field "
                 + f.getName()
@@ -60,11 +49,47 @@ public final class Rows {
                 + f.getType()
                 + ") cannot hold a "
                 + v.getClass().getName());
-      }
-      if (v instanceof ReadableInstant t && !(v instanceof Instant)) {
-        values.set(i, t.toInstant());
+      } else if (plan.instant[i] && !(v instanceof Instant)) {
+        values.set(i, ((ReadableInstant) v).toInstant());
       }
     }
     return Row.withSchema(schema).attachValues(values);
+  }
+
+  /**
+   * Per field: the Java type its values must have (null for a type these rows do not take, which
+   * only a null value may fill), whether it takes null, whether it is time.
+   */
+  private static final class Plan {
+    final Class<?>[] expected;
+    final boolean[] nullable;
+    final boolean[] instant;
+
+    Plan(Schema schema) {
+      int n = schema.getFieldCount();
+      expected = new Class<?>[n];
+      nullable = new boolean[n];
+      instant = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        Schema.Field f = schema.getField(i);
+        expected[i] = javaType(f);
+        nullable[i] = f.getType().getNullable();
+        instant[i] = expected[i] == ReadableInstant.class;
+      }
+    }
+
+    private static Class<?> javaType(Schema.Field f) {
+      return switch (f.getType().getTypeName()) {
+        case STRING -> String.class;
+        case INT32 -> Integer.class;
+        case INT64 -> Long.class;
+        case DOUBLE -> Double.class;
+        case DECIMAL -> BigDecimal.class;
+        case LOGICAL_TYPE -> Cents.is(f.getType()) ? BigDecimal.class : null;
+        case BOOLEAN -> Boolean.class;
+        case DATETIME -> ReadableInstant.class;
+        default -> null;
+      };
+    }
   }
 }

@@ -212,6 +212,15 @@ public class BlockPathTest {
   }
 
   @Test
+  public void aBucketHoldsAQuarterMebibyteOfLinesUpToTheCap() {
+    assertEquals(CleanRecords.DEFAULT_BUCKETS, CleanRecords.bucketsFor(0));
+    assertEquals(CleanRecords.DEFAULT_BUCKETS, CleanRecords.bucketsFor(1L << 20));
+    // the full Instacart scale's 539,624,000 bytes of order lines
+    assertEquals(2059, CleanRecords.bucketsFor(539_624_000L));
+    assertEquals(CleanRecords.MAX_BUCKETS, CleanRecords.bucketsFor(8L << 30));
+  }
+
+  @Test
   public void blocksGiveTheSameRowsAndRejectsAsThePerRecordPath() {
     data();
     PCollection<String> both =

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.util.CoderUtils;
@@ -122,6 +123,47 @@ public class BlockRowCodecTest {
     List<Row> out = new ArrayList<>();
     back.rows(coder).forEach(out::add);
     assertEquals(in, out);
+  }
+
+  @Test
+  public void aBlockArrivingInShortReadsDecodesWholeAndACutOneIsAnError() throws Exception {
+    Schema s = Dataset.ORDER_LINES_ENRICHED.beamSchema();
+    RowCoder coder = RowCoder.of(s);
+    RowBlock.Builder b = new RowBlock.Builder(1, coder);
+    List<Row> in = new ArrayList<>();
+    while (b.bytes() < 200_000) { // several of the 8 KiB chunks a stream's default read takes
+      in.add(row(s));
+      b.add(in.get(in.size() - 1));
+    }
+    byte[] bytes = CoderUtils.encodeToByteArray(RowBlock.Coder.of(), b.take());
+    // a network view hands over a block a buffer at a time
+    RowBlock back = RowBlock.Coder.of().decode(new ShortReads(bytes, 3_000));
+    List<Row> out = new ArrayList<>();
+    back.rows(coder).forEach(out::add);
+    assertEquals(in, out);
+
+    CoderException e =
+        assertThrows(
+            CoderException.class,
+            () ->
+                RowBlock.Coder.of()
+                    .decode(new ShortReads(Arrays.copyOf(bytes, bytes.length - 5), 3_000)));
+    assertTrue(e.getMessage(), e.getMessage().contains("ended 5 bytes into a block of"));
+  }
+
+  /** A stream that gives at most {@code most} bytes per read. */
+  private static final class ShortReads extends ByteArrayInputStream {
+    private final int most;
+
+    ShortReads(byte[] bytes, int most) {
+      super(bytes);
+      this.most = most;
+    }
+
+    @Override
+    public synchronized int read(byte[] dst, int off, int len) {
+      return super.read(dst, off, Math.min(len, most));
+    }
   }
 
   @Test
