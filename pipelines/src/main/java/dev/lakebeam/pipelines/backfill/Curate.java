@@ -170,13 +170,16 @@ final class Curate {
   }
 
   /**
-   * Buckets of the order join and of the roll-ups by user and by day: one per 256 KiB of order-line
-   * Parquet (some 20,000 lines, a few MiB once decoded), from 16 to 4,096, so a bucket stays small
-   * at any scale.
+   * Buckets of the order join and of the roll-ups by user and by day: one per 64 KiB of order-line
+   * Parquet (some 6,000 lines, about a MiB once decoded), from 16 to {@link #MAX_BUCKETS}: a
+   * bucket's rows, held until the bucket is read, die before the next young collection.
    */
   static int rollUpBuckets(long lineParquetBytes) {
-    return (int) Math.min(4096, Math.max(16, lineParquetBytes / (256 << 10)));
+    return (int) Math.min(MAX_BUCKETS, Math.max(16, lineParquetBytes / (64 << 10)));
   }
+
+  /** Each step that packs blocks holds one open per bucket (bounded by bytes in all). */
+  static final int MAX_BUCKETS = 4096;
 
   private static long parquetBytes(String zone, Dataset d) throws IOException {
     MatchResult m =

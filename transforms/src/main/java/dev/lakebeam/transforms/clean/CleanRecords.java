@@ -119,9 +119,8 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
   }
 
   /**
-   * Source bytes of order lines per bucket, some 14,000 lines: a bucket's decoded rows are a few
-   * MiB, gone before the next young collection. Buckets of tens of MiB outlived it, were copied and
-   * promoted, and the collector took a third of the full scale's time.
+   * Source bytes of order lines per bucket, some 14,000 lines: the join holds a bucket's decoded
+   * rows until it has read them all, and a few MiB of them die before the next young collection.
    */
   static final long BYTES_PER_BUCKET = 256L << 10;
 

@@ -192,10 +192,9 @@ public final class RowBlock {
     }
 
     /**
-     * The block's bytes in one array of its length: {@code InputStream.readNBytes} reads in 8 KiB
-     * chunks and copies them together, twice the bytes of every block at every exchange. A length
-     * beyond any block falls back to it, so a corrupt header ends in the error below, not in an
-     * array of its size.
+     * The block's bytes in one array of its length ({@code readNBytes} would copy 8 KiB chunks
+     * together); a length beyond any block reads as the stream delivers, so that a corrupt header
+     * ends in an error, not in an array of its size.
      */
     private static byte[] readBlock(InputStream in, int n) throws IOException {
       if (n > MAX_EXACT) {

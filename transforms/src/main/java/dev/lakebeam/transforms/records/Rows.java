@@ -24,7 +24,10 @@ public final class Rows {
   private Rows() {}
 
   public static Row attach(Schema schema, List<Object> values) {
-    Plan plan = PLANS.computeIfAbsent(schema, Plan::new);
+    Plan plan = PLANS.get(schema);
+    if (plan == null) {
+      plan = PLANS.computeIfAbsent(schema, Plan::new);
+    }
     if (values.size() != plan.expected.length) {
       throw new IllegalArgumentException(
           values.size() + " values for the " + plan.expected.length + " fields of " + schema);

@@ -151,6 +151,27 @@ public class BlockRowCodecTest {
     assertTrue(e.getMessage(), e.getMessage().contains("ended 5 bytes into a block of"));
   }
 
+  @Test
+  public void anEmptyBlockRoundTripsAndAnImpossibleLengthIsAnErrorNotAnArray() throws Exception {
+    RowBlock empty = new RowBlock(2, 0, new byte[0]);
+    RowBlock back = CoderUtils.clone(RowBlock.Coder.of(), empty);
+    assertEquals(2, back.kind());
+    assertEquals(0, back.count());
+    // a header that claims more than any block, over a stream of ten bytes
+    ByteArrayOutputStream header = new ByteArrayOutputStream();
+    VarInt.encode(0, header);
+    VarInt.encode(1, header);
+    VarInt.encode(RowBlock.Coder.MAX_EXACT + 1, header);
+    header.write(new byte[10]);
+    CoderException e =
+        assertThrows(
+            CoderException.class,
+            () -> RowBlock.Coder.of().decode(new ByteArrayInputStream(header.toByteArray())));
+    assertTrue(
+        e.getMessage(),
+        e.getMessage().contains("ended " + (RowBlock.Coder.MAX_EXACT + 1 - 10) + " bytes"));
+  }
+
   /** A stream that gives at most {@code most} bytes per read. */
   private static final class ShortReads extends ByteArrayInputStream {
     private final int most;

@@ -40,6 +40,19 @@ public class RowsTest {
   }
 
   @Test
+  public void schemasThatDifferOnlyInNullabilityKeepTheirOwnRules() {
+    Schema required = Schema.builder().addInt32Field("order_id").build();
+    Schema optional = Schema.builder().addNullableField("order_id", Schema.FieldType.INT32).build();
+    for (int round = 0; round < 2; round++) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> Rows.attach(required, new ArrayList<>(Arrays.asList((Object) null))));
+      assertEquals(
+          null, Rows.attach(optional, new ArrayList<>(Arrays.asList((Object) null))).getValue(0));
+    }
+  }
+
+  @Test
   public void eachBrokenRuleIsRefusedWithTheFieldsName() {
     Instant at = new Instant(0);
     assertTrue(
