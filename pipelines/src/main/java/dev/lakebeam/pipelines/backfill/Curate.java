@@ -7,6 +7,7 @@ import dev.lakebeam.pipelines.run.RunMetrics;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.Zone;
+import dev.lakebeam.transforms.clean.CleanRecords;
 import dev.lakebeam.transforms.curated.ReorderModel;
 import dev.lakebeam.transforms.io.ZonePublisher;
 import dev.lakebeam.transforms.records.CountRows;
@@ -175,11 +176,13 @@ final class Curate {
    * bucket's rows, held until the bucket is read, die before the next young collection.
    */
   static int rollUpBuckets(long lineParquetBytes) {
-    return (int) Math.min(MAX_BUCKETS, Math.max(16, lineParquetBytes / (64 << 10)));
+    return (int)
+        Math.min(
+            MAX_BUCKETS, Math.max(CleanRecords.DEFAULT_BUCKETS, lineParquetBytes / (64 << 10)));
   }
 
-  /** Each step that packs blocks holds one open per bucket (bounded by bytes in all). */
-  static final int MAX_BUCKETS = 4096;
+  /** The clean stage's cap: each step that packs blocks holds one open per bucket. */
+  static final int MAX_BUCKETS = CleanRecords.MAX_BUCKETS;
 
   private static long parquetBytes(String zone, Dataset d) throws IOException {
     MatchResult m =

@@ -125,7 +125,7 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
   static final long BYTES_PER_BUCKET = 256L << 10;
 
   /** Beyond this (1 GiB of lines) buckets grow instead: each step holds a block per bucket open. */
-  static final int MAX_BUCKETS = 4096;
+  public static final int MAX_BUCKETS = 4096;
 
   /** Buckets for this many bytes of order-line input, at least {@link #DEFAULT_BUCKETS}. */
   public static int bucketsFor(long orderLineBytes) {

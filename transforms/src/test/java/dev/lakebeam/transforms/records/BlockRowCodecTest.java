@@ -114,11 +114,7 @@ public class BlockRowCodecTest {
     Schema s = Dataset.ORDER_LINES_ENRICHED.beamSchema();
     RowCoder coder = RowCoder.of(s);
     RowBlock.Builder b = new RowBlock.Builder(1, coder);
-    List<Row> in = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      in.add(row(s));
-      b.add(in.get(i));
-    }
+    List<Row> in = fill(b, s, 100, 0);
     RowBlock back = CoderUtils.clone(RowBlock.Coder.of(), b.take());
     List<Row> out = new ArrayList<>();
     back.rows(coder).forEach(out::add);
@@ -130,11 +126,8 @@ public class BlockRowCodecTest {
     Schema s = Dataset.ORDER_LINES_ENRICHED.beamSchema();
     RowCoder coder = RowCoder.of(s);
     RowBlock.Builder b = new RowBlock.Builder(1, coder);
-    List<Row> in = new ArrayList<>();
-    while (b.bytes() < 200_000) { // several of the 8 KiB chunks a stream's default read takes
-      in.add(row(s));
-      b.add(in.get(in.size() - 1));
-    }
+    // several of the 8 KiB chunks a stream's default read takes
+    List<Row> in = fill(b, s, 0, 200_000);
     byte[] bytes = CoderUtils.encodeToByteArray(RowBlock.Coder.of(), b.take());
     // a network view hands over a block a buffer at a time
     RowBlock back = RowBlock.Coder.of().decode(new ShortReads(bytes, 3_000));
@@ -170,6 +163,16 @@ public class BlockRowCodecTest {
     assertTrue(
         e.getMessage(),
         e.getMessage().contains("ended " + (RowBlock.Coder.MAX_EXACT + 1 - 10) + " bytes"));
+  }
+
+  /** Random rows of {@code s} added to {@code b} until it holds both minimums; the rows added. */
+  private List<Row> fill(RowBlock.Builder b, Schema s, int minRows, int minBytes) {
+    List<Row> in = new ArrayList<>();
+    while (in.size() < minRows || b.bytes() < minBytes) {
+      in.add(row(s));
+      b.add(in.get(in.size() - 1));
+    }
+    return in;
   }
 
   /** A stream that gives at most {@code most} bytes per read. */
