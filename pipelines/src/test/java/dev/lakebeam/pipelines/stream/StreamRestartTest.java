@@ -180,7 +180,15 @@ public class StreamRestartTest {
     Path logs = Files.createDirectories(Path.of("target", "stream-restart")).toAbsolutePath();
     List<String> replay =
         new ArrayList<>(
-            List.of("replay", "--input=" + events, "--streams=orders", "--shards=3", "--rate=1.6"));
+            List.of(
+                "replay",
+                "--input=" + events,
+                "--streams=orders",
+                "--shards=3",
+                "--rate=1.6",
+                // refused puts retried for about 3 min (5 s apart at most): longer than the
+                // emulator's restart may take on a loaded machine (KinesisHarness.restart)
+                "--maxAttempts=40"));
     replay.addAll(KINESIS.beamOptions());
     CompletableFuture<String> replaying =
         CompletableFuture.supplyAsync(() -> run(replay.toArray(String[]::new)));

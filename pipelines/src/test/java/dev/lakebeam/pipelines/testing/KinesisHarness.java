@@ -32,6 +32,7 @@ public final class KinesisHarness extends ExternalResource {
   public static final String ACCESS_KEY = "lakebeam-test";
   public static final String SECRET_KEY = "lakebeam-test-secret";
   private static final Path HOME = Path.of("target", "kinesis-local").toAbsolutePath();
+  private static final int STOP_BOUND_SECONDS = 180;
 
   private final boolean persistent;
   private Process process;
@@ -86,10 +87,15 @@ public final class KinesisHarness extends ExternalResource {
     }
     long t0 = System.nanoTime();
     process.destroy();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+    // Its drain ends 30 s after SIGTERM whatever the clients do (32 s measured with idle and with
+    // busy connections); the bound leaves room for a starved machine, one CI run saw over 60 s.
+    if (!process.waitFor(STOP_BOUND_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new IllegalStateException(
-          "kinesis-local did not stop within 60 s of SIGTERM; killed, its data since the last save lost");
+          "kinesis-local did not stop within "
+              + STOP_BOUND_SECONDS
+              + " s of SIGTERM; killed, its data since the last save lost. Its log ends:\n"
+              + logTail(40));
     }
     start();
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -118,6 +124,17 @@ public final class KinesisHarness extends ExternalResource {
     pb.environment().put("REGISTER_STREAM_CONSUMER_DURATION", "100ms");
     process = pb.start();
     Servers.awaitPort(process, port, "kinesis-local (log in " + HOME + ")", 30);
+  }
+
+  /** The last lines of this emulator's log, for a failure's message. */
+  private String logTail(int lines) {
+    Path log = HOME.resolve("kinesis-local-" + port + ".log");
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(" + log + " unreadable: " + e.getMessage() + ")";
+    }
   }
 
   @Override
