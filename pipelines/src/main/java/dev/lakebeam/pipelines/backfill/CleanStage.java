@@ -63,7 +63,7 @@ final class CleanStage {
           .computeIfAbsent(e.table().dataset(), k -> new ArrayList<>())
           .add(parsed.get(ParseRecords.PARSED));
     }
-    ReadSourceFiles lineReader = null;
+    List<ReadSourceFiles> readers = new ArrayList<>();
     for (SourceDataset d : plan.files.keySet()) {
       ReadSourceFiles read =
           ReadSourceFiles.ofFiles(
@@ -74,14 +74,9 @@ final class CleanStage {
           "Raw " + d.sourceName(),
           new CopyToRaw(
               d.sourceName(), read.globs(), plan.raw + "/files/" + d.sourceName() + rawDay));
-      // The bulk of the data: the clean stage reads it into blocks per bucket of the order join.
-      if (d == SourceDataset.ORDER_LINES) {
-        lineReader = read;
-        continue;
-      }
-      PCollectionTuple r = p.apply("Read " + d.sourceName(), read.parsed());
-      rejects.add(r.get(Rejects.TAG));
-      parsedParts.computeIfAbsent(d, k -> new ArrayList<>()).add(r.get(ParseRecords.PARSED));
+      // The clean stage applies the readers: records go from them in blocks per bucket of the
+      // grouping that follows (the order join, the dedupe), checked as they are parsed.
+      readers.add(read);
     }
     Map<SourceDataset, PCollection<Row>> parsed = new EnumMap<>(SourceDataset.class);
     parsedParts.forEach(
@@ -105,10 +100,12 @@ final class CleanStage {
                 plan.rewrite.containsKey(d) ? read.partitions(plan.rewrite.get(d)) : read));
       }
     }
+    CleanRecords.Input input = CleanRecords.Input.of(p, parsed).withExisting(existing);
+    readers.forEach(input::withReader);
     CleanRecords.Output cleaned =
         Pipeline.applyTransform(
             "Clean",
-            CleanRecords.Input.of(p, parsed).withExisting(existing).withLineReader(lineReader),
+            input,
             CleanRecords.with(plan.cleanConfig)
                 .withBuckets(CleanRecords.bucketsFor(plan.orderLineBytes())));
     for (Dataset d : plan.written) {

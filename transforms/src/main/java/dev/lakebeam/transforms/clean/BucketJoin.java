@@ -259,8 +259,21 @@ final class BucketJoin {
       int buckets,
       InBucket fn) {
     Schema schema = rows.getSchema();
-    return rows.apply(name + ": into buckets", ParDo.of(new KeyedBucketsFn(schema, key, buckets)))
-        .setCoder(BUCKET_CODER)
+    return groupedBlocks(
+        rows.apply(name + ": into buckets", ParDo.of(new KeyedBucketsFn(schema, key, buckets)))
+            .setCoder(BUCKET_CODER),
+        schema,
+        name,
+        fn);
+  }
+
+  /**
+   * As {@link #grouped}, from rows already in bucket blocks (a reader packs them as it parses): one
+   * grouping by bucket, then {@code fn} on each bucket's rows.
+   */
+  static PCollection<Row> groupedBlocks(
+      PCollection<KV<Integer, RowBlock>> blocks, Schema schema, String name, InBucket fn) {
+    return blocks
         .apply(name + ": group by bucket", GroupByKey.create())
         .apply(name, ParDo.of(new InBucketFn(schema, fn)))
         .setCoder(RowBytesCoder.of(schema));

@@ -144,21 +144,19 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
   @Override
   public Output expand(Input in) {
     batchRun = in.collections().stream().allMatch(CleanRecords::inBlocks);
+    if (!in.readers.isEmpty() && !batchRun) {
+      throw new IllegalArgumentException(
+          "records read by the clean stage's own readers need a batch run (bounded, in the global"
+              + " window)");
+    }
     List<PCollection<Row>> rejects = new ArrayList<>();
     // Datasets with references are validated where their references are checked, in the same
     // step: on Flink every two-output step breaks the chain of fused steps (its records are
     // serialized to the next), so one step where there were two.
-    Map<SourceDataset, PCollection<Row>> valid = new EnumMap<>(SourceDataset.class);
-    for (SourceDataset d : SourceDataset.values()) {
-      if (!WITH_REFERENCES.contains(d)) {
-        valid.put(d, validate(in.get(d), d, List.of(), rejects));
-      }
-    }
     Map<Dataset, PCollection<Row>> clean = new EnumMap<>(Dataset.class);
 
-    PCollection<Row> departments =
-        dedupe(valid.get(SourceDataset.DEPARTMENTS), SourceDataset.DEPARTMENTS);
-    PCollection<Row> aisles = dedupe(valid.get(SourceDataset.AISLES), SourceDataset.AISLES);
+    PCollection<Row> departments = validDeduped(in, SourceDataset.DEPARTMENTS, List.of(), rejects);
+    PCollection<Row> aisles = validDeduped(in, SourceDataset.AISLES, List.of(), rejects);
     clean.put(Dataset.DEPARTMENTS, toClean(departments, SourceDataset.DEPARTMENTS));
     clean.put(Dataset.AISLES, toClean(aisles, SourceDataset.AISLES));
 
@@ -167,16 +165,14 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     List<PCollectionView<Map<Integer, Integer>>> aisleIds =
         ids(in.withExisting(Dataset.AISLES, aisles), "aisle_id", "aisles");
     PCollection<Row> products =
-        validate(
-            in.get(SourceDataset.PRODUCTS),
+        validDeduped(
+            in,
             SourceDataset.PRODUCTS,
             List.of(
                 new Ref("aisle_id", aisleIds, "aisles"),
                 new Ref("department_id", departmentIds, "departments")),
             rejects);
-    products = dedupe(products, SourceDataset.PRODUCTS);
-    PCollection<Row> prices =
-        dedupe(valid.get(SourceDataset.PRODUCT_PRICES), SourceDataset.PRODUCT_PRICES);
+    PCollection<Row> prices = validDeduped(in, SourceDataset.PRODUCT_PRICES, List.of(), rejects);
     PCollectionTuple joinedProducts = joinPrices(products, prices);
     rejects.add(joinedProducts.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
     PCollection<Row> cleanProducts =
@@ -188,11 +184,11 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     clean.put(
         Dataset.CUSTOMERS,
         toClean(
-            dedupe(valid.get(SourceDataset.CUSTOMERS), SourceDataset.CUSTOMERS),
+            validDeduped(in, SourceDataset.CUSTOMERS, List.of(), rejects),
             SourceDataset.CUSTOMERS));
 
     PCollection<Row> orders =
-        assignOrderTimes(dedupe(valid.get(SourceDataset.ORDERS), SourceDataset.ORDERS));
+        assignOrderTimes(validDeduped(in, SourceDataset.ORDERS, List.of(), rejects));
     // Cleaning and the order join both read the orders: in a batch run they cross in blocks.
     Function<String, PCollection<Row>> ordersFor =
         batchRun && inBlocks(orders)
@@ -206,44 +202,24 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     PCollection<Row> orderRefs =
         orderRefs(ordersFor.apply("the order join"), in.existing(Dataset.ORDERS));
     Map<Dataset, PCollection<KV<String, RowBlock>>> blocks = new EnumMap<>(Dataset.class);
-    boolean batch = batchRun && inBlocks(orderRefs);
-    if (in.lineReader() != null && !batch) {
-      throw new IllegalArgumentException(
-          "order lines read in bucket blocks need a batch run (bounded, in the global window)");
-    }
-    if (batch) {
+    ReadSourceFiles lineReader = in.readers.get(SourceDataset.ORDER_LINES);
+    if (batchRun && inBlocks(orderRefs)) {
       // A batch run: lines travel in blocks from the reader to the writer (BucketJoin). The reader
       // validates each line as it parses it and packs the good ones per bucket of order_id.
-      Schema lineSchema = in.get(SourceDataset.ORDER_LINES).getSchema();
-      Schema readerSchema = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
-      if (in.lineReader() != null && !lineSchema.equals(readerSchema)) {
-        // the join decodes the reader's blocks and the rows' blocks with one schema
-        throw new IllegalArgumentException(
-            "order lines given as rows of "
-                + lineSchema
-                + " cannot join lines read as "
-                + readerSchema);
-      }
+      Schema lineSchema = in.rowSchema(SourceDataset.ORDER_LINES);
       List<PCollection<KV<Integer, RowBlock>>> lineBuckets = new ArrayList<>();
-      if (in.lineReader() != null) {
-        ValidateFn checks =
-            new ValidateFn(
-                SourceDataset.ORDER_LINES,
-                cfg,
-                lineRefs.stream().map(r -> r.views).toList(),
-                lineRefs.stream().map(r -> r.field).toList(),
-                lineRefs.stream().map(r -> r.target).toList());
+      if (lineReader != null) {
         PCollectionTuple read =
             in.getPipeline()
                 .apply(
                     "Read " + SourceDataset.ORDER_LINES.sourceName(),
-                    in.lineReader()
+                    lineReader
                         .parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES)
-                        .checkedBy(checks));
+                        .checkedBy(checks(SourceDataset.ORDER_LINES, lineRefs)));
         rejects.add(read.get(Rejects.TAG));
         lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
-      if (in.lineReader() == null || in.given(SourceDataset.ORDER_LINES)) {
+      if (lineReader == null || in.given(SourceDataset.ORDER_LINES)) {
         lineBuckets.add(
             validate(
                     in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects)
@@ -276,19 +252,16 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     }
 
     PCollection<Row> clicks =
-        validate(
-            in.get(SourceDataset.CLICK_EVENTS),
+        validDeduped(
+            in,
             SourceDataset.CLICK_EVENTS,
             List.of(new Ref("product_id", productIds, "products")),
             rejects);
-    clean.put(
-        Dataset.CLICK_EVENTS,
-        toClean(dedupe(clicks, SourceDataset.CLICK_EVENTS), SourceDataset.CLICK_EVENTS));
+    clean.put(Dataset.CLICK_EVENTS, toClean(clicks, SourceDataset.CLICK_EVENTS));
     clean.put(
         Dataset.FEEDBACK,
         toClean(
-            dedupe(valid.get(SourceDataset.FEEDBACK), SourceDataset.FEEDBACK),
-            SourceDataset.FEEDBACK));
+            validDeduped(in, SourceDataset.FEEDBACK, List.of(), rejects), SourceDataset.FEEDBACK));
 
     PCollection<Row> allRejects =
         PCollectionList.of(rejects)
@@ -419,30 +392,68 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         .setCoder(RowBytesCoder.of(ORDER_REF));
   }
 
-  private static final Set<SourceDataset> WITH_REFERENCES =
-      EnumSet.of(SourceDataset.PRODUCTS, SourceDataset.ORDER_LINES, SourceDataset.CLICK_EVENTS);
-
   /** Validates each record on its own ({@link Rules}), then its references; rejects the rest. */
   private PCollection<Row> validate(
       PCollection<Row> in, SourceDataset d, List<Ref> refs, List<PCollection<Row>> rejects) {
-    List<List<PCollectionView<Map<Integer, Integer>>>> views = new ArrayList<>();
-    List<PCollectionView<?>> all = new ArrayList<>();
-    List<String> fields = new ArrayList<>();
-    List<String> targets = new ArrayList<>();
-    for (Ref r : refs) {
-      views.add(r.views);
-      all.addAll(r.views);
-      fields.add(r.field);
-      targets.add(r.target);
-    }
+    ValidateFn checks = checks(d, refs);
     PCollectionTuple t =
         in.apply(
             "Validate " + d.sourceName(),
-            ParDo.of(new ValidateFn(d, cfg, views, fields, targets))
-                .withSideInputs(all)
+            ParDo.of(checks)
+                .withSideInputs(checks.sideInputs())
                 .withOutputTags(ok(), TupleTagList.of(Rejects.TAG)));
     rejects.add(t.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA)));
     return t.get(ok()).setCoder(RowBytesCoder.of(in.getSchema()));
+  }
+
+  /** The checks of one dataset's records: its rules, then each of its references. */
+  private ValidateFn checks(SourceDataset d, List<Ref> refs) {
+    return new ValidateFn(
+        d,
+        cfg,
+        refs.stream().map(r -> r.views).toList(),
+        refs.stream().map(r -> r.field).toList(),
+        refs.stream().map(r -> r.target).toList());
+  }
+
+  /**
+   * A dataset's valid records, one version per business key. In a batch run with a reader of the
+   * dataset's files ({@link Input#withReader}) the reader checks each record as it parses it and
+   * packs the good ones into the dedupe's buckets: they cross one exchange, in blocks, instead of
+   * three row by row (to the checks, to their two readers, to the buckets).
+   */
+  private PCollection<Row> validDeduped(
+      Input in, SourceDataset d, List<Ref> refs, List<PCollection<Row>> rejects) {
+    ReadSourceFiles reader = in.readers.get(d);
+    if (reader == null) {
+      return dedupe(validate(in.get(d), d, refs, rejects), d);
+    }
+    Schema schema = in.rowSchema(d);
+    List<String> keys = d.keyFields();
+    SerializableFunction<Row, Integer> key = env -> key(env, keys).hashCode();
+    String name = "Dedupe " + d.sourceName();
+    PCollectionTuple read =
+        in.getPipeline()
+            .apply(
+                "Read " + d.sourceName(),
+                reader
+                    .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
+                    .checkedBy(checks(d, refs)));
+    rejects.add(read.get(Rejects.TAG));
+    PCollection<KV<Integer, RowBlock>> blocks = read.get(ReadSourceFiles.BUCKETS);
+    if (in.given(d)) {
+      PCollection<KV<Integer, RowBlock>> given =
+          validate(in.get(d), d, refs, rejects)
+              .apply(
+                  name + ": into buckets",
+                  ParDo.of(new BucketJoin.KeyedBucketsFn(schema, key, groupBuckets())))
+              .setCoder(BucketJoin.BUCKET_CODER);
+      blocks =
+          PCollectionList.of(blocks)
+              .and(given)
+              .apply("All " + d.sourceName() + " blocks", Flatten.pCollections());
+    }
+    return BucketJoin.groupedBlocks(blocks, schema, name, new BucketJoin.PickInBucket(d));
   }
 
   /** A valid line's order id, the bucket key of the order join. */
@@ -1038,7 +1049,7 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     private final Map<SourceDataset, PCollection<Row>> byDataset;
     private final Map<Dataset, PCollection<Row>> existing = new EnumMap<>(Dataset.class);
     private final Set<SourceDataset> given;
-    private ReadSourceFiles lineReader;
+    private final Map<SourceDataset, ReadSourceFiles> readers = new EnumMap<>(SourceDataset.class);
 
     private Input(
         Pipeline pipeline,
@@ -1050,21 +1061,32 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     }
 
     /**
-     * Order lines read from files by this reader, besides any given as rows. In a batch run the
-     * stage applies it itself, validating each line as it is parsed and packing it into the order
-     * join's buckets, so that lines stay in blocks from the reader on.
+     * A dataset's records read from files by this reader, besides any given as rows. Only for a
+     * batch run: the stage applies the reader itself, checking each record as it is parsed and
+     * packing the good ones into blocks per bucket of the grouping that follows (the order join for
+     * order lines, the dedupe for the others), so that records stay in blocks from the reader on.
      */
-    public Input withLineReader(ReadSourceFiles read) {
-      if (read != null && read.dataset() != SourceDataset.ORDER_LINES) {
+    public Input withReader(ReadSourceFiles read) {
+      if (readers.containsKey(read.dataset())) {
         throw new IllegalArgumentException(
-            "the line reader reads " + read.dataset().sourceName() + ", not order lines");
+            "a second reader of " + read.dataset().sourceName() + ": give one with all its files");
       }
-      this.lineReader = read;
+      readers.put(read.dataset(), read);
       return this;
     }
 
-    ReadSourceFiles lineReader() {
-      return lineReader;
+    /**
+     * The schema of the dataset's rows, which its reader's blocks share: the grouping decodes both
+     * with one.
+     */
+    Schema rowSchema(SourceDataset d) {
+      Schema rows = byDataset.get(d).getSchema();
+      Schema read = Envelope.schema(d.parseSchema());
+      if (readers.containsKey(d) && !rows.equals(read)) {
+        throw new IllegalArgumentException(
+            d.sourceName() + " given as rows of " + rows + " cannot meet records read as " + read);
+      }
+      return rows;
     }
 
     /** Every collection given: records per dataset and the zone's rows. */

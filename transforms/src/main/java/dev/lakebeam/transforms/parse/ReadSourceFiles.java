@@ -40,6 +40,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -69,8 +70,8 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final long rangeBytes;
   private final boolean parse;
 
-  /** The record's int field whose hash bucket the parsed blocks are packed by, or null. */
-  private final String bucketKey;
+  /** The int key of a parsed envelope whose hash bucket its block is, or null: no buckets. */
+  private final SerializableFunction<Row, Integer> bucketKey;
 
   private final int buckets;
 
@@ -95,7 +96,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       int maxRecordBytes,
       long rangeBytes,
       boolean parse,
-      String bucketKey,
+      SerializableFunction<Row, Integer> bucketKey,
       int buckets,
       int kind,
       RecordCheck check) {
@@ -158,11 +159,20 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
             != Schema.TypeName.INT32) {
       throw new IllegalArgumentException(dataset.sourceName() + " has no int field " + keyField);
     }
+    return parsedInBuckets(BucketKeys.ofEnvelope(keyField), buckets, kind);
+  }
+
+  /**
+   * As {@link #parsedInBuckets(String, int, int)}, bucketed by a key computed from each parsed
+   * envelope (a dedupe's key, say, which need not be one int field).
+   */
+  public ReadSourceFiles parsedInBuckets(
+      SerializableFunction<Row, Integer> keyOfEnvelope, int buckets, int kind) {
     if (buckets < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + buckets);
     }
     return new ReadSourceFiles(
-        dataset, files, maxRecordBytes, rangeBytes, true, keyField, buckets, kind, check);
+        dataset, files, maxRecordBytes, rangeBytes, true, keyOfEnvelope, buckets, kind, check);
   }
 
   /**
@@ -332,7 +342,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         Progress.counter(Accounting.LINES_NAMESPACE, Accounting.BYTES_READ);
 
     private final ParseRecords.Parser parser;
-    private final String bucketKey;
+    private final SerializableFunction<Row, Integer> bucketKey;
     private final int buckets;
     private final int kind;
     private final RecordCheck check;
@@ -345,7 +355,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         SourceDataset dataset,
         int maxRecordBytes,
         ParseRecords.Parser parser,
-        String bucketKey,
+        SerializableFunction<Row, Integer> bucketKey,
         int buckets,
         int kind,
         RecordCheck check) {
@@ -400,8 +410,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
               }
               if (open != null) {
                 open.add(
-                    GroupInBlocks.bucket(
-                        BucketKeys.of(Envelope.record(envelope), bucketKey), buckets),
+                    GroupInBlocks.bucket(bucketKey.apply(envelope), buckets),
                     envelope,
                     (b, full) -> bucketed.output(KV.of(b, full)));
                 return;

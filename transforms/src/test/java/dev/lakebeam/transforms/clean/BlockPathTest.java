@@ -346,7 +346,7 @@ public class BlockPathTest {
     Map<SourceDataset, PCollection<Row>> withLines = given("rows", true);
     PCollection<String> all =
         PCollectionList.of(
-                lineOutcomes("file", CleanRecords.Input.of(p, withoutLines).withLineReader(reader)))
+                lineOutcomes("file", CleanRecords.Input.of(p, withoutLines).withReader(reader)))
             .and(lineOutcomes("rows", CleanRecords.Input.of(p, withLines)))
             .apply("all outcomes", Flatten.pCollections());
     PAssert.that(all)
@@ -368,6 +368,197 @@ public class BlockPathTest {
               return null;
             });
     p.run();
+  }
+
+  /** Data of every source dataset: the lines' set, with clicks, customers, feedback and prices. */
+  private void everyDataset() {
+    data();
+    Random r = new Random(20261205L);
+    for (int product = 1; product <= 40; product += 3) {
+      add(SourceDataset.PRODUCT_PRICES, product, new java.math.BigDecimal("1.25"));
+    }
+    add(SourceDataset.PRODUCT_PRICES, 44, new java.math.BigDecimal("2.50")); // not a product
+    for (int c = 1; c <= 30; c++) {
+      Instant updated = new Instant(1_700_000_000_000L + c * 1000L);
+      add(
+          SourceDataset.CUSTOMERS,
+          c,
+          "N " + c,
+          "c" + c + "@example.com",
+          null,
+          "US",
+          "standard",
+          updated);
+      if (c % 7 == 0) { // a later version, and one with no @ (rejected)
+        add(
+            SourceDataset.CUSTOMERS,
+            c,
+            "N " + c,
+            "new" + c + "@example.com",
+            null,
+            "US",
+            "gold",
+            updated.plus(5000));
+        add(SourceDataset.CUSTOMERS, c, "N " + c, "broken", null, "US", "gold", updated);
+      }
+    }
+    String[] types = {"page_view", "product_view", "add_to_cart", "teleport"};
+    for (int i = 0; i < 2000; i++) {
+      // event ids repeat (a redelivered event), some with other content: the first position wins
+      String id = "e-" + r.nextInt(1500);
+      Integer product = r.nextInt(3) == 0 ? null : 1 + r.nextInt(45);
+      add(
+          SourceDataset.CLICK_EVENTS,
+          id,
+          "s-" + r.nextInt(50),
+          1 + r.nextInt(30),
+          types[r.nextInt(types.length)],
+          product,
+          new Instant(1_700_000_000_000L + r.nextInt(100_000) * 1000L),
+          "agent " + r.nextInt(3),
+          "203.0.113." + r.nextInt(250));
+    }
+    for (int i = 0; i < 120; i++) {
+      add(
+          SourceDataset.FEEDBACK,
+          "f-" + r.nextInt(100),
+          1 + r.nextInt(9),
+          r.nextInt(7),
+          null,
+          null,
+          new Instant(1_700_000_000_000L + i * 60_000L));
+    }
+  }
+
+  /** A record as a line of its dataset's files: CSV in its parse schema's order, or JSON. */
+  private static String line(SourceDataset d, Row rec) {
+    List<String> values = new ArrayList<>();
+    for (Schema.Field f : rec.getSchema().getFields()) {
+      Object v = rec.getValue(f.getName());
+      String text =
+          v == null
+              ? null
+              : v instanceof org.joda.time.ReadableInstant t
+                  ? java.time.Instant.ofEpochMilli(t.getMillis()).toString()
+                  : v instanceof java.math.BigDecimal b ? b.toPlainString() : v.toString();
+      boolean quoted = v instanceof String || v instanceof org.joda.time.ReadableInstant;
+      values.add(
+          d.format() == SourceDataset.Format.CSV
+              ? (text == null ? "" : text)
+              : "\""
+                  + f.getName()
+                  + "\":"
+                  + (text == null ? "null" : quoted ? "\"" + text + "\"" : text));
+    }
+    return d.format() == SourceDataset.Format.CSV
+        ? String.join(",", values)
+        : "{" + String.join(",", values) + "}";
+  }
+
+  /**
+   * Every dataset read from its files by the clean stage's readers (checked as parsed, packed into
+   * the buckets of the dedupe or the order join) gives the clean rows and rejects that the same
+   * records given as rows give: the later version or the first position wins a key either way.
+   */
+  @Test
+  public void everyDatasetReadFromFilesGivesWhatItsRowsGive() throws Exception {
+    p.getOptions().setStableUniqueNames(PipelineOptions.CheckEnabled.OFF);
+    everyDataset();
+    Path dir = tmp.newFolder("every").toPath();
+    CleanRecords.Input read = CleanRecords.Input.of(p, Map.of());
+    for (Map.Entry<SourceDataset, List<Row>> e : input.entrySet()) {
+      SourceDataset d = e.getKey();
+      StringBuilder text = new StringBuilder();
+      if (d.format() == SourceDataset.Format.CSV) {
+        text.append(String.join(",", d.knownFields())).append('\n');
+      }
+      for (Row env : e.getValue()) {
+        text.append(line(d, env.getRow("record"))).append('\n');
+      }
+      String file = d == SourceDataset.ORDER_LINES ? "order_products__prior.csv" : d.filePattern();
+      Files.writeString(dir.resolve(file), text);
+      read.withReader(ReadSourceFiles.of(d, dir.toString(), 1 << 20).withRangeBytes(2048));
+    }
+    PCollection<String> all =
+        PCollectionList.of(outcomes("file", read))
+            .and(outcomes("rows", CleanRecords.Input.of(p, given("rows", false))))
+            .apply("every outcome", Flatten.pCollections());
+    PAssert.that(all)
+        .satisfies(
+            outcomes -> {
+              Map<String, Integer> file = new TreeMap<>();
+              Map<String, Integer> rows = new TreeMap<>();
+              for (String o : outcomes) {
+                (o.startsWith("file|") ? file : rows)
+                    .merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
+              }
+              assertEquals(kinds(rows), kinds(file));
+              assertEquals(rows, file);
+              Map<String, Integer> k = kinds(rows);
+              for (String d :
+                  List.of(
+                      "departments",
+                      "aisles",
+                      "products",
+                      "customers",
+                      "orders",
+                      "order_lines",
+                      "click_events",
+                      "feedback")) {
+                assertTrue(d + " rows: " + k, k.getOrDefault(d, 0) > 0);
+              }
+              // duplicates were dropped, and bad records of each kind rejected
+              assertTrue(k.toString(), k.get("click_events") < 1500);
+              assertTrue(k.toString(), k.get("reject click_events UNKNOWN_REFERENCE") > 10);
+              assertTrue(k.toString(), k.get("reject click_events OUT_OF_RANGE") > 10);
+              assertTrue(k.toString(), k.get("reject customers OUT_OF_RANGE") > 0);
+              assertTrue(k.toString(), k.get("reject feedback OUT_OF_RANGE") > 0);
+              assertTrue(k.toString(), k.get("reject products UNKNOWN_REFERENCE") > 0);
+              return null;
+            });
+    p.run();
+  }
+
+  /** Every clean dataset's rows without their source position, and the rejects' reasons. */
+  private PCollection<String> outcomes(String name, CleanRecords.Input in) {
+    CleanConfig cfg =
+        new CleanConfig(RUN, 3_600_000L, TOKENS, LocalDate.parse("2025-06-30"), null, null);
+    CleanRecords.Output out =
+        Pipeline.applyTransform(name, in, CleanRecords.with(cfg).withBuckets(7));
+    List<PCollection<String>> parts = new ArrayList<>();
+    for (Map.Entry<Dataset, PCollection<Row>> e : out.clean().entrySet()) {
+      String dataset = e.getKey().datasetName();
+      parts.add(
+          e.getValue()
+              .apply(
+                  name + " " + dataset,
+                  MapElements.into(TypeDescriptors.strings())
+                      .via(
+                          (Row row) -> {
+                            List<String> v = new ArrayList<>();
+                            for (Schema.Field f : row.getSchema().getFields()) {
+                              if (!f.getName().equals("_source_ref")) {
+                                v.add(f.getName() + "=" + row.getValue(f.getName()));
+                              }
+                            }
+                            return name + "|" + dataset + " " + v;
+                          })));
+    }
+    parts.add(
+        out.rejects()
+            .apply(
+                name + " rejects",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (Row r) ->
+                            name
+                                + "|reject "
+                                + r.getString("dataset")
+                                + " "
+                                + r.getString("reason_code")
+                                + " "
+                                + r.getString("message"))));
+    return PCollectionList.of(parts).apply(name + " all", Flatten.pCollections());
   }
 
   /** Every source's rows in the global window, with or without the order lines. */
