@@ -28,6 +28,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -186,12 +188,15 @@ public class StreamRestartTest {
                 "--streams=orders",
                 "--shards=3",
                 "--rate=1.6",
-                // refused puts retried for about 3 min (5 s apart at most): longer than the
+                // refused puts retried for about 4 min (5 s apart at most): longer than the
                 // emulator's restart may take on a loaded machine (KinesisHarness.restart)
-                "--maxAttempts=40"));
+                "--maxAttempts=50"));
     replay.addAll(KINESIS.beamOptions());
+    // Its own thread, stopped when the test ends: a failed test must not leave it putting records
+    // for minutes, perhaps into a later test's emulator on the same port.
+    ExecutorService replayThread = Executors.newSingleThreadExecutor();
     CompletableFuture<String> replaying =
-        CompletableFuture.supplyAsync(() -> run(replay.toArray(String[]::new)));
+        CompletableFuture.supplyAsync(() -> run(replay.toArray(String[]::new)), replayThread);
     awaitRecordsIn("lakebeam-orders", replaying);
     // The seed picks the kill points: -Dlakebeam.seed=N replays a failing run's choices.
     long seed = Long.getLong("lakebeam.seed", System.nanoTime());
@@ -229,7 +234,11 @@ public class StreamRestartTest {
         assertFalse(
             "the replay ended before kill "
                 + k
-                + ": the test would not stop the stream while events flow",
+                + (replaying.isCompletedExceptionally()
+                    ? " with " + replaying.handle((v, e) -> e).join()
+                    : "")
+                + ": the test would not stop the stream while events flow; so far: "
+                + kills,
             replaying.isDone());
         current.destroyForcibly(); // SIGKILL: no final checkpoint, no flush
         assertTrue(current.waitFor(30, TimeUnit.SECONDS));
@@ -411,6 +420,7 @@ public class StreamRestartTest {
               + throttle.calls()
               + " GetRecords calls throttled, every order and line once in clean");
     } finally {
+      replayThread.shutdownNow();
       link.close();
       throttle.close();
       current.destroyForcibly();

@@ -97,6 +97,14 @@ public final class KinesisHarness extends ExternalResource {
               + " s of SIGTERM; killed, its data since the last save lost. Its log ends:\n"
               + logTail(40));
     }
+    long stopped = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    if (stopped > 45_000) { // past the 30 s drain by far: the log says why
+      System.out.println(
+          "KinesisHarness: kinesis-local took "
+              + stopped
+              + " ms to stop; its log ends:\n"
+              + logTail(40));
+    }
     start();
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
   }

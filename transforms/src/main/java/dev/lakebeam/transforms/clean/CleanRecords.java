@@ -242,6 +242,10 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
           Dataset.ORDER_LINES,
           joined.get(BucketJoin.PARTITION_BLOCKS).setCoder(BucketJoin.PARTITION_BLOCK_CODER));
     } else {
+      if (lineReader != null) {
+        throw new IllegalArgumentException(
+            "order lines read by the stage's reader need order references in blocks (a batch run)");
+      }
       PCollection<Row> lines =
           validate(in.get(SourceDataset.ORDER_LINES), SourceDataset.ORDER_LINES, lineRefs, rejects);
       PCollectionTuple joinedLines = joinOrders(lines, orderRefs);
