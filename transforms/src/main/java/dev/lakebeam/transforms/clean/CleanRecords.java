@@ -19,7 +19,6 @@ import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -1009,7 +1008,8 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
   }
 
   static LocalDate date(ReadableInstant t) {
-    return java.time.Instant.ofEpochMilli(t.getMillis()).atZone(ZoneOffset.UTC).toLocalDate();
+    // the UTC day by arithmetic: a ZonedDateTime per clean line was 3 % of raw+clean's samples
+    return LocalDate.ofEpochDay(Math.floorDiv(t.getMillis(), 86_400_000L));
   }
 
   // ---------------------------------------------------------------- clean rows

@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.records;
 
 import java.io.Serializable;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -28,7 +29,8 @@ public final class BundleSideInputs implements Serializable {
   @SuppressWarnings("unchecked")
   public <T> T get(PCollectionView<T> view, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
     if (values == null || !w.equals(window)) {
-      values = new HashMap<>();
+      // by identity: a DoFn passes its own view objects, and a view's hashCode is not cached
+      values = new IdentityHashMap<>();
       window = w;
     }
     Object v = values.get(view);
