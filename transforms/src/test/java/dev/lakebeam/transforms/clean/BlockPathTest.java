@@ -472,26 +472,15 @@ public class BlockPathTest {
     PAssert.that(all)
         .satisfies(
             outcomes -> {
-              Map<String, Integer> file = new TreeMap<>();
-              Map<String, Integer> rows = new TreeMap<>();
-              for (String o : outcomes) {
-                (o.startsWith("file|") ? file : rows)
-                    .merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
-              }
+              Map<String, Map<String, Integer>> by = byRun(outcomes);
+              Map<String, Integer> file = by.get("file");
+              Map<String, Integer> rows = by.get("rows");
               assertEquals(kinds(rows), kinds(file));
               assertEquals(rows, file);
               Map<String, Integer> k = kinds(rows);
-              for (String d :
-                  List.of(
-                      "departments",
-                      "aisles",
-                      "products",
-                      "customers",
-                      "orders",
-                      "order_lines",
-                      "click_events",
-                      "feedback")) {
-                assertTrue(d + " rows: " + k, k.getOrDefault(d, 0) > 0);
+              for (SourceDataset d : SourceDataset.values()) {
+                String clean = d.target().datasetName();
+                assertTrue(clean + " rows: " + k, k.getOrDefault(clean, 0) > 0);
               }
               // duplicates were dropped, and bad records of each kind rejected
               assertTrue(k.toString(), k.get("click_events") < 1500);
@@ -503,6 +492,17 @@ public class BlockPathTest {
               return null;
             });
     p.run();
+  }
+
+  /** Outcomes ("run|text") counted per run: each run's texts and how often each came. */
+  private static Map<String, Map<String, Integer>> byRun(Iterable<String> outcomes) {
+    Map<String, Map<String, Integer>> by = new TreeMap<>();
+    for (String o : outcomes) {
+      int bar = o.indexOf('|');
+      by.computeIfAbsent(o.substring(0, bar), k -> new TreeMap<>())
+          .merge(o.substring(bar + 1), 1, Integer::sum);
+    }
+    return by;
   }
 
   private static Map<String, Integer> startingWith(Map<String, Integer> rows, String prefix) {
@@ -571,12 +571,9 @@ public class BlockPathTest {
     PAssert.that(all)
         .satisfies(
             outcomes -> {
-              Map<String, Integer> split = new TreeMap<>();
-              Map<String, Integer> rows = new TreeMap<>();
-              for (String o : outcomes) {
-                (o.startsWith("split|") ? split : rows)
-                    .merge(o.substring(o.indexOf('|') + 1), 1, Integer::sum);
-              }
+              Map<String, Map<String, Integer>> by = byRun(outcomes);
+              Map<String, Integer> split = by.get("split");
+              Map<String, Integer> rows = by.get("rows");
               // Without updated_at the first position wins, and a file's position and a row's
               // are not in one order: the counts must agree, the rows where updated_at decides.
               assertEquals(kinds(rows), kinds(split));
