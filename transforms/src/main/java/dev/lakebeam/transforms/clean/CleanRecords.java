@@ -432,8 +432,7 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
       return dedupe(validate(in.get(d), d, refs, rejects), d);
     }
     Schema schema = in.rowSchema(d);
-    List<String> keys = d.keyFields();
-    SerializableFunction<Row, Integer> key = env -> key(env, keys).hashCode();
+    SerializableFunction<Row, Integer> key = dedupeBucketKey(d);
     String name = "Dedupe " + d.sourceName();
     PCollectionTuple read =
         in.getPipeline()
@@ -558,7 +557,7 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
       return BucketJoin.grouped(
           in,
           "Dedupe " + d.sourceName(),
-          env -> key(env, keys).hashCode(),
+          dedupeBucketKey(d),
           groupBuckets(),
           new BucketJoin.PickInBucket(d));
     }
@@ -570,6 +569,12 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         .apply("Group " + d.sourceName() + " by key", GroupByKey.create())
         .apply("Dedupe " + d.sourceName(), ParDo.of(new PickFn(d)))
         .setCoder(RowBytesCoder.of(schema));
+  }
+
+  /** The int a record's dedupe bucket is chosen by: the hash of its business key. */
+  private static SerializableFunction<Row, Integer> dedupeBucketKey(SourceDataset d) {
+    List<String> keys = d.keyFields();
+    return env -> key(env, keys).hashCode();
   }
 
   /** A record's business key as one string. */
