@@ -13,10 +13,11 @@ import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.CountRows;
 import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RowBlock;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -56,14 +57,18 @@ final class CuratedStage {
             : p.apply(
                 "Read curated order_lines_enriched",
                 ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
-    // The enriched lines feed four steps: they cross to them in blocks, encoded once.
-    Function<String, PCollection<Row>> enrichedFor = PackRows.shared(enriched, "Enriched lines");
+    // The enriched lines feed four steps: they cross to them in blocks, encoded once, per day
+    // partition, so that the writer takes the blocks as they are and the roll-ups decode only
+    // the fields they sum.
+    PackRows.Shared enrichedFor =
+        PackRows.shared(
+            enriched, "Enriched lines", WriteParquet.partitionFn(Dataset.ORDER_LINES_ENRICHED));
     if (s.buildCurated()) {
-      write(enrichedFor.apply("the writer"), Dataset.ORDER_LINES_ENRICHED);
+      writeBlocks(enrichedFor.blocks(), Dataset.ORDER_LINES_ENRICHED);
     }
     PCollectionTuple features =
         enrichedFor
-            .apply("features")
+            .apply("features", Features.ROLL_UP_FIELDS)
             .apply("Features", Features.asOf(s.asOf()).withBuckets(s.buckets()));
     if (s.buildCurated()) {
       write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES);
@@ -73,12 +78,12 @@ final class CuratedStage {
     if (s.buildConsumption()) {
       write(
           enrichedFor
-              .apply("daily sales")
+              .apply("daily sales", DailyDepartmentSales.FIELDS)
               .apply("Daily department sales", new DailyDepartmentSales(s.buckets())),
           Dataset.DAILY_DEPARTMENT_SALES);
       write(
           enrichedFor
-              .apply("product performance")
+              .apply("product performance", ProductPerformance.FIELDS)
               .apply("Product performance", new ProductPerformance()),
           Dataset.PRODUCT_PERFORMANCE);
       write(
@@ -96,6 +101,17 @@ final class CuratedStage {
   /** A clean dataset, only the columns the enrichment reads. */
   private ReadZone enrichmentInput(Dataset d) {
     return ReadZone.of(d, s.clean()).columns(EnrichOrderLines.COLUMNS.get(d));
+  }
+
+  /** Stages a dataset given as blocks per partition folder (of its own layout). */
+  private void writeBlocks(PCollection<KV<String, RowBlock>> blocks, Dataset d) {
+    String folder = s.curatedStaging() + "/" + d.datasetName();
+    blocks
+        .apply("Count " + d.datasetName(), CountRows.blocksAs(d.datasetName()))
+        .apply(
+            "Write " + d.datasetName(),
+            WriteParquet.blocks(d, folder, "part", s.filesPerPartition()));
+    staged.put(d, folder);
   }
 
   /** Stages a dataset in its zone's staging folder; the feature tables in the as_of partition. */

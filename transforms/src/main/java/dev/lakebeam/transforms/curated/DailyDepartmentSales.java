@@ -2,10 +2,11 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.GroupInBlocks;
+import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBytesCoder;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -22,6 +23,10 @@ import org.joda.time.Instant;
  * department (in a batch run the groups travel in blocks, {@link GroupInBlocks}).
  */
 public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCollection<Row>> {
+  /** The enriched fields the sums read. */
+  public static final List<String> FIELDS =
+      List.of("order_ts", "order_id", "department_id", "department", "quantity", "line_revenue");
+
   private final int buckets;
 
   /** Days grouped in 64 buckets of blocks ({@link GroupInBlocks}). */
@@ -39,11 +44,7 @@ public final class DailyDepartmentSales extends PTransform<PCollection<Row>, PCo
   @Override
   public PCollection<Row> expand(PCollection<Row> enriched) {
     // Only the fields summed cross the shuffle by day (about a fifth of an enriched line's bytes).
-    PCollection<Row> lines =
-        enriched.apply(
-            "Fields of the sums",
-            Select.fieldNames(
-                "order_ts", "order_id", "department_id", "department", "quantity", "line_revenue"));
+    PCollection<Row> lines = PackRows.select(enriched, "Fields of the sums", FIELDS);
     return lines
         // Keyed by day and department: a group is one department's day, not a whole busy day.
         .apply(

@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.GroupInBlocks;
+import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.math.BigDecimal;
@@ -20,7 +21,6 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -75,20 +75,20 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
    * The enriched fields the roll-up reads: only these cross the shuffle by user (about half the
    * bytes of a whole enriched line, which also carries product, aisle and price).
    */
-  static final String[] ROLL_UP_FIELDS = {
-    "user_id",
-    "order_id",
-    "order_ts",
-    "eval_set",
-    "order_number",
-    "days_since_prior_order",
-    "product_id",
-    "add_to_cart_order",
-    "reordered",
-    "department_id",
-    "department",
-    "line_revenue"
-  };
+  public static final List<String> ROLL_UP_FIELDS =
+      List.of(
+          "user_id",
+          "order_id",
+          "order_ts",
+          "eval_set",
+          "order_number",
+          "days_since_prior_order",
+          "product_id",
+          "add_to_cart_order",
+          "reordered",
+          "department_id",
+          "department",
+          "line_revenue");
 
   static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
 
@@ -127,8 +127,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
               + enriched.getWindowingStrategy());
     }
     PCollectionTuple perUser =
-        enriched
-            .apply("Fields of the roll-up", Select.fieldNames(ROLL_UP_FIELDS))
+        PackRows.select(enriched, "Fields of the roll-up", ROLL_UP_FIELDS)
             .apply("Group by user", GroupInBlocks.by(r -> r.getInt32("user_id"), buckets))
             .apply(
                 "Roll up users",

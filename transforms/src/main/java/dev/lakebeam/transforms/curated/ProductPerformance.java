@@ -35,6 +35,17 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * rank within its department by units (descending; ties by product_id ascending).
  */
 public final class ProductPerformance extends PTransform<PCollection<Row>, PCollection<Row>> {
+  /** The enriched fields the sums read. */
+  public static final List<String> FIELDS =
+      List.of(
+          "product_id",
+          "product_name",
+          "department_id",
+          "department",
+          "quantity",
+          "reordered",
+          "line_revenue");
+
   /** Sums per product; the names ride along (they are equal on every line of a product). */
   static final Schema SUMS =
       Schema.builder()
@@ -107,7 +118,13 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
 
     @ProcessElement
     public void process(@Element Row r, OutputReceiver<KV<Integer, Row>> out) {
-      Sums s = open.computeIfAbsent(r.getInt32("product_id"), k -> new Sums(r));
+      Integer id = r.getInt32("product_id");
+      Sums s = open.get(id);
+      if (s == null) {
+        // not computeIfAbsent: a lambda that captures the row is allocated on every line
+        s = new Sums(r);
+        open.put(id, s);
+      }
       s.lines++;
       s.units += r.getInt32("quantity");
       s.reordered += r.getInt32("reordered");

@@ -4,6 +4,7 @@ import dev.lakebeam.schemas.Cents;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,24 +112,24 @@ final class BlockRowCodec {
         nulls |= 1L << i;
       }
     }
-    writeVarLong(out, nulls);
+    out.writeVarLong(nulls);
     for (int i = 0; i < kinds.length; i++) {
       Object v = row.getValue(i);
       if (v == null) {
         continue;
       }
       switch (kinds[i]) {
-        case INT32 -> writeVarLong(out, zigzag((Integer) v));
-        case INT64 -> writeVarLong(out, zigzag((Long) v));
-        case DOUBLE -> writeFixedLong(out, Double.doubleToRawLongBits((Double) v));
+        case INT32 -> out.writeVarLong(zigzag((Integer) v));
+        case INT64 -> out.writeVarLong(zigzag((Long) v));
+        case DOUBLE -> out.writeFixedLong(Double.doubleToRawLongBits((Double) v));
         case BOOLEAN -> out.write((Boolean) v ? 1 : 0);
         case STRING -> {
           byte[] b = ((String) v).getBytes(StandardCharsets.UTF_8);
-          writeVarLong(out, b.length);
+          out.writeVarLong(b.length);
           out.write(b, 0, b.length);
         }
-        case DATETIME -> writeVarLong(out, zigzag(((ReadableInstant) v).getMillis()));
-        case CENTS -> writeVarLong(out, zigzag(cents((BigDecimal) v, i)));
+        case DATETIME -> out.writeVarLong(zigzag(((ReadableInstant) v).getMillis()));
+        case CENTS -> out.writeVarLong(zigzag(cents((BigDecimal) v, i)));
         case ROW -> nested[i].encode((Row) v, out);
       }
     }
@@ -138,23 +139,61 @@ final class BlockRowCodec {
     long nulls = in.readVarLong();
     List<Object> values = new ArrayList<>(kinds.length);
     for (int i = 0; i < kinds.length; i++) {
-      if ((nulls & (1L << i)) != 0) {
-        values.add(null);
-        continue;
-      }
-      values.add(
-          switch (kinds[i]) {
-            case INT32 -> (int) unzigzag(in.readVarLong());
-            case INT64 -> unzigzag(in.readVarLong());
-            case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
-            case BOOLEAN -> in.readByte() != 0;
-            case STRING -> in.readString((int) in.readVarLong());
-            case DATETIME -> new Instant(unzigzag(in.readVarLong()));
-            case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
-            case ROW -> nested[i].decode(in);
-          });
+      values.add((nulls & (1L << i)) != 0 ? null : value(i, in));
     }
     return Row.withSchema(schema).attachValues(values);
+  }
+
+  /**
+   * A row of some of this schema's top-level fields, into the positions {@code into} gives each
+   * field (-1: skipped, no value built), as a row of {@code projected}.
+   */
+  Row decode(Input in, int[] into, Schema projected) {
+    long nulls = in.readVarLong();
+    Object[] values = new Object[projected.getFieldCount()];
+    for (int i = 0; i < kinds.length; i++) {
+      if ((nulls & (1L << i)) != 0) {
+        continue;
+      }
+      if (into[i] < 0) {
+        skip(i, in);
+      } else {
+        values[into[i]] = value(i, in);
+      }
+    }
+    return Row.withSchema(projected).attachValues(Arrays.asList(values));
+  }
+
+  private Object value(int i, Input in) {
+    return switch (kinds[i]) {
+      case INT32 -> (int) unzigzag(in.readVarLong());
+      case INT64 -> unzigzag(in.readVarLong());
+      case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
+      case BOOLEAN -> in.readByte() != 0;
+      case STRING -> in.readString((int) in.readVarLong());
+      case DATETIME -> new Instant(unzigzag(in.readVarLong()));
+      case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
+      case ROW -> nested[i].decode(in);
+    };
+  }
+
+  private void skip(int i, Input in) {
+    switch (kinds[i]) {
+      case INT32, INT64, DATETIME, CENTS -> in.readVarLong();
+      case DOUBLE -> in.skip(8);
+      case BOOLEAN -> in.skip(1);
+      case STRING -> in.skip((int) in.readVarLong());
+      case ROW -> nested[i].skipRow(in);
+    }
+  }
+
+  private void skipRow(Input in) {
+    long nulls = in.readVarLong();
+    for (int i = 0; i < kinds.length; i++) {
+      if ((nulls & (1L << i)) == 0) {
+        skip(i, in);
+      }
+    }
   }
 
   private long cents(BigDecimal amount, int field) {
@@ -172,20 +211,6 @@ final class BlockRowCodec {
 
   private static long unzigzag(long v) {
     return (v >>> 1) ^ -(v & 1);
-  }
-
-  private static void writeVarLong(ByteArrayBuffer out, long v) {
-    while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-  }
-
-  private static void writeFixedLong(ByteArrayBuffer out, long v) {
-    for (int s = 0; s < 64; s += 8) {
-      out.write((int) (v >>> s) & 0xFF);
-    }
   }
 
   /** Reads a block's bytes in place. */
@@ -209,6 +234,21 @@ final class BlockRowCodec {
     }
 
     long readVarLong() {
+      if (bytes.length - pos >= 10) {
+        // a whole varint fits: read it from locals, without a bounds check per byte
+        byte[] b = bytes;
+        int at = pos;
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+          byte x = b[at++];
+          v |= (long) (x & 0x7F) << shift;
+          if (x >= 0) {
+            pos = at;
+            return v;
+          }
+        }
+        throw new IllegalStateException("a variable-length int of more than 10 bytes in a block");
+      }
       long v = 0;
       for (int shift = 0; shift < 64; shift += 7) {
         byte b = readByte();
@@ -226,6 +266,14 @@ final class BlockRowCodec {
         v |= (long) (readByte() & 0xFF) << s;
       }
       return v;
+    }
+
+    void skip(int length) {
+      if (length < 0 || length > bytes.length - pos) {
+        throw new IllegalStateException(
+            "a field of " + length + " bytes at " + pos + " of a block of " + bytes.length);
+      }
+      pos += length;
     }
 
     String readString(int length) {

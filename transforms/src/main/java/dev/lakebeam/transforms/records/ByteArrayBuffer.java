@@ -30,6 +30,34 @@ public final class ByteArrayBuffer extends OutputStream {
     size += len;
   }
 
+  /**
+   * A long as a variable-length int, 7 bits a byte, low bits first (the block codec's form),
+   * straight into the array: one capacity check, not one per byte.
+   */
+  public void writeVarLong(long v) {
+    if (size + 10 > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + 10));
+    }
+    byte[] b = bytes;
+    int at = size;
+    while ((v & ~0x7FL) != 0) {
+      b[at++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    b[at++] = (byte) v;
+    size = at;
+  }
+
+  /** A long as 8 bytes, low byte first. */
+  public void writeFixedLong(long v) {
+    if (size + 8 > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + 8));
+    }
+    for (int s = 0; s < 64; s += 8) {
+      bytes[size++] = (byte) (v >>> s);
+    }
+  }
+
   public int size() {
     return size;
   }

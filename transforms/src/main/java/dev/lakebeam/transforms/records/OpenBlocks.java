@@ -36,7 +36,12 @@ public final class OpenBlocks<K> {
    * Adds a row to its key's block; hands over that block when full, or every block past the bound.
    */
   public void add(K key, Row row, BiConsumer<K, RowBlock> out) {
-    RowBlock.Builder block = open.computeIfAbsent(key, k -> new RowBlock.Builder(kind, coder));
+    RowBlock.Builder block = open.get(key);
+    if (block == null) {
+      // not computeIfAbsent: its lambda would capture this and be allocated on every row
+      block = new RowBlock.Builder(kind, coder);
+      open.put(key, block);
+    }
     int before = block.bytes();
     block.add(row);
     openBytes += block.bytes() - before;

@@ -69,6 +69,64 @@ public final class RowBlock {
         };
   }
 
+  /**
+   * The rows with only the fields of {@code projected} (a selection of the coder's schema's
+   * top-level fields, of the same types): the other fields are skipped, not decoded.
+   */
+  public Iterable<Row> rows(RowCoder coder, Schema projected) {
+    Schema schema = coder.getSchema();
+    int[] into = projection(schema, projected);
+    if (!BlockRowCodec.supports(schema)) {
+      return () ->
+          new Rows() {
+            private final ByteArrayInput in = new ByteArrayInput(bytes);
+
+            @Override
+            Row decodeNext(boolean last) throws IOException {
+              Row r = coder.decode(in);
+              Object[] values = new Object[projected.getFieldCount()];
+              for (int i = 0; i < into.length; i++) {
+                if (into[i] >= 0) {
+                  values[into[i]] = r.getValue(i);
+                }
+              }
+              return Row.withSchema(projected).attachValues(Arrays.asList(values));
+            }
+          };
+    }
+    BlockRowCodec codec = BlockRowCodec.of(schema);
+    return () ->
+        new Rows() {
+          private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
+
+          @Override
+          Row decodeNext(boolean last) {
+            Row r = codec.decode(in, into, projected);
+            if (last && in.position() != bytes.length) {
+              throw new IllegalStateException(
+                  (bytes.length - in.position()) + " bytes left after the last row");
+            }
+            return r;
+          }
+        };
+  }
+
+  /** Per field of {@code schema}: its position in {@code projected}, or -1. */
+  static int[] projection(Schema schema, Schema projected) {
+    int[] into = new int[schema.getFieldCount()];
+    Arrays.fill(into, -1);
+    for (int t = 0; t < projected.getFieldCount(); t++) {
+      Schema.Field f = projected.getField(t);
+      if (!schema.hasField(f.getName())
+          || !schema.getField(f.getName()).getType().equals(f.getType())) {
+        throw new IllegalArgumentException(
+            "field " + f.getName() + " (" + f.getType() + ") is not a field of " + schema);
+      }
+      into[schema.indexOf(f.getName())] = t;
+    }
+    return into;
+  }
+
   /** An iterator over this block's rows. */
   private abstract class Rows implements Iterator<Row> {
     private int left = count;

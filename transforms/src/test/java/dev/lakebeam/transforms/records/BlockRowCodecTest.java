@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.coders.CoderException;
@@ -107,6 +108,47 @@ public class BlockRowCodecTest {
         assertEquals(coder.decode(new ByteArrayInputStream(bytes.toByteArray())), out.get(i));
       }
     }
+  }
+
+  @Test
+  public void aProjectedBlockGivesWhatSelectGivesForEverySchema() throws Exception {
+    for (Schema s : schemas()) {
+      // every other field, starting at each end: each kind of field is both skipped and kept
+      for (int start = 0; start < 2; start++) {
+        List<String> fields = new ArrayList<>();
+        for (int i = start; i < s.getFieldCount(); i += 2) {
+          fields.add(s.getField(i).getName());
+        }
+        Collections.reverse(fields);
+        Schema projected = PackRows.selected(s, fields);
+        RowCoder coder = RowCoder.of(s);
+        RowBlock.Builder b = new RowBlock.Builder(0, coder);
+        List<Row> expected = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+          Row r = row(s);
+          b.add(r);
+          List<Object> values = new ArrayList<>();
+          for (Schema.Field f : projected.getFields()) {
+            values.add(r.getValue(f.getName()));
+          }
+          expected.add(Row.withSchema(projected).attachValues(values));
+        }
+        List<Row> out = new ArrayList<>();
+        b.take().rows(coder, projected).forEach(out::add);
+        assertEquals(s + " " + fields, expected, out);
+      }
+    }
+  }
+
+  @Test
+  public void aProjectionOfAFieldTheBlockDoesNotHaveIsRefused() {
+    Schema s = Dataset.ORDER_LINES_ENRICHED.beamSchema();
+    Schema other = Schema.builder().addStringField("product_id").build();
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new RowBlock.Builder(0, RowCoder.of(s)).take().rows(RowCoder.of(s), other));
+    assertTrue(e.getMessage(), e.getMessage().contains("product_id"));
   }
 
   @Test
