@@ -57,14 +57,16 @@ final class CuratedStage {
             : p.apply(
                 "Read curated order_lines_enriched",
                 ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
-    // The enriched lines feed four steps: they cross to them in blocks, encoded once, per day
-    // partition, so that the writer takes the blocks as they are and the roll-ups decode only
-    // the fields they sum.
+    // The enriched lines feed up to four steps: they cross to them in blocks, encoded once (per
+    // day partition when written, so that the writer takes the blocks as they are); the roll-ups
+    // decode only the fields they read.
     PackRows.Shared enrichedFor =
         PackRows.shared(
-            enriched, "Enriched lines", WriteParquet.partitionFn(Dataset.ORDER_LINES_ENRICHED));
+            enriched,
+            "Enriched lines",
+            s.buildCurated() ? WriteParquet.partitionFn(Dataset.ORDER_LINES_ENRICHED) : null);
     if (s.buildCurated()) {
-      writeBlocks(enrichedFor.blocks(), Dataset.ORDER_LINES_ENRICHED);
+      writeBlocks(enrichedFor, Dataset.ORDER_LINES_ENRICHED);
     }
     PCollectionTuple features =
         enrichedFor
@@ -104,7 +106,13 @@ final class CuratedStage {
   }
 
   /** Stages a dataset given as blocks per partition folder (of its own layout). */
-  private void writeBlocks(PCollection<KV<String, RowBlock>> blocks, Dataset d) {
+  private void writeBlocks(PackRows.Shared rows, Dataset d) {
+    // the writer decodes the blocks with the dataset's schema and files them by their key
+    if (!rows.schema().equals(d.beamSchema()) || !rows.keyed()) {
+      throw new IllegalStateException(
+          "blocks of " + rows.schema() + " are not " + d.datasetName() + "'s, per partition");
+    }
+    PCollection<KV<String, RowBlock>> blocks = rows.blocks();
     String folder = s.curatedStaging() + "/" + d.datasetName();
     blocks
         .apply("Count " + d.datasetName(), CountRows.blocksAs(d.datasetName()))

@@ -22,6 +22,7 @@ import dev.lakebeam.transforms.records.Progress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -35,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -91,6 +93,45 @@ public class CuratedOracleTest {
         "the in-process tally behind the progress lines counts every enriched line",
         Long.valueOf(enriched),
         Progress.tally(CountRows.NAMESPACE).get("order_lines_enriched"));
+  }
+
+  @Test
+  public void enrichedLinesEqualPlainSqlEachInTheFolderOfItsDay() throws Exception {
+    List<String> sql =
+        query(
+            """
+        SELECT l.order_id, l.product_id, o.user_id, o.order_ts, p.product_name, a.aisle, d.department,
+               round(p.unit_price * l.quantity, 2)
+        FROM shop.order_lines l JOIN shop.orders o USING (order_id) JOIN shop.products p USING (product_id)
+             JOIN shop.aisles a ON a.aisle_id = p.aisle_id
+             JOIN shop.departments d ON d.department_id = p.department_id""");
+    Path root = lake.resolve("curated").resolve("order_lines_enriched");
+    List<String> parquet = new ArrayList<>();
+    List<Path> days;
+    try (Stream<Path> walk = Files.walk(root)) {
+      days = walk.filter(f -> f.getFileName().toString().startsWith("day=")).toList();
+    }
+    assertTrue("a real data set in day folders", days.size() > 20);
+    for (Path day : days) {
+      String date = root.relativize(day).toString().replaceAll("[a-z]+=", "").replace('/', '-');
+      for (GenericRecord r : Lake.read(day)) {
+        Instant ts = Instant.ofEpochMilli((Long) r.get("order_ts"));
+        assertEquals(day + ": " + r, date, ts.toString().substring(0, 10));
+        parquet.add(
+            String.join(
+                " | ",
+                show(r.get("order_id")),
+                show(r.get("product_id")),
+                show(r.get("user_id")),
+                ts.toString(),
+                show(r.get("product_name")),
+                show(r.get("aisle")),
+                show(r.get("department")),
+                show(r.get("line_revenue"))));
+      }
+    }
+    parquet.sort(null);
+    assertEquals(sql, parquet);
   }
 
   @Test

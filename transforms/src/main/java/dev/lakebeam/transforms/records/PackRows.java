@@ -20,8 +20,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Rows of a batch collection (global window) into blocks of about 64 KiB, and blocks back into
- * rows.
+ * Rows of a batch collection (global window) into blocks (of about 64 KiB, or smaller where many
+ * keys share the open bound, {@link OpenBlocks}), and blocks back into rows.
  */
 public final class PackRows {
   /** A block is handed over at about this size, everywhere blocks are made. */
@@ -49,7 +49,7 @@ public final class PackRows {
     PCollection<KV<String, RowBlock>> blocks =
         rows.apply(name + " into blocks", ParDo.of(new PackKeyedFn(rows.getSchema(), keyOf)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()));
-    return new Shared(blocks, rows.getSchema(), name);
+    return new Shared(blocks, rows.getSchema(), name, keyOf != null);
   }
 
   /** A batch collection packed once; each reader unpacks the blocks in its own task. */
@@ -57,11 +57,24 @@ public final class PackRows {
     private final PCollection<KV<String, RowBlock>> blocks;
     private final Schema schema;
     private final String name;
+    private final boolean keyed;
 
-    private Shared(PCollection<KV<String, RowBlock>> blocks, Schema schema, String name) {
+    private Shared(
+        PCollection<KV<String, RowBlock>> blocks, Schema schema, String name, boolean keyed) {
       this.blocks = blocks;
       this.schema = schema;
       this.name = name;
+      this.keyed = keyed;
+    }
+
+    /** The schema the blocks were packed with. */
+    public Schema schema() {
+      return schema;
+    }
+
+    /** Whether the blocks are keyed by a key function (not all ""). */
+    public boolean keyed() {
+      return keyed;
     }
 
     /** Every row, whole, for the step named {@code reader}. */
@@ -148,6 +161,7 @@ public final class PackRows {
     private final Schema schema;
     private final Schema projected;
     private transient RowCoder coder;
+    private transient int[] into;
 
     UnpackKeyedFn(Schema schema, Schema projected) {
       this.schema = schema;
@@ -157,14 +171,15 @@ public final class PackRows {
     @Setup
     public void setup() {
       coder = RowCoder.of(schema);
+      into = projected.equals(schema) ? null : RowBlock.projection(schema, projected);
     }
 
     @ProcessElement
     public void process(@Element KV<String, RowBlock> block, OutputReceiver<Row> out) {
       Iterable<Row> rows =
-          projected.equals(schema)
+          into == null
               ? block.getValue().rows(coder)
-              : block.getValue().rows(coder, projected);
+              : block.getValue().rows(coder, projected, into);
       for (Row r : rows) {
         out.output(r);
       }

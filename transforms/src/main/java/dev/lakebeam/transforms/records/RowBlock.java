@@ -74,8 +74,12 @@ public final class RowBlock {
    * top-level fields, of the same types): the other fields are skipped, not decoded.
    */
   public Iterable<Row> rows(RowCoder coder, Schema projected) {
+    return rows(coder, projected, projection(coder.getSchema(), projected));
+  }
+
+  /** As {@link #rows(RowCoder, Schema)}, with the {@link #projection} worked out once. */
+  Iterable<Row> rows(RowCoder coder, Schema projected, int[] into) {
     Schema schema = coder.getSchema();
-    int[] into = projection(schema, projected);
     if (!BlockRowCodec.supports(schema)) {
       return () ->
           new Rows() {
