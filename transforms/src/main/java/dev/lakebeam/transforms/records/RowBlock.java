@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.RowCoder;
@@ -43,20 +44,7 @@ public final class RowBlock {
     Schema schema = coder.getSchema();
     if (BlockRowCodec.supports(schema)) {
       BlockRowCodec codec = BlockRowCodec.of(schema);
-      return () ->
-          new Rows() {
-            private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
-
-            @Override
-            Row decodeNext(boolean last) {
-              Row r = codec.decode(in);
-              if (last && in.position() != bytes.length) {
-                throw new IllegalStateException(
-                    (bytes.length - in.position()) + " bytes left after the last row");
-              }
-              return r;
-            }
-          };
+      return codecRows(codec::decode);
     }
     return () ->
         new Rows() {
@@ -99,13 +87,18 @@ public final class RowBlock {
           };
     }
     BlockRowCodec codec = BlockRowCodec.of(schema);
+    return codecRows(in -> codec.decode(in, into, projected));
+  }
+
+  /** Rows read in place by the block codec; the last must end the block. */
+  private Iterable<Row> codecRows(Function<BlockRowCodec.Input, Row> decode) {
     return () ->
         new Rows() {
           private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
 
           @Override
           Row decodeNext(boolean last) {
-            Row r = codec.decode(in, into, projected);
+            Row r = decode.apply(in);
             if (last && in.position() != bytes.length) {
               throw new IllegalStateException(
                   (bytes.length - in.position()) + " bytes left after the last row");
