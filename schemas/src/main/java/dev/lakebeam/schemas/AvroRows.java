@@ -156,19 +156,36 @@ public final class AvroRows {
       return avro.getFields().get(i).name();
     }
 
+    /** The position in the row of field i's value. */
+    public int source(int i) {
+      return source[i];
+    }
+
     /** Field i's value in the row, or null; a null in a field that is not nullable is an error. */
     public Object value(Row row, int i) {
       Object v = row.getValue(source[i]);
-      if (v == null && !nullable[i]) {
-        throw new IllegalArgumentException(
-            "field " + name(i) + " of " + avro.getName() + " is null but not nullable");
+      if (v == null) {
+        checkNull(i);
       }
       return v;
     }
 
+    /** Refuses a null in field i when the field is not nullable. */
+    public void checkNull(int i) {
+      if (!nullable[i]) {
+        throw new IllegalArgumentException(
+            "field " + name(i) + " of " + avro.getName() + " is null but not nullable");
+      }
+    }
+
+    /** A {@code date} field's value given as epoch millis (midnight UTC), as days. */
+    public int days(long millis) {
+      return (int) Math.floorDiv(millis, DAY_MILLIS);
+    }
+
     /** A {@code date} field's value (an instant at midnight UTC) as days since the epoch. */
     public int days(Object v) {
-      return (int) Math.floorDiv(((ReadableInstant) v).getMillis(), DAY_MILLIS);
+      return days(((ReadableInstant) v).getMillis());
     }
 
     /** A {@code decimal} field's value as Avro's bytes: it must fit the column exactly. */

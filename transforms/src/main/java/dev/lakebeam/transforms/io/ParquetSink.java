@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.io;
 
+import dev.lakebeam.transforms.records.FlatRows;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -88,6 +89,20 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
   @Override
   public void write(T element) throws IOException {
     writer.write(element);
+  }
+
+  /** Whether a sink of rows takes rows of this schema from a {@link FlatRows} cursor. */
+  boolean writesFlat(org.apache.beam.sdk.schemas.Schema beam) {
+    return rows && RowWriteSupport.writesFlat(new Schema.Parser().parse(avroJson), beam);
+  }
+
+  /** Writes the cursor's current row (a sink of rows whose schema {@link #writesFlat}). */
+  @SuppressWarnings("unchecked")
+  void writeFlat(FlatRows row) throws IOException {
+    if (!rows) {
+      throw new IllegalStateException("a sink of records takes no rows");
+    }
+    ((ParquetWriter<Object>) writer).write(row);
   }
 
   /** Ends the file; the channel stays open for FileIO, which closes it. */

@@ -1,6 +1,8 @@
 package dev.lakebeam.transforms.io;
 
 import dev.lakebeam.schemas.AvroRows;
+import dev.lakebeam.transforms.records.FlatRows;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -19,23 +21,36 @@ import org.joda.time.ReadableInstant;
  * Writes rows straight into Parquet's columns, in the file layout that Avro's writer gives the
  * lake's schema (same Parquet types, same {@code parquet.avro.schema} in the footer), without an
  * Avro record per row. Each field converts as {@link AvroRows.Layout} plans it; a row whose schema
- * does not map by position goes through {@link AvroRows.ToAvro} and Avro's writer.
+ * does not map by position goes through {@link AvroRows.ToAvro} and Avro's writer. It also takes
+ * the current row of a block's {@link FlatRows} cursor (the batch writers), whose strings go to
+ * Parquet as the block's UTF-8 bytes, without a {@code String} in between.
  */
-final class RowWriteSupport extends WriteSupport<Row> {
+final class RowWriteSupport extends WriteSupport<Object> {
   private final Schema avro;
   private final AvroWriteSupport<GenericRecord> records;
   private final AvroRows.ToAvro toAvro;
   private RecordConsumer consumer;
   private org.apache.beam.sdk.schemas.Schema planned;
   private AvroRows.Layout layout;
-  private String[] names;
-  private Schema.Type[] types;
+  private final String[] names;
+  private final Schema.Type[] types;
   private Object[] values;
+  private org.apache.beam.sdk.schemas.Schema flatPlanned;
+  private AvroRows.Layout flatLayout;
+  private final Binary[] decimals;
 
   RowWriteSupport(Schema avro, MessageType parquet) {
     this.avro = avro;
     this.records = new AvroWriteSupport<>(parquet, avro, GenericData.get());
     this.toAvro = new AvroRows.ToAvro(avro);
+    int n = avro.getFields().size();
+    this.names = new String[n];
+    this.types = new Schema.Type[n];
+    this.decimals = new Binary[n];
+    for (Schema.Field f : avro.getFields()) {
+      names[f.pos()] = f.name();
+      types[f.pos()] = AvroRows.nonNull(f.schema()).getType();
+    }
   }
 
   @Override
@@ -56,7 +71,15 @@ final class RowWriteSupport extends WriteSupport<Row> {
   }
 
   @Override
-  public void write(Row row) {
+  public void write(Object value) {
+    if (value instanceof FlatRows flat) {
+      write(flat);
+    } else {
+      write((Row) value);
+    }
+  }
+
+  private void write(Row row) {
     if (row.getSchema() != planned) {
       plan(row.getSchema());
     }
@@ -105,17 +128,73 @@ final class RowWriteSupport extends WriteSupport<Row> {
     consumer.endMessage();
   }
 
+  /** The cursor's current row; its schema must map by position ({@link #writesFlat}). */
+  private void write(FlatRows row) {
+    if (row.schema() != flatPlanned) {
+      planFlat(row.schema());
+    }
+    AvroRows.Layout l = flatLayout;
+    // As for a row: nulls and decimals are checked before the record starts.
+    for (int i = 0; i < decimals.length; i++) {
+      int s = l.source(i);
+      if (row.isNull(s)) {
+        l.checkNull(i);
+      } else if (l.kind(i) == AvroRows.Kind.DECIMAL) {
+        decimals[i] =
+            Binary.fromConstantByteArray(l.decimalBytes(BigDecimal.valueOf(row.number(s), 2), i));
+      }
+    }
+    consumer.startMessage();
+    for (int i = 0; i < decimals.length; i++) {
+      int s = l.source(i);
+      if (row.isNull(s)) {
+        continue;
+      }
+      consumer.startField(names[i], i);
+      switch (l.kind(i)) {
+        case STRING ->
+            consumer.addBinary(
+                Binary.fromReusedByteArray(row.bytes(), row.offset(s), row.length(s)));
+        case DECIMAL -> consumer.addBinary(decimals[i]);
+        case TIMESTAMP_MILLIS -> consumer.addLong(row.number(s));
+        case DATE -> consumer.addInteger(l.days(row.number(s)));
+        default -> {
+          long v = row.number(s);
+          switch (types[i]) {
+            case INT -> consumer.addInteger((int) v);
+            case LONG -> consumer.addLong(v);
+            case DOUBLE -> consumer.addDouble(Double.longBitsToDouble(v));
+            case BOOLEAN -> consumer.addBoolean(v != 0);
+            default ->
+                throw new IllegalStateException(
+                    "field " + names[i] + " of " + avro.getName() + " has type " + types[i]);
+          }
+        }
+      }
+      consumer.endField(names[i], i);
+    }
+    consumer.endMessage();
+  }
+
+  /**
+   * Whether rows of this schema can be written to the Avro schema from a {@link FlatRows} cursor.
+   */
+  static boolean writesFlat(Schema avro, org.apache.beam.sdk.schemas.Schema beam) {
+    return FlatRows.supports(beam) && AvroRows.Layout.of(avro, beam) != null;
+  }
+
+  private void planFlat(org.apache.beam.sdk.schemas.Schema beam) {
+    AvroRows.Layout l = AvroRows.Layout.of(avro, beam);
+    if (l == null) {
+      throw new IllegalArgumentException(beam + " does not map by position onto " + avro.getName());
+    }
+    flatPlanned = beam;
+    flatLayout = l;
+  }
+
   private void plan(org.apache.beam.sdk.schemas.Schema beam) {
     planned = beam;
     layout = AvroRows.Layout.of(avro, beam);
-    if (layout != null) {
-      names = new String[layout.size()];
-      types = new Schema.Type[layout.size()];
-      values = new Object[layout.size()];
-      for (int i = 0; i < names.length; i++) {
-        names[i] = layout.name(i);
-        types[i] = layout.type(i);
-      }
-    }
+    values = new Object[names.length];
   }
 }

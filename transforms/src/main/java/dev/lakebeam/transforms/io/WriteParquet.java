@@ -3,6 +3,7 @@ package dev.lakebeam.transforms.io;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.transforms.records.FieldPositions;
+import dev.lakebeam.transforms.records.FlatRows;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.RowBlock;
 import java.io.IOException;
@@ -218,11 +219,15 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     }
   }
 
-  /** Writes each row of a block through the Parquet sink. */
+  /**
+   * Writes each row of a block through the Parquet sink: straight from the block's bytes ({@link
+   * FlatRows}) when the schema allows, else as decoded rows.
+   */
   static final class BlockSink implements FileIO.Sink<KV<String, RowBlock>> {
     private final ParquetSink<Row> parquet;
     private final org.apache.beam.sdk.schemas.Schema schema;
     private transient RowCoder coder;
+    private transient boolean flat;
 
     BlockSink(ParquetSink<Row> parquet, org.apache.beam.sdk.schemas.Schema schema) {
       this.parquet = parquet;
@@ -233,12 +238,20 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     public void open(WritableByteChannel channel) throws IOException {
       if (coder == null) {
         coder = RowCoder.of(schema);
+        flat = parquet.writesFlat(schema);
       }
       parquet.open(channel);
     }
 
     @Override
     public void write(KV<String, RowBlock> block) throws IOException {
+      if (flat) {
+        FlatRows rows = block.getValue().flatRows(coder);
+        while (rows.next()) {
+          parquet.writeFlat(rows);
+        }
+        return;
+      }
       for (Row r : block.getValue().rows(coder)) {
         parquet.write(r);
       }

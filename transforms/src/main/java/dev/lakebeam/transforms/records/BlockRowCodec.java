@@ -164,6 +164,45 @@ final class BlockRowCodec {
     return Row.withSchema(projected).attachValues(Arrays.asList(values));
   }
 
+  /** Whether no field is a nested row ({@link FlatRows} reads such rows). */
+  boolean flat() {
+    for (Kind k : kinds) {
+      if (k == Kind.ROW) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Reads a row of a {@link #flat} schema into {@code values} (numbers, a double's bits, a boolean
+   * as 0/1, a string's offset in the block) and {@code lengths} (a string's); returns the null
+   * bitmap.
+   */
+  long decodeFlat(Input in, long[] values, int[] lengths) {
+    long nulls = in.readVarLong();
+    for (int i = 0; i < kinds.length; i++) {
+      if ((nulls & (1L << i)) != 0) {
+        continue;
+      }
+      values[i] =
+          switch (kinds[i]) {
+            case INT32, INT64, DATETIME, CENTS -> unzigzag(in.readVarLong());
+            case DOUBLE -> in.readFixedLong();
+            case BOOLEAN -> in.readByte() != 0 ? 1 : 0;
+            case STRING -> {
+              int length = (int) in.readVarLong();
+              int at = in.position();
+              in.skip(length);
+              lengths[i] = length;
+              yield at;
+            }
+            case ROW -> throw new IllegalStateException("a nested row read flat");
+          };
+    }
+    return nulls;
+  }
+
   private Object value(int i, Input in) {
     return switch (kinds[i]) {
       case INT32 -> (int) unzigzag(in.readVarLong());

@@ -90,6 +90,15 @@ public final class RowBlock {
     return codecRows(in -> codec.decode(in, into, projected));
   }
 
+  /**
+   * A cursor over the rows' values without objects, or null when the coder's schema is not read so
+   * ({@link FlatRows#supports}): then use {@link #rows(RowCoder)}.
+   */
+  public FlatRows flatRows(RowCoder coder) {
+    Schema schema = coder.getSchema();
+    return FlatRows.supports(schema) ? new FlatRows(schema, bytes, count) : null;
+  }
+
   /** Rows read in place by the block codec; the last must end the block. */
   private Iterable<Row> codecRows(Function<BlockRowCodec.Input, Row> decode) {
     return () ->

@@ -7,6 +7,8 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.schemas.AvroRows;
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.FlatRows;
+import dev.lakebeam.transforms.records.RowBlock;
 import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.column.Encoding;
@@ -110,7 +113,8 @@ public class ParquetSinkTest {
   /**
    * Rows written into Parquet's columns directly give the very bytes that the same rows give as
    * Avro records through Avro's write support (the sink's one setting of both), for every dataset:
-   * nulls, dates, decimals, NaN and -0.0, non-ASCII text and a lone surrogate included.
+   * nulls, dates, decimals, NaN and -0.0, non-ASCII text and a lone surrogate included. So do the
+   * same rows written from blocks without a row object each ({@link FlatRows}, the batch writers).
    */
   @Test
   public void rowsGiveTheSameFileAsTheirAvroRecords() throws Exception {
@@ -156,6 +160,7 @@ public class ParquetSinkTest {
       }
       Path viaRecords = tmp.newFile().toPath();
       Path direct = tmp.newFile().toPath();
+      Path fromBlocks = tmp.newFile().toPath();
       AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
       ParquetSink<GenericRecord> records = ParquetSink.records(d.avroSchema(), d.uniqueColumns());
       ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
@@ -170,8 +175,26 @@ public class ParquetSinkTest {
         records.flush();
         sink.flush();
       }
+      assertTrue(d + " is written from blocks", sink.writesFlat(beam));
+      try (FileChannel c = FileChannel.open(fromBlocks, StandardOpenOption.WRITE)) {
+        sink.open(c);
+        RowCoder coder = RowCoder.of(beam);
+        RowBlock.Builder block = new RowBlock.Builder(0, coder);
+        for (int n = 0; n < rows.size(); n++) {
+          block.add(rows.get(n));
+          if (block.bytes() > 20_000 || n == rows.size() - 1) {
+            FlatRows flat = block.take().flatRows(coder);
+            while (flat.next()) {
+              sink.writeFlat(flat);
+            }
+          }
+        }
+        sink.flush();
+      }
       assertTrue(d + ": " + Files.size(direct) + " bytes", Files.size(direct) > 1_000);
       assertEquals(d + ": the files differ at byte", -1L, Files.mismatch(viaRecords, direct));
+      assertEquals(
+          d + ": from blocks, differs at byte", -1L, Files.mismatch(viaRecords, fromBlocks));
     }
   }
 
@@ -186,6 +209,35 @@ public class ParquetSinkTest {
       sink.open(ch);
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> sink.write(row));
+      assertTrue(
+          e.getMessage(),
+          e.getMessage().contains("order_id") && e.getMessage().contains("not nullable"));
+    }
+  }
+
+  /** From a block too: a row whose schema lets a field be null that the file's schema does not. */
+  @Test
+  public void aBlocksRowWithANullInARequiredFieldIsRefusedWithTheFieldsName() throws Exception {
+    Dataset d = Dataset.ORDERS;
+    org.apache.beam.sdk.schemas.Schema.Builder nullable =
+        org.apache.beam.sdk.schemas.Schema.builder();
+    for (org.apache.beam.sdk.schemas.Schema.Field f : d.beamSchema().getFields()) {
+      nullable.addField(f.withNullable(true));
+    }
+    org.apache.beam.sdk.schemas.Schema beam = nullable.build();
+    RowCoder coder = RowCoder.of(beam);
+    RowBlock.Builder block = new RowBlock.Builder(0, coder);
+    block.add(
+        Row.withSchema(beam)
+            .attachValues(new ArrayList<>(Collections.nCopies(beam.getFieldCount(), null))));
+    ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
+    assertTrue(sink.writesFlat(beam));
+    try (FileChannel ch = FileChannel.open(tmp.newFile().toPath(), StandardOpenOption.WRITE)) {
+      sink.open(ch);
+      FlatRows flat = block.take().flatRows(coder);
+      assertTrue(flat.next());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> sink.writeFlat(flat));
       assertTrue(
           e.getMessage(),
           e.getMessage().contains("order_id") && e.getMessage().contains("not nullable"));
