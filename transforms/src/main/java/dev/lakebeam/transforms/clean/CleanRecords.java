@@ -416,7 +416,8 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         cfg,
         refs.stream().map(r -> r.views).toList(),
         refs.stream().map(r -> r.field).toList(),
-        refs.stream().map(r -> r.target).toList());
+        refs.stream().map(r -> r.target).toList(),
+        batchRun);
   }
 
   /**
@@ -465,19 +466,27 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     private final List<List<PCollectionView<Map<Integer, Integer>>>> views;
     private final List<String> fields;
     private final List<String> targets;
+    private final boolean copyViews;
     private final Progress rejected;
 
+    /**
+     * @param copyViews look references up in plain copies of the views, made once per bundle (a
+     *     batch run, whose bundle on Flink is a task's whole input); a stream's small bundles look
+     *     them up in the runner's views
+     */
     ValidateFn(
         SourceDataset d,
         CleanConfig cfg,
         List<List<PCollectionView<Map<Integer, Integer>>>> views,
         List<String> fields,
-        List<String> targets) {
+        List<String> targets,
+        boolean copyViews) {
       this.d = d;
       this.cfg = cfg;
       this.views = views;
       this.fields = fields;
       this.targets = targets;
+      this.copyViews = copyViews;
       this.rejected = Progress.counter(Accounting.REJECTED + d.sourceName());
     }
 
@@ -540,7 +549,9 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         BoundedWindow window,
         DoFn<?, ?>.ProcessContext c) {
       for (PCollectionView<Map<Integer, Integer>> part : parts) {
-        if (sides.get(part, window, c).containsKey(key)) {
+        Map<Integer, Integer> ids =
+            copyViews ? sides.copiedMap(part, window, c) : sides.get(part, window, c);
+        if (ids.containsKey(key)) {
           return true;
         }
       }

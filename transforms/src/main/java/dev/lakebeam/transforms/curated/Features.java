@@ -1,14 +1,13 @@
 package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -187,7 +186,22 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
 
   /** One user's lines: their features, their per-product features and stats, their RFM inputs. */
   static final class PerUserFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
+    private static final long DAY_MILLIS = 86_400_000L;
     private final long asOfDay;
+    // looked up by position: by name, a dozen fields of 30 M lines would each hash their name
+    private final FieldPositions fields =
+        new FieldPositions(
+            "order_id",
+            "order_ts",
+            "line_revenue",
+            "eval_set",
+            "days_since_prior_order",
+            "order_number",
+            "reordered",
+            "product_id",
+            "add_to_cart_order",
+            "department_id",
+            "department");
 
     PerUserFn(long asOfDay) {
       this.asOfDay = asOfDay;
@@ -230,39 +244,41 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       long reorderedAfterFirst = 0;
       int maxOrderNumber = 0;
       for (Row r : user.getValue()) {
-        int orderId = r.getInt32("order_id");
-        long day =
-            Instant.ofEpochMilli(r.getDateTime("order_ts").getMillis())
-                .atZone(ZoneOffset.UTC)
-                .toLocalDate()
-                .toEpochDay();
+        int[] at = fields.in(r.getSchema());
+        int orderId = r.getInt32(at[0]);
+        long day = Math.floorDiv(r.getDateTime(at[1]).getMillis(), DAY_MILLIS);
         orderDay.put(orderId, day);
-        BigDecimal revenue = r.getDecimal("line_revenue");
+        BigDecimal revenue = r.getDecimal(at[2]);
         if (revenue != null) {
           cents = Math.addExact(cents, Money.cents(revenue));
           priced = true;
         }
-        if (!"prior".equals(r.getString("eval_set"))) {
+        if (!"prior".equals(r.getString(at[3]))) {
           continue;
         }
-        Integer gap = r.getInt32("days_since_prior_order");
+        Integer gap = r.getInt32(at[4]);
         priorOrders.put(orderId, gap == null ? -1 : gap);
         priorOrderDay.put(orderId, day);
-        int orderNumber = r.getInt32("order_number");
+        int orderNumber = r.getInt32(at[5]);
         maxOrderNumber = Math.max(maxOrderNumber, orderNumber);
         priorLines++;
-        int reordered = r.getInt32("reordered");
+        int reordered = r.getInt32(at[6]);
         if (orderNumber > 1) {
           linesAfterFirst++;
           reorderedAfterFirst += reordered;
         }
-        Pair p = pairs.computeIfAbsent(r.getInt32("product_id"), k -> new Pair());
+        Pair p = pairs.get(r.getInt32(at[7]));
+        if (p == null) {
+          p = new Pair();
+          pairs.put(r.getInt32(at[7]), p);
+        }
         p.times++;
         p.reordered += reordered;
-        p.cartSum += r.getInt32("add_to_cart_order");
+        p.cartSum += r.getInt32(at[8]);
         p.lastOrderNumber = Math.max(p.lastOrderNumber, orderNumber);
-        departmentLines.merge(r.getInt32("department_id"), 1L, Long::sum);
-        departmentNames.put(r.getInt32("department_id"), r.getString("department"));
+        int department = r.getInt32(at[9]);
+        departmentLines.merge(department, 1L, Long::sum);
+        departmentNames.put(department, r.getString(at[10]));
       }
       long lastDay = orderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
       out.get(RFM)
