@@ -179,13 +179,13 @@ public final class AvroRows {
     }
 
     /** A {@code date} field's value given as epoch millis (midnight UTC), as days. */
-    public int days(long millis) {
+    public int daysOfMillis(long millis) {
       return (int) Math.floorDiv(millis, DAY_MILLIS);
     }
 
     /** A {@code date} field's value (an instant at midnight UTC) as days since the epoch. */
     public int days(Object v) {
-      return days(((ReadableInstant) v).getMillis());
+      return daysOfMillis(((ReadableInstant) v).getMillis());
     }
 
     /** A {@code decimal} field's value as Avro's bytes: it must fit the column exactly. */

@@ -152,12 +152,13 @@ final class RowWriteSupport extends WriteSupport<Object> {
       }
       consumer.startField(names[i], i);
       switch (l.kind(i)) {
+        // the block's bytes are String.getBytes(UTF_8) of the value: the row path's very bytes
         case STRING ->
             consumer.addBinary(
                 Binary.fromReusedByteArray(row.bytes(), row.offset(s), row.length(s)));
         case DECIMAL -> consumer.addBinary(decimals[i]);
         case TIMESTAMP_MILLIS -> consumer.addLong(row.number(s));
-        case DATE -> consumer.addInteger(l.days(row.number(s)));
+        case DATE -> consumer.addInteger(l.daysOfMillis(row.number(s)));
         default -> {
           long v = row.number(s);
           switch (types[i]) {

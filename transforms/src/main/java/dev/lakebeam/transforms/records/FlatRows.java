@@ -16,6 +16,7 @@ public final class FlatRows {
   private final byte[] bytes;
   private final long[] values;
   private final int[] lengths;
+  private final int count;
   private int left;
   private long nulls;
 
@@ -26,6 +27,7 @@ public final class FlatRows {
     this.in = new BlockRowCodec.Input(bytes);
     this.values = new long[schema.getFieldCount()];
     this.lengths = new int[schema.getFieldCount()];
+    this.count = count;
     this.left = count;
   }
 
@@ -46,12 +48,12 @@ public final class FlatRows {
     left--;
     try {
       nulls = codec.decodeFlat(in, values, lengths);
+      if (left == 0 && in.position() != bytes.length) {
+        throw new IllegalStateException(
+            (bytes.length - in.position()) + " bytes left after the last row");
+      }
     } catch (RuntimeException e) {
-      throw new IllegalStateException("a block of rows is damaged", e);
-    }
-    if (left == 0 && in.position() != bytes.length) {
-      throw new IllegalStateException(
-          (bytes.length - in.position()) + " bytes left after the last row");
+      throw new IllegalStateException("a block of " + count + " rows is damaged", e);
     }
     return true;
   }

@@ -120,82 +120,121 @@ public class ParquetSinkTest {
   public void rowsGiveTheSameFileAsTheirAvroRecords() throws Exception {
     Random random = new Random(11);
     for (Dataset d : Dataset.values()) {
-      org.apache.beam.sdk.schemas.Schema beam = d.beamSchema();
-      List<Row> rows = new ArrayList<>();
-      for (int n = 0; n < 3_000; n++) {
-        List<Object> values = new ArrayList<>();
-        for (org.apache.beam.sdk.schemas.Schema.Field f : beam.getFields()) {
-          boolean date =
-              d.avroSchema().getField(f.getName()).schema().toString().contains("\"date\"");
-          values.add(
-              f.getType().getNullable() && random.nextInt(4) == 0
-                  ? null
-                  : switch (f.getType().getTypeName()) {
-                    case INT32 -> random.nextInt(50);
-                    case INT64 -> random.nextLong();
-                    case DOUBLE ->
-                        switch (random.nextInt(6)) {
-                          case 0 -> Double.NaN;
-                          case 1 -> -0.0;
-                          default -> random.nextGaussian();
-                        };
-                    case LOGICAL_TYPE ->
-                        BigDecimal.valueOf(random.nextLong() % 100_000_000L - 50_000_000L, 2);
-                    case BOOLEAN -> random.nextBoolean();
-                    case STRING ->
-                        switch (random.nextInt(4)) {
-                          case 0 -> "Cr\u00e8me fra\u00eeche " + random.nextInt(30);
-                          case 1 -> "a lone surrogate \ud800 " + random.nextInt(3);
-                          default -> "x" + n;
-                        };
-                    case DATETIME ->
-                        new Instant(
-                            date ? 86_400_000L * random.nextInt(20_000) : random.nextLong() >>> 23);
-                    default ->
-                        throw new AssertionError(
-                            d + " has a " + f.getType() + " field: extend this test");
-                  });
-        }
-        rows.add(Row.withSchema(beam).attachValues(values));
+      assertSameFiles(d, d.beamSchema(), randomRows(d, d.beamSchema(), random, false));
+    }
+  }
+
+  /**
+   * Rows whose schema has the file's fields in another order and one more field (a step's rows
+   * before their projection), negative ints and instants and dates before 1970: the same bytes.
+   */
+  @Test
+  public void rowsOfAnotherFieldOrderWithAFieldMoreGiveTheSameFile() throws Exception {
+    Random random = new Random(12);
+    for (Dataset d : Dataset.values()) {
+      List<org.apache.beam.sdk.schemas.Schema.Field> fields =
+          new ArrayList<>(d.beamSchema().getFields());
+      Collections.reverse(fields);
+      fields.add(
+          fields.size() / 2,
+          org.apache.beam.sdk.schemas.Schema.Field.nullable(
+              "not_in_the_file", org.apache.beam.sdk.schemas.Schema.FieldType.STRING));
+      org.apache.beam.sdk.schemas.Schema beam =
+          org.apache.beam.sdk.schemas.Schema.builder().addFields(fields).build();
+      assertSameFiles(d, beam, randomRows(d, beam, random, true));
+    }
+  }
+
+  /**
+   * Rows of a dataset's fields in {@code beam}'s order: nulls, NaN and -0.0, non-ASCII text and a
+   * lone surrogate; {@code wide}: ints, instants and dates on both sides of zero.
+   */
+  private static List<Row> randomRows(
+      Dataset d, org.apache.beam.sdk.schemas.Schema beam, Random random, boolean wide) {
+    List<Row> rows = new ArrayList<>();
+    for (int n = 0; n < 3_000; n++) {
+      List<Object> values = new ArrayList<>();
+      for (org.apache.beam.sdk.schemas.Schema.Field f : beam.getFields()) {
+        Schema.Field column = d.avroSchema().getField(f.getName());
+        boolean date = column != null && column.schema().toString().contains("\"date\"");
+        values.add(
+            f.getType().getNullable() && random.nextInt(4) == 0
+                ? null
+                : switch (f.getType().getTypeName()) {
+                  case INT32 -> wide ? random.nextInt(2_001) - 1_000 : random.nextInt(50);
+                  case INT64 -> random.nextLong();
+                  case DOUBLE ->
+                      switch (random.nextInt(6)) {
+                        case 0 -> Double.NaN;
+                        case 1 -> -0.0;
+                        default -> random.nextGaussian();
+                      };
+                  case LOGICAL_TYPE ->
+                      BigDecimal.valueOf(random.nextLong() % 100_000_000L - 50_000_000L, 2);
+                  case BOOLEAN -> random.nextBoolean();
+                  case STRING ->
+                      switch (random.nextInt(4)) {
+                        case 0 -> "Cr\u00e8me fra\u00eeche " + random.nextInt(30);
+                        case 1 -> "a lone surrogate \ud800 " + random.nextInt(3);
+                        default -> "x" + n;
+                      };
+                  case DATETIME ->
+                      new Instant(
+                          date
+                              ? 86_400_000L * (random.nextInt(20_000) - (wide ? 10_000 : 0))
+                              : wide ? random.nextLong() >> 23 : random.nextLong() >>> 23);
+                  default ->
+                      throw new AssertionError(
+                          d + " has a " + f.getType() + " field: extend this test");
+                });
       }
-      Path viaRecords = tmp.newFile().toPath();
-      Path direct = tmp.newFile().toPath();
-      Path fromBlocks = tmp.newFile().toPath();
-      AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
-      ParquetSink<GenericRecord> records = ParquetSink.records(d.avroSchema(), d.uniqueColumns());
-      ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
-      try (FileChannel a = FileChannel.open(viaRecords, StandardOpenOption.WRITE);
-          FileChannel b = FileChannel.open(direct, StandardOpenOption.WRITE)) {
-        records.open(a);
-        sink.open(b);
-        for (Row r : rows) {
-          records.write(toAvro.apply(r));
-          sink.write(r);
-        }
-        records.flush();
-        sink.flush();
+      rows.add(Row.withSchema(beam).attachValues(values));
+    }
+    return rows;
+  }
+
+  /**
+   * The rows written as Avro records, as rows, and from blocks of them (about 20 KB each, read by
+   * {@link FlatRows}) give one file.
+   */
+  private void assertSameFiles(Dataset d, org.apache.beam.sdk.schemas.Schema beam, List<Row> rows)
+      throws Exception {
+    Path viaRecords = tmp.newFile().toPath();
+    Path direct = tmp.newFile().toPath();
+    Path fromBlocks = tmp.newFile().toPath();
+    AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
+    ParquetSink<GenericRecord> records = ParquetSink.records(d.avroSchema(), d.uniqueColumns());
+    ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
+    try (FileChannel a = FileChannel.open(viaRecords, StandardOpenOption.WRITE);
+        FileChannel b = FileChannel.open(direct, StandardOpenOption.WRITE)) {
+      records.open(a);
+      sink.open(b);
+      for (Row r : rows) {
+        records.write(toAvro.apply(r));
+        sink.write(r);
       }
-      assertTrue(d + " is written from blocks", sink.writesFlat(beam));
-      try (FileChannel c = FileChannel.open(fromBlocks, StandardOpenOption.WRITE)) {
-        sink.open(c);
-        RowCoder coder = RowCoder.of(beam);
-        RowBlock.Builder block = new RowBlock.Builder(0, coder);
-        for (int n = 0; n < rows.size(); n++) {
-          block.add(rows.get(n));
-          if (block.bytes() > 20_000 || n == rows.size() - 1) {
-            FlatRows flat = block.take().flatRows(coder);
-            while (flat.next()) {
-              sink.writeFlat(flat);
-            }
+      records.flush();
+      sink.flush();
+    }
+    assertTrue(d + " is written from blocks", sink.writesFlat(beam));
+    try (FileChannel c = FileChannel.open(fromBlocks, StandardOpenOption.WRITE)) {
+      sink.open(c);
+      RowCoder coder = RowCoder.of(beam);
+      RowBlock.Builder block = new RowBlock.Builder(0, coder);
+      for (int n = 0; n < rows.size(); n++) {
+        block.add(rows.get(n));
+        if (block.bytes() > 20_000 || n == rows.size() - 1) {
+          FlatRows flat = block.take().flatRows(coder);
+          while (flat.next()) {
+            sink.writeFlat(flat);
           }
         }
-        sink.flush();
       }
-      assertTrue(d + ": " + Files.size(direct) + " bytes", Files.size(direct) > 1_000);
-      assertEquals(d + ": the files differ at byte", -1L, Files.mismatch(viaRecords, direct));
-      assertEquals(
-          d + ": from blocks, differs at byte", -1L, Files.mismatch(viaRecords, fromBlocks));
+      sink.flush();
     }
+    assertTrue(d + ": " + Files.size(direct) + " bytes", Files.size(direct) > 1_000);
+    assertEquals(d + ": the files differ at byte", -1L, Files.mismatch(viaRecords, direct));
+    assertEquals(d + ": from blocks, differs at byte", -1L, Files.mismatch(viaRecords, fromBlocks));
   }
 
   @Test
