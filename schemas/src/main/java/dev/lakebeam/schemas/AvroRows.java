@@ -147,11 +147,6 @@ public final class AvroRows {
       return kinds[i];
     }
 
-    /** The Avro type of field i (its non-null branch). */
-    public Schema.Type type(int i) {
-      return nonNull(avro.getFields().get(i).schema()).getType();
-    }
-
     public String name(int i) {
       return avro.getFields().get(i).name();
     }

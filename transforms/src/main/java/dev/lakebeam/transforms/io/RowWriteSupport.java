@@ -34,9 +34,7 @@ final class RowWriteSupport extends WriteSupport<Object> {
   private AvroRows.Layout layout;
   private final String[] names;
   private final Schema.Type[] types;
-  private Object[] values;
-  private org.apache.beam.sdk.schemas.Schema flatPlanned;
-  private AvroRows.Layout flatLayout;
+  private final Object[] values;
   private final Binary[] decimals;
 
   RowWriteSupport(Schema avro, MessageType parquet) {
@@ -46,6 +44,7 @@ final class RowWriteSupport extends WriteSupport<Object> {
     int n = avro.getFields().size();
     this.names = new String[n];
     this.types = new Schema.Type[n];
+    this.values = new Object[n];
     this.decimals = new Binary[n];
     for (Schema.Field f : avro.getFields()) {
       names[f.pos()] = f.name();
@@ -130,10 +129,14 @@ final class RowWriteSupport extends WriteSupport<Object> {
 
   /** The cursor's current row; its schema must map by position ({@link #writesFlat}). */
   private void write(FlatRows row) {
-    if (row.schema() != flatPlanned) {
-      planFlat(row.schema());
+    if (row.schema() != planned) {
+      plan(row.schema());
     }
-    AvroRows.Layout l = flatLayout;
+    AvroRows.Layout l = layout;
+    if (l == null) {
+      throw new IllegalArgumentException(
+          row.schema() + " does not map by position onto " + avro.getName());
+    }
     // As for a row: nulls and decimals are checked before the record starts.
     for (int i = 0; i < decimals.length; i++) {
       int s = l.source(i);
@@ -184,18 +187,8 @@ final class RowWriteSupport extends WriteSupport<Object> {
     return FlatRows.supports(beam) && AvroRows.Layout.of(avro, beam) != null;
   }
 
-  private void planFlat(org.apache.beam.sdk.schemas.Schema beam) {
-    AvroRows.Layout l = AvroRows.Layout.of(avro, beam);
-    if (l == null) {
-      throw new IllegalArgumentException(beam + " does not map by position onto " + avro.getName());
-    }
-    flatPlanned = beam;
-    flatLayout = l;
-  }
-
   private void plan(org.apache.beam.sdk.schemas.Schema beam) {
     planned = beam;
     layout = AvroRows.Layout.of(avro, beam);
-    values = new Object[names.length];
   }
 }
