@@ -6,6 +6,7 @@ import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.curated.CustomerSegments;
 import dev.lakebeam.transforms.curated.DailyDepartmentSales;
 import dev.lakebeam.transforms.curated.EnrichOrderLines;
+import dev.lakebeam.transforms.curated.EnrichedTotals;
 import dev.lakebeam.transforms.curated.Features;
 import dev.lakebeam.transforms.curated.PredictReorders;
 import dev.lakebeam.transforms.curated.ProductPerformance;
@@ -43,41 +44,63 @@ final class CuratedStage {
   }
 
   private Map<Dataset, String> wire(Pipeline p) {
-    PCollection<Row> enriched =
-        s.buildCurated()
-            ? p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES))
-                .apply(
-                    "Enrich",
-                    new EnrichOrderLines(
-                            p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS)),
-                            p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS)),
-                            p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES)),
-                            p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS)))
-                        .withBuckets(s.buckets()))
-            : p.apply(
-                "Read curated order_lines_enriched",
-                ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated()));
-    // The enriched lines feed up to four steps: they cross to them in blocks, encoded once (per
-    // day partition when written, so that the writer takes the blocks as they are); the roll-ups
-    // decode only the fields they read.
-    PackRows.Shared enrichedFor =
-        PackRows.shared(
-            enriched,
-            "Enriched lines",
-            s.buildCurated() ? WriteParquet.partitionFn(Dataset.ORDER_LINES_ENRICHED) : null);
+    // The enriched lines feed up to three steps (writer, roll-up by user, sums): they cross to them
+    // in blocks, encoded once (per day partition when written, so that the writer takes the blocks
+    // as they are); the roll-up decodes only the fields it reads.
+    PackRows.Shared enrichedFor;
+    PCollectionTuple totals = null;
     if (s.buildCurated()) {
+      // Enriched in buckets of whole orders; with consumption, the daily and product sums are
+      // taken there too (EnrichedTotals), beside the lines' blocks.
+      PCollection<KV<String, RowBlock>> blocks =
+          p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES))
+              .apply(
+                  "Enrich",
+                  new EnrichOrderLines(
+                          p.apply("Read clean orders", enrichmentInput(Dataset.ORDERS)),
+                          p.apply("Read clean products", enrichmentInput(Dataset.PRODUCTS)),
+                          p.apply("Read clean aisles", enrichmentInput(Dataset.AISLES)),
+                          p.apply("Read clean departments", enrichmentInput(Dataset.DEPARTMENTS)))
+                      .withBuckets(s.buckets())
+                      .inBlocks(
+                          WriteParquet.partitionFn(Dataset.ORDER_LINES_ENRICHED),
+                          s.buildConsumption()));
+      enrichedFor =
+          PackRows.Shared.of(
+              blocks,
+              Dataset.ORDER_LINES_ENRICHED.beamSchema(),
+              "Enriched lines",
+              true,
+              EnrichedTotals.ENRICHED_LINES);
       writeBlocks(enrichedFor, Dataset.ORDER_LINES_ENRICHED);
+      if (s.buildConsumption()) {
+        totals = blocks.apply("Daily and product sums", new EnrichedTotals.Tables());
+      }
+    } else {
+      enrichedFor =
+          PackRows.shared(
+              p.apply(
+                  "Read curated order_lines_enriched",
+                  ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated())),
+              "Enriched lines");
     }
+    Features rollUp =
+        Features.asOf(s.asOf()).withBuckets(s.buckets()).withBlockKey(s.asOfPartition());
     PCollectionTuple features =
-        enrichedFor
-            .apply("features", Features.ROLL_UP_FIELDS)
-            .apply("Features", Features.asOf(s.asOf()).withBuckets(s.buckets()));
+        enrichedFor.apply("features", Features.ROLL_UP_FIELDS).apply("Features", rollUp);
     if (s.buildCurated()) {
-      write(features.get(Features.USER_FEATURES), Dataset.USER_FEATURES);
-      write(features.get(Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES);
-      write(features.get(Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES);
+      // the roll-up's blocks are keyed by the as_of partition: its writers take them as they are
+      writeBlocks(rollUp.shared(features, Features.USER_FEATURES), Dataset.USER_FEATURES);
+      write(Features.rows(features, Features.PRODUCT_FEATURES), Dataset.PRODUCT_FEATURES);
+      writeBlocks(
+          rollUp.shared(features, Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES);
     }
-    if (s.buildConsumption()) {
+    if (totals != null) {
+      write(
+          totals.get(EnrichedTotals.Tables.DAILY_DEPARTMENT_SALES), Dataset.DAILY_DEPARTMENT_SALES);
+      write(totals.get(EnrichedTotals.Tables.PRODUCT_PERFORMANCE), Dataset.PRODUCT_PERFORMANCE);
+    } else if (s.buildConsumption()) {
+      // consumption alone: the sums read the curated lines
       write(
           enrichedFor
               .apply("daily sales", DailyDepartmentSales.FIELDS)
@@ -88,8 +111,10 @@ final class CuratedStage {
               .apply("product performance", ProductPerformance.FIELDS)
               .apply("Product performance", new ProductPerformance()),
           Dataset.PRODUCT_PERFORMANCE);
+    }
+    if (s.buildConsumption()) {
       write(
-          features.get(Features.RFM).apply("Customer segments", new CustomerSegments()),
+          Features.rows(features, Features.RFM).apply("Customer segments", new CustomerSegments()),
           Dataset.CUSTOMER_SEGMENTS);
       write(
           features.apply(
@@ -105,7 +130,7 @@ final class CuratedStage {
     return ReadZone.of(d, s.clean()).columns(EnrichOrderLines.COLUMNS.get(d));
   }
 
-  /** Stages a dataset given as blocks per partition folder (of its own layout). */
+  /** Stages a curated dataset given as blocks per partition folder (of its own layout). */
   private void writeBlocks(PackRows.Shared rows, Dataset d) {
     // the writer decodes the blocks with the dataset's schema and files them by their key
     if (!rows.schema().equals(d.beamSchema()) || !rows.keyed()) {

@@ -5,7 +5,10 @@ import dev.lakebeam.transforms.records.BundleSideInputs;
 import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.HeldJoin;
+import dev.lakebeam.transforms.records.IntLookup;
 import dev.lakebeam.transforms.records.KeyByInt;
+import dev.lakebeam.transforms.records.OpenBlocks;
+import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
@@ -16,7 +19,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -29,6 +36,7 @@ import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -106,8 +114,82 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     return new EnrichOrderLines(orders, products, aisles, departments, n);
   }
 
+  /**
+   * A batch run's enrichment (bounded lines in the global window), as blocks: the enriched lines in
+   * blocks of kind {@link EnrichedTotals#ENRICHED_LINES} per partition folder ({@code keyOf}; all
+   * under "" without one), and with {@code totals} the parts of {@code daily_department_sales} and
+   * {@code product_performance} in blocks of their own kinds ({@link EnrichedTotals.Tables} reads
+   * them).
+   */
+  public PTransform<PCollection<Row>, PCollection<KV<String, RowBlock>>> inBlocks(
+      SerializableFunction<Row, String> keyOf, boolean totals) {
+    return new InBlocks(this, keyOf, totals);
+  }
+
+  private static final class InBlocks
+      extends PTransform<PCollection<Row>, PCollection<KV<String, RowBlock>>> {
+    private final EnrichOrderLines e;
+    private final SerializableFunction<Row, String> keyOf;
+    private final boolean totals;
+
+    InBlocks(EnrichOrderLines e, SerializableFunction<Row, String> keyOf, boolean totals) {
+      this.e = e;
+      this.keyOf = keyOf;
+      this.totals = totals;
+    }
+
+    @Override
+    public PCollection<KV<String, RowBlock>> expand(PCollection<Row> lines) {
+      if (lines.isBounded() != PCollection.IsBounded.BOUNDED
+          || !(lines.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+        throw new IllegalArgumentException(
+            "the enrichment in blocks takes a batch collection in the global window, not "
+                + lines.getWindowingStrategy());
+      }
+      PCollectionView<Map<Integer, Row>> productView = byId(e.products, "product_id", "products");
+      PCollectionView<Map<Integer, Row>> aisleView = byId(e.aisles, "aisle_id", "aisles");
+      PCollectionView<Map<Integer, Row>> departmentView =
+          byId(e.departments, "department_id", "departments");
+      PCollection<KV<Integer, RowBlock>> lineBlocks =
+          GroupInBlocks.intoBuckets(
+              lines, "Lines into buckets", r -> r.getInt32("order_id"), e.buckets, LINES);
+      PCollection<KV<Integer, RowBlock>> orderBlocks =
+          GroupInBlocks.intoBuckets(
+              e.orders, "Orders into buckets", r -> r.getInt32("order_id"), e.buckets, ORDERS);
+      return PCollectionList.of(lineBlocks)
+          .and(orderBlocks)
+          .apply("Blocks of lines and orders", Flatten.pCollections())
+          .apply("Group blocks by bucket", GroupByKey.create())
+          .apply(
+              "Enrich lines",
+              ParDo.of(
+                      new EnrichBucketFn(
+                          lines.getSchema(),
+                          e.orders.getSchema(),
+                          keyOf,
+                          totals,
+                          productView,
+                          aisleView,
+                          departmentView))
+                  .withSideInputs(productView, aisleView, departmentView))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()));
+    }
+  }
+
   @Override
   public PCollection<Row> expand(PCollection<Row> lines) {
+    if (lines.isBounded() == PCollection.IsBounded.BOUNDED
+        && lines.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
+      // A batch run: lines and orders meet in buckets of blocks, not one element each; the
+      // enriched rows as rows for a caller that wants them so (the backfill takes inBlocks).
+      return PackRows.Shared.of(
+              lines.apply("Enrich in blocks", inBlocks(null, false)),
+              Dataset.ORDER_LINES_ENRICHED.beamSchema(),
+              "Enriched lines",
+              false,
+              EnrichedTotals.ENRICHED_LINES)
+          .apply("rows");
+    }
     PCollectionView<Map<Integer, Row>> productView = byId(products, "product_id", "products");
     PCollectionView<Map<Integer, Row>> aisleView = byId(aisles, "aisle_id", "aisles");
     PCollectionView<Map<Integer, Row>> departmentView =
@@ -132,30 +214,6 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
               .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
       return HeldJoin.rewindow(
           enriched, lines.getWindowingStrategy(), "Enriched lines into their windows");
-    }
-    if (lines.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
-      // A batch run: lines and orders meet in buckets of blocks, not one element each.
-      PCollection<KV<Integer, RowBlock>> lineBlocks =
-          GroupInBlocks.intoBuckets(
-              lines, "Lines into buckets", r -> r.getInt32("order_id"), buckets, LINES);
-      PCollection<KV<Integer, RowBlock>> orderBlocks =
-          GroupInBlocks.intoBuckets(
-              orders, "Orders into buckets", r -> r.getInt32("order_id"), buckets, ORDERS);
-      return PCollectionList.of(lineBlocks)
-          .and(orderBlocks)
-          .apply("Blocks of lines and orders", Flatten.pCollections())
-          .apply("Group blocks by bucket", GroupByKey.create())
-          .apply(
-              "Enrich lines",
-              ParDo.of(
-                      new EnrichBucketFn(
-                          lines.getSchema(),
-                          orders.getSchema(),
-                          productView,
-                          aisleView,
-                          departmentView))
-                  .withSideInputs(productView, aisleView, departmentView))
-          .setCoder(RowBytesCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
     }
     TupleTag<Row> lineTag = new TupleTag<>("line");
     TupleTag<Row> orderTag = new TupleTag<>("order");
@@ -232,26 +290,42 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
   static final int LINES = 0;
   static final int ORDERS = 1;
 
-  /** One bucket of a batch run: its orders in a map, then each line enriched with its order. */
-  static final class EnrichBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
+  /**
+   * One bucket of a batch run: its orders in a map, then each line enriched with its order and
+   * packed per partition folder; with totals, the bundle's sums taken as well ({@link
+   * EnrichedTotals}).
+   */
+  static final class EnrichBucketFn
+      extends DoFn<KV<Integer, Iterable<RowBlock>>, KV<String, RowBlock>> {
     private final Enricher enricher = new Enricher();
     private final Schema lineSchema;
     private final Schema orderSchema;
+    private final SerializableFunction<Row, String> keyOf;
+    private final boolean totals;
     private final PCollectionView<Map<Integer, Row>> products;
     private final PCollectionView<Map<Integer, Row>> aisles;
     private final PCollectionView<Map<Integer, Row>> departments;
     private final BundleSideInputs sides = new BundleSideInputs();
     private transient RowCoder lineCoder;
     private transient RowCoder orderCoder;
+    private transient OpenBlocks<String> open;
+    private transient EnrichedTotals.Taker taker;
+    // the bundle's copy of the products, and its lookup by id
+    private transient Map<Integer, Row> productMap;
+    private transient IntLookup<Row> productById;
 
     EnrichBucketFn(
         Schema lineSchema,
         Schema orderSchema,
+        SerializableFunction<Row, String> keyOf,
+        boolean totals,
         PCollectionView<Map<Integer, Row>> products,
         PCollectionView<Map<Integer, Row>> aisles,
         PCollectionView<Map<Integer, Row>> departments) {
       this.lineSchema = lineSchema;
       this.orderSchema = orderSchema;
+      this.keyOf = keyOf;
+      this.totals = totals;
       this.products = products;
       this.aisles = aisles;
       this.departments = departments;
@@ -261,11 +335,16 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     public void setup() {
       lineCoder = RowCoder.of(lineSchema);
       orderCoder = RowCoder.of(orderSchema);
+      open =
+          new OpenBlocks<>(
+              EnrichedTotals.ENRICHED_LINES,
+              RowCoder.of(Dataset.ORDER_LINES_ENRICHED.beamSchema()));
     }
 
     @StartBundle
     public void startBundle() {
       sides.reset();
+      taker = totals ? new EnrichedTotals.Taker() : null;
     }
 
     @ProcessElement
@@ -273,7 +352,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         @Element KV<Integer, Iterable<RowBlock>> bucket,
         BoundedWindow window,
         ProcessContext c,
-        OutputReceiver<Row> out) {
+        OutputReceiver<KV<String, RowBlock>> out) {
       Map<Integer, Row> orderById = new HashMap<>();
       List<RowBlock> lineBlocks = new ArrayList<>();
       for (RowBlock block : bucket.getValue()) {
@@ -286,8 +365,14 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
         }
       }
       Map<Integer, Row> p = sides.copiedMap(products, window, c);
+      if (p != productMap) {
+        productMap = p;
+        productById = IntLookup.of(p);
+      }
+      IntFunction<Row> byId = productById::get;
       Map<Integer, Row> a = sides.copiedMap(aisles, window, c);
       Map<Integer, Row> d = sides.copiedMap(departments, window, c);
+      BiConsumer<String, RowBlock> handOn = (k, b) -> out.output(KV.of(k, b));
       for (RowBlock block : lineBlocks) {
         for (Row line : block.rows(lineCoder)) {
           Row order = orderById.get(line.getInt32("order_id"));
@@ -297,8 +382,25 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
                     + line.getInt32("order_id")
                     + ", which clean orders lack");
           }
-          out.output(enricher.enrich(order, line, p, a, d));
+          Row enriched = enricher.enrich(order, line, byId, a, d);
+          if (taker != null) {
+            taker.add(enriched);
+          }
+          open.add(keyOf == null ? "" : keyOf.apply(enriched), enriched, handOn);
         }
+      }
+      if (taker != null) {
+        taker.endBucket(handOn);
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext c) {
+      BiConsumer<String, RowBlock> handOn =
+          (k, b) -> c.output(KV.of(k, b), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+      open.flush(handOn);
+      if (taker != null) {
+        taker.flush(handOn);
       }
     }
   }
@@ -327,9 +429,14 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
     private final FieldPositions departmentFields = new FieldPositions("department");
 
     Row enrich(Row order, Row line, Map<Integer, Row> p, Map<Integer, Row> a, Map<Integer, Row> d) {
+      return enrich(order, line, p::get, a, d);
+    }
+
+    /** As above, the products looked up by {@code p} (an {@link IntLookup} in a batch run). */
+    Row enrich(Row order, Row line, IntFunction<Row> p, Map<Integer, Row> a, Map<Integer, Row> d) {
       int[] l = lineFields.in(line.getSchema());
-      Integer productId = line.getInt32(l[1]);
-      Row product = p.get(productId);
+      int productId = line.getInt32(l[1]);
+      Row product = p.apply(productId);
       if (product == null) {
         throw new IllegalStateException(
             "clean order_lines reference product " + productId + ", which clean products lack");
@@ -356,7 +463,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
               order.getInt32(o[3]),
               order.getInt32(o[4]),
               order.getInt32(o[5]),
-              order.getDateTime(o[6]),
+              order.getValue(o[6]),
               product.getString(pr[0]),
               aisleId,
               aisle == null ? "" : aisle.getString(aisleFields.in(aisle.getSchema())[0]),

@@ -3,20 +3,25 @@ package dev.lakebeam.transforms.curated;
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.GroupInBlocks;
+import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.PackRows;
+import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import dev.lakebeam.transforms.records.Rows;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -34,8 +39,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.ReadableInstant;
 
 /**
  * The per-user roll-up of {@code order_lines_enriched}: one shuffle by {@code user_id} gives the
@@ -89,17 +94,23 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
           "department",
           "line_revenue");
 
-  static final TupleTag<KV<Integer, List<Long>>> PRODUCT_STATS = new TupleTag<>("product_stats") {};
-
   /** Buckets of users in the grouping when none are planned ({@link #withBuckets}). */
   static final int DEFAULT_BUCKETS = 64;
 
+  /**
+   * Every output of the roll-up in blocks of its kind (one collection; {@link #shared} reads one
+   * output's blocks), keyed by {@link #withBlockKey}'s key.
+   */
+  public static final TupleTag<KV<String, RowBlock>> BLOCKS = new TupleTag<>("blocks") {};
+
   private final LocalDate asOf;
   private final int buckets;
+  private final String blockKey;
 
-  private Features(LocalDate asOf, int buckets) {
+  private Features(LocalDate asOf, int buckets, String blockKey) {
     this.asOf = asOf;
     this.buckets = buckets;
+    this.blockKey = blockKey;
   }
 
   /**
@@ -107,7 +118,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
    *     it
    */
   public static Features asOf(LocalDate asOf) {
-    return new Features(asOf, DEFAULT_BUCKETS);
+    return new Features(asOf, DEFAULT_BUCKETS, "");
   }
 
   /**
@@ -115,7 +126,15 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
    * input's size.
    */
   public Features withBuckets(int n) {
-    return new Features(asOf, n);
+    return new Features(asOf, n, blockKey);
+  }
+
+  /**
+   * The key of every block in {@link #BLOCKS}: the partition folder of the as_of tables, so that a
+   * writer of that layout takes the blocks as they are.
+   */
+  public Features withBlockKey(String key) {
+    return new Features(asOf, buckets, key);
   }
 
   @Override
@@ -125,23 +144,23 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
           "Features rolls up a batch collection in the global window, not "
               + enriched.getWindowingStrategy());
     }
-    PCollectionTuple perUser =
+    // The roll-up hands on its four outputs in blocks of their kinds through one output: on Flink
+    // each reader of a step with several outputs receives all of them, row by row.
+    PCollection<KV<String, RowBlock>> rolledUp =
         PackRows.select(enriched, "Fields of the roll-up", ROLL_UP_FIELDS)
             .apply("Group by user", GroupInBlocks.by(r -> r.getInt32("user_id"), buckets))
-            .apply(
-                "Roll up users",
-                ParDo.of(new PerUserFn(asOf.toEpochDay()))
-                    .withOutputTags(
-                        USER_FEATURES,
-                        TupleTagList.of(USER_PRODUCT_FEATURES).and(RFM).and(PRODUCT_STATS)));
-    perUser.get(USER_FEATURES).setCoder(RowBytesCoder.of(Dataset.USER_FEATURES.beamSchema()));
-    perUser
-        .get(USER_PRODUCT_FEATURES)
-        .setCoder(RowBytesCoder.of(Dataset.USER_PRODUCT_FEATURES.beamSchema()));
-    perUser.get(RFM).setCoder(RowBytesCoder.of(RFM_SCHEMA));
+            .apply("Roll up users", ParDo.of(new PerUserFn(asOf.toEpochDay(), blockKey)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()));
     PCollection<Row> products =
-        perUser
-            .get(PRODUCT_STATS)
+        PackRows.Shared.of(rolledUp, STATS_SCHEMA, "Roll-up", false, Kind.PRODUCT_STATS.ordinal())
+            .apply("product stats")
+            .apply(
+                "Stats per product",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.integers(),
+                            TypeDescriptors.lists(TypeDescriptors.longs())))
+                    .via(Features::stats))
             .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(VarLongCoder.of())))
             .apply(
                 "Sum per product",
@@ -153,10 +172,80 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
                 "Product features",
                 MapElements.into(TypeDescriptors.rows()).via(Features::productFeatures))
             .setCoder(RowBytesCoder.of(Dataset.PRODUCT_FEATURES.beamSchema()));
-    return PCollectionTuple.of(USER_FEATURES, perUser.get(USER_FEATURES))
-        .and(USER_PRODUCT_FEATURES, perUser.get(USER_PRODUCT_FEATURES))
-        .and(PRODUCT_FEATURES, products)
-        .and(RFM, perUser.get(RFM));
+    return PCollectionTuple.of(BLOCKS, rolledUp).and(PRODUCT_FEATURES, products);
+  }
+
+  /**
+   * One output of the roll-up as rows: {@link #PRODUCT_FEATURES} as made, the others read from
+   * {@link #BLOCKS}. Ask once per output: each call adds a reader of the blocks (only the outputs
+   * asked for are decoded).
+   */
+  public static PCollection<Row> rows(PCollectionTuple features, TupleTag<Row> output) {
+    if (output.equals(PRODUCT_FEATURES)) {
+      return features.get(PRODUCT_FEATURES);
+    }
+    Kind kind = Kind.of(output);
+    return PackRows.Shared.of(features.get(BLOCKS), kind.schema, "Roll-up", false, kind.ordinal())
+        .apply(output.getId());
+  }
+
+  /**
+   * The blocks of one output ({@link #USER_FEATURES}, {@link #USER_PRODUCT_FEATURES} or {@link
+   * #RFM}) of this roll-up's {@code features}, keyed by its block key ({@link #withBlockKey}), for
+   * a writer that takes blocks as they are.
+   */
+  public PackRows.Shared shared(PCollectionTuple features, TupleTag<Row> output) {
+    if (blockKey.isEmpty()) {
+      throw new IllegalStateException("the roll-up's blocks have no key: set withBlockKey first");
+    }
+    Kind kind = Kind.of(output);
+    return PackRows.Shared.of(
+        features.get(BLOCKS), kind.schema, "Roll-up " + output.getId(), true, kind.ordinal());
+  }
+
+  /** The outputs of the roll-up, each a kind of block with its schema. */
+  enum Kind {
+    USERS(USER_FEATURES, Dataset.USER_FEATURES.beamSchema()),
+    PAIRS(USER_PRODUCT_FEATURES, Dataset.USER_PRODUCT_FEATURES.beamSchema()),
+    RFM(Features.RFM, RFM_SCHEMA),
+    PRODUCT_STATS(null, STATS_SCHEMA);
+
+    final TupleTag<Row> output;
+    final Schema schema;
+
+    Kind(TupleTag<Row> output, Schema schema) {
+      this.output = output;
+      this.schema = schema;
+    }
+
+    static Kind of(TupleTag<Row> output) {
+      for (Kind k : values()) {
+        if (output.equals(k.output)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("the roll-up makes no blocks of " + output.getId());
+    }
+  }
+
+  /**
+   * Per product, the prior stats of a bundle's users: lines, users, reordered, cart positions,
+   * users who bought twice+.
+   */
+  static final Schema STATS_SCHEMA =
+      Schema.builder()
+          .addInt32Field("product_id")
+          .addInt64Field("lines")
+          .addInt64Field("users")
+          .addInt64Field("reordered")
+          .addInt64Field("cart_sum")
+          .addInt64Field("twice")
+          .build();
+
+  static KV<Integer, List<Long>> stats(Row r) {
+    return KV.of(
+        r.getInt32(0),
+        List.of(r.getInt64(1), r.getInt64(2), r.getInt64(3), r.getInt64(4), r.getInt64(5)));
   }
 
   // Per (user, product) prior stats, summed per product: lines, users, reordered, cart positions,
@@ -185,7 +274,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
   }
 
   /** One user's lines: their features, their per-product features and stats, their RFM inputs. */
-  static final class PerUserFn extends DoFn<KV<Integer, Iterable<Row>>, Row> {
+  static final class PerUserFn extends DoFn<KV<Integer, Iterable<Row>>, KV<String, RowBlock>> {
     private static final long DAY_MILLIS = 86_400_000L;
     private final long asOfDay;
     // looked up by position: by name, a dozen fields of 30 M lines would each hash their name
@@ -203,18 +292,35 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
             "department_id",
             "department");
 
-    PerUserFn(long asOfDay) {
+    private final String blockKey;
+
+    PerUserFn(long asOfDay, String blockKey) {
       this.asOfDay = asOfDay;
+      this.blockKey = blockKey;
     }
 
     // Per product prior stats of the bundle's users, summed before the combine: one element per
     // product and bundle instead of one per (user, product) pair.
     private static final int MAX_OPEN_PRODUCTS = 200_000;
     private transient Map<Integer, long[]> productStats;
+    // one block being filled per kind of output
+    private transient Map<Kind, OpenBlocks<String>> open;
+
+    @Setup
+    public void setup() {
+      open = new EnumMap<>(Kind.class);
+      for (Kind k : Kind.values()) {
+        open.put(k, new OpenBlocks<>(k.ordinal(), RowCoder.of(k.schema)));
+      }
+    }
 
     @StartBundle
     public void start() {
       productStats = new HashMap<>();
+    }
+
+    private void add(Kind kind, Row row, BiConsumer<String, RowBlock> out) {
+      open.get(kind).add(blockKey, row, out);
     }
 
     /** A prior (user, product) pair being summed. */
@@ -226,7 +332,9 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Row>> user, MultiOutputReceiver out) {
+    public void process(
+        @Element KV<Integer, Iterable<Row>> user, OutputReceiver<KV<String, RowBlock>> receiver) {
+      BiConsumer<String, RowBlock> out = (k, b) -> receiver.output(KV.of(k, b));
       int userId = user.getKey();
       // Every order of the user (any eval_set): order_id -> epoch day; prior orders: order_id ->
       // days_since_prior.
@@ -246,7 +354,7 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       for (Row r : user.getValue()) {
         int[] at = fields.in(r.getSchema());
         int orderId = r.getInt32(at[0]);
-        long day = Math.floorDiv(r.getDateTime(at[1]).getMillis(), DAY_MILLIS);
+        long day = Math.floorDiv(((ReadableInstant) r.getValue(at[1])).getMillis(), DAY_MILLIS);
         orderDay.put(orderId, day);
         BigDecimal revenue = r.getDecimal(at[2]);
         if (revenue != null) {
@@ -281,15 +389,16 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         departmentNames.put(department, r.getString(at[10]));
       }
       long lastDay = orderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(RFM)
-          .output(
-              Rows.attach(
-                  RFM_SCHEMA,
-                  Arrays.asList(
-                      userId,
-                      (int) (asOfDay - lastDay),
-                      orderDay.size(),
-                      priced ? (Long) cents : null)));
+      add(
+          Kind.RFM,
+          Rows.attach(
+              RFM_SCHEMA,
+              Arrays.asList(
+                  userId,
+                  (int) (asOfDay - lastDay),
+                  orderDay.size(),
+                  priced ? (Long) cents : null)),
+          out);
       if (priorOrders.isEmpty()) {
         return;
       }
@@ -315,44 +424,46 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
       favouriteName = departmentNames.get(favourite);
       long lastPriorDay =
           priorOrderDay.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      out.get(USER_FEATURES)
-          .output(
-              Rows.attach(
-                  Dataset.USER_FEATURES.beamSchema(),
-                  Arrays.asList(
-                      userId,
-                      orders,
-                      priorLines,
-                      pairs.size(),
-                      (double) priorLines / orders,
-                      gapCount == 0 ? null : (Double) ((double) gapSum / gapCount),
-                      gapCount == 0
-                          ? null
-                          : (Double)
-                              Math.sqrt(
-                                  (double) (gapCount * gapSquares - gapSum * gapSum)
-                                      / ((double) gapCount * gapCount)),
-                      linesAfterFirst == 0
-                          ? null
-                          : (Double) ((double) reorderedAfterFirst / linesAfterFirst),
-                      favourite,
-                      favouriteName,
-                      (int) (asOfDay - lastPriorDay))));
+      add(
+          Kind.USERS,
+          Rows.attach(
+              Dataset.USER_FEATURES.beamSchema(),
+              Arrays.asList(
+                  userId,
+                  orders,
+                  priorLines,
+                  pairs.size(),
+                  (double) priorLines / orders,
+                  gapCount == 0 ? null : (Double) ((double) gapSum / gapCount),
+                  gapCount == 0
+                      ? null
+                      : (Double)
+                          Math.sqrt(
+                              (double) (gapCount * gapSquares - gapSum * gapSum)
+                                  / ((double) gapCount * gapCount)),
+                  linesAfterFirst == 0
+                      ? null
+                      : (Double) ((double) reorderedAfterFirst / linesAfterFirst),
+                  favourite,
+                  favouriteName,
+                  (int) (asOfDay - lastPriorDay))),
+          out);
       for (Map.Entry<Integer, Pair> e : pairs.entrySet()) {
         Pair p = e.getValue();
-        out.get(USER_PRODUCT_FEATURES)
-            .output(
-                Rows.attach(
-                    Dataset.USER_PRODUCT_FEATURES.beamSchema(),
-                    Arrays.asList(
-                        userId,
-                        e.getKey(),
-                        p.times,
-                        (double) p.times / orders,
-                        p.lastOrderNumber,
-                        maxOrderNumber - p.lastOrderNumber,
-                        (double) p.cartSum / p.times,
-                        p.lastOrderNumber == maxOrderNumber)));
+        add(
+            Kind.PAIRS,
+            Rows.attach(
+                Dataset.USER_PRODUCT_FEATURES.beamSchema(),
+                Arrays.asList(
+                    userId,
+                    e.getKey(),
+                    p.times,
+                    (double) p.times / orders,
+                    p.lastOrderNumber,
+                    maxOrderNumber - p.lastOrderNumber,
+                    (double) p.cartSum / p.times,
+                    p.lastOrderNumber == maxOrderNumber)),
+            out);
         long[] stats = productStats.computeIfAbsent(e.getKey(), k -> new long[5]);
         stats[0] += p.times;
         stats[1] += 1;
@@ -361,21 +472,27 @@ public final class Features extends PTransform<PCollection<Row>, PCollectionTupl
         stats[4] += p.times >= 2 ? 1 : 0;
       }
       if (productStats.size() > MAX_OPEN_PRODUCTS) {
-        emitProductStats(out.get(PRODUCT_STATS)::output);
+        emitProductStats(out);
       }
     }
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      emitProductStats(
-          kv ->
-              c.output(
-                  PRODUCT_STATS, kv, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      BiConsumer<String, RowBlock> out =
+          (k, b) -> c.output(KV.of(k, b), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+      emitProductStats(out);
+      for (OpenBlocks<String> blocks : open.values()) {
+        blocks.flush(out);
+      }
     }
 
-    private void emitProductStats(Consumer<KV<Integer, List<Long>>> out) {
+    private void emitProductStats(BiConsumer<String, RowBlock> out) {
       productStats.forEach(
-          (product, s) -> out.accept(KV.of(product, List.of(s[0], s[1], s[2], s[3], s[4]))));
+          (product, s) ->
+              add(
+                  Kind.PRODUCT_STATS,
+                  Rows.attach(STATS_SCHEMA, Arrays.asList(product, s[0], s[1], s[2], s[3], s[4])),
+                  out));
       productStats.clear();
     }
   }

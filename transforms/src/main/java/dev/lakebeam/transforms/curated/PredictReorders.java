@@ -70,13 +70,13 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
 
   @Override
   public PCollection<Row> expand(PCollectionTuple features) {
-    PCollection<Row> products = features.get(Features.PRODUCT_FEATURES);
+    PCollection<Row> products = Features.rows(features, Features.PRODUCT_FEATURES);
     PCollectionView<Map<Integer, Row>> productView =
         products
             .apply("Key products", KeyByInt.of("product_id"))
             .apply("Product view", View.asMap());
-    PCollection<Row> users = features.get(Features.USER_FEATURES);
-    PCollection<Row> pairs = features.get(Features.USER_PRODUCT_FEATURES);
+    PCollection<Row> users = Features.rows(features, Features.USER_FEATURES);
+    PCollection<Row> pairs = Features.rows(features, Features.USER_PRODUCT_FEATURES);
     if (!(users.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
       throw new IllegalArgumentException(
           "PredictReorders scores Features' batch output in the global window, not "

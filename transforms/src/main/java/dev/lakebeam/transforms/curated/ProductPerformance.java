@@ -66,24 +66,68 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
           "ProductPerformance sums a batch collection in the global window, not "
               + enriched.getWindowingStrategy());
     }
-    PCollection<KV<Integer, Row>> sums =
-        enriched
-            .apply("Line sums", ParDo.of(new BundleSumsFn()))
-            .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
-            .apply(
-                "Sum per product",
-                Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)));
-    return sums.apply(
-            "Key by department",
-            MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
-                .via(
-                    (KV<Integer, Row> kv) ->
-                        KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
+    return enriched
+        .apply("Line sums", ParDo.of(new BundleSumsFn()))
         .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
-        .apply("Group by department", GroupByKey.create())
-        .apply("Rank in department", ParDo.of(new RankFn()))
-        .setCoder(RowBytesCoder.of(Dataset.PRODUCT_PERFORMANCE.beamSchema()));
+        .apply("Rank", new Ranked());
+  }
+
+  /**
+   * The table from partial sums per product (rows of {@link #SUMS}, keyed by product_id): added up
+   * per product, then ranked within each department.
+   */
+  static final class Ranked extends PTransform<PCollection<KV<Integer, Row>>, PCollection<Row>> {
+    @Override
+    public PCollection<Row> expand(PCollection<KV<Integer, Row>> partialSums) {
+      return partialSums
+          .apply(
+              "Sum per product",
+              Combine.perKey(Combine.BinaryCombineFn.of(ProductPerformance::add)))
+          .apply(
+              "Key by department",
+              MapElements.into(
+                      TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.rows()))
+                  .via(
+                      (KV<Integer, Row> kv) ->
+                          KV.of(kv.getValue().getInt32("department_id"), kv.getValue())))
+          .setCoder(KvCoder.of(VarIntCoder.of(), RowBytesCoder.of(SUMS)))
+          .apply("Group by department", GroupByKey.create())
+          .apply("Rank in department", ParDo.of(new RankFn()))
+          .setCoder(RowBytesCoder.of(Dataset.PRODUCT_PERFORMANCE.beamSchema()));
+    }
+  }
+
+  /** A product's running sums over some of its lines; the names ride along. */
+  static final class Sums {
+    private final String name;
+    private final int departmentId;
+    private final String department;
+    private long lines;
+    private long units;
+    private long reordered;
+    private Long cents;
+
+    Sums(String name, int departmentId, String department) {
+      this.name = name;
+      this.departmentId = departmentId;
+      this.department = department;
+    }
+
+    void add(int quantity, int reorderedFlag, BigDecimal revenue) {
+      lines++;
+      units += quantity;
+      reordered += reorderedFlag;
+      if (revenue != null) {
+        cents = Math.addExact(cents == null ? 0L : cents, Money.cents(revenue));
+      }
+    }
+
+    /** The sums as a row of {@link #SUMS}. */
+    Row row(int productId) {
+      return Rows.attach(
+          SUMS,
+          Arrays.asList(productId, name, departmentId, department, lines, units, reordered, cents));
+    }
   }
 
   /**
@@ -93,23 +137,6 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
   static final class BundleSumsFn extends DoFn<Row, KV<Integer, Row>> {
     private static final int MAX_OPEN = 200_000;
     private transient Map<Integer, Sums> open;
-
-    /** A product's running sums; the names ride along. */
-    private static final class Sums {
-      final String name;
-      final int departmentId;
-      final String department;
-      long lines;
-      long units;
-      long reordered;
-      Long cents;
-
-      Sums(Row r) {
-        name = r.getString("product_name");
-        departmentId = r.getInt32("department_id");
-        department = r.getString("department");
-      }
-    }
 
     @StartBundle
     public void start() {
@@ -122,16 +149,14 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
       Sums s = open.get(id);
       if (s == null) {
         // not computeIfAbsent: a lambda that captures the row is allocated on every line
-        s = new Sums(r);
+        s =
+            new Sums(
+                r.getString("product_name"),
+                r.getInt32("department_id"),
+                r.getString("department"));
         open.put(id, s);
       }
-      s.lines++;
-      s.units += r.getInt32("quantity");
-      s.reordered += r.getInt32("reordered");
-      BigDecimal revenue = r.getDecimal("line_revenue");
-      if (revenue != null) {
-        s.cents = Math.addExact(s.cents == null ? 0L : s.cents, Money.cents(revenue));
-      }
+      s.add(r.getInt32("quantity"), r.getInt32("reordered"), r.getDecimal("line_revenue"));
       if (open.size() > MAX_OPEN) {
         emit(out::output);
       }
@@ -143,22 +168,7 @@ public final class ProductPerformance extends PTransform<PCollection<Row>, PColl
     }
 
     private void emit(Consumer<KV<Integer, Row>> out) {
-      open.forEach(
-          (id, s) ->
-              out.accept(
-                  KV.of(
-                      id,
-                      Rows.attach(
-                          SUMS,
-                          Arrays.asList(
-                              id,
-                              s.name,
-                              s.departmentId,
-                              s.department,
-                              s.lines,
-                              s.units,
-                              s.reordered,
-                              s.cents)))));
+      open.forEach((id, s) -> out.accept(KV.of(id, s.row(id))));
       open.clear();
     }
   }

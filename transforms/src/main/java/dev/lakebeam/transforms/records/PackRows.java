@@ -49,7 +49,7 @@ public final class PackRows {
     PCollection<KV<String, RowBlock>> blocks =
         rows.apply(name + " into blocks", ParDo.of(new PackKeyedFn(rows.getSchema(), keyOf)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()));
-    return new Shared(blocks, rows.getSchema(), name, keyOf != null);
+    return new Shared(blocks, rows.getSchema(), name, keyOf != null, 0, false);
   }
 
   /** A batch collection packed once; each reader unpacks the blocks in its own task. */
@@ -58,13 +58,38 @@ public final class PackRows {
     private final Schema schema;
     private final String name;
     private final boolean keyed;
+    private final int kind;
+    private final boolean mixed;
+    private PCollection<KV<String, RowBlock>> ofKind;
 
     private Shared(
-        PCollection<KV<String, RowBlock>> blocks, Schema schema, String name, boolean keyed) {
+        PCollection<KV<String, RowBlock>> blocks,
+        Schema schema,
+        String name,
+        boolean keyed,
+        int kind,
+        boolean mixed) {
       this.blocks = blocks;
       this.schema = schema;
       this.name = name;
       this.keyed = keyed;
+      this.kind = kind;
+      this.mixed = mixed;
+    }
+
+    /**
+     * Blocks packed elsewhere, of which those of {@code kind} hold rows of {@code schema} (blocks
+     * of other kinds ride along and are skipped by every reader).
+     *
+     * @param keyed whether the blocks are keyed by a row's partition folder
+     */
+    public static Shared of(
+        PCollection<KV<String, RowBlock>> blocks,
+        Schema schema,
+        String name,
+        boolean keyed,
+        int kind) {
+      return new Shared(blocks, schema, name, keyed, kind, true);
     }
 
     /** The schema the blocks were packed with. */
@@ -81,7 +106,7 @@ public final class PackRows {
     @Override
     public PCollection<Row> apply(String reader) {
       return blocks
-          .apply(name + " for " + reader, ParDo.of(new UnpackKeyedFn(schema, schema)))
+          .apply(name + " for " + reader, ParDo.of(new UnpackKeyedFn(schema, schema, kind)))
           .setCoder(RowBytesCoder.of(schema));
     }
 
@@ -92,13 +117,20 @@ public final class PackRows {
     public PCollection<Row> apply(String reader, List<String> fields) {
       Schema projected = selected(schema, fields);
       return blocks
-          .apply(name + " for " + reader, ParDo.of(new UnpackKeyedFn(schema, projected)))
+          .apply(name + " for " + reader, ParDo.of(new UnpackKeyedFn(schema, projected, kind)))
           .setCoder(RowBytesCoder.of(projected));
     }
 
-    /** The blocks as packed, keyed by what the key function gave ("" without one). */
+    /** The blocks of the rows as packed, keyed by what the key function gave ("" without one). */
     public PCollection<KV<String, RowBlock>> blocks() {
-      return blocks;
+      if (!mixed) {
+        return blocks;
+      }
+      if (ofKind == null) {
+        ofKind =
+            blocks.apply(name + " blocks", ParDo.of(new KindFn(kind))).setCoder(blocks.getCoder());
+      }
+      return ofKind;
     }
   }
 
@@ -156,16 +188,38 @@ public final class PackRows {
     }
   }
 
-  /** A keyed block's rows, whole or only some fields, one by one (fused with the step after it). */
+  /** The blocks of one kind. */
+  static final class KindFn extends DoFn<KV<String, RowBlock>, KV<String, RowBlock>> {
+    private final int kind;
+
+    KindFn(int kind) {
+      this.kind = kind;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, RowBlock> block, OutputReceiver<KV<String, RowBlock>> out) {
+      if (block.getValue().kind() == kind) {
+        out.output(block);
+      }
+    }
+  }
+
+  /**
+   * A keyed block's rows of one kind, whole or only some fields, one by one (fused with the step
+   * after it); blocks of other kinds are skipped.
+   */
   static final class UnpackKeyedFn extends DoFn<KV<String, RowBlock>, Row> {
     private final Schema schema;
     private final Schema projected;
+    private final int kind;
     private transient RowCoder coder;
     private transient int[] into;
 
-    UnpackKeyedFn(Schema schema, Schema projected) {
+    UnpackKeyedFn(Schema schema, Schema projected, int kind) {
       this.schema = schema;
       this.projected = projected;
+      this.kind = kind;
     }
 
     @Setup
@@ -176,6 +230,9 @@ public final class PackRows {
 
     @ProcessElement
     public void process(@Element KV<String, RowBlock> block, OutputReceiver<Row> out) {
+      if (block.getValue().kind() != kind) {
+        return;
+      }
       Iterable<Row> rows =
           into == null
               ? block.getValue().rows(coder)

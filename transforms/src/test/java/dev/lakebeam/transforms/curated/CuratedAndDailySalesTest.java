@@ -34,7 +34,8 @@ public class CuratedAndDailySalesTest {
   @Rule public final transient TestPipeline readBack = TestPipeline.create();
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  private static Row row(Dataset d, Object... kv) {
+  /** A clean row of {@code d}: the given fields, the lineage columns filled in. */
+  static Row row(Dataset d, Object... kv) {
     Map<String, Object> v = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       v.put((String) kv[i], kv[i + 1]);
@@ -164,9 +165,9 @@ public class CuratedAndDailySalesTest {
                 line(1, 1, 6, "2025-06-23T10:00:00Z"), line(1, 2, 1, "2025-06-23T10:00:00Z"),
                 line(2, 1, 2, "2025-06-25T18:00:00Z"), line(2, 3, 1, "2025-06-25T18:00:00Z"),
                 line(3, 1, 1, "2025-06-23T23:59:59Z"), line(4, 3, 2, "2025-06-26T00:00:00Z")));
+    PCollection<Row> cleanLines = in("l", Dataset.ORDER_LINES, lines);
     PCollection<Row> enriched =
-        in("l", Dataset.ORDER_LINES, lines)
-            .apply(new EnrichOrderLines(orders, products, aisles, departments));
+        cleanLines.apply(new EnrichOrderLines(orders, products, aisles, departments));
 
     PAssert.that(
             enriched.apply(
@@ -201,6 +202,19 @@ public class CuratedAndDailySalesTest {
             "2025-06-25 4 produce orders=1 items=3 revenue=1.00 unpriced=1",
             "2025-06-26 4 produce orders=1 items=2 revenue=null unpriced=2");
     PAssert.that(show(daily, "daily")).containsInAnyOrder(expected);
+    // The same sums taken in the enrichment's buckets, orders 1 and 3 (one day) in different ones.
+    PAssert.that(
+            show(
+                cleanLines
+                    .apply(
+                        "Enrich with sums",
+                        new EnrichOrderLines(orders, products, aisles, departments)
+                            .withBuckets(3)
+                            .inBlocks(null, true))
+                    .apply(new EnrichedTotals.Tables())
+                    .get(EnrichedTotals.Tables.DAILY_DEPARTMENT_SALES),
+                "daily in buckets"))
+        .containsInAnyOrder(expected);
     String zone = tmp.newFolder("consumption").toString();
     daily.apply(
         WriteParquet.of(

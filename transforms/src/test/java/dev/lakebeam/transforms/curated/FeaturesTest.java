@@ -1,19 +1,24 @@
 package dev.lakebeam.transforms.curated;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import dev.lakebeam.schemas.Dataset;
+import dev.lakebeam.transforms.records.RowBlock;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -112,7 +117,7 @@ public class FeaturesTest {
   @Test
   public void featuresFromPriorLinesOnly() {
     PCollectionTuple f = enriched().apply(Features.asOf(AS_OF));
-    PAssert.that(shown(f.get(Features.USER_FEATURES), "users"))
+    PAssert.that(shown(Features.rows(f, Features.USER_FEATURES), "users"))
         .containsInAnyOrder(
             // 3 prior orders, 6 lines, products 100/200/300, gaps 10 and 4 (mean 7, population std
             // 3),
@@ -125,7 +130,7 @@ public class FeaturesTest {
             "user_id=2 orders=1 total_items=1 distinct_products=1 mean_basket_size=1.0000 mean_days_between_orders=null "
                 + "std_days_between_orders=null reorder_ratio=null favourite_department_id=4 favourite_department=produce "
                 + "days_since_last_order=2");
-    PAssert.that(shown(f.get(Features.USER_PRODUCT_FEATURES), "pairs"))
+    PAssert.that(shown(Features.rows(f, Features.USER_PRODUCT_FEATURES), "pairs"))
         .containsInAnyOrder(
             "user_id=1 product_id=100 times_bought=3 order_share=1.0000 last_order_number=3 orders_since_last=0 "
                 + "mean_add_to_cart_position=1.3333 in_last_order=true",
@@ -135,7 +140,7 @@ public class FeaturesTest {
                 + "mean_add_to_cart_position=2.0000 in_last_order=false",
             "user_id=2 product_id=100 times_bought=1 order_share=1.0000 last_order_number=1 orders_since_last=0 "
                 + "mean_add_to_cart_position=1.0000 in_last_order=true");
-    PAssert.that(shown(f.get(Features.PRODUCT_FEATURES), "products"))
+    PAssert.that(shown(Features.rows(f, Features.PRODUCT_FEATURES), "products"))
         .containsInAnyOrder(
             // p100: 4 prior lines by 2 users, 2 reordered, cart 1+1+2+1, user 1 bought it again (1
             // of 2 users)
@@ -145,12 +150,45 @@ public class FeaturesTest {
                 + "first_time_reorder_share=1.0000",
             "product_id=300 orders=1 distinct_users=1 reorder_probability=0.0000 mean_add_to_cart_position=2.0000 "
                 + "first_time_reorder_share=0.0000");
-    PAssert.that(shown(f.get(Features.RFM), "rfm"))
+    PAssert.that(shown(Features.rows(f, Features.RFM), "rfm"))
         .containsInAnyOrder(
             // every order counts here: user 1's last order is the train order of 06-20;
             // $3+2+1.5+1.5+2+6 = $16
             "user_id=1 recency=10 frequency=4 monetary_cents=1600",
             "user_id=2 recency=2 frequency=1 monetary_cents=150");
+    p.run();
+  }
+
+  @Test
+  public void anOutputsBlocksHoldItsRowsUnderTheBlockKey() {
+    Features rollUp = Features.asOf(AS_OF).withBlockKey("as_of=2025-06-30").withBuckets(3);
+    PCollectionTuple f = enriched().apply(rollUp);
+    Schema pairs = Dataset.USER_PRODUCT_FEATURES.beamSchema();
+    PAssert.that(
+            rollUp
+                .shared(f, Features.USER_PRODUCT_FEATURES)
+                .blocks()
+                .apply(
+                    "rows of the blocks",
+                    FlatMapElements.into(TypeDescriptors.strings())
+                        .via(
+                            (KV<String, RowBlock> b) -> {
+                              List<String> rows = new ArrayList<>();
+                              for (Row r : b.getValue().rows(RowCoder.of(pairs))) {
+                                rows.add(b.getKey() + " " + r.getInt32(0) + "/" + r.getInt32(1));
+                              }
+                              return rows;
+                            })))
+        .containsInAnyOrder(
+            "as_of=2025-06-30 1/100",
+            "as_of=2025-06-30 1/200",
+            "as_of=2025-06-30 1/300",
+            "as_of=2025-06-30 2/100");
+    assertThrows(IllegalArgumentException.class, () -> rollUp.shared(f, Features.PRODUCT_FEATURES));
+    // without a key the blocks would land outside the as_of partition
+    assertThrows(
+        IllegalStateException.class,
+        () -> Features.asOf(AS_OF).shared(f, Features.USER_PRODUCT_FEATURES));
     p.run();
   }
 

@@ -6,7 +6,9 @@ import static org.junit.Assert.assertSame;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -116,5 +118,41 @@ public class PackRowsTest {
       total += c.getAttempted();
     }
     assertEquals("rows counted, not blocks", in.size(), total);
+  }
+
+  @Test
+  public void readersOfMixedBlocksTakeTheirKindOnly() {
+    Schema other = Schema.builder().addStringField("word").build();
+    List<Row> in = rows(300);
+    List<KV<String, RowBlock>> blocks = new ArrayList<>();
+    RowBlock.Builder mine = new RowBlock.Builder(3, RowCoder.of(SCHEMA));
+    RowBlock.Builder theirs = new RowBlock.Builder(4, RowCoder.of(other));
+    for (Row r : in) {
+      mine.add(r);
+      theirs.add(Row.withSchema(other).addValue("w" + r.getInt32("id")).build());
+      if (mine.bytes() > 2_000) {
+        blocks.add(KV.of("day=1", mine.take()));
+        blocks.add(KV.of("", theirs.take()));
+      }
+    }
+    blocks.add(KV.of("day=1", mine.take()));
+    blocks.add(KV.of("", theirs.take()));
+    PackRows.Shared shared =
+        PackRows.Shared.of(
+            p.apply(
+                Create.of(blocks).withCoder(KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of()))),
+            SCHEMA,
+            "Mixed",
+            true,
+            3);
+
+    PAssert.that(shared.apply("whole")).containsInAnyOrder(in);
+    List<String> keys = new ArrayList<>();
+    for (Row r : in) {
+      keys.add("day=1/" + r.getInt32("id"));
+    }
+    PAssert.that(shared.blocks().apply("Keys", ParDo.of(new KeysFn()))).containsInAnyOrder(keys);
+    assertSame("the blocks of the kind are filtered once", shared.blocks(), shared.blocks());
+    p.run().waitUntilFinish();
   }
 }
