@@ -116,24 +116,33 @@ public final class EnrichedTotals {
       return packed * 0x9E3779B97F4A7C15L;
     }
 
+    // Ids in [0, array length) are in the array, all others in the map; the array grows to a new
+    // id only while ids stay dense (IntLookup's rule), taking over the map's ids below its length.
     private ProductPerformance.Sums productSums(int id) {
-      if (id >= 0 && id < IntLookup.MAX_DENSE_KEY) {
-        return id < denseProducts.length ? denseProducts[id] : null;
-      }
-      return products.get(id);
+      return id >= 0 && id < denseProducts.length ? denseProducts[id] : products.get(id);
     }
 
     private void putProductSums(int id, ProductPerformance.Sums s) {
       productCount++;
-      if (id >= 0 && id < IntLookup.MAX_DENSE_KEY) {
-        if (id >= denseProducts.length) {
-          denseProducts =
-              Arrays.copyOf(
-                  denseProducts,
-                  (int)
-                      Math.min(
-                          IntLookup.MAX_DENSE_KEY, Math.max(id + 1L, 2L * denseProducts.length)));
-        }
+      if (id >= denseProducts.length
+          && id < IntLookup.MAX_DENSE_KEY
+          && id < 4L * productCount + 1024) {
+        int length =
+            (int) Math.min(IntLookup.MAX_DENSE_KEY, Math.max(id + 1L, 2L * denseProducts.length));
+        denseProducts = Arrays.copyOf(denseProducts, length);
+        products
+            .entrySet()
+            .removeIf(
+                e -> {
+                  int k = e.getKey();
+                  if (k >= 0 && k < length) {
+                    denseProducts[k] = e.getValue();
+                    return true;
+                  }
+                  return false;
+                });
+      }
+      if (id >= 0 && id < denseProducts.length) {
         denseProducts[id] = s;
       } else {
         products.put(id, s);

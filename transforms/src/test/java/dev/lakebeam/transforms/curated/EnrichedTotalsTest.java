@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.io.WriteParquet;
+import dev.lakebeam.transforms.records.IntLookup;
 import dev.lakebeam.transforms.records.RowBlock;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -266,5 +267,60 @@ public class EnrichedTotalsTest {
             products.get(10).getInt64("revenue_cents")));
     assertNull("product 11 has no price", products.get(11).getInt64("revenue_cents"));
     assertEquals(100L, (long) products.get(5_000_000).getInt64("revenue_cents"));
+  }
+
+  @Test
+  public void productSumsAreTheSameWhereverTheirIdsFallInTheArrayOrTheMap() {
+    // ids small, past the first array, sparse, beyond the array's bound and negative, in random
+    // order: the array grows under ids already in the map, which must move, not split
+    Random random = new Random(7);
+    int[] ids = {
+      3,
+      1023,
+      1024,
+      1500,
+      5000,
+      9_000,
+      70_000,
+      IntLookup.MAX_DENSE_KEY - 1,
+      IntLookup.MAX_DENSE_KEY,
+      5_000_000,
+      -2
+    };
+    EnrichedTotals.Taker taker = new EnrichedTotals.Taker();
+    Map<Integer, long[]> expected = new TreeMap<>();
+    for (int i = 0; i < 3_000; i++) {
+      int id = random.nextInt(4) == 0 ? ids[random.nextInt(ids.length)] : random.nextInt(6_000);
+      int quantity = 1 + random.nextInt(3);
+      taker.add(enriched(i, id, "2025-06-01T10:00:00Z", 1, quantity, "1.00"));
+      long[] e = expected.computeIfAbsent(id, k -> new long[2]);
+      e[0]++;
+      e[1] += quantity;
+      if (i % 100 == 99) {
+        taker.endBucket((k, b) -> {});
+      }
+    }
+    Map<Integer, long[]> got = new TreeMap<>();
+    taker.flush(
+        (k, b) -> {
+          if (b.kind() == EnrichedTotals.PRODUCTS) {
+            for (Row r : b.rows(RowCoder.of(ProductPerformance.SUMS))) {
+              // one part per product and hand-over (parts would still add up, but twice the rows)
+              long[] g = new long[] {r.getInt64("lines"), r.getInt64("units")};
+              assertNull(
+                  "product " + r.getInt32("product_id") + " handed on twice",
+                  got.put(r.getInt32("product_id"), g));
+            }
+          }
+        });
+    assertEquals(expected.keySet(), got.keySet());
+    expected.forEach((id, e) -> assertArrayEqualsOf(id, e, got.get(id)));
+  }
+
+  private static void assertArrayEqualsOf(int id, long[] expected, long[] got) {
+    assertEquals(
+        "lines and units of product " + id,
+        List.of(expected[0], expected[1]),
+        List.of(got[0], got[1]));
   }
 }
