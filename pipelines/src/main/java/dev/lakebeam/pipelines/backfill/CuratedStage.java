@@ -4,12 +4,10 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.Partitioning;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.curated.CustomerSegments;
-import dev.lakebeam.transforms.curated.DailyDepartmentSales;
 import dev.lakebeam.transforms.curated.EnrichOrderLines;
 import dev.lakebeam.transforms.curated.EnrichedTotals;
 import dev.lakebeam.transforms.curated.Features;
 import dev.lakebeam.transforms.curated.PredictReorders;
-import dev.lakebeam.transforms.curated.ProductPerformance;
 import dev.lakebeam.transforms.io.ReadZone;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.CountRows;
@@ -44,14 +42,12 @@ final class CuratedStage {
   }
 
   private Map<Dataset, String> wire(Pipeline p) {
-    // The enriched lines feed up to three steps (writer, roll-up by user, sums): they cross to them
-    // in blocks, encoded once (per day partition when written, so that the writer takes the blocks
-    // as they are); the roll-up decodes only the fields it reads.
+    // The enriched lines cross to their readers in blocks per day partition, encoded once: the
+    // writer takes them as they are, the roll-up decodes only the fields it reads.
     PackRows.Shared enrichedFor;
     PCollectionTuple totals = null;
     if (s.buildCurated()) {
-      // Enriched in buckets of whole orders; with consumption, the daily and product sums are
-      // taken there too (EnrichedTotals), beside the lines' blocks.
+      // with consumption, the daily and product sums are taken in the join (EnrichedTotals)
       PCollection<KV<String, RowBlock>> blocks =
           p.apply("Read clean order_lines", enrichmentInput(Dataset.ORDER_LINES))
               .apply(
@@ -83,6 +79,9 @@ final class CuratedStage {
                   "Read curated order_lines_enriched",
                   ReadZone.of(Dataset.ORDER_LINES_ENRICHED, s.curated())),
               "Enriched lines");
+      if (s.buildConsumption()) {
+        totals = EnrichedTotals.fromLines(enrichedFor, s.buckets());
+      }
     }
     Features rollUp =
         Features.asOf(s.asOf()).withBuckets(s.buckets()).withBlockKey(s.asOfPartition());
@@ -95,24 +94,10 @@ final class CuratedStage {
       writeBlocks(
           rollUp.shared(features, Features.USER_PRODUCT_FEATURES), Dataset.USER_PRODUCT_FEATURES);
     }
-    if (totals != null) {
+    if (s.buildConsumption()) {
       write(
           totals.get(EnrichedTotals.Tables.DAILY_DEPARTMENT_SALES), Dataset.DAILY_DEPARTMENT_SALES);
       write(totals.get(EnrichedTotals.Tables.PRODUCT_PERFORMANCE), Dataset.PRODUCT_PERFORMANCE);
-    } else if (s.buildConsumption()) {
-      // consumption alone: the sums read the curated lines
-      write(
-          enrichedFor
-              .apply("daily sales", DailyDepartmentSales.FIELDS)
-              .apply("Daily department sales", new DailyDepartmentSales(s.buckets())),
-          Dataset.DAILY_DEPARTMENT_SALES);
-      write(
-          enrichedFor
-              .apply("product performance", ProductPerformance.FIELDS)
-              .apply("Product performance", new ProductPerformance()),
-          Dataset.PRODUCT_PERFORMANCE);
-    }
-    if (s.buildConsumption()) {
       write(
           Features.rows(features, Features.RFM).apply("Customer segments", new CustomerSegments()),
           Dataset.CUSTOMER_SEGMENTS);

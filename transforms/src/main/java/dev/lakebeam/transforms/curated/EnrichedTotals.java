@@ -45,6 +45,23 @@ public final class EnrichedTotals {
 
   private EnrichedTotals() {}
 
+  /**
+   * The two tables, as {@link Tables} gives them, from enriched lines read back (a consumption-only
+   * run): with {@link DailyDepartmentSales} and {@link ProductPerformance} over the lines.
+   */
+  public static PCollectionTuple fromLines(PackRows.Shared enriched, int buckets) {
+    return PCollectionTuple.of(
+            Tables.DAILY_DEPARTMENT_SALES,
+            enriched
+                .apply("daily sales", DailyDepartmentSales.FIELDS)
+                .apply("Daily department sales", new DailyDepartmentSales(buckets)))
+        .and(
+            Tables.PRODUCT_PERFORMANCE,
+            enriched
+                .apply("product performance", ProductPerformance.FIELDS)
+                .apply("Product performance", new ProductPerformance()));
+  }
+
   /** The sums of one DoFn instance's bundle, taken line by line as they are enriched. */
   static final class Taker {
     /** Parts held before they are handed on (a bundle on Flink is a task's whole input). */
