@@ -5,6 +5,7 @@ import dev.lakebeam.schemas.RejectReason;
 import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.transforms.io.WriteParquet;
 import dev.lakebeam.transforms.records.Accounting;
+import dev.lakebeam.transforms.records.Envelope;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.OpenBlocks;
 import dev.lakebeam.transforms.records.Progress;
@@ -159,6 +160,13 @@ final class BucketJoin {
     private transient RowCoder cleanCoder;
     private transient OpenBlocks<String> open;
 
+    /** Field positions, looked up once: by name they cost a map lookup per line. */
+    private transient int orderId;
+
+    private transient int fresh;
+    private transient int lineOrderId;
+    private transient int lineProductId;
+
     private final Progress rejected =
         Progress.counter(Accounting.REJECTED + SourceDataset.ORDER_LINES.sourceName());
     private final Progress skipped =
@@ -179,59 +187,61 @@ final class BucketJoin {
       orderCoder = RowCoder.of(CleanRecords.ORDER_REF);
       cleanCoder = RowCoder.of(Dataset.ORDER_LINES.beamSchema());
       open = new OpenBlocks<>(0, cleanCoder);
+      orderId = CleanRecords.ORDER_REF.indexOf("order_id");
+      fresh = CleanRecords.ORDER_REF.indexOf("fresh");
+      Schema record = lineSchema.getField(0).getType().getRowSchema();
+      lineOrderId = record.indexOf("order_id");
+      lineProductId = record.indexOf("product_id");
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<RowBlock>> bucket, MultiOutputReceiver out) {
       Map<Integer, Row> orders = new HashMap<>();
-      // Within an order the business key (order_id, product_id) is the product id.
-      Map<Integer, Map<Integer, Row>> linesByOrder = new LinkedHashMap<>();
+      // Lines by their business key (order_id, product_id) as one long, in arrival order: one map
+      // for the bucket, not one per order. Both ids are required (non-nullable) fields of the line
+      // schema, and the block codec refuses a null in such a field: never null here.
+      Map<Long, Row> lines = new LinkedHashMap<>();
       long n = 0;
-      long unique = 0;
       for (RowBlock block : bucket.getValue()) {
         if (block.kind() == ORDERS) {
           for (Row o : block.rows(orderCoder)) {
-            orders.merge(o.getInt32("order_id"), o, (a, b) -> b.getBoolean("fresh") ? b : a);
+            orders.merge(o.getInt32(orderId), o, (a, b) -> b.getBoolean(fresh) ? b : a);
           }
           continue;
         }
         for (Row line : block.rows(lineCoder)) {
           n++;
-          Row rec = line.getRow("record");
-          Map<Integer, Row> ofOrder =
-              linesByOrder.computeIfAbsent(rec.getInt32("order_id"), k -> new LinkedHashMap<>());
-          int before = ofOrder.size();
-          ofOrder.merge(
-              rec.getInt32("product_id"),
-              line,
-              (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
-          unique += ofOrder.size() - before;
+          Row rec = Envelope.record(line);
+          long key =
+              ((long) rec.getInt32(lineOrderId) << 32)
+                  | (rec.getInt32(lineProductId) & 0xFFFFFFFFL);
+          lines.merge(key, line, (a, b) -> CleanRecords.BETTER.compare(b, a) < 0 ? b : a);
         }
       }
-      duplicates.inc(n - unique);
+      duplicates.inc(n - lines.size());
       DoFn.OutputReceiver<KV<String, RowBlock>> clean = out.get(PARTITION_BLOCKS);
-      for (Map.Entry<Integer, Map<Integer, Row>> e : linesByOrder.entrySet()) {
-        Row order = orders.get(e.getKey());
-        for (Row line : e.getValue().values()) {
-          if (order == null) {
-            rejected.inc();
-            out.get(Rejects.TAG)
-                .output(
-                    CleanRecords.reject(
-                        SourceDataset.ORDER_LINES,
-                        line,
-                        RejectReason.UNKNOWN_REFERENCE,
-                        "order_id " + e.getKey() + " is not in orders",
-                        "validate"));
-            continue;
-          }
-          Row row = CleanRecords.joinLine(order, line, c, skipped, cleanLines);
-          if (row != null) {
-            open.add(
-                partitionOf.apply(row),
-                row,
-                (partition, block) -> clean.output(KV.of(partition, block)));
-          }
+      for (Map.Entry<Long, Row> e : lines.entrySet()) {
+        int id = (int) (e.getKey() >> 32);
+        Row order = orders.get(id);
+        Row line = e.getValue();
+        if (order == null) {
+          rejected.inc();
+          out.get(Rejects.TAG)
+              .output(
+                  CleanRecords.reject(
+                      SourceDataset.ORDER_LINES,
+                      line,
+                      RejectReason.UNKNOWN_REFERENCE,
+                      "order_id " + id + " is not in orders",
+                      "validate"));
+          continue;
+        }
+        Row row = CleanRecords.joinLine(order, line, c, skipped, cleanLines);
+        if (row != null) {
+          open.add(
+              partitionOf.apply(row),
+              row,
+              (partition, block) -> clean.output(KV.of(partition, block)));
         }
       }
     }

@@ -549,9 +549,9 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         BoundedWindow window,
         DoFn<?, ?>.ProcessContext c) {
       for (PCollectionView<Map<Integer, Integer>> part : parts) {
-        Map<Integer, Integer> ids =
-            copyViews ? sides.copiedMap(part, window, c) : sides.get(part, window, c);
-        if (ids.containsKey(key)) {
+        if (copyViews
+            ? sides.copiedLookup(part, window, c).get(key) != null
+            : sides.get(part, window, c).containsKey(key)) {
           return true;
         }
       }

@@ -114,15 +114,15 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     return rows.apply("Write " + dataset.datasetName(), write);
   }
 
-  /**
-   * A row's {@code year=YYYY/month=MM/day=DD} folder; rows of one day come in runs, so the last is
-   * kept.
-   */
+  /** A row's {@code year=YYYY/month=MM/day=DD} folder, formatted once per day seen. */
   static final class DayPartition implements SerializableFunction<Row, String> {
     private static final long DAY_MILLIS = 86_400_000L;
     private final FieldPositions column;
-    private transient long lastDay = Long.MIN_VALUE;
-    private transient String lastFolder;
+
+    /** Folders by day, direct-mapped: rows come in any day order, and formatting costs. */
+    private transient long[] days;
+
+    private transient String[] folders;
 
     DayPartition(String column) {
       this.column = new FieldPositions(column);
@@ -131,11 +131,16 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     @Override
     public String apply(Row r) {
       long day = Math.floorDiv(r.getDateTime(column.in(r.getSchema())[0]).getMillis(), DAY_MILLIS);
-      if (day != lastDay || lastFolder == null) {
-        lastFolder = PARTITION.format(Instant.ofEpochMilli(day * DAY_MILLIS));
-        lastDay = day;
+      if (folders == null) {
+        days = new long[1024];
+        folders = new String[1024];
       }
-      return lastFolder;
+      int slot = (int) (day & 1023);
+      if (folders[slot] == null || days[slot] != day) {
+        folders[slot] = PARTITION.format(Instant.ofEpochMilli(day * DAY_MILLIS));
+        days[slot] = day;
+      }
+      return folders[slot];
     }
   }
 

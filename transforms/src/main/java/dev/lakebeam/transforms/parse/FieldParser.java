@@ -193,10 +193,19 @@ public final class FieldParser {
     return true;
   }
 
+  private static boolean onlyZerosAfter(String t, int dot) {
+    for (int i = dot + 1; i < t.length(); i++) {
+      if (t.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static long integer(Schema.Field f, String t, long min, long max) throws ParseError {
     String digits = t;
     int dot = t.indexOf('.');
-    if (dot >= 0 && t.substring(dot + 1).chars().allMatch(c -> c == '0')) {
+    if (dot >= 0 && onlyZerosAfter(t, dot)) {
       digits = t.substring(0, dot);
     }
     if (isShortInteger(digits)) { // the common case, without a regex or a BigDecimal

@@ -253,16 +253,17 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                             kind,
                             check))
                     .withSideInputs(check == null ? List.of() : check.sideInputs())
-                    .withOutputTags(BLOCKS, TupleTagList.of(Rejects.TAG).and(BUCKETS)));
+                    .withOutputTags(BUCKETS, TupleTagList.of(Rejects.TAG)));
     Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
-    out.get(BLOCKS).setCoder(RowBlock.Coder.of());
     out.get(BUCKETS).setCoder(KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of()));
     out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     if (bucketKey != null) {
       return PCollectionTuple.of(BUCKETS, out.get(BUCKETS)).and(Rejects.TAG, out.get(Rejects.TAG));
     }
     PCollection<Row> records =
-        out.get(BLOCKS)
+        out.get(BUCKETS)
+            .apply("Blocks of " + dataset.sourceName(), Values.create())
+            .setCoder(RowBlock.Coder.of())
             .apply("Records of " + dataset.sourceName(), ParDo.of(new PackRows.UnpackFn(schema)))
             .setCoder(RowBytesCoder.of(schema));
     return PCollectionTuple.of(parse ? ParseRecords.PARSED : RAW, records)
@@ -270,12 +271,12 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   }
 
   /**
-   * The split's records leave it in blocks: on Flink a step with two outputs hands every element to
-   * the next task serialized, so a block pays that once for thousands of records.
+   * The split's records leave it in blocks, keyed by their hash bucket ({@link #parsedInBuckets})
+   * or by 0: on Flink a step with two outputs hands every element to the next task serialized, so a
+   * block pays that once for thousands of records. One output for blocks in either mode: on Flink's
+   * batch runner every reader of a step's output receives all its outputs, so an unused third one
+   * was one more full copy of every block.
    */
-  public static final TupleTag<RowBlock> BLOCKS = new TupleTag<RowBlock>("blocks") {};
-
-  /** Parsed envelopes in blocks per hash bucket of a key ({@link #parsedInBuckets}). */
   public static final TupleTag<KV<Integer, RowBlock>> BUCKETS =
       new TupleTag<KV<Integer, RowBlock>>("buckets") {};
 
@@ -333,7 +334,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
   }
 
-  static final class SplitFn extends DoFn<Row, RowBlock> {
+  static final class SplitFn extends DoFn<Row, KV<Integer, RowBlock>> {
     private final SourceDataset dataset;
     private final int maxRecordBytes;
     private final Progress records;
@@ -399,7 +400,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         open = new OpenBlocks<>(kind, coder);
       }
       RowBlock.Builder block = new RowBlock.Builder(0, coder);
-      DoFn.OutputReceiver<RowBlock> blocks = out.get(BLOCKS);
       DoFn.OutputReceiver<KV<Integer, RowBlock>> bucketed = out.get(BUCKETS);
       ParseRecords.Results results =
           new ParseRecords.Results() {
@@ -417,7 +417,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
               }
               block.add(envelope);
               if (block.bytes() >= PackRows.BLOCK_BYTES) {
-                blocks.output(block.take());
+                bucketed.output(KV.of(0, block.take()));
               }
             }
 
@@ -486,7 +486,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       }
       channel.flush();
       if (!block.isEmpty()) {
-        blocks.output(block.take());
+        bucketed.output(KV.of(0, block.take()));
       }
       Metrics.counter(Accounting.LINES_NAMESPACE, Accounting.LINES + id)
           .inc(splitter.physicalLines());

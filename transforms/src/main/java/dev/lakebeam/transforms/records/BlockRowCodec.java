@@ -40,18 +40,62 @@ final class BlockRowCodec {
   private final Kind[] kinds;
   private final BlockRowCodec[] nested;
 
+  /**
+   * Per field, the first slot of its strings in a {@link Strings} (this codec's string fields and
+   * its nested rows' each take one, in field order); -1 for other fields.
+   */
+  private final int[] slots;
+
+  private final int stringSlots;
+
   private BlockRowCodec(Schema schema) {
     this.schema = schema;
     int n = schema.getFieldCount();
     this.kinds = new Kind[n];
     this.nested = new BlockRowCodec[n];
+    this.slots = new int[n];
+    int next = 0;
     for (int i = 0; i < n; i++) {
       Schema.FieldType t = schema.getField(i).getType();
       kinds[i] = kindOf(t);
+      slots[i] = -1;
       if (kinds[i] == Kind.ROW) {
         nested[i] = of(t.getRowSchema());
+        slots[i] = next;
+        next += nested[i].stringSlots;
+      } else if (kinds[i] == Kind.STRING) {
+        slots[i] = next++;
       }
     }
+    this.stringSlots = next;
+  }
+
+  /**
+   * The last string of each string field, kept by a block's writer or reader: a value equal to the
+   * one before it in the same field (a file name, a dataset, a partition's constant) is neither
+   * encoded to UTF-8 again nor decoded into a new {@code String}. The bytes written are the same
+   * either way.
+   */
+  static final class Strings {
+    private final String[] last;
+    private final byte[][] lastBytes;
+    private final int[] lastAt;
+    private final int[] lastLength;
+
+    Strings(int slots) {
+      last = new String[slots];
+      lastBytes = new byte[slots][];
+      lastAt = new int[slots];
+      lastLength = new int[slots];
+    }
+  }
+
+  /** Strings longer than this are not kept by a writer's cache. */
+  static final int MAX_CACHED_BYTES = 256;
+
+  /** A cache of this schema's strings for one block writer or reader. */
+  Strings strings() {
+    return new Strings(stringSlots);
   }
 
   /** The codec of a schema that {@link #supports} allows. */
@@ -97,6 +141,11 @@ final class BlockRowCodec {
   }
 
   void encode(Row row, ByteArrayBuffer out) {
+    encode(row, out, strings(), 0);
+  }
+
+  /** Encodes a row, its strings looked up in and kept in {@code strings} from slot {@code base}. */
+  void encode(Row row, ByteArrayBuffer out, Strings strings, int base) {
     // as the row coder: values by position, of the block's field types (a wrong one fails its cast)
     if (row.getFieldCount() != kinds.length) {
       throw new IllegalArgumentException(
@@ -124,22 +173,37 @@ final class BlockRowCodec {
         case DOUBLE -> out.writeFixedLong(Double.doubleToRawLongBits((Double) v));
         case BOOLEAN -> out.write((Boolean) v ? 1 : 0);
         case STRING -> {
-          byte[] b = ((String) v).getBytes(StandardCharsets.UTF_8);
+          String text = (String) v;
+          int k = base + slots[i];
+          byte[] b;
+          if (text.equals(strings.last[k])) {
+            b = strings.lastBytes[k];
+          } else {
+            b = text.getBytes(StandardCharsets.UTF_8);
+            // a kept builder holds its cache: long values (payloads) are not kept
+            boolean keep = b.length <= MAX_CACHED_BYTES;
+            strings.last[k] = keep ? text : null;
+            strings.lastBytes[k] = keep ? b : null;
+          }
           out.writeVarLong(b.length);
           out.write(b, 0, b.length);
         }
         case DATETIME -> out.writeVarLong(zigzag(((ReadableInstant) v).getMillis()));
         case CENTS -> out.writeVarLong(zigzag(cents((BigDecimal) v, i)));
-        case ROW -> nested[i].encode((Row) v, out);
+        case ROW -> nested[i].encode((Row) v, out, strings, base + slots[i]);
       }
     }
   }
 
   Row decode(Input in) {
+    return decode(in, 0);
+  }
+
+  private Row decode(Input in, int base) {
     long nulls = in.readVarLong();
     List<Object> values = new ArrayList<>(kinds.length);
     for (int i = 0; i < kinds.length; i++) {
-      values.add((nulls & (1L << i)) != 0 ? null : value(i, in));
+      values.add((nulls & (1L << i)) != 0 ? null : value(i, in, base));
     }
     return Row.withSchema(schema).attachValues(values);
   }
@@ -158,7 +222,7 @@ final class BlockRowCodec {
       if (into[i] < 0) {
         skip(i, in);
       } else {
-        values[into[i]] = value(i, in);
+        values[into[i]] = value(i, in, 0);
       }
     }
     return Row.withSchema(projected).attachValues(Arrays.asList(values));
@@ -203,16 +267,16 @@ final class BlockRowCodec {
     return nulls;
   }
 
-  private Object value(int i, Input in) {
+  private Object value(int i, Input in, int base) {
     return switch (kinds[i]) {
       case INT32 -> (int) unzigzag(in.readVarLong());
       case INT64 -> unzigzag(in.readVarLong());
       case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
       case BOOLEAN -> in.readByte() != 0;
-      case STRING -> in.readString((int) in.readVarLong());
+      case STRING -> in.readString((int) in.readVarLong(), base + slots[i]);
       case DATETIME -> new Instant(unzigzag(in.readVarLong()));
       case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
-      case ROW -> nested[i].decode(in);
+      case ROW -> nested[i].decode(in, base + slots[i]);
     };
   }
 
@@ -255,10 +319,18 @@ final class BlockRowCodec {
   /** Reads a block's bytes in place. */
   static final class Input {
     private final byte[] bytes;
+    private final Strings strings;
     private int pos;
 
+    /** An input whose strings are read without a cache (a flat reader's, which builds none). */
     Input(byte[] bytes) {
+      this(bytes, new Strings(0));
+    }
+
+    /** An input that hands on one {@code String} for a value repeated from the row before. */
+    Input(byte[] bytes, Strings strings) {
       this.bytes = bytes;
+      this.strings = strings;
     }
 
     int position() {
@@ -315,13 +387,28 @@ final class BlockRowCodec {
       pos += length;
     }
 
-    String readString(int length) {
+    String readString(int length, int slot) {
       if (length < 0 || length > bytes.length - pos) {
         throw new IllegalStateException(
             "a string of " + length + " bytes at " + pos + " of a block of " + bytes.length);
       }
-      String s = new String(bytes, pos, length, StandardCharsets.UTF_8);
+      int at = pos;
       pos += length;
+      if (strings.last.length == 0) {
+        return new String(bytes, at, length, StandardCharsets.UTF_8);
+      }
+      String last = strings.last[slot];
+      if (last != null) {
+        int from = strings.lastAt[slot];
+        if (strings.lastLength[slot] == length
+            && Arrays.equals(bytes, at, at + length, bytes, from, from + length)) {
+          return last;
+        }
+      }
+      String s = new String(bytes, at, length, StandardCharsets.UTF_8);
+      strings.last[slot] = s;
+      strings.lastAt[slot] = at;
+      strings.lastLength[slot] = length;
       return s;
     }
   }

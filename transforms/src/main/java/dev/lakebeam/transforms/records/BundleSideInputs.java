@@ -54,12 +54,30 @@ public final class BundleSideInputs implements Serializable {
     return (Map<K, V>) copies.maps.computeIfAbsent(view, k -> new HashMap<>(c.sideInput(view)));
   }
 
+  /**
+   * A map side input of int keys copied once per bundle into an {@link IntLookup} (an array by key
+   * when the keys are dense): a reference check per record looks its id up there. The map's values
+   * must not be null ({@link IntLookup#get} answers null for a missing key).
+   */
+  @SuppressWarnings("unchecked")
+  public <V> IntLookup<V> copiedLookup(
+      PCollectionView<Map<Integer, V>> view, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
+    if (copies == null || !w.equals(copies.window())) {
+      copies = new Copies(w);
+    }
+    return (IntLookup<V>)
+        copies.lookups.computeIfAbsent(view, k -> IntLookup.of(new HashMap<>(c.sideInput(view))));
+  }
+
   private transient Copies copies;
 
-  /** The copied maps of one window. */
-  private record Copies(BoundedWindow window, Map<PCollectionView<?>, Map<?, ?>> maps) {
+  /** The copied maps of one window, by view (identity: a view's hashCode is not cached). */
+  private record Copies(
+      BoundedWindow window,
+      Map<PCollectionView<?>, Map<?, ?>> maps,
+      Map<PCollectionView<?>, IntLookup<?>> lookups) {
     Copies(BoundedWindow window) {
-      this(window, new HashMap<>());
+      this(window, new IdentityHashMap<>(), new IdentityHashMap<>());
     }
   }
 }

@@ -40,8 +40,19 @@ public final class Envelope {
     return Row.withSchema(envelopeSchema).attachValues(record, sourceDataset, source, ref, payload);
   }
 
+  /** The record, the first field: read by position, a name lookup per record adds up. */
   public static Row record(Row envelope) {
-    return envelope.getRow("record");
+    return envelope.getRow(0);
+  }
+
+  /** Where the record came from (a file or table). */
+  public static String source(Row envelope) {
+    return envelope.getString(2);
+  }
+
+  /** The record's place in its source (file:line, table:key). */
+  public static String sourceRef(Row envelope) {
+    return envelope.getString(3);
   }
 
   public static Row withRecord(Row envelope, Row record) {

@@ -16,6 +16,12 @@ public final class OpenBlocks<K> {
   /** What a step may hold in open blocks before it hands them all over. */
   public static final long MAX_OPEN_BYTES = 32L << 20;
 
+  /**
+   * Emptied builders are kept for their keys (each holds a small buffer and its strings' cache, see
+   * {@link RowBlock.Builder}), up to this many keys.
+   */
+  static final int MAX_KEPT_BUILDERS = 8192;
+
   private final Map<K, RowBlock.Builder> open = new HashMap<>();
   private final int kind;
   private final RowCoder coder;
@@ -60,7 +66,9 @@ public final class OpenBlocks<K> {
         out.accept(e.getKey(), e.getValue().take());
       }
     }
-    open.clear();
+    if (open.size() > MAX_KEPT_BUILDERS) {
+      open.clear();
+    }
     openBytes = 0;
   }
 

@@ -44,7 +44,7 @@ public final class RowBlock {
     Schema schema = coder.getSchema();
     if (BlockRowCodec.supports(schema)) {
       BlockRowCodec codec = BlockRowCodec.of(schema);
-      return codecRows(codec::decode);
+      return codecRows(codec, codec::decode);
     }
     return () ->
         new Rows() {
@@ -87,7 +87,7 @@ public final class RowBlock {
           };
     }
     BlockRowCodec codec = BlockRowCodec.of(schema);
-    return codecRows(in -> codec.decode(in, into, projected));
+    return codecRows(codec, in -> codec.decode(in, into, projected));
   }
 
   /**
@@ -100,10 +100,10 @@ public final class RowBlock {
   }
 
   /** Rows read in place by the block codec; the last must end the block. */
-  private Iterable<Row> codecRows(Function<BlockRowCodec.Input, Row> decode) {
+  private Iterable<Row> codecRows(BlockRowCodec codec, Function<BlockRowCodec.Input, Row> decode) {
     return () ->
         new Rows() {
-          private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes);
+          private final BlockRowCodec.Input in = new BlockRowCodec.Input(bytes, codec.strings());
 
           @Override
           Row decodeNext(boolean last) {
@@ -178,6 +178,10 @@ public final class RowBlock {
     private final int kind;
     private final RowCoder coder;
     private final BlockRowCodec codec;
+
+    /** The last string of each field, kept across the builder's blocks. */
+    private final BlockRowCodec.Strings strings;
+
     private ByteArrayBuffer buffer = new ByteArrayBuffer();
     private int count;
 
@@ -186,11 +190,12 @@ public final class RowBlock {
       this.coder = coder;
       this.codec =
           BlockRowCodec.supports(coder.getSchema()) ? BlockRowCodec.of(coder.getSchema()) : null;
+      this.strings = codec == null ? null : codec.strings();
     }
 
     public void add(Row row) {
       if (codec != null) {
-        codec.encode(row, buffer);
+        codec.encode(row, buffer, strings, 0);
       } else {
         try {
           coder.encode(row, buffer);
