@@ -292,8 +292,8 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         d.target().datasetName(),
         reason,
         message,
-        env.getString("source_ref"),
-        env.getString("payload"),
+        Envelope.sourceRef(env),
+        Envelope.payload(env),
         Instant.now());
   }
 
@@ -439,9 +439,14 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
         in.getPipeline()
             .apply(
                 "Read " + d.sourceName(),
-                reader
-                    .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
-                    .checkedBy(checks(d, refs)));
+                keepsPayload(d)
+                    ? reader
+                        .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
+                        .checkedBy(checks(d, refs))
+                    : reader
+                        .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
+                        .checkedBy(checks(d, refs))
+                        .withoutPayload());
     rejects.add(read.get(Rejects.TAG));
     PCollection<KV<Integer, RowBlock>> blocks = read.get(ReadSourceFiles.BUCKETS);
     if (in.given(d)) {
@@ -457,6 +462,17 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
               .apply("All " + d.sourceName() + " blocks", Flatten.pCollections());
     }
     return BucketJoin.groupedBlocks(blocks, schema, name, new BucketJoin.PickInBucket(d));
+  }
+
+  /**
+   * Whether a dataset's records can still be rejected after their reader's checks (the price join,
+   * the order join), which needs each record's raw payload: the others leave their readers without
+   * it.
+   */
+  static boolean keepsPayload(SourceDataset d) {
+    return d == SourceDataset.PRODUCTS
+        || d == SourceDataset.PRODUCT_PRICES
+        || d == SourceDataset.ORDER_LINES;
   }
 
   /** A valid line's order id, the bucket key of the order join. */

@@ -55,6 +55,39 @@ public final class Envelope {
     return envelope.getString(3);
   }
 
+  /**
+   * The envelope with an empty payload, for a record no later step can reject (a real payload is
+   * never empty: blank lines are not records). {@link #payload} refuses to hand it out.
+   */
+  public static Row withoutPayload(Row envelope) {
+    return Row.withSchema(envelope.getSchema())
+        .attachValues(
+            envelope.getValue(0),
+            envelope.getValue(1),
+            envelope.getValue(2),
+            envelope.getValue(3),
+            DROPPED);
+  }
+
+  private static final String DROPPED = "";
+
+  /**
+   * The raw payload, for a dead letter; fails if the reader dropped it ({@link #withoutPayload}).
+   */
+  public static String payload(Row envelope) {
+    String p = envelope.getString(4);
+    if (p == null || p.isEmpty()) {
+      throw new IllegalStateException(
+          "the payload of "
+              + sourceRef(envelope)
+              + " was dropped by its reader: a step that"
+              + " rejects records of "
+              + envelope.getString(1)
+              + " needs them read with it");
+    }
+    return p;
+  }
+
   public static Row withRecord(Row envelope, Row record) {
     return wrap(
         envelope.getSchema(),

@@ -321,6 +321,78 @@ public class ReadSourceFilesTest {
     p.run().waitUntilFinish();
   }
 
+  /**
+   * Without payload: the packed envelopes carry no raw line (their ref stays) and refuse to hand
+   * one to a dead letter, while the reader's own rejects keep theirs.
+   */
+  @Test
+  public void envelopesPackedWithoutPayloadKeepTheirRefAndRejectsKeepTheirLine() throws Exception {
+    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
+    List<String> kept = new ArrayList<>();
+    List<String> rejected = new ArrayList<>();
+    for (int i = 1; i <= 1_000; i++) {
+      String line = (i / 4) + "," + (i % 50) + ",1,0";
+      csv.append(line).append('\n');
+      if (i % 50 <= 40) {
+        kept.add((i / 4) + "/" + (i % 50) + " order_products__prior.csv:" + (i + 1) + " dropped");
+      } else {
+        rejected.add(line);
+      }
+    }
+    Path dir = tmp.newFolder("unloaded").toPath();
+    Files.write(
+        dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+    PCollectionView<Integer> limit = p.apply("limit", Create.of(40)).apply(View.asSingleton());
+    PCollectionTuple out =
+        p.apply(
+            ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
+                .withRangeBytes(2048)
+                .parsedInBuckets("order_id", 5)
+                .checkedBy(new ProductLimit(limit))
+                .withoutPayload());
+    Schema env = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
+    PAssert.that(
+            out.get(ReadSourceFiles.BUCKETS)
+                .apply(
+                    FlatMapElements.into(TypeDescriptors.strings())
+                        .via(
+                            (KV<Integer, RowBlock> kv) -> {
+                              List<String> rows = new ArrayList<>();
+                              for (Row r : kv.getValue().rows(RowCoder.of(env))) {
+                                boolean refused;
+                                try {
+                                  Envelope.payload(r);
+                                  refused = false;
+                                } catch (IllegalStateException e) {
+                                  refused = true;
+                                }
+                                rows.add(
+                                    r.getRow("record").getInt32("order_id")
+                                        + "/"
+                                        + r.getRow("record").getInt32("product_id")
+                                        + " "
+                                        + Envelope.sourceRef(r)
+                                        + (refused && r.getString("payload").isEmpty()
+                                            ? " dropped"
+                                            : " kept"));
+                              }
+                              return rows;
+                            })))
+        .containsInAnyOrder(kept);
+    PAssert.that(
+            out.get(Rejects.TAG)
+                .apply(
+                    MapElements.into(TypeDescriptors.strings())
+                        .via((Row r) -> r.getString("payload"))))
+        .containsInAnyOrder(rejected);
+    p.run().waitUntilFinish();
+    IllegalStateException unbucketed =
+        Assert.assertThrows(
+            IllegalStateException.class,
+            () -> ReadSourceFiles.of(SourceDataset.ORDER_LINES, "/x", 1 << 20).withoutPayload());
+    Assert.assertTrue(unbucketed.getMessage(), unbucketed.getMessage().contains("bucketed"));
+  }
+
   @Test
   public void bucketsNeedAnIntFieldOfTheRecord() {
     ReadSourceFiles read = ReadSourceFiles.of(SourceDataset.ORDER_LINES, "/nowhere", 1 << 20);
