@@ -465,14 +465,12 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
   }
 
   /**
-   * Whether a dataset's records can still be rejected after their reader's checks (the price join,
-   * the order join), which needs each record's raw payload: the others leave their readers without
-   * it.
+   * Whether a deduped dataset's records can still be rejected after their reader's checks, which
+   * needs each record's raw payload: prices, by the price join. The others leave their readers
+   * without it (order lines have their own reader, which keeps it for the order join).
    */
   static boolean keepsPayload(SourceDataset d) {
-    return d == SourceDataset.PRODUCTS
-        || d == SourceDataset.PRODUCT_PRICES
-        || d == SourceDataset.ORDER_LINES;
+    return d == SourceDataset.PRODUCT_PRICES;
   }
 
   /** A valid line's order id, the bucket key of the order join. */

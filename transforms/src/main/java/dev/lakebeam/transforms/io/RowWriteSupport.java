@@ -23,7 +23,7 @@ import org.joda.time.ReadableInstant;
  * Avro record per row. Each field converts as {@link AvroRows.Layout} plans it; a row whose schema
  * does not map by position goes through {@link AvroRows.ToAvro} and Avro's writer. It also takes
  * the current row of a block's {@link FlatRows} cursor (the batch writers), whose strings go to
- * Parquet as the block's UTF-8 bytes, without a {@code String} in between.
+ * Parquet as UTF-8 bytes read in place (Parquet copies what it keeps), without a {@code String}.
  */
 final class RowWriteSupport extends WriteSupport<Object> {
   private final Schema avro;
@@ -155,10 +155,10 @@ final class RowWriteSupport extends WriteSupport<Object> {
       }
       consumer.startField(names[i], i);
       switch (l.kind(i)) {
-        // the block's bytes are String.getBytes(UTF_8) of the value: the row path's very bytes
+        // String.getBytes(UTF_8) of the value, in the block or assembled: the row path's bytes
         case STRING ->
             consumer.addBinary(
-                Binary.fromReusedByteArray(row.bytes(), row.offset(s), row.length(s)));
+                Binary.fromReusedByteArray(row.bytes(s), row.offset(s), row.length(s)));
         case DECIMAL -> consumer.addBinary(decimals[i]);
         case TIMESTAMP_MILLIS -> consumer.addLong(row.number(s));
         case DATE -> consumer.addInteger(l.daysOfMillis(row.number(s)));

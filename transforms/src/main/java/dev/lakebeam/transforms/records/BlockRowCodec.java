@@ -16,11 +16,14 @@ import org.joda.time.ReadableInstant;
 /**
  * How a row is written inside a {@link RowBlock}: a bitmap of its null fields, then each present
  * value in a form planned once per schema (ints and longs as zigzag variable-length ints, doubles
- * as 8 bytes, strings as UTF-8 with their length, instants and amounts as a long, nested rows in
- * the same form). Beam's {@code RowCoder} writes the same values through a coder call per field, a
- * bit set object per row and a stream call per byte; a block is written and read in one buffer,
- * only within one run, so its rows need no more than this. Schemas with another field type, or with
- * more than 63 fields, are refused by {@link #supports}; their blocks use the row coder.
+ * as 8 bytes, instants and amounts as a long, nested rows in the same form). A string is written as
+ * its UTF-8, or, when it shares at least {@link #MIN_SHARED} leading bytes with the value before it
+ * in the same field of the same block, as that count and the rest (front coding: a file's name in
+ * every line's reference, a repeated dataset or source cost a few bytes, not their length). Beam's
+ * {@code RowCoder} writes the same values through a coder call per field, a bit set object per row
+ * and a stream call per byte; a block is written and read in one buffer, only within one run, so
+ * its rows need no more than this. Schemas with another field type, or with more than 63 fields,
+ * are refused by {@link #supports}; their blocks use the row coder.
  */
 final class BlockRowCodec {
   private static final Map<Schema, BlockRowCodec> CODECS = new ConcurrentHashMap<>();
@@ -71,24 +74,43 @@ final class BlockRowCodec {
   }
 
   /**
-   * The last string of each string field, kept by a block's writer or reader: a value equal to the
-   * one before it in the same field (a file name, a dataset, a partition's constant) is neither
-   * encoded to UTF-8 again nor decoded into a new {@code String}. The bytes written are the same
-   * either way.
+   * The last string of each string field, kept by a block's writer or reader. The writer
+   * front-codes a value against the one before it in the same block, and encodes a value equal to
+   * the one before it (a file name, a dataset) to UTF-8 only once, across its blocks. The reader
+   * knows where each field's last value lies (in the block, or assembled in the field's scratch
+   * array), and hands on one {@code String} for a repeated value.
    */
   static final class Strings {
     private final String[] last;
     private final byte[][] lastBytes;
+
+    /** The writer's block in which each field's last value was written ({@link #block}). */
+    private final int[] lastBlock;
+
+    private int block = 1;
+    private final byte[][] lastArray;
     private final int[] lastAt;
     private final int[] lastLength;
+    private final byte[][] scratch;
 
     Strings(int slots) {
       last = new String[slots];
       lastBytes = new byte[slots][];
+      lastBlock = new int[slots];
+      lastArray = new byte[slots][];
       lastAt = new int[slots];
       lastLength = new int[slots];
+      scratch = new byte[slots][];
+    }
+
+    /** A writer's next block starts: no value is front-coded against an earlier block's. */
+    void nextBlock() {
+      block++;
     }
   }
+
+  /** Leading bytes a string must share with the one before it to be written front-coded. */
+  static final int MIN_SHARED = 3;
 
   /** Strings longer than this are not kept by a writer's cache. */
   static final int MAX_CACHED_BYTES = 256;
@@ -172,26 +194,43 @@ final class BlockRowCodec {
         case INT64 -> out.writeVarLong(zigzag((Long) v));
         case DOUBLE -> out.writeFixedLong(Double.doubleToRawLongBits((Double) v));
         case BOOLEAN -> out.write((Boolean) v ? 1 : 0);
-        case STRING -> {
-          String text = (String) v;
-          int k = base + slots[i];
-          byte[] b;
-          if (text.equals(strings.last[k])) {
-            b = strings.lastBytes[k];
-          } else {
-            b = text.getBytes(StandardCharsets.UTF_8);
-            // a kept builder holds its cache: long values (payloads) are not kept
-            boolean keep = b.length <= MAX_CACHED_BYTES;
-            strings.last[k] = keep ? text : null;
-            strings.lastBytes[k] = keep ? b : null;
-          }
-          out.writeVarLong(b.length);
-          out.write(b, 0, b.length);
-        }
+        case STRING -> writeString((String) v, base + slots[i], out, strings);
         case DATETIME -> out.writeVarLong(zigzag(((ReadableInstant) v).getMillis()));
         case CENTS -> out.writeVarLong(zigzag(cents((BigDecimal) v, i)));
         case ROW -> nested[i].encode((Row) v, out, strings, base + slots[i]);
       }
+    }
+  }
+
+  /**
+   * A string as {@code 2 * length + 1} and its UTF-8, or, front-coded against the field's last
+   * value in this block, as {@code 2 * rest}, the count of shared leading bytes and the rest.
+   */
+  private static void writeString(String text, int k, ByteArrayBuffer out, Strings strings) {
+    byte[] before = strings.lastBlock[k] == strings.block ? strings.lastBytes[k] : null;
+    byte[] b;
+    if (text.equals(strings.last[k])) {
+      b = strings.lastBytes[k];
+    } else {
+      b = text.getBytes(StandardCharsets.UTF_8);
+      // a kept builder holds its cache: long values (payloads) are not kept
+      boolean keep = b.length <= MAX_CACHED_BYTES;
+      strings.last[k] = keep ? text : null;
+      strings.lastBytes[k] = keep ? b : null;
+    }
+    strings.lastBlock[k] = strings.block;
+    int shared = 0;
+    if (before != null) {
+      int m = Arrays.mismatch(before, b);
+      shared = m < 0 ? b.length : Math.min(m, b.length);
+    }
+    if (shared >= MIN_SHARED) {
+      out.writeVarLong(2L * (b.length - shared));
+      out.writeVarLong(shared);
+      out.write(b, shared, b.length - shared);
+    } else {
+      out.writeVarLong(2L * b.length + 1);
+      out.write(b, 0, b.length);
     }
   }
 
@@ -220,7 +259,7 @@ final class BlockRowCodec {
         continue;
       }
       if (into[i] < 0) {
-        skip(i, in);
+        skip(i, in, 0);
       } else {
         values[into[i]] = value(i, in, 0);
       }
@@ -240,10 +279,10 @@ final class BlockRowCodec {
 
   /**
    * Reads a row of a {@link #flat} schema into {@code values} (numbers, a double's bits, a boolean
-   * as 0/1, a string's offset in the block) and {@code lengths} (a string's); returns the null
-   * bitmap.
+   * as 0/1, a string's offset in {@code arrays}: the block, or a front-coded value's scratch array)
+   * and {@code lengths} (a string's); returns the null bitmap.
    */
-  long decodeFlat(Input in, long[] values, int[] lengths) {
+  long decodeFlat(Input in, long[] values, int[] lengths, byte[][] arrays) {
     long nulls = in.readVarLong();
     for (int i = 0; i < kinds.length; i++) {
       if ((nulls & (1L << i)) != 0) {
@@ -255,11 +294,11 @@ final class BlockRowCodec {
             case DOUBLE -> in.readFixedLong();
             case BOOLEAN -> in.readByte() != 0 ? 1 : 0;
             case STRING -> {
-              int length = (int) in.readVarLong();
-              int at = in.position();
-              in.skip(length);
-              lengths[i] = length;
-              yield at;
+              int slot = slots[i];
+              in.locateString(slot);
+              arrays[i] = in.strings.lastArray[slot];
+              lengths[i] = in.strings.lastLength[slot];
+              yield in.strings.lastAt[slot];
             }
             case ROW -> throw new IllegalStateException("a nested row read flat");
           };
@@ -273,28 +312,29 @@ final class BlockRowCodec {
       case INT64 -> unzigzag(in.readVarLong());
       case DOUBLE -> Double.longBitsToDouble(in.readFixedLong());
       case BOOLEAN -> in.readByte() != 0;
-      case STRING -> in.readString((int) in.readVarLong(), base + slots[i]);
+      case STRING -> in.readString(base + slots[i]);
       case DATETIME -> new Instant(unzigzag(in.readVarLong()));
       case CENTS -> BigDecimal.valueOf(unzigzag(in.readVarLong()), 2);
       case ROW -> nested[i].decode(in, base + slots[i]);
     };
   }
 
-  private void skip(int i, Input in) {
+  /** Skips a value; a string is still located: the field's next value may be front-coded on it. */
+  private void skip(int i, Input in, int base) {
     switch (kinds[i]) {
       case INT32, INT64, DATETIME, CENTS -> in.readVarLong();
       case DOUBLE -> in.skip(8);
       case BOOLEAN -> in.skip(1);
-      case STRING -> in.skip((int) in.readVarLong());
-      case ROW -> nested[i].skipRow(in);
+      case STRING -> in.locateString(base + slots[i]);
+      case ROW -> nested[i].skipRow(in, base + slots[i]);
     }
   }
 
-  private void skipRow(Input in) {
+  private void skipRow(Input in, int base) {
     long nulls = in.readVarLong();
     for (int i = 0; i < kinds.length; i++) {
       if ((nulls & (1L << i)) == 0) {
-        skip(i, in);
+        skip(i, in, base);
       }
     }
   }
@@ -319,15 +359,10 @@ final class BlockRowCodec {
   /** Reads a block's bytes in place. */
   static final class Input {
     private final byte[] bytes;
-    private final Strings strings;
+    final Strings strings;
     private int pos;
 
-    /** An input whose strings are read without a cache (a flat reader's, which builds none). */
-    Input(byte[] bytes) {
-      this(bytes, new Strings(0));
-    }
-
-    /** An input that hands on one {@code String} for a value repeated from the row before. */
+    /** An input with its own record of each string field's last value (one per block). */
     Input(byte[] bytes, Strings strings) {
       this.bytes = bytes;
       this.strings = strings;
@@ -387,28 +422,87 @@ final class BlockRowCodec {
       pos += length;
     }
 
-    String readString(int length, int slot) {
-      if (length < 0 || length > bytes.length - pos) {
+    /**
+     * Reads a string's header and bytes; returns whether it repeats the field's last value. Where
+     * the value lies is left in {@code strings}: in the block, or, front-coded with a new ending,
+     * assembled in the field's scratch array.
+     */
+    boolean locateString(int slot) {
+      long header = readVarLong();
+      int rest = (int) (header >>> 1);
+      Strings st = strings;
+      if ((header & 1) != 0) {
+        checkLength(header, rest);
+        st.lastArray[slot] = bytes;
+        st.lastAt[slot] = pos;
+        st.lastLength[slot] = rest;
+        pos += rest;
+        return false;
+      }
+      long sharedLong = readVarLong();
+      byte[] before = st.lastArray[slot];
+      if (before == null || sharedLong < 0 || sharedLong > st.lastLength[slot]) {
         throw new IllegalStateException(
-            "a string of " + length + " bytes at " + pos + " of a block of " + bytes.length);
+            "a string sharing " + sharedLong + " bytes at " + pos + " with no such value before");
       }
-      int at = pos;
-      pos += length;
-      if (strings.last.length == 0) {
-        return new String(bytes, at, length, StandardCharsets.UTF_8);
+      int shared = (int) sharedLong;
+      checkLength(header, rest);
+      if (rest == 0) {
+        boolean same = shared == st.lastLength[slot];
+        st.lastLength[slot] = shared; // the value before, or its start: in place either way
+        return same;
       }
-      String last = strings.last[slot];
-      if (last != null) {
-        int from = strings.lastAt[slot];
-        if (strings.lastLength[slot] == length
-            && Arrays.equals(bytes, at, at + length, bytes, from, from + length)) {
-          return last;
-        }
+      int length = shared + rest;
+      byte[] into = st.scratch[slot];
+      if (into == null || into.length < length) {
+        into = new byte[Math.max(length, into == null ? 64 : 2 * into.length)];
+        st.scratch[slot] = into;
       }
-      String s = new String(bytes, at, length, StandardCharsets.UTF_8);
-      strings.last[slot] = s;
-      strings.lastAt[slot] = at;
-      strings.lastLength[slot] = length;
+      if (before != into) { // a scratch value starts at 0: its shared start is in place
+        System.arraycopy(before, st.lastAt[slot], into, 0, shared);
+      }
+      System.arraycopy(bytes, pos, into, shared, rest);
+      pos += rest;
+      st.lastArray[slot] = into;
+      st.lastAt[slot] = 0;
+      st.lastLength[slot] = length;
+      return false;
+    }
+
+    private void checkLength(long header, int rest) {
+      if (header < 0 || rest < 0 || rest > bytes.length - pos) {
+        throw new IllegalStateException(
+            "a string of " + rest + " bytes at " + pos + " of a block of " + bytes.length);
+      }
+    }
+
+    /** A string; a value repeated from the row before comes back as the same instance. */
+    String readString(int slot) {
+      Strings st = strings;
+      byte[] before = st.lastArray[slot];
+      int beforeAt = st.lastAt[slot];
+      int beforeLength = st.lastLength[slot];
+      boolean same = locateString(slot);
+      if (!same && st.last[slot] != null && before != st.scratch[slot]) {
+        // a short value is written whole even when it repeats: compare it with the one before
+        int at = st.lastAt[slot];
+        same =
+            beforeLength == st.lastLength[slot]
+                && Arrays.equals(
+                    before,
+                    beforeAt,
+                    beforeAt + beforeLength,
+                    st.lastArray[slot],
+                    at,
+                    at + beforeLength);
+      }
+      if (same && st.last[slot] != null) {
+        return st.last[slot];
+      }
+      String s =
+          new String(
+              st.lastArray[slot], st.lastAt[slot], st.lastLength[slot], StandardCharsets.UTF_8);
+      st.last[slot] = s;
       return s;
     }
   }

@@ -4,10 +4,12 @@ import org.apache.beam.sdk.schemas.Schema;
 
 /**
  * A cursor over a block's rows that reads each row's top-level values without building objects:
- * numbers as longs, strings as byte ranges of the block (UTF-8). A writer that copies values into
- * columns (Parquet's) takes them from here, without a {@code Row}, boxed numbers, a {@code String}
- * decoded and encoded again, or an instant per value. Only schemas without nested rows are read so
- * ({@link #supports}); the values are valid until the next {@link #next}.
+ * numbers as longs, strings as byte ranges (UTF-8) of the block or of a scratch array. A writer
+ * that copies values into columns (Parquet's) takes them from here, without a {@code Row}, boxed
+ * numbers, a {@code String} decoded and encoded again, or an instant per value. Only schemas
+ * without nested rows are read so ({@link #supports}); the values are valid until the next {@link
+ * #next} (a front-coded string is assembled in an array that the next row's value of its field
+ * overwrites).
  */
 public final class FlatRows {
   private final Schema schema;
@@ -16,6 +18,7 @@ public final class FlatRows {
   private final byte[] bytes;
   private final long[] values;
   private final int[] lengths;
+  private final byte[][] arrays;
   private final int count;
   private int left;
   private long nulls;
@@ -24,9 +27,10 @@ public final class FlatRows {
     this.schema = schema;
     this.codec = BlockRowCodec.of(schema);
     this.bytes = bytes;
-    this.in = new BlockRowCodec.Input(bytes);
+    this.in = new BlockRowCodec.Input(bytes, codec.strings());
     this.values = new long[schema.getFieldCount()];
     this.lengths = new int[schema.getFieldCount()];
+    this.arrays = new byte[schema.getFieldCount()][];
     this.count = count;
     this.left = count;
   }
@@ -47,7 +51,7 @@ public final class FlatRows {
     }
     left--;
     try {
-      nulls = codec.decodeFlat(in, values, lengths);
+      nulls = codec.decodeFlat(in, values, lengths, arrays);
       if (left == 0 && in.position() != bytes.length) {
         throw new IllegalStateException(
             (bytes.length - in.position()) + " bytes left after the last row");
@@ -71,10 +75,11 @@ public final class FlatRows {
   }
 
   /**
-   * The block's bytes, where a STRING field's UTF-8 lies at {@link #offset} for {@link #length}.
+   * The array where a STRING field's UTF-8 lies at {@link #offset} for {@link #length}: the block's
+   * bytes, or the field's scratch array for a front-coded value.
    */
-  public byte[] bytes() {
-    return bytes;
+  public byte[] bytes(int field) {
+    return arrays[field];
   }
 
   public int offset(int field) {

@@ -179,7 +179,7 @@ public final class RowBlock {
     private final RowCoder coder;
     private final BlockRowCodec codec;
 
-    /** The last string of each field, kept across the builder's blocks. */
+    /** The last string of each field: front coding within a block, UTF-8 reused across blocks. */
     private final BlockRowCodec.Strings strings;
 
     private ByteArrayBuffer buffer = new ByteArrayBuffer();
@@ -222,6 +222,9 @@ public final class RowBlock {
       RowBlock b = new RowBlock(kind, count, buffer.toByteArray());
       buffer = new ByteArrayBuffer();
       count = 0;
+      if (strings != null) {
+        strings.nextBlock();
+      }
       return b;
     }
   }
