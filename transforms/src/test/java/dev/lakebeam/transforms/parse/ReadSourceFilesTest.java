@@ -228,13 +228,30 @@ public class ReadSourceFilesTest {
                               return rows;
                             })))
         .containsInAnyOrder(expected);
+    assertRejectedLines(out, rejected);
+    p.run().waitUntilFinish();
+  }
+
+  /** A reader of order lines written to a new folder, checked against a product limit of 40. */
+  private ReadSourceFiles checkedRead(String folder, StringBuilder csv) throws Exception {
+    Path dir = tmp.newFolder(folder).toPath();
+    Files.write(
+        dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+    PCollectionView<Integer> limit = p.apply("limit", Create.of(40)).apply(View.asSingleton());
+    return ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
+        .withRangeBytes(2048)
+        .parsedInBuckets("order_id", 5)
+        .checkedBy(new ProductLimit(limit));
+  }
+
+  /** The reader's rejects carry exactly these raw lines. */
+  private static void assertRejectedLines(PCollectionTuple out, List<String> lines) {
     PAssert.that(
             out.get(Rejects.TAG)
                 .apply(
                     MapElements.into(TypeDescriptors.strings())
                         .via((Row r) -> r.getString("payload"))))
-        .containsInAnyOrder(rejected);
-    p.run().waitUntilFinish();
+        .containsInAnyOrder(lines);
   }
 
   /** Rejects products above a limit that comes as a side input. */
@@ -285,16 +302,7 @@ public class ReadSourceFilesTest {
       csv.append(line).append('\n');
       (i % 50 <= 40 ? kept : rejected).add(i % 50 <= 40 ? (i / 4) + "/" + (i % 50) : line);
     }
-    Path dir = tmp.newFolder("checked").toPath();
-    Files.write(
-        dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
-    PCollectionView<Integer> limit = p.apply("limit", Create.of(40)).apply(View.asSingleton());
-    PCollectionTuple out =
-        p.apply(
-            ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
-                .withRangeBytes(2048)
-                .parsedInBuckets("order_id", 5)
-                .checkedBy(new ProductLimit(limit)));
+    PCollectionTuple out = p.apply(checkedRead("checked", csv));
     Schema env = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
     PAssert.that(
             out.get(ReadSourceFiles.BUCKETS)
@@ -312,12 +320,7 @@ public class ReadSourceFilesTest {
                               return rows;
                             })))
         .containsInAnyOrder(kept);
-    PAssert.that(
-            out.get(Rejects.TAG)
-                .apply(
-                    MapElements.into(TypeDescriptors.strings())
-                        .via((Row r) -> r.getString("payload"))))
-        .containsInAnyOrder(rejected);
+    assertRejectedLines(out, rejected);
     p.run().waitUntilFinish();
   }
 
@@ -339,17 +342,7 @@ public class ReadSourceFilesTest {
         rejected.add(line);
       }
     }
-    Path dir = tmp.newFolder("unloaded").toPath();
-    Files.write(
-        dir.resolve("order_products__prior.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
-    PCollectionView<Integer> limit = p.apply("limit", Create.of(40)).apply(View.asSingleton());
-    PCollectionTuple out =
-        p.apply(
-            ReadSourceFiles.of(SourceDataset.ORDER_LINES, dir.toString(), 1 << 20)
-                .withRangeBytes(2048)
-                .parsedInBuckets("order_id", 5)
-                .checkedBy(new ProductLimit(limit))
-                .withoutPayload());
+    PCollectionTuple out = p.apply(checkedRead("unloaded", csv).withoutPayload());
     Schema env = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
     PAssert.that(
             out.get(ReadSourceFiles.BUCKETS)
@@ -379,12 +372,7 @@ public class ReadSourceFilesTest {
                               return rows;
                             })))
         .containsInAnyOrder(kept);
-    PAssert.that(
-            out.get(Rejects.TAG)
-                .apply(
-                    MapElements.into(TypeDescriptors.strings())
-                        .via((Row r) -> r.getString("payload"))))
-        .containsInAnyOrder(rejected);
+    assertRejectedLines(out, rejected);
     p.run().waitUntilFinish();
     IllegalStateException unbucketed =
         Assert.assertThrows(
