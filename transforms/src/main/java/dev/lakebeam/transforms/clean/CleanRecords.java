@@ -435,18 +435,11 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     Schema schema = in.rowSchema(d);
     SerializableFunction<Row, Integer> key = dedupeBucketKey(d);
     String name = "Dedupe " + d.sourceName();
+    ReadSourceFiles checked =
+        reader.parsedInBuckets(key, groupBuckets(), BucketJoin.LINES).checkedBy(checks(d, refs));
     PCollectionTuple read =
         in.getPipeline()
-            .apply(
-                "Read " + d.sourceName(),
-                keepsPayload(d)
-                    ? reader
-                        .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
-                        .checkedBy(checks(d, refs))
-                    : reader
-                        .parsedInBuckets(key, groupBuckets(), BucketJoin.LINES)
-                        .checkedBy(checks(d, refs))
-                        .withoutPayload());
+            .apply("Read " + d.sourceName(), keepsPayload(d) ? checked : checked.withoutPayload());
     rejects.add(read.get(Rejects.TAG));
     PCollection<KV<Integer, RowBlock>> blocks = read.get(ReadSourceFiles.BUCKETS);
     if (in.given(d)) {

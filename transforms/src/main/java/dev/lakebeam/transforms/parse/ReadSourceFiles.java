@@ -67,53 +67,42 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   private final SourceDataset dataset;
   private final List<String> files;
   private final int maxRecordBytes;
-  private final long rangeBytes;
-  private final boolean parse;
+
+  // The settings below are set only on a fresh copy (copy()), before the copy is returned.
+  private long rangeBytes = DEFAULT_RANGE_BYTES;
+  private boolean parse;
 
   /** The int key of a parsed envelope whose hash bucket its block is, or null: no buckets. */
-  private final SerializableFunction<Row, Integer> bucketKey;
+  private SerializableFunction<Row, Integer> bucketKey;
 
-  private final int buckets;
+  private int buckets;
 
   /** The kind of the bucketed blocks ({@link RowBlock#kind}). */
-  private final int kind;
+  private int kind;
 
   /** Applied to each parsed record before it is packed, or null. */
-  private final RecordCheck check;
+  private RecordCheck check;
 
   /** Whether packed envelopes keep their raw payload (for a reject by a later step). */
-  private final boolean keepPayload;
+  private boolean keepPayload = true;
 
-  private ReadSourceFiles(
-      SourceDataset dataset,
-      List<String> files,
-      int maxRecordBytes,
-      long rangeBytes,
-      boolean parse) {
-    this(dataset, files, maxRecordBytes, rangeBytes, parse, null, 0, 0, null, true);
-  }
-
-  private ReadSourceFiles(
-      SourceDataset dataset,
-      List<String> files,
-      int maxRecordBytes,
-      long rangeBytes,
-      boolean parse,
-      SerializableFunction<Row, Integer> bucketKey,
-      int buckets,
-      int kind,
-      RecordCheck check,
-      boolean keepPayload) {
+  private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
     this.maxRecordBytes = maxRecordBytes;
-    this.rangeBytes = rangeBytes;
-    this.parse = parse;
-    this.bucketKey = bucketKey;
-    this.buckets = buckets;
-    this.kind = kind;
-    this.check = check;
-    this.keepPayload = keepPayload;
+  }
+
+  /** A copy with the same files and settings, for one setting to change. */
+  private ReadSourceFiles copy() {
+    ReadSourceFiles c = new ReadSourceFiles(dataset, files, maxRecordBytes);
+    c.rangeBytes = rangeBytes;
+    c.parse = parse;
+    c.bucketKey = bucketKey;
+    c.buckets = buckets;
+    c.kind = kind;
+    c.check = check;
+    c.keepPayload = keepPayload;
+    return c;
   }
 
   /**
@@ -132,7 +121,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   /** The given files (paths or globs), all of this dataset. */
   public static ReadSourceFiles ofFiles(
       SourceDataset dataset, List<String> files, int maxRecordBytes) {
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, DEFAULT_RANGE_BYTES, false);
+    return new ReadSourceFiles(dataset, files, maxRecordBytes);
   }
 
   /**
@@ -142,7 +131,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
    * Flink a two-output step hands every record to the next task serialized.
    */
   public ReadSourceFiles parsed() {
-    return new ReadSourceFiles(dataset, files, maxRecordBytes, rangeBytes, true);
+    ReadSourceFiles c = copy();
+    c.parse = true;
+    return c;
   }
 
   /**
@@ -176,17 +167,12 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (buckets < 1) {
       throw new IllegalArgumentException("buckets must be positive, was " + buckets);
     }
-    return new ReadSourceFiles(
-        dataset,
-        files,
-        maxRecordBytes,
-        rangeBytes,
-        true,
-        keyOfEnvelope,
-        buckets,
-        kind,
-        check,
-        keepPayload);
+    ReadSourceFiles c = copy();
+    c.parse = true;
+    c.bucketKey = keyOfEnvelope;
+    c.buckets = buckets;
+    c.kind = kind;
+    return c;
   }
 
   /**
@@ -199,17 +185,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       throw new IllegalStateException(
           "only parsed records can be checked: call parsed() or parsedInBuckets() first");
     }
-    return new ReadSourceFiles(
-        dataset,
-        files,
-        maxRecordBytes,
-        rangeBytes,
-        true,
-        bucketKey,
-        buckets,
-        kind,
-        check,
-        keepPayload);
+    ReadSourceFiles c = copy();
+    c.check = check;
+    return c;
   }
 
   /**
@@ -222,8 +200,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bucketKey == null) {
       throw new IllegalStateException("only bucketed envelopes can drop their payload");
     }
-    return new ReadSourceFiles(
-        dataset, files, maxRecordBytes, rangeBytes, parse, bucketKey, buckets, kind, check, false);
+    ReadSourceFiles c = copy();
+    c.keepPayload = false;
+    return c;
   }
 
   /** The dataset this reads. */
@@ -245,8 +224,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     if (bytes < 1) {
       throw new IllegalArgumentException("range bytes must be positive, was " + bytes);
     }
-    return new ReadSourceFiles(
-        dataset, files, maxRecordBytes, bytes, parse, bucketKey, buckets, kind, check, keepPayload);
+    ReadSourceFiles c = copy();
+    c.rangeBytes = bytes;
+    return c;
   }
 
   public static final long DEFAULT_RANGE_BYTES = 4L << 20;
