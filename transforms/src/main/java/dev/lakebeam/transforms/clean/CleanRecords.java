@@ -214,8 +214,9 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
                     "Read " + SourceDataset.ORDER_LINES.sourceName(),
                     lineReader
                         .parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES)
-                        .checkedBy(checks(SourceDataset.ORDER_LINES, lineRefs)));
-        rejects.add(read.get(Rejects.TAG));
+                        .checkedBy(checks(SourceDataset.ORDER_LINES, lineRefs))
+                        .rejectsInBand());
+        // The reader's rejects come out of the join, which groups its blocks.
         lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
       if (lineReader == null || in.given(SourceDataset.ORDER_LINES)) {
@@ -466,7 +467,10 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     return d == SourceDataset.PRODUCT_PRICES;
   }
 
-  /** A valid line's order id, the bucket key of the order join. */
+  /**
+   * A dataset's record checks ({@link Rules}, then its references): a step of its own with good
+   * records and rejects as outputs, or the file reader's {@link RecordCheck}.
+   */
   static final class ValidateFn extends DoFn<Row, Row> implements RecordCheck {
     private final SourceDataset d;
     private final CleanConfig cfg;
@@ -515,39 +519,37 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     @ProcessElement
     public void process(
         @Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
-      if (valid(env, window, c, out)) {
+      Row reject = reject(env, window, c);
+      if (reject == null) {
         out.get(OK).output(env);
+      } else {
+        out.get(Rejects.TAG).output(reject);
       }
     }
 
-    /** Checks a record on its own, then its references; a bad one is rejected here. */
+    /** Checks a record on its own, then its references: a bad one's reject, or null. */
     @Override
-    public boolean valid(
-        Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
+    public Row reject(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
       } catch (ParseError e) {
         rejected.inc();
-        out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
-        return false;
+        return CleanRecords.reject(d, env, e.reason(), e.getMessage(), "validate");
       }
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
         if (v != null && !anyHas(views.get(i), v, window, c)) {
           rejected.inc();
-          out.get(Rejects.TAG)
-              .output(
-                  reject(
-                      d,
-                      env,
-                      RejectReason.UNKNOWN_REFERENCE,
-                      fields.get(i) + " " + v + " is not in " + targets.get(i),
-                      "validate"));
-          return false;
+          return CleanRecords.reject(
+              d,
+              env,
+              RejectReason.UNKNOWN_REFERENCE,
+              fields.get(i) + " " + v + " is not in " + targets.get(i),
+              "validate");
         }
       }
-      return true;
+      return null;
     }
 
     private boolean anyHas(
