@@ -46,8 +46,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * bucket of {@code order_id} by the step that makes them; one grouping by bucket brings a bucket's
  * blocks together; inside it lines meet their order in a hash map, with the dedupe, the pick and
  * the counts of {@link CleanRecords.JoinOrdersFn}; clean lines leave in blocks per partition
- * folder, as the writer takes them, and the line reader's rejects, which travel among the line
- * blocks, leave with the join's own. Beam's per-element cost is paid per block.
+ * folder, as the writer takes them. Beam's per-element cost is paid per block.
  */
 final class BucketJoin {
   private BucketJoin() {}
@@ -67,8 +66,8 @@ final class BucketJoin {
       KvCoder.of(StringUtf8Coder.of(), RowBlock.Coder.of());
 
   /**
-   * Lines in bucket blocks (with the line reader's reject blocks among them) and order references
-   * in; clean lines in partition blocks and rejects out.
+   * Lines in bucket blocks and order references in; clean lines in partition blocks and rejects
+   * out.
    */
   static PCollectionTuple joinOrders(
       PCollection<KV<Integer, RowBlock>> lineBlocks,
@@ -159,7 +158,6 @@ final class BucketJoin {
     private transient RowCoder lineCoder;
     private transient RowCoder orderCoder;
     private transient RowCoder cleanCoder;
-    private transient RowCoder rejectCoder;
     private transient OpenBlocks<String> open;
 
     /** Field positions, looked up once: by name they cost a map lookup per line. */
@@ -188,7 +186,6 @@ final class BucketJoin {
       lineCoder = RowCoder.of(lineSchema);
       orderCoder = RowCoder.of(CleanRecords.ORDER_REF);
       cleanCoder = RowCoder.of(Dataset.ORDER_LINES.beamSchema());
-      rejectCoder = RowCoder.of(Rejects.SCHEMA);
       open = new OpenBlocks<>(0, cleanCoder);
       orderId = CleanRecords.ORDER_REF.indexOf("order_id");
       fresh = CleanRecords.ORDER_REF.indexOf("fresh");
@@ -206,13 +203,6 @@ final class BucketJoin {
       Map<Long, Row> lines = new LinkedHashMap<>();
       long n = 0;
       for (RowBlock block : bucket.getValue()) {
-        if (block.kind() == Rejects.BLOCK_KIND) {
-          // The line reader's rejects, in-band (ReadSourceFiles.rejectsInBand): counted there.
-          for (Row reject : block.rows(rejectCoder)) {
-            out.get(Rejects.TAG).output(reject);
-          }
-          continue;
-        }
         if (block.kind() == ORDERS) {
           for (Row o : block.rows(orderCoder)) {
             orders.merge(o.getInt32(orderId), o, (a, b) -> b.getBoolean(fresh) ? b : a);
@@ -357,16 +347,9 @@ final class BucketJoin {
       Iterable<Row> rows =
           () ->
               StreamSupport.stream(bucket.getValue().spliterator(), false)
-                  .flatMap(b -> StreamSupport.stream(rowsOf(b).spliterator(), false))
+                  .flatMap(b -> StreamSupport.stream(b.rows(coder).spliterator(), false))
                   .iterator();
       fn.apply(rows, out::output);
-    }
-
-    private Iterable<Row> rowsOf(RowBlock b) {
-      if (b.kind() == Rejects.BLOCK_KIND) {
-        throw new IllegalStateException("only the order join takes rejects in-band");
-      }
-      return b.rows(coder);
     }
   }
 

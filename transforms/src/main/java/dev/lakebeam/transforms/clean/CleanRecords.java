@@ -214,9 +214,8 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
                     "Read " + SourceDataset.ORDER_LINES.sourceName(),
                     lineReader
                         .parsedInBuckets(ORDER_ID, buckets, BucketJoin.LINES)
-                        .checkedBy(checks(SourceDataset.ORDER_LINES, lineRefs))
-                        .rejectsInBand());
-        // The reader's rejects come out of the join, which groups its blocks.
+                        .checkedBy(checks(SourceDataset.ORDER_LINES, lineRefs)));
+        rejects.add(read.get(Rejects.TAG));
         lineBuckets.add(read.get(ReadSourceFiles.BUCKETS));
       }
       if (lineReader == null || in.given(SourceDataset.ORDER_LINES)) {
@@ -467,10 +466,7 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     return d == SourceDataset.PRODUCT_PRICES;
   }
 
-  /**
-   * A dataset's record checks ({@link Rules}, then its references): a step of its own with good
-   * records and rejects as outputs, or the file reader's {@link RecordCheck}.
-   */
+  /** A valid line's order id, the bucket key of the order join. */
   static final class ValidateFn extends DoFn<Row, Row> implements RecordCheck {
     private final SourceDataset d;
     private final CleanConfig cfg;
@@ -519,37 +515,39 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     @ProcessElement
     public void process(
         @Element Row env, BoundedWindow window, ProcessContext c, MultiOutputReceiver out) {
-      Row reject = reject(env, window, c);
-      if (reject == null) {
+      if (valid(env, window, c, out)) {
         out.get(OK).output(env);
-      } else {
-        out.get(Rejects.TAG).output(reject);
       }
     }
 
-    /** Checks a record on its own, then its references: a bad one's reject, or null. */
+    /** Checks a record on its own, then its references; a bad one is rejected here. */
     @Override
-    public Row reject(Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c) {
+    public boolean valid(
+        Row env, BoundedWindow window, DoFn<?, ?>.ProcessContext c, MultiOutputReceiver out) {
       Row rec = Envelope.record(env);
       try {
         Rules.check(d, rec, cfg.latestAllowed());
       } catch (ParseError e) {
         rejected.inc();
-        return CleanRecords.reject(d, env, e.reason(), e.getMessage(), "validate");
+        out.get(Rejects.TAG).output(reject(d, env, e.reason(), e.getMessage(), "validate"));
+        return false;
       }
       for (int i = 0; i < views.size(); i++) {
         Integer v = rec.getInt32(fields.get(i));
         if (v != null && !anyHas(views.get(i), v, window, c)) {
           rejected.inc();
-          return CleanRecords.reject(
-              d,
-              env,
-              RejectReason.UNKNOWN_REFERENCE,
-              fields.get(i) + " " + v + " is not in " + targets.get(i),
-              "validate");
+          out.get(Rejects.TAG)
+              .output(
+                  reject(
+                      d,
+                      env,
+                      RejectReason.UNKNOWN_REFERENCE,
+                      fields.get(i) + " " + v + " is not in " + targets.get(i),
+                      "validate"));
+          return false;
         }
       }
-      return null;
+      return true;
     }
 
     private boolean anyHas(

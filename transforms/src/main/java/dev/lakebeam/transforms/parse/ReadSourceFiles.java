@@ -22,10 +22,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -89,9 +86,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
   /** Whether packed envelopes keep their raw payload (for a reject by a later step). */
   private boolean keepPayload = true;
 
-  /** Whether rejects leave in blocks of {@link Rejects#BLOCK_KIND} among the buckets' blocks. */
-  private boolean rejectsInBand;
-
   private ReadSourceFiles(SourceDataset dataset, List<String> files, int maxRecordBytes) {
     this.dataset = dataset;
     this.files = List.copyOf(files);
@@ -108,7 +102,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     c.kind = kind;
     c.check = check;
     c.keepPayload = keepPayload;
-    c.rejectsInBand = rejectsInBand;
     return c;
   }
 
@@ -184,7 +177,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
 
   /**
    * Checks each parsed record as it is read ({@link RecordCheck}, with its side inputs): only good
-   * ones are packed, the others become the reader's rejects. Validating in the reader saves the
+   * ones are packed, the others are rejected by the check. Validating in the reader saves the
    * exchange and the decoding of a separate validation step.
    */
   public ReadSourceFiles checkedBy(RecordCheck check) {
@@ -209,26 +202,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     }
     ReadSourceFiles c = copy();
     c.keepPayload = false;
-    return c;
-  }
-
-  /**
-   * Sends the reader's rejects among its bucket blocks, in blocks of {@link Rejects#BLOCK_KIND}
-   * spread over the buckets, for the grouping step that follows to take out by their kind (the
-   * order join, {@code BucketJoin}); the output then holds {@link #BUCKETS} alone. On Flink's batch
-   * runner the reader of a second output receives every block as well, and the blocks' own reader
-   * is no longer chained to the step: two more serialized copies of every block. Needs {@link
-   * #parsedInBuckets}, with another kind than the rejects'.
-   */
-  public ReadSourceFiles rejectsInBand() {
-    if (bucketKey == null) {
-      throw new IllegalStateException("only a bucketed reader can send its rejects in-band");
-    }
-    if (kind == Rejects.BLOCK_KIND) {
-      throw new IllegalStateException("the records' blocks cannot be of the rejects' kind");
-    }
-    ReadSourceFiles c = copy();
-    c.rejectsInBand = true;
     return c;
   }
 
@@ -296,17 +269,11 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                             buckets,
                             kind,
                             check,
-                            keepPayload,
-                            rejectsInBand))
+                            keepPayload))
                     .withSideInputs(check == null ? List.of() : check.sideInputs())
-                    .withOutputTags(
-                        BUCKETS,
-                        rejectsInBand ? TupleTagList.empty() : TupleTagList.of(Rejects.TAG)));
+                    .withOutputTags(BUCKETS, TupleTagList.of(Rejects.TAG)));
     Schema schema = parse ? Envelope.schema(dataset.parseSchema()) : RawRecord.SCHEMA;
     out.get(BUCKETS).setCoder(KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of()));
-    if (rejectsInBand) {
-      return PCollectionTuple.of(BUCKETS, out.get(BUCKETS));
-    }
     out.get(Rejects.TAG).setCoder(RowBytesCoder.of(Rejects.SCHEMA));
     if (bucketKey != null) {
       return PCollectionTuple.of(BUCKETS, out.get(BUCKETS)).and(Rejects.TAG, out.get(Rejects.TAG));
@@ -399,16 +366,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     private final int kind;
     private final RecordCheck check;
     private final boolean keepPayload;
-    private final boolean rejectsInBand;
     private transient RowCoder coder;
-
-    /** In-band rejects of the bundle not yet handed over ({@link #rejectsInBand}): one block. */
-    private transient OpenBlocks<Integer> rejects;
-
-    private transient RowCoder rejectCoder;
-
-    /** Reject blocks handed over by this instance, from a random start: spreads their buckets. */
-    private transient int rejectBlocks;
 
     /** Blocks per bucket, filled across the ranges of a bundle (when packing by bucket). */
     private transient OpenBlocks<Integer> open;
@@ -421,8 +379,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
         int buckets,
         int kind,
         RecordCheck check,
-        boolean keepPayload,
-        boolean rejectsInBand) {
+        boolean keepPayload) {
       this.dataset = dataset;
       this.maxRecordBytes = maxRecordBytes;
       this.parser = parser;
@@ -431,7 +388,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       this.kind = kind;
       this.check = check;
       this.keepPayload = keepPayload;
-      this.rejectsInBand = rejectsInBand;
       this.records = Progress.counter(Accounting.IN + dataset.sourceName());
       this.rejected = Progress.counter(Accounting.REJECTED + dataset.sourceName());
     }
@@ -439,11 +395,6 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
     @StartBundle
     public void start() {
       open = null; // a bundle that failed left its blocks behind; they are retried with it
-      if (rejectsInBand && rejectCoder == null) {
-        rejectCoder = RowCoder.of(Rejects.SCHEMA);
-        rejectBlocks = ThreadLocalRandom.current().nextInt();
-      }
-      rejects = rejectsInBand ? new OpenBlocks<>(Rejects.BLOCK_KIND, rejectCoder) : null;
       if (check != null) {
         check.startBundle();
       }
@@ -471,18 +422,11 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
       }
       RowBlock.Builder block = new RowBlock.Builder(0, coder);
       DoFn.OutputReceiver<KV<Integer, RowBlock>> bucketed = out.get(BUCKETS);
-      Consumer<Row> rejectOut =
-          rejects == null
-              ? out.get(Rejects.TAG)::output
-              : reject ->
-                  rejects.add(0, reject, (k, full) -> bucketed.output(KV.of(rejectBucket(), full)));
       ParseRecords.Results results =
           new ParseRecords.Results() {
             @Override
             public void parsed(Row envelope) {
-              Row reject = check == null ? null : check.reject(envelope, window, pc);
-              if (reject != null) {
-                rejectOut.accept(reject);
+              if (check != null && !check.valid(envelope, window, pc, out)) {
                 return;
               }
               if (open != null) {
@@ -500,7 +444,7 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
 
             @Override
             public void rejected(Row reject) {
-              rejectOut.accept(reject);
+              out.get(Rejects.TAG).output(reject);
             }
           };
       ReadableByteChannel file = FileSystems.open(id);
@@ -532,15 +476,16 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
                 records.inc();
                 if (csv && !headerOk.get()) {
                   rejected.inc();
-                  rejectOut.accept(
-                      Rejects.of(
-                          target,
-                          RejectReason.MISSING_HEADER,
-                          "the file's first line is not a header with the columns "
-                              + dataset.requiredFields(),
-                          ref,
-                          text,
-                          now));
+                  out.get(Rejects.TAG)
+                      .output(
+                          Rejects.of(
+                              target,
+                              RejectReason.MISSING_HEADER,
+                              "the file's first line is not a header with the columns "
+                                  + dataset.requiredFields(),
+                              ref,
+                              text,
+                              now));
                   return;
                 }
                 if (parser == null) {
@@ -554,8 +499,9 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
               public void reject(long line, RejectReason reason, String message, byte[] payload) {
                 records.inc();
                 rejected.inc();
-                rejectOut.accept(
-                    Rejects.ofBytes(target, reason, message, name + ":" + line, payload, now));
+                out.get(Rejects.TAG)
+                    .output(
+                        Rejects.ofBytes(target, reason, message, name + ":" + line, payload, now));
               }
             });
       }
@@ -572,24 +518,15 @@ public final class ReadSourceFiles extends PTransform<PBegin, PCollectionTuple> 
 
     @FinishBundle
     public void finish(FinishBundleContext c) {
-      BiConsumer<Integer, RowBlock> emit =
-          (b, block) ->
-              c.output(
-                  BUCKETS,
-                  KV.of(b, block),
-                  BoundedWindow.TIMESTAMP_MIN_VALUE,
-                  GlobalWindow.INSTANCE);
-      if (rejects != null) {
-        rejects.flush((k, block) -> emit.accept(rejectBucket(), block));
-      }
       if (open != null) {
-        open.flush(emit);
+        open.flush(
+            (b, block) ->
+                c.output(
+                    BUCKETS,
+                    KV.of(b, block),
+                    BoundedWindow.TIMESTAMP_MIN_VALUE,
+                    GlobalWindow.INSTANCE));
       }
-    }
-
-    /** The bucket of the next reject block: any, the grouping step takes them out by kind. */
-    private int rejectBucket() {
-      return GroupInBlocks.bucket(rejectBlocks++, buckets);
     }
   }
 

@@ -9,8 +9,8 @@ import org.apache.beam.sdk.values.Row;
 
 /**
  * A check of each parsed record that a step applies as it makes the records (the file reader), so
- * that a record is validated where it is parsed, not after another exchange. The check builds a bad
- * record's reject; the step sends it on with its other rejects.
+ * that a record is validated where it is parsed, not after another exchange. A record that fails is
+ * rejected by the check itself, under {@link Rejects#TAG}.
  */
 public interface RecordCheck extends Serializable {
   /** The side inputs the check reads; the step that applies it must take them. */
@@ -19,9 +19,10 @@ public interface RecordCheck extends Serializable {
   /** Called at the start of each bundle of the step. */
   void startBundle();
 
-  /**
-   * The envelope's reject ({@link Rejects#SCHEMA}) if it is bad, or null if it is good. The check
-   * counts its rejects; the step that applies it does not.
-   */
-  Row reject(Row envelope, BoundedWindow window, DoFn<?, ?>.ProcessContext c);
+  /** Whether the envelope is good; if not, its reject has been output under {@link Rejects#TAG}. */
+  boolean valid(
+      Row envelope,
+      BoundedWindow window,
+      DoFn<?, ?>.ProcessContext c,
+      DoFn.MultiOutputReceiver out);
 }

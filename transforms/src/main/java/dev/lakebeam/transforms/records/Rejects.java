@@ -20,9 +20,6 @@ public final class Rejects {
   public static final Schema SCHEMA = Dataset.REJECTS.beamSchema();
   public static final TupleTag<Row> TAG = new TupleTag<Row>("rejects") {};
 
-  /** The kind of blocks of rejects that travel among a step's other blocks ({@link RowBlock}). */
-  public static final int BLOCK_KIND = -1;
-
   /** Stored payloads are cut at this many characters (the full size is in the message). */
   public static final int MAX_PAYLOAD_CHARS = 64 * 1024;
 

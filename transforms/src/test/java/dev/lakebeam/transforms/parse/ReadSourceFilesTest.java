@@ -19,16 +19,13 @@ import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
@@ -274,17 +271,21 @@ public class ReadSourceFilesTest {
     public void startBundle() {}
 
     @Override
-    public Row reject(Row env, BoundedWindow w, DoFn<?, ?>.ProcessContext c) {
+    public boolean valid(
+        Row env, BoundedWindow w, DoFn<?, ?>.ProcessContext c, DoFn.MultiOutputReceiver out) {
       if (env.getRow("record").getInt32("product_id") <= c.sideInput(limit)) {
-        return null;
+        return true;
       }
-      return Rejects.of(
-          "order_lines",
-          RejectReason.UNKNOWN_REFERENCE,
-          "over the limit",
-          env.getString("source_ref"),
-          env.getString("payload"),
-          Instant.now());
+      out.get(Rejects.TAG)
+          .output(
+              Rejects.of(
+                  "order_lines",
+                  RejectReason.UNKNOWN_REFERENCE,
+                  "over the limit",
+                  env.getString("source_ref"),
+                  env.getString("payload"),
+                  Instant.now()));
+      return false;
     }
   }
 
@@ -378,85 +379,6 @@ public class ReadSourceFilesTest {
             IllegalStateException.class,
             () -> ReadSourceFiles.of(SourceDataset.ORDER_LINES, "/x", 1 << 20).withoutPayload());
     Assert.assertTrue(unbucketed.getMessage(), unbucketed.getMessage().contains("bucketed"));
-  }
-
-  /**
-   * Rejects in-band: the reader has one output; its rejects (the check's, the parser's, a
-   * headerless file's) come in blocks of the reject kind under ordinary bucket keys, beside the
-   * good lines' blocks; a headerless file's rejects fill more than one block in one range.
-   */
-  @Test
-  public void rejectsInBandComeAsRejectBlocksAmongTheBuckets() throws Exception {
-    StringBuilder csv = new StringBuilder("order_id,product_id,add_to_cart_order,reordered\n");
-    List<String> rows = new ArrayList<>();
-    for (int i = 1; i <= 4_000; i++) {
-      String line =
-          (i / 4) + "," + (i % 50) + ",1," + (i % 700 == 0 ? "\"x\"" : Integer.toString(i % 2));
-      csv.append(line).append('\n');
-      rows.add(
-          i % 700 == 0 || i % 50 > 40 ? "reject " + line : "lines " + (i / 4) + "/" + (i % 50));
-    }
-    ReadSourceFiles read = checkedRead("inband", csv).withRangeBytes(1 << 20).rejectsInBand();
-    StringBuilder headerless = new StringBuilder();
-    for (int i = 1; i <= 10_000; i++) {
-      String line = i + "," + (i % 40) + ",1,0";
-      headerless.append(line).append('\n');
-      rows.add("reject " + line);
-    }
-    Files.write(
-        tmp.getRoot().toPath().resolve("inband").resolve("order_products__train.csv"),
-        headerless.toString().getBytes(StandardCharsets.UTF_8));
-    PCollectionTuple out = p.apply(read);
-    Assert.assertEquals(List.of(ReadSourceFiles.BUCKETS), List.copyOf(out.getAll().keySet()));
-    Schema env = Envelope.schema(SourceDataset.ORDER_LINES.parseSchema());
-    PCollection<KV<Integer, RowBlock>> blocks = out.get(ReadSourceFiles.BUCKETS);
-    PAssert.that(
-            blocks.apply(
-                FlatMapElements.into(TypeDescriptors.strings())
-                    .via(
-                        (KV<Integer, RowBlock> kv) -> {
-                          List<String> got = new ArrayList<>();
-                          RowBlock b = kv.getValue();
-                          String bucket = kv.getKey() >= 0 && kv.getKey() < 5 ? "" : "? ";
-                          if (b.kind() == Rejects.BLOCK_KIND) {
-                            for (Row r : b.rows(RowCoder.of(Rejects.SCHEMA))) {
-                              got.add(bucket + "reject " + r.getString("payload"));
-                            }
-                            return got;
-                          }
-                          for (Row r : b.rows(RowCoder.of(env))) {
-                            Row rec = r.getRow("record");
-                            got.add(
-                                bucket
-                                    + (b.kind() == 0 ? "lines " : "? ")
-                                    + rec.getInt32("order_id")
-                                    + "/"
-                                    + rec.getInt32("product_id"));
-                          }
-                          return got;
-                        })))
-        .containsInAnyOrder(rows);
-    PAssert.thatSingleton(
-            blocks
-                .apply(Filter.by((KV<Integer, RowBlock> kv) -> kv.getValue().kind() < 0))
-                .apply(Count.globally()))
-        .satisfies(
-            n -> {
-              Assert.assertTrue("reject blocks: " + n, n >= 3);
-              return null;
-            });
-    p.run().waitUntilFinish();
-  }
-
-  @Test
-  public void rejectsInBandNeedBucketsOfAnotherKind() {
-    ReadSourceFiles read = ReadSourceFiles.of(SourceDataset.ORDER_LINES, "/x", 1 << 20);
-    IllegalStateException unbucketed =
-        Assert.assertThrows(IllegalStateException.class, read::rejectsInBand);
-    Assert.assertTrue(unbucketed.getMessage(), unbucketed.getMessage().contains("bucketed"));
-    Assert.assertThrows(
-        IllegalStateException.class,
-        () -> read.parsedInBuckets("order_id", 4, Rejects.BLOCK_KIND).rejectsInBand());
   }
 
   @Test
