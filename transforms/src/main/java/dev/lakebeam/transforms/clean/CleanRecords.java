@@ -466,7 +466,10 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
     return d == SourceDataset.PRODUCT_PRICES;
   }
 
-  /** A valid line's order id, the bucket key of the order join. */
+  /**
+   * A dataset's record checks ({@link Rules}, then its references): a step of its own with good
+   * records and rejects as outputs, or the file reader's {@link RecordCheck}.
+   */
   static final class ValidateFn extends DoFn<Row, Row> implements RecordCheck {
     private final SourceDataset d;
     private final CleanConfig cfg;
