@@ -2,15 +2,14 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.IntLookup;
+import dev.lakebeam.transforms.records.LongSet;
 import dev.lakebeam.transforms.records.PackRows;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
@@ -81,7 +80,7 @@ public final class EnrichedTotals {
             "product_name",
             "reordered");
     // (order, department) pairs of the bucket seen so far: an order lies in one bucket only
-    private final Set<Long> bucketOrderDepartments = new HashSet<>();
+    private final LongSet bucketOrderDepartments = new LongSet();
     // keyed by day and department mixed (Long's own hash, day ^ department, would pile a day's
     // departments into a few bins)
     private final Map<Long, DayPart> days = new HashMap<>();
@@ -115,7 +114,6 @@ public final class EnrichedTotals {
         d = new DayPart(day, departmentId);
         days.put(dayKey, d);
       }
-      // unmixed: an order's departments then land in neighbouring bins of the bucket's set
       boolean newOrder =
           bucketOrderDepartments.add(((long) orderId << 32) | (departmentId & 0xffffffffL));
       d.sums.add(newOrder, department, quantity, revenue);

@@ -42,11 +42,12 @@ public class OpenBlocksTest {
     }
     assertTrue("flushed before the end: " + blockSizes.size(), !blockSizes.isEmpty());
     open.flush(
-        (key, block) ->
-            block
-                .rows(CODER)
-                .forEach(
-                    r -> out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id"))));
+        (key, block) -> {
+          assertTrue("no empty block", block.count() > 0);
+          block
+              .rows(CODER)
+              .forEach(r -> out.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getInt32("id")));
+        });
     assertEquals(0, open.openBytes());
     assertTrue("held " + maxHeld, maxHeld <= bound);
     assertEquals(1000, out.size());
@@ -70,5 +71,41 @@ public class OpenBlocksTest {
     }
     assertEquals("a block of 64 KiB after about 65 rows of 1 KiB", 3, counts.size());
     assertTrue(counts.toString(), counts.get(0) >= 60 && counts.get(0) <= 70);
+  }
+
+  @Test
+  public void keysInTheArrayAndInTheMapAreAllHandedOverUnderTheirKeys() {
+    OpenBlocks<Integer> open = new OpenBlocks<>(1, CODER);
+    int[] keys = {-7, 0, 5, OpenBlocks.MAX_ARRAY_KEY - 1, OpenBlocks.MAX_ARRAY_KEY, 1 << 30};
+    Map<Integer, List<Integer>> out = new TreeMap<>();
+    for (int round = 0; round < 2; round++) {
+      // the second round fills half of the keys: the others' kept builders are empty at its flush
+      int used = round == 0 ? keys.length : 3;
+      for (int i = 0; i < 600; i++) {
+        int key = keys[i % used];
+        open.add(
+            key,
+            Row.withSchema(SCHEMA).addValues(i + 600 * round, "k" + key).build(),
+            (k, block) -> {
+              throw new AssertionError("nothing is full yet");
+            });
+      }
+      open.flush(
+          (k, block) -> {
+            assertTrue("no empty block", block.count() > 0);
+            block
+                .rows(CODER)
+                .forEach(
+                    r -> {
+                      assertEquals("k" + k, r.getString("text"));
+                      out.computeIfAbsent(k, x -> new ArrayList<>()).add(r.getInt32("id"));
+                    });
+          });
+      assertEquals(0, open.openBytes());
+    }
+    assertEquals(keys.length, out.size());
+    for (int i = 0; i < keys.length; i++) {
+      assertEquals("key " + keys[i], i < 3 ? 300 : 100, out.get(keys[i]).size());
+    }
   }
 }
