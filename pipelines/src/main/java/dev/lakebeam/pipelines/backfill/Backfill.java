@@ -20,6 +20,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -107,10 +108,9 @@ public final class Backfill {
         progress = curateProgress(plan.start);
         long stageStart = System.nanoTime();
         err.println(
-            "backfill: building "
-                + (plan.zones.contains(Zone.CURATED) ? "curated and " : "")
-                + "consumption from "
-                + (plan.zones.contains(Zone.CURATED)
+            curateHeadline(
+                plan.zones,
+                plan.zones.contains(Zone.CURATED)
                     ? plan.clean
                     : LakeOptions.zonePath(o, Zone.CURATED)));
         Curate.Outcome c =
@@ -269,5 +269,14 @@ public final class Backfill {
                           .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue()))
                           .toList()));
         });
+  }
+
+  /** The line that opens the curated stage: the zones it builds (of curated and consumption). */
+  static String curateHeadline(Set<Zone> zones, String from) {
+    boolean curated = zones.contains(Zone.CURATED);
+    boolean consumption = zones.contains(Zone.CONSUMPTION);
+    String what =
+        curated && consumption ? "curated and consumption" : curated ? "curated" : "consumption";
+    return "backfill: building " + what + " from " + from;
   }
 }
