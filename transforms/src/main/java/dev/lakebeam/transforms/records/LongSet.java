@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A set of longs in one array (open addressing, linear probing), for a set with one add per record,
- * cleared per bucket: {@code HashSet<Long>} allocates a node and a boxed key per add, and its adds
- * were 5 % of a full backfill's samples (the enrichment's (order, department) pairs).
+ * cleared per bucket (the enrichment's (order, department) pairs): {@code HashSet<Long>} allocates
+ * a node and a boxed key per add.
  */
 public final class LongSet {
   private static final long EMPTY = 0L;
