@@ -194,6 +194,7 @@ public final class TrainModel {
         });
     Set<Integer> trainUsers = new HashSet<>(trainOrderUser.values());
     AvroRows.ToRow pairRow = new AvroRows.ToRow(Dataset.USER_PRODUCT_FEATURES.beamSchema());
+    ReorderModel.Inputs inputs = new ReorderModel.Inputs();
     Examples ex =
         new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     ParquetFiles.forEach(
@@ -207,7 +208,7 @@ public final class TrainModel {
             return;
           }
           Row up = pairRow.apply(g);
-          ex.x().add(ReorderModel.vector(up, users.get(user), products.get(product)));
+          ex.x().add(inputs.vector(up, users.get(user), products.get(product)));
           ex.y().add(bought.contains(pair(user, product)));
           ex.user().add(user);
           ex.inLastOrder().add(Boolean.TRUE.equals(up.getBoolean("in_last_order")));

@@ -2,11 +2,15 @@ package dev.lakebeam.transforms.curated;
 
 import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.transforms.records.BundleSideInputs;
+import dev.lakebeam.transforms.records.FieldPositions;
 import dev.lakebeam.transforms.records.GroupInBlocks;
 import dev.lakebeam.transforms.records.KeyByInt;
 import dev.lakebeam.transforms.records.RowBlock;
 import dev.lakebeam.transforms.records.RowBytesCoder;
+import dev.lakebeam.transforms.records.Rows;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -111,12 +115,13 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
    * scored.
    */
   static final class ScoreBucketFn extends DoFn<KV<Integer, Iterable<RowBlock>>, Row> {
-    private final ReorderModel model;
-    private final int topN;
     private final Schema userSchema;
     private final Schema pairSchema;
     private final PCollectionView<Map<Integer, Row>> products;
     private final BundleSideInputs sides = new BundleSideInputs();
+    private final FieldPositions userId = new FieldPositions("user_id");
+    private final FieldPositions pairUserId = new FieldPositions("user_id");
+    private final Scorer scorer;
     private transient RowCoder userCoder;
     private transient RowCoder pairCoder;
 
@@ -126,11 +131,10 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
         Schema userSchema,
         Schema pairSchema,
         PCollectionView<Map<Integer, Row>> products) {
-      this.model = model;
-      this.topN = topN;
       this.userSchema = userSchema;
       this.pairSchema = pairSchema;
       this.products = products;
+      this.scorer = new Scorer(model, topN);
     }
 
     @Setup
@@ -155,57 +159,65 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       for (RowBlock block : bucket.getValue()) {
         if (block.kind() == USERS) {
           for (Row u : block.rows(userCoder)) {
-            users.put(u.getInt32("user_id"), u);
+            users.put(u.getInt32(userId.in(u.getSchema())[0]), u);
           }
         } else {
           for (Row pair : block.rows(pairCoder)) {
-            pairs.computeIfAbsent(pair.getInt32("user_id"), k -> new ArrayList<>()).add(pair);
+            pairs
+                .computeIfAbsent(
+                    pair.getInt32(pairUserId.in(pair.getSchema())[0]), k -> new ArrayList<>())
+                .add(pair);
           }
         }
       }
       Map<Integer, Row> p = sides.copiedMap(products, window, c);
       // A pair whose user has no features (no prior orders) is not scored, as in the per-key join.
       users.forEach(
-          (id, user) ->
-              score(id, user, pairs.getOrDefault(id, List.of()), p, model, topN, out::output));
+          (id, user) -> scorer.score(id, user, pairs.getOrDefault(id, List.of()), p, out::output));
     }
   }
 
-  /** A user's top N products by the model's probability, ranked 1..N. */
-  static void score(
-      int userId,
-      Row user,
-      Iterable<Row> pairs,
-      Map<Integer, Row> p,
-      ReorderModel model,
-      int topN,
-      Consumer<Row> out) {
-    // Keep the N best in a heap whose head is the worst kept.
-    PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
-    for (Row pair : pairs) {
-      int productId = pair.getInt32("product_id");
-      Row product = p.get(productId);
-      if (product == null) {
-        throw new IllegalStateException(
-            "user_product_features name product " + productId + ", which product_features lack");
-      }
-      best.add(new Scored(productId, model.probability(ReorderModel.vector(pair, user, product))));
-      if (best.size() > topN) {
-        best.poll();
-      }
+  /**
+   * A user's top N products by the model's probability, ranked 1..N. Fields are read by position
+   * and the rows built by position (a row built by field name parses each name). Not thread-safe.
+   */
+  static final class Scorer implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Schema PREDICTIONS = Dataset.REORDER_PREDICTIONS.beamSchema();
+    private final ReorderModel model;
+    private final int topN;
+    private final ReorderModel.Inputs inputs = new ReorderModel.Inputs();
+    private final FieldPositions productId = new FieldPositions("product_id");
+
+    Scorer(ReorderModel model, int topN) {
+      this.model = model;
+      this.topN = topN;
     }
-    List<Scored> ranked = new ArrayList<>(best);
-    ranked.sort(BEST_FIRST);
-    int rank = 0;
-    for (Scored s : ranked) {
-      out.accept(
-          Row.withSchema(Dataset.REORDER_PREDICTIONS.beamSchema())
-              .withFieldValue("user_id", userId)
-              .withFieldValue("product_id", s.productId())
-              .withFieldValue("probability", s.probability())
-              .withFieldValue("rank", ++rank)
-              .withFieldValue("model_version", model.version())
-              .build());
+
+    void score(int userId, Row user, Iterable<Row> pairs, Map<Integer, Row> p, Consumer<Row> out) {
+      // Keep the N best in a heap whose head is the worst kept.
+      PriorityQueue<Scored> best = new PriorityQueue<>(BEST_FIRST.reversed());
+      for (Row pair : pairs) {
+        int id = pair.getInt32(productId.in(pair.getSchema())[0]);
+        Row product = p.get(id);
+        if (product == null) {
+          throw new IllegalStateException(
+              "user_product_features name product " + id + ", which product_features lack");
+        }
+        best.add(new Scored(id, model.probability(inputs.vector(pair, user, product))));
+        if (best.size() > topN) {
+          best.poll();
+        }
+      }
+      List<Scored> ranked = new ArrayList<>(best);
+      ranked.sort(BEST_FIRST);
+      int rank = 0;
+      for (Scored s : ranked) {
+        out.accept(
+            Rows.attach(
+                PREDICTIONS,
+                Arrays.asList(userId, s.productId(), s.probability(), ++rank, model.version())));
+      }
     }
   }
 }

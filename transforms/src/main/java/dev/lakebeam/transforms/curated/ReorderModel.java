@@ -2,6 +2,7 @@ package dev.lakebeam.transforms.curated;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakebeam.transforms.records.FieldPositions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -159,23 +160,44 @@ public final class ReorderModel implements Serializable {
   }
 
   /**
-   * The model's inputs for one pair, from the three feature tables (a missing value counts as 0).
+   * The model's inputs for one pair, from the three feature tables (a missing value counts as 0),
+   * each table's fields found once per schema (a lookup by name hashes the name per field). Not
+   * thread-safe: one per scorer.
    */
-  public static double[] vector(Row userProduct, Row user, Row product) {
-    return new double[] {
-      userProduct.getInt32("times_bought"),
-      userProduct.getDouble("order_share"),
-      userProduct.getInt32("orders_since_last"),
-      Boolean.TRUE.equals(userProduct.getBoolean("in_last_order")) ? 1 : 0,
-      userProduct.getDouble("mean_add_to_cart_position"),
-      user.getInt32("orders"),
-      user.getDouble("mean_basket_size"),
-      orZero(user.getDouble("reorder_ratio")),
-      orZero(user.getDouble("mean_days_between_orders")),
-      Math.log1p(product.getInt64("orders")),
-      orZero(product.getDouble("reorder_probability")),
-      orZero(product.getDouble("first_time_reorder_share")),
-    };
+  public static final class Inputs implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final FieldPositions pairFields =
+        new FieldPositions(
+            "times_bought",
+            "order_share",
+            "orders_since_last",
+            "in_last_order",
+            "mean_add_to_cart_position");
+    private final FieldPositions userFields =
+        new FieldPositions(
+            "orders", "mean_basket_size", "reorder_ratio", "mean_days_between_orders");
+    private final FieldPositions productFields =
+        new FieldPositions("orders", "reorder_probability", "first_time_reorder_share");
+
+    public double[] vector(Row userProduct, Row user, Row product) {
+      int[] up = pairFields.in(userProduct.getSchema());
+      int[] u = userFields.in(user.getSchema());
+      int[] p = productFields.in(product.getSchema());
+      return new double[] {
+        userProduct.getInt32(up[0]),
+        userProduct.getDouble(up[1]),
+        userProduct.getInt32(up[2]),
+        Boolean.TRUE.equals(userProduct.getBoolean(up[3])) ? 1 : 0,
+        userProduct.getDouble(up[4]),
+        user.getInt32(u[0]),
+        user.getDouble(u[1]),
+        orZero(user.getDouble(u[2])),
+        orZero(user.getDouble(u[3])),
+        Math.log1p(product.getInt64(p[0])),
+        orZero(product.getDouble(p[1])),
+        orZero(product.getDouble(p[2])),
+      };
+    }
   }
 
   private static double orZero(Double d) {
