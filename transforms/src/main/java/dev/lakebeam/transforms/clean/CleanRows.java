@@ -98,7 +98,7 @@ public final class CleanRows {
       }
       b.add(v);
     }
-    return Rows.attach(out, b);
+    return plan.rows.attach(b);
   }
 
   private enum Kind {
@@ -118,9 +118,13 @@ public final class CleanRows {
     final int[] recordIndex;
     final String[] tokenSources;
 
+    /** Its rows' plan, found once (shared by threads: what it caches is immutable). */
+    final Rows.Of rows;
+
     private Plan(Plan of, Schema in) {
       this.in = in;
       this.out = of.out;
+      this.rows = of.rows;
       this.version = of.version;
       this.kinds = of.kinds;
       this.recordIndex = of.recordIndex;
@@ -135,6 +139,7 @@ public final class CleanRows {
     Plan(Dataset target, Schema in) {
       this.in = in;
       this.out = target.beamSchema();
+      this.rows = Rows.of(out);
       this.version = target.schemaVersion();
       int n = out.getFieldCount();
       kinds = new Kind[n];

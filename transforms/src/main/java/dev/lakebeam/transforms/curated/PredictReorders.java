@@ -183,7 +183,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
    */
   static final class Scorer implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final Schema PREDICTIONS = Dataset.REORDER_PREDICTIONS.beamSchema();
+    private final Rows.Of predictions = Rows.of(Dataset.REORDER_PREDICTIONS.beamSchema());
     private final ReorderModel model;
     private final int topN;
     private final ReorderModel.Inputs inputs = new ReorderModel.Inputs();
@@ -214,8 +214,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       int rank = 0;
       for (Scored s : ranked) {
         out.accept(
-            Rows.attach(
-                PREDICTIONS,
+            predictions.attach(
                 Arrays.asList(userId, s.productId(), s.probability(), ++rank, model.version())));
       }
     }

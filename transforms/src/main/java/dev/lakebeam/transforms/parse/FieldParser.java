@@ -38,10 +38,12 @@ public final class FieldParser {
 
   private final Schema schema;
   private final Map<String, Object> defaults;
+  private final Rows.Of rows;
 
   public FieldParser(Schema schema, Map<String, Object> defaults) {
     this.schema = schema;
     this.defaults = defaults;
+    this.rows = Rows.of(schema);
   }
 
   /** A CSV record: {@code index} maps a field name to its column, or is absent. */
@@ -52,7 +54,7 @@ public final class FieldParser {
       String text = col == null ? null : fields.get(col);
       b.add(fromText(f, text == null || text.isEmpty() ? null : text));
     }
-    return Rows.attach(schema, b);
+    return rows.attach(b);
   }
 
   /** A JSON object; fields it has that the schema does not are ignored. */
@@ -78,7 +80,7 @@ public final class FieldParser {
                 + v.getNodeType().name().toLowerCase());
       }
     }
-    return Rows.attach(schema, b);
+    return rows.attach(b);
   }
 
   private Object fromText(Schema.Field f, String text) throws ParseError {

@@ -1,6 +1,7 @@
 package dev.lakebeam.transforms.records;
 
 import dev.lakebeam.schemas.Cents;
+import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -24,39 +25,47 @@ public final class Rows {
   private Rows() {}
 
   public static Row attach(Schema schema, List<Object> values) {
+    return plan(schema).attach(schema, values);
+  }
+
+  /**
+   * Rows of one schema, its plan found once: {@link #attach(Schema, List)} looks the plan up per
+   * row in a map whose key, an equal schema of another instance, it then compares field by field.
+   */
+  public static Of of(Schema schema) {
+    return new Of(schema);
+  }
+
+  /** See {@link #of}. Serializable with its holder (a DoFn); not thread-safe. */
+  public static final class Of implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Schema schema;
+    private transient Plan plan;
+
+    private Of(Schema schema) {
+      this.schema = schema;
+    }
+
+    public Schema schema() {
+      return schema;
+    }
+
+    public Row attach(List<Object> values) {
+      Plan p = plan;
+      if (p == null) {
+        p = plan(schema);
+        plan = p;
+      }
+      return p.attach(schema, values);
+    }
+  }
+
+  private static Plan plan(Schema schema) {
     Plan plan = PLANS.get(schema);
     if (plan == null) {
       plan = PLANS.computeIfAbsent(schema, Plan::new);
     }
-    if (values.size() != plan.expected.length) {
-      throw new IllegalArgumentException(
-          values.size() + " values for the " + plan.expected.length + " fields of " + schema);
-    }
-    for (int i = 0; i < plan.expected.length; i++) {
-      Object v = values.get(i);
-      if (v == null) {
-        if (!plan.nullable[i]) {
-          throw new IllegalArgumentException(
-              "field " + schema.getField(i).getName() + " is not nullable");
-        }
-      } else if (plan.expected[i] == null) {
-        Schema.Field f = schema.getField(i);
-        throw new IllegalArgumentException(
-            "Rows.attach builds flat rows; field " + f.getName() + " is " + f.getType());
-      } else if (!plan.expected[i].isInstance(v)) {
-        Schema.Field f = schema.getField(i);
-        throw new IllegalArgumentException(
-            "field "
-                + f.getName()
-                + " ("
-                + f.getType()
-                + ") cannot hold a "
-                + v.getClass().getName());
-      } else if (plan.instant[i] && !(v instanceof Instant)) {
-        values.set(i, ((ReadableInstant) v).toInstant());
-      }
-    }
-    return Row.withSchema(schema).attachValues(values);
+    return plan;
   }
 
   /**
@@ -79,6 +88,38 @@ public final class Rows {
         nullable[i] = f.getType().getNullable();
         instant[i] = expected[i] == ReadableInstant.class;
       }
+    }
+
+    Row attach(Schema schema, List<Object> values) {
+      if (values.size() != expected.length) {
+        throw new IllegalArgumentException(
+            values.size() + " values for the " + expected.length + " fields of " + schema);
+      }
+      for (int i = 0; i < expected.length; i++) {
+        Object v = values.get(i);
+        if (v == null) {
+          if (!nullable[i]) {
+            throw new IllegalArgumentException(
+                "field " + schema.getField(i).getName() + " is not nullable");
+          }
+        } else if (expected[i] == null) {
+          Schema.Field f = schema.getField(i);
+          throw new IllegalArgumentException(
+              "Rows.attach builds flat rows; field " + f.getName() + " is " + f.getType());
+        } else if (!expected[i].isInstance(v)) {
+          Schema.Field f = schema.getField(i);
+          throw new IllegalArgumentException(
+              "field "
+                  + f.getName()
+                  + " ("
+                  + f.getType()
+                  + ") cannot hold a "
+                  + v.getClass().getName());
+        } else if (instant[i] && !(v instanceof Instant)) {
+          values.set(i, ((ReadableInstant) v).toInstant());
+        }
+      }
+      return Row.withSchema(schema).attachValues(values);
     }
 
     private static Class<?> javaType(Schema.Field f) {

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.DateTime;
 import org.joda.time.DateTimeZone;
@@ -75,5 +76,29 @@ public class RowsTest {
         assertThrows(IllegalArgumentException.class, () -> attach(7, null, at, Arrays.asList("a")))
             .getMessage()
             .startsWith("Rows.attach builds flat rows; field tags"));
+  }
+
+  @Test
+  public void rowsOfOneSchemaHoldTheSameRulesAfterTheyCrossASerialization() throws Exception {
+    Rows.Of of = SerializableUtils.clone(Rows.of(S));
+    Instant at = new Instant(1_750_000_000_000L);
+    Row r =
+        of.attach(
+            new ArrayList<>(
+                Arrays.asList(7, "x", new DateTime(at, DateTimeZone.forOffsetHours(2)), null)));
+    assertEquals(attach(7, "x", at, null), r);
+    assertSame(Instant.class, r.getValue("at").getClass());
+    // the schema it was given (a copy after the clone), not the map's instance, is the rows'
+    assertSame(of.schema(), r.getSchema());
+    assertEquals(
+        "field order_id is not nullable",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> of.attach(new ArrayList<>(Arrays.asList(null, null, at, null))))
+            .getMessage());
+    // an equal schema of another instance keeps nullability apart from a look-alike
+    Schema optional = Schema.builder().addNullableField("order_id", Schema.FieldType.INT32).build();
+    assertEquals(
+        null, Rows.of(optional).attach(new ArrayList<>(Arrays.asList((Object) null))).getValue(0));
   }
 }
