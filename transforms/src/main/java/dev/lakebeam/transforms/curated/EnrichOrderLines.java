@@ -411,8 +411,8 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
    */
   static final class Enricher implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final Schema ENRICHED = Dataset.ORDER_LINES_ENRICHED.beamSchema();
-    private final Rows.Of enriched = Rows.of(ENRICHED);
+    // static: the rows carry the JVM's one instance of the schema, as the writers' plans expect
+    private static final Rows.Of ENRICHED = Rows.of(Dataset.ORDER_LINES_ENRICHED.beamSchema());
     private final FieldPositions lineFields =
         new FieldPositions("order_id", "product_id", "add_to_cart_order", "reordered", "quantity");
     private final FieldPositions orderFields =
@@ -450,7 +450,7 @@ public final class EnrichOrderLines extends PTransform<PCollection<Row>, PCollec
       Row department = d.get(departmentId);
       BigDecimal price = product.getDecimal(pr[3]);
       int quantity = line.getInt32(l[4]);
-      return enriched.attach(
+      return ENRICHED.attach(
           Arrays.asList(
               line.getInt32(l[0]),
               productId,

@@ -183,7 +183,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
    */
   static final class Scorer implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final Rows.Of predictions = Rows.of(Dataset.REORDER_PREDICTIONS.beamSchema());
+    private static final Rows.Of PREDICTIONS = Rows.of(Dataset.REORDER_PREDICTIONS.beamSchema());
     private final ReorderModel model;
     private final int topN;
     private final ReorderModel.Inputs inputs = new ReorderModel.Inputs();
@@ -214,7 +214,7 @@ public final class PredictReorders extends PTransform<PCollectionTuple, PCollect
       int rank = 0;
       for (Scored s : ranked) {
         out.accept(
-            predictions.attach(
+            PREDICTIONS.attach(
                 Arrays.asList(userId, s.productId(), s.probability(), ++rank, model.version())));
       }
     }

@@ -17,7 +17,7 @@ import org.apache.beam.sdk.values.Row;
  * zᵢ the standardized feature {@code (xᵢ − meanᵢ) / scaleᵢ}. Coefficients, means and scales are a
  * versioned resource ({@code reorder-model.json} beside this class, written by {@code lakebeam
  * train-model}); every prediction carries the model's version. {@link #FEATURES} and {@link
- * #vector} are the one definition of the model's inputs, shared by scoring and training.
+ * Inputs#vector} are the one definition of the model's inputs, shared by scoring and training.
  */
 public final class ReorderModel implements Serializable {
   /** The model that ships with this build. */

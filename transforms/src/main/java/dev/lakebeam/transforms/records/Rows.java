@@ -36,7 +36,10 @@ public final class Rows {
     return new Of(schema);
   }
 
-  /** See {@link #of}. Serializable with its holder (a DoFn); not thread-safe. */
+  /**
+   * See {@link #of}. Serializable with its holder (a DoFn); threads may share one: the plan it
+   * caches is immutable, and a first use by two threads at once only looks it up twice.
+   */
   public static final class Of implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Schema schema;

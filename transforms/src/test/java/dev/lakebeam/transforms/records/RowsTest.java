@@ -80,15 +80,17 @@ public class RowsTest {
 
   @Test
   public void rowsOfOneSchemaHoldTheSameRulesAfterTheyCrossASerialization() throws Exception {
-    Rows.Of of = SerializableUtils.clone(Rows.of(S));
     Instant at = new Instant(1_750_000_000_000L);
+    Rows.Of used = Rows.of(S);
+    used.attach(new ArrayList<>(Arrays.asList(1, null, at, null))); // its plan is resolved
+    Rows.Of of = SerializableUtils.clone(used); // and not serialized with it
     Row r =
         of.attach(
             new ArrayList<>(
                 Arrays.asList(7, "x", new DateTime(at, DateTimeZone.forOffsetHours(2)), null)));
     assertEquals(attach(7, "x", at, null), r);
     assertSame(Instant.class, r.getValue("at").getClass());
-    // the schema it was given (a copy after the clone), not the map's instance, is the rows'
+    // the schema it holds (a copy after the clone), not the map's instance, is the rows'
     assertSame(of.schema(), r.getSchema());
     assertEquals(
         "field order_id is not nullable",
@@ -96,9 +98,16 @@ public class RowsTest {
                 IllegalArgumentException.class,
                 () -> of.attach(new ArrayList<>(Arrays.asList(null, null, at, null))))
             .getMessage());
-    // an equal schema of another instance keeps nullability apart from a look-alike
-    Schema optional = Schema.builder().addNullableField("order_id", Schema.FieldType.INT32).build();
+    // a schema that differs from S only in order_id's nullability keeps its own rule
+    Schema optional =
+        Schema.builder()
+            .addNullableField("order_id", Schema.FieldType.INT32)
+            .addNullableField("note", Schema.FieldType.STRING)
+            .addDateTimeField("at")
+            .addNullableField("tags", Schema.FieldType.array(Schema.FieldType.STRING))
+            .build();
     assertEquals(
-        null, Rows.of(optional).attach(new ArrayList<>(Arrays.asList((Object) null))).getValue(0));
+        null,
+        Rows.of(optional).attach(new ArrayList<>(Arrays.asList(null, null, at, null))).getValue(0));
   }
 }
