@@ -14,8 +14,9 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.avro.AvroWriteSupport;
-import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.PropertiesWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
@@ -73,17 +74,27 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public void open(WritableByteChannel channel) throws IOException {
-    Builder<T> b =
-        new Builder<T>(new ChannelFile(channel), new Schema.Parser().parse(avroJson), rows)
-            .withCompressionCodec(CompressionCodecName.SNAPPY)
-            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-            .withConf(new LeanConfiguration())
-            .withRowGroupSize(ROW_GROUP_BYTES);
+    Schema avro = new Schema.Parser().parse(avroJson);
+    Configuration conf = new LeanConfiguration();
+    MessageType parquet = new AvroSchemaConverter(conf).convert(avro);
+    ParquetProperties.Builder properties =
+        ParquetProperties.builder().withValuesWriterFactory(new DictionaryWriters.Factory());
     for (String c : plainColumns) {
-      b.withDictionaryEncoding(c, false);
+      properties.withDictionaryEncoding(c, false);
     }
-    writer = b.build();
+    writer =
+        PropertiesWriter.open(
+            new ChannelFile(channel),
+            (WriteSupport<T>)
+                (rows
+                    ? new RowWriteSupport(avro, parquet)
+                    : new AvroWriteSupport<>(parquet, avro, GenericData.get())),
+            CompressionCodecName.SNAPPY,
+            ROW_GROUP_BYTES,
+            conf,
+            properties.build());
   }
 
   @Override
@@ -110,33 +121,6 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
   public void flush() throws IOException {
     writer.close();
     writer = null;
-  }
-
-  /** Avro's write support for records, ours for rows; both from the Avro schema's Parquet form. */
-  private static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
-    private final Schema avro;
-    private final boolean rows;
-
-    Builder(OutputFile file, Schema avro, boolean rows) {
-      super(file);
-      this.avro = avro;
-      this.rows = rows;
-    }
-
-    @Override
-    protected Builder<T> self() {
-      return this;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    protected WriteSupport<T> getWriteSupport(Configuration conf) {
-      MessageType parquet = new AvroSchemaConverter(conf).convert(avro);
-      return (WriteSupport<T>)
-          (rows
-              ? new RowWriteSupport(avro, parquet)
-              : new AvroWriteSupport<>(parquet, avro, GenericData.get()));
-    }
   }
 
   /** The channel FileIO opened, as Parquet's output file. */

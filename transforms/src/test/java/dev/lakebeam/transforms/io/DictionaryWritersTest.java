@@ -1,0 +1,219 @@
+package dev.lakebeam.transforms.io;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.SeekableInputStream;
+import org.junit.Test;
+
+/**
+ * The sink's dictionary writers give the very bytes of Parquet's own: dictionaries kept, a chunk
+ * that gives its dictionary up on the first page, and one that gives it up after a page used it.
+ */
+public class DictionaryWritersTest {
+  private static final Schema SCHEMA =
+      SchemaBuilder.record("t")
+          .fields()
+          .requiredInt("order_id")
+          .optionalInt("maybe")
+          .requiredLong("grows")
+          .requiredString("name")
+          .requiredString("unique")
+          .requiredString("plain")
+          .optionalBytes("cents")
+          .requiredDouble("score")
+          .endRecord();
+
+  private static List<GenericRecord> records(int n) {
+    Random random = new Random(7);
+    String[] names = new String[500];
+    for (int i = 0; i < names.length; i++) {
+      // shared prefixes, an empty value and non-ASCII ones
+      names[i] = i == 0 ? "" : "Organic Whole Milk " + (i % 3 == 0 ? "Ünïcode " : "") + i;
+    }
+    List<GenericRecord> rows = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      GenericRecord r = new GenericData.Record(SCHEMA);
+      r.put("order_id", i / 7);
+      int m = random.nextInt(6);
+      r.put("maybe", m == 0 ? null : m == 1 ? Integer.MIN_VALUE : m == 2 ? 0 : -random.nextInt(50));
+      // 100k distinct values over the first 300k rows (the first page keeps the dictionary), then
+      // one new value per row until the dictionary passes its 1 MiB and the chunk falls back
+      r.put("grows", i < 300_000 ? i / 3 : (long) i * 1_000_003L - Long.MAX_VALUE / 2);
+      r.put("name", names[random.nextInt(names.length)]);
+      r.put("unique", "ref-" + i + "-" + Long.toHexString(random.nextLong()));
+      r.put("plain", names[i % 3]);
+      r.put(
+          "cents",
+          m == 0 ? null : ByteBuffer.wrap(new byte[] {(byte) (i % 5), (byte) random.nextInt(3)}));
+      r.put("score", (i % 1000) / 8.0);
+      rows.add(r);
+    }
+    return rows;
+  }
+
+  /** Parquet's own writer, as the sink was built before it had writers of its own. */
+  private static byte[] parquets(List<GenericRecord> rows) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ParquetWriter<GenericRecord> w =
+        AvroParquetWriter.<GenericRecord>builder(new Memory(out))
+            .withSchema(SCHEMA)
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+            .withConf(new LeanConfiguration())
+            .withRowGroupSize(ParquetSink.ROW_GROUP_BYTES)
+            .withDictionaryEncoding("plain", false)
+            .build()) {
+      for (GenericRecord r : rows) {
+        w.write(r);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] sinks(List<GenericRecord> rows) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ParquetSink<GenericRecord> sink = ParquetSink.records(SCHEMA, List.of("plain"));
+    sink.open(Channels.newChannel(out));
+    for (GenericRecord r : rows) {
+      sink.write(r);
+    }
+    sink.flush();
+    return out.toByteArray();
+  }
+
+  @Test
+  public void theFilesAreParquetsOwnByteForByte() throws Exception {
+    List<GenericRecord> rows = records(420_000);
+    byte[] expected = parquets(rows);
+    byte[] actual = sinks(rows);
+    assertEquals(expected.length, actual.length);
+    assertArrayEquals(expected, actual);
+
+    // the cases the writers must cover are in the file
+    try (ParquetFileReader reader = ParquetFileReader.open(new InMemory(actual))) {
+      assertEquals(1, reader.getRowGroups().size());
+      for (ColumnChunkMetaData c : reader.getRowGroups().get(0).getColumns()) {
+        String column = c.getPath().toDotString();
+        boolean dictionary = c.getEncodings().contains(Encoding.PLAIN_DICTIONARY);
+        boolean plain = c.getEncodings().contains(Encoding.PLAIN);
+        switch (column) {
+          case "order_id", "maybe", "name", "cents", "score" ->
+              assertTrue(column, dictionary && !plain);
+          case "grows" -> assertTrue(column + " keeps a page and falls back", dictionary && plain);
+          case "unique", "plain" -> assertTrue(column, !dictionary && plain);
+          default -> throw new AssertionError(column);
+        }
+      }
+    }
+  }
+
+  @Test
+  public void smallAndEmptyFilesAreParquetsOwnToo() throws Exception {
+    for (int n : new int[] {0, 1, 2, 1000}) {
+      List<GenericRecord> rows = records(n);
+      assertArrayEquals("rows: " + n, parquets(rows), sinks(rows));
+    }
+  }
+
+  private static final class Memory implements OutputFile {
+    private final OutputStream out;
+
+    Memory(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) {
+      return new PositionOutputStream() {
+        private long pos;
+
+        @Override
+        public long getPos() {
+          return pos;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+          pos++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+          pos += len;
+        }
+      };
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+      return create(blockSizeHint);
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return false;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return 0;
+    }
+  }
+
+  private static final class InMemory implements InputFile {
+    private final byte[] bytes;
+
+    InMemory(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public long getLength() {
+      return bytes.length;
+    }
+
+    @Override
+    public SeekableInputStream newStream() {
+      java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+      return new DelegatingSeekableInputStream(in) {
+        @Override
+        public long getPos() {
+          return bytes.length - in.available();
+        }
+
+        @Override
+        public void seek(long newPos) {
+          in.reset();
+          in.skip(newPos);
+        }
+      };
+    }
+  }
+}
