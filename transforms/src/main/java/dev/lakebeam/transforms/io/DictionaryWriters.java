@@ -13,7 +13,7 @@ import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.values.ValuesWriter;
 import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
 import org.apache.parquet.column.values.dictionary.IntList;
-import org.apache.parquet.column.values.factory.DefaultValuesWriterFactory;
+import org.apache.parquet.column.values.factory.DefaultV1ValuesWriterFactory;
 import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 import org.apache.parquet.column.values.plain.PlainValuesWriter;
@@ -21,22 +21,32 @@ import org.apache.parquet.io.api.Binary;
 
 /**
  * Parquet's dictionary encoding of INT32, INT64 and BINARY columns with lookups of our own. The
- * files are byte for byte those of Parquet's own writers (same ids in first-seen order, same
+ * pages are byte for byte those of Parquet's own writers (same ids in first-seen order, same
  * dictionary and data pages, same fallback to plain), but a value equal to the column's previous
- * one (an order's fields repeat on each of its lines) takes no lookup, and a lookup reads one slot
- * holding key and id together, not Parquet's maps' separate arrays and boxed byte copies. Parquet's
- * dictionary lookups were over half the CPU of the largest dataset's writer.
+ * one (an order's fields repeat on each of its lines) takes no hash lookup, and a slot holds key
+ * (or hash) and id together, where Parquet's maps keep them in separate arrays and each binary
+ * value as an object of its own. Parquet's lookups were over half the CPU of the largest dataset's
+ * writer.
  */
 final class DictionaryWriters {
   private DictionaryWriters() {}
 
-  /** Parquet's default writers, with these in place of its INT32, INT64 and BINARY dictionaries. */
+  /**
+   * Parquet's format 1 writers, with these in place of its INT32, INT64 and BINARY dictionaries.
+   * One factory per set of properties: Parquet's default factory hands format 1 columns to one
+   * static factory, which every {@code ParquetProperties} of the JVM re-initializes, so two files
+   * opened at once could be written with each other's per-column dictionary settings.
+   */
   static final class Factory implements ValuesWriterFactory {
-    private final ValuesWriterFactory defaults = new DefaultValuesWriterFactory();
+    private final ValuesWriterFactory defaults = new DefaultV1ValuesWriterFactory();
     private ParquetProperties properties;
 
     @Override
     public void initialize(ParquetProperties properties) {
+      if (properties.getWriterVersion() != ParquetProperties.WriterVersion.PARQUET_1_0) {
+        throw new IllegalArgumentException(
+            "the lake writes Parquet format 1, not " + properties.getWriterVersion());
+      }
       this.properties = properties;
       defaults.initialize(properties);
     }
@@ -44,8 +54,7 @@ final class DictionaryWriters {
     @Override
     public ValuesWriter newValuesWriter(ColumnDescriptor column) {
       ValuesWriter w = defaults.newValuesWriter(column);
-      if (properties.getWriterVersion() != ParquetProperties.WriterVersion.PARQUET_1_0
-          || !(w instanceof FallbackValuesWriter<?, ?> f)) {
+      if (!(w instanceof FallbackValuesWriter<?, ?> f)) {
         return w;
       }
       int max = properties.getDictionaryPageSizeThreshold();

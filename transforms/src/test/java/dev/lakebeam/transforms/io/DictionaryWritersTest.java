@@ -1,5 +1,8 @@
 package dev.lakebeam.transforms.io;
 
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -9,7 +12,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.avro.Schema;
@@ -17,7 +22,11 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.values.ValuesWriter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -28,6 +37,9 @@ import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.SeekableInputStream;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
 import org.junit.Test;
 
 /**
@@ -76,23 +88,34 @@ public class DictionaryWritersTest {
     return rows;
   }
 
-  /** Parquet's own writer, as the sink was built before it had writers of its own. */
-  private static byte[] parquets(List<GenericRecord> rows) throws IOException {
+  /**
+   * Parquet's own writer, as the sink was built before it had writers of its own ({@code
+   * plainColumns} without a dictionary).
+   */
+  static byte[] parquetsOwn(Schema avro, List<String> plainColumns, List<GenericRecord> rows)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ParquetWriter<GenericRecord> w =
+    AvroParquetWriter.Builder<GenericRecord> b =
         AvroParquetWriter.<GenericRecord>builder(new Memory(out))
-            .withSchema(SCHEMA)
+            .withSchema(avro)
+            .withDataModel(GenericData.get())
             .withCompressionCodec(CompressionCodecName.SNAPPY)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .withConf(new LeanConfiguration())
-            .withRowGroupSize(ParquetSink.ROW_GROUP_BYTES)
-            .withDictionaryEncoding("plain", false)
-            .build()) {
+            .withRowGroupSize(ParquetSink.ROW_GROUP_BYTES);
+    for (String c : plainColumns) {
+      b.withDictionaryEncoding(c, false);
+    }
+    try (ParquetWriter<GenericRecord> w = b.build()) {
       for (GenericRecord r : rows) {
         w.write(r);
       }
     }
     return out.toByteArray();
+  }
+
+  private static byte[] parquets(List<GenericRecord> rows) throws IOException {
+    return parquetsOwn(SCHEMA, List.of("plain"), rows);
   }
 
   private static byte[] sinks(List<GenericRecord> rows) throws IOException {
@@ -137,6 +160,86 @@ public class DictionaryWritersTest {
     for (int n : new int[] {0, 1, 2, 1000}) {
       List<GenericRecord> rows = records(n);
       assertArrayEquals("rows: " + n, parquets(rows), sinks(rows));
+    }
+  }
+
+  /**
+   * Parquet's writers and ours, driven as a column writer drives them (values, a page's bytes, the
+   * dictionary page at the column chunk's end), give the same bytes, whether a column keeps its
+   * dictionary, gives it up on its first page or after a page used it. Binary values come over a
+   * reused buffer that is overwritten after each write.
+   */
+  @Test
+  public void theValuesWritersGiveParquetsPagesThroughFallbacksAndRowGroups() throws IOException {
+    for (PrimitiveTypeName type : new PrimitiveTypeName[] {INT32, INT64, BINARY}) {
+      for (int seed = 0; seed < 40; seed++) {
+        ParquetProperties parquets =
+            ParquetProperties.builder().withDictionaryPageSize(2048).build();
+        ParquetProperties ours =
+            ParquetProperties.builder()
+                .withDictionaryPageSize(2048)
+                .withValuesWriterFactory(new DictionaryWriters.Factory())
+                .build();
+        ColumnDescriptor column =
+            new ColumnDescriptor(new String[] {"c"}, Types.required(type).named("c"), 0, 0);
+        Random random = new Random(seed);
+        byte[] reused = new byte[64];
+        for (int group = 0; group < 3; group++) {
+          // a column chunk's writers, new for each row group as Parquet makes them
+          ValuesWriter a = parquets.getValuesWriterFactory().newValuesWriter(column);
+          ValuesWriter b = ours.getValuesWriterFactory().newValuesWriter(column);
+          for (int page = 0; page < 4; page++) {
+            int n = 1 + random.nextInt(600);
+            int distinct = 1 + random.nextInt(seed % 3 == 0 ? 50 : 2_000);
+            int v = 0;
+            for (int i = 0; i < n; i++) {
+              if (random.nextInt(3) > 0) { // else the previous value again
+                v = random.nextInt(distinct) - distinct / 2;
+              }
+              switch (type) {
+                case INT32 -> {
+                  a.writeInteger(v);
+                  b.writeInteger(v);
+                }
+                case INT64 -> {
+                  a.writeLong(v * 0x1_0000_0001L);
+                  b.writeLong(v * 0x1_0000_0001L);
+                }
+                default -> {
+                  byte[] text =
+                      ("v" + v + "abcdefghijklmnopqrstuvwxyz".substring(0, Math.floorMod(v, 27)))
+                          .getBytes(StandardCharsets.UTF_8);
+                  int length = v == 0 ? 0 : text.length;
+                  int from = random.nextInt(8);
+                  System.arraycopy(text, 0, reused, from, length);
+                  Binary value = Binary.fromReusedByteArray(reused, from, length);
+                  a.writeBytes(value);
+                  b.writeBytes(value);
+                  Arrays.fill(reused, (byte) '?');
+                }
+              }
+            }
+            String at = type + ", seed " + seed + ", row group " + group + ", page " + page;
+            assertArrayEquals(at, a.getBytes().toByteArray(), b.getBytes().toByteArray());
+            assertEquals(at, a.getEncoding(), b.getEncoding());
+            a.reset();
+            b.reset();
+          }
+          DictionaryPage da = a.toDictPageAndClose();
+          DictionaryPage db = b.toDictPageAndClose();
+          String at = type + ", seed " + seed + ", row group " + group;
+          assertEquals(at, da == null, db == null);
+          if (da != null) {
+            assertArrayEquals(at, da.getBytes().toByteArray(), db.getBytes().toByteArray());
+            assertEquals(at, da.getDictionarySize(), db.getDictionarySize());
+            assertEquals(at, da.getEncoding(), db.getEncoding());
+            a.resetDictionary();
+            b.resetDictionary();
+          }
+          a.close();
+          b.close();
+        }
+      }
     }
   }
 

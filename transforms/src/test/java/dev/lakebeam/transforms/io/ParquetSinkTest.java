@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.io;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -205,17 +206,25 @@ public class ParquetSinkTest {
     AvroRows.ToAvro toAvro = new AvroRows.ToAvro(d.avroSchema());
     ParquetSink<GenericRecord> records = ParquetSink.records(d.avroSchema(), d.uniqueColumns());
     ParquetSink<Row> sink = ParquetSink.rows(d.avroSchema(), d.uniqueColumns());
+    List<GenericRecord> asRecords = new ArrayList<>();
     try (FileChannel a = FileChannel.open(viaRecords, StandardOpenOption.WRITE);
         FileChannel b = FileChannel.open(direct, StandardOpenOption.WRITE)) {
       records.open(a);
       sink.open(b);
       for (Row r : rows) {
-        records.write(toAvro.apply(r));
+        GenericRecord record = toAvro.apply(r);
+        asRecords.add(record);
+        records.write(record);
         sink.write(r);
       }
       records.flush();
       sink.flush();
     }
+    // the sink's dictionary writers are its own: Parquet's writer gives the same file
+    assertArrayEquals(
+        d + ": Parquet's own writer",
+        DictionaryWritersTest.parquetsOwn(d.avroSchema(), d.uniqueColumns(), asRecords),
+        Files.readAllBytes(viaRecords));
     assertTrue(d + " is written from blocks", sink.writesFlat(beam));
     try (FileChannel c = FileChannel.open(fromBlocks, StandardOpenOption.WRITE)) {
       sink.open(c);
