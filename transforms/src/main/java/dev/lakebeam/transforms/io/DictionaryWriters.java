@@ -82,9 +82,17 @@ final class DictionaryWriters {
     return (int) (h ^ (h >>> 32));
   }
 
-  /** INT32: one long per slot, the value in the high half and id + 1 in the low (0: empty). */
+  /**
+   * INT32: a value in [0, 65536) (most columns' ids and counts) finds its id in an array by value;
+   * others in a table of one long per slot, the value in the high half and id + 1 in the low (0:
+   * empty).
+   */
   static final class Ints extends DictionaryValuesWriter {
+    private static final int DENSE = 1 << 16;
+    // id + 1 by value (0: not seen), as long as the largest such value seen needs
+    private int[] dense = new int[0];
     private long[] slots = new long[64];
+    private int slotted;
     private int[] values = new int[64];
     private int size;
     private int last;
@@ -97,10 +105,32 @@ final class DictionaryWriters {
     @Override
     public void writeInteger(int v) {
       if (lastId < 0 || v != last) {
-        lastId = idOf(v);
+        lastId = v >= 0 && v < DENSE ? denseId(v) : idOf(v);
         last = v;
       }
       encodedValues.add(lastId);
+    }
+
+    private int denseId(int v) {
+      if (v < dense.length && dense[v] != 0) {
+        return dense[v] - 1;
+      }
+      if (v >= dense.length) {
+        dense = Arrays.copyOf(dense, Math.max(64, Integer.highestOneBit(v) << 1));
+      }
+      int id = add(v);
+      dense[v] = id + 1;
+      return id;
+    }
+
+    private int add(int v) {
+      int id = size++;
+      if (id == values.length) {
+        values = Arrays.copyOf(values, 2 * id);
+      }
+      values[id] = v;
+      dictionaryByteSize += 4;
+      return id;
     }
 
     private int idOf(int v) {
@@ -112,17 +142,14 @@ final class DictionaryWriters {
         }
         i = (i + 1) & mask;
       }
-      int id = size++;
-      if (id == values.length) {
-        values = Arrays.copyOf(values, 2 * id);
-      }
-      values[id] = v;
+      int id = add(v);
       slots[i] = entry(v, id);
-      dictionaryByteSize += 4;
-      if (2 * size > slots.length) {
+      if (2 * ++slotted > slots.length) {
         slots = new long[2 * slots.length];
         for (int k = 0; k < size; k++) {
-          insert(values[k], k);
+          if (values[k] < 0 || values[k] >= DENSE) {
+            insert(values[k], k);
+          }
         }
       }
       return id;
@@ -161,7 +188,9 @@ final class DictionaryWriters {
 
     @Override
     protected void clearDictionaryContent() {
+      dense = new int[0];
       slots = new long[64];
+      slotted = 0;
       size = 0;
       lastId = -1;
     }

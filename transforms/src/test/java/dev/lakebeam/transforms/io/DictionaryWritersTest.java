@@ -197,9 +197,9 @@ public class DictionaryWritersTest {
                 v = random.nextInt(distinct) - distinct / 2;
               }
               switch (type) {
-                case INT32 -> {
-                  a.writeInteger(v);
-                  b.writeInteger(v);
+                case INT32 -> { // both sides of 0 and of 65,536
+                  a.writeInteger(v * 97);
+                  b.writeInteger(v * 97);
                 }
                 case INT64 -> {
                   a.writeLong(v * 0x1_0000_0001L);
