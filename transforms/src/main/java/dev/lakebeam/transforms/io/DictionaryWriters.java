@@ -83,23 +83,73 @@ final class DictionaryWriters {
   }
 
   /**
+   * What the three writers share: ids 0, 1, 2… in first-seen order, the id of the value written
+   * last, and the dictionary page and the fallback to plain, both from the values by id.
+   */
+  private abstract static class Ids extends DictionaryValuesWriter {
+    int size;
+    int lastId = -1;
+
+    Ids(int maxDictionaryBytes, ByteBufferAllocator allocator) {
+      super(maxDictionaryBytes, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator);
+    }
+
+    /** Writes the value of {@code id} to {@code writer}. */
+    abstract void write(ValuesWriter writer, int id);
+
+    /** Forgets every value; the next write starts at id 0. */
+    abstract void clearValues();
+
+    @Override
+    public DictionaryPage toDictPageAndClose() {
+      if (lastUsedDictionarySize == 0) {
+        return null; // a dictionary only if a page used it
+      }
+      PlainValuesWriter page =
+          new PlainValuesWriter(lastUsedDictionaryByteSize, maxDictionaryByteSize, allocator);
+      for (int id = 0; id < lastUsedDictionarySize; id++) {
+        write(page, id);
+      }
+      return dictPage(page);
+    }
+
+    @Override
+    public int getDictionarySize() {
+      return size;
+    }
+
+    @Override
+    protected void clearDictionaryContent() {
+      clearValues();
+      size = 0;
+      lastId = -1;
+    }
+
+    @Override
+    public void fallBackDictionaryEncodedData(ValuesWriter writer) {
+      IntList.IntIterator ids = encodedValues.iterator();
+      while (ids.hasNext()) {
+        write(writer, ids.next());
+      }
+    }
+  }
+
+  /**
    * INT32: a value in [0, 65536) (most columns' ids and counts) finds its id in an array by value;
    * others in a table of one long per slot, the value in the high half and id + 1 in the low (0:
    * empty).
    */
-  static final class Ints extends DictionaryValuesWriter {
+  static final class Ints extends Ids {
     private static final int DENSE = 1 << 16;
     // id + 1 by value (0: not seen), as long as the largest such value seen needs
     private int[] dense = new int[0];
     private long[] slots = new long[64];
     private int slotted;
     private int[] values = new int[64];
-    private int size;
     private int last;
-    private int lastId = -1;
 
     Ints(int maxDictionaryBytes, ByteBufferAllocator allocator) {
-      super(maxDictionaryBytes, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator);
+      super(maxDictionaryBytes, allocator);
     }
 
     @Override
@@ -169,51 +219,26 @@ final class DictionaryWriters {
     }
 
     @Override
-    public DictionaryPage toDictPageAndClose() {
-      if (lastUsedDictionarySize == 0) {
-        return null; // a dictionary only if a page used it
-      }
-      PlainValuesWriter page =
-          new PlainValuesWriter(lastUsedDictionaryByteSize, maxDictionaryByteSize, allocator);
-      for (int id = 0; id < lastUsedDictionarySize; id++) {
-        page.writeInteger(values[id]);
-      }
-      return dictPage(page);
+    void write(ValuesWriter writer, int id) {
+      writer.writeInteger(values[id]);
     }
 
     @Override
-    public int getDictionarySize() {
-      return size;
-    }
-
-    @Override
-    protected void clearDictionaryContent() {
+    void clearValues() {
       dense = new int[0];
       slots = new long[64];
       slotted = 0;
-      size = 0;
-      lastId = -1;
-    }
-
-    @Override
-    public void fallBackDictionaryEncodedData(ValuesWriter writer) {
-      IntList.IntIterator ids = encodedValues.iterator();
-      while (ids.hasNext()) {
-        writer.writeInteger(values[ids.next()]);
-      }
     }
   }
 
   /** INT64: two longs per slot, the value and id + 1 (0: empty). */
-  static final class Longs extends DictionaryValuesWriter {
+  static final class Longs extends Ids {
     private long[] slots = new long[128];
     private long[] values = new long[64];
-    private int size;
     private long last;
-    private int lastId = -1;
 
     Longs(int maxDictionaryBytes, ByteBufferAllocator allocator) {
-      super(maxDictionaryBytes, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator);
+      super(maxDictionaryBytes, allocator);
     }
 
     @Override
@@ -262,36 +287,13 @@ final class DictionaryWriters {
     }
 
     @Override
-    public DictionaryPage toDictPageAndClose() {
-      if (lastUsedDictionarySize == 0) {
-        return null;
-      }
-      PlainValuesWriter page =
-          new PlainValuesWriter(lastUsedDictionaryByteSize, maxDictionaryByteSize, allocator);
-      for (int id = 0; id < lastUsedDictionarySize; id++) {
-        page.writeLong(values[id]);
-      }
-      return dictPage(page);
+    void write(ValuesWriter writer, int id) {
+      writer.writeLong(values[id]);
     }
 
     @Override
-    public int getDictionarySize() {
-      return size;
-    }
-
-    @Override
-    protected void clearDictionaryContent() {
+    void clearValues() {
       slots = new long[128];
-      size = 0;
-      lastId = -1;
-    }
-
-    @Override
-    public void fallBackDictionaryEncodedData(ValuesWriter writer) {
-      IntList.IntIterator ids = encodedValues.iterator();
-      while (ids.hasNext()) {
-        writer.writeLong(values[ids.next()]);
-      }
     }
   }
 
@@ -299,7 +301,7 @@ final class DictionaryWriters {
    * BINARY: the values' bytes one after another in one array, a slot per value holding its hash in
    * the high half and id + 1 in the low (0: empty).
    */
-  static final class Binaries extends DictionaryValuesWriter {
+  static final class Binaries extends Ids {
     private static final VarHandle LONGS =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private long[] slots = new long[64];
@@ -307,11 +309,9 @@ final class DictionaryWriters {
     // id's bytes are bytes[ends[id - 1], ends[id]) (from 0 for id 0)
     private int[] ends = new int[64];
     private int[] hashes = new int[64];
-    private int size;
-    private int lastId = -1;
 
     Binaries(int maxDictionaryBytes, ByteBufferAllocator allocator) {
-      super(maxDictionaryBytes, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator);
+      super(maxDictionaryBytes, allocator);
     }
 
     @Override
@@ -401,36 +401,13 @@ final class DictionaryWriters {
     }
 
     @Override
-    public DictionaryPage toDictPageAndClose() {
-      if (lastUsedDictionarySize == 0) {
-        return null;
-      }
-      PlainValuesWriter page =
-          new PlainValuesWriter(lastUsedDictionaryByteSize, maxDictionaryByteSize, allocator);
-      for (int id = 0; id < lastUsedDictionarySize; id++) {
-        page.writeBytes(value(id));
-      }
-      return dictPage(page);
+    void write(ValuesWriter writer, int id) {
+      writer.writeBytes(value(id));
     }
 
     @Override
-    public int getDictionarySize() {
-      return size;
-    }
-
-    @Override
-    protected void clearDictionaryContent() {
+    void clearValues() {
       slots = new long[64];
-      size = 0;
-      lastId = -1;
-    }
-
-    @Override
-    public void fallBackDictionaryEncodedData(ValuesWriter writer) {
-      IntList.IntIterator ids = encodedValues.iterator();
-      while (ids.hasNext()) {
-        writer.writeBytes(value(ids.next()));
-      }
     }
   }
 }

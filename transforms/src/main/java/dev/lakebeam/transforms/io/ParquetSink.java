@@ -124,7 +124,7 @@ public final class ParquetSink<T> implements FileIO.Sink<T> {
   }
 
   /** The channel FileIO opened, as Parquet's output file. */
-  private static final class ChannelFile implements OutputFile {
+  static final class ChannelFile implements OutputFile {
     private final OutputStream out;
 
     ChannelFile(WritableByteChannel channel) {
