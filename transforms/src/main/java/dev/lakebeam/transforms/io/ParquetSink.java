@@ -31,7 +31,8 @@ import org.apache.parquet.schema.MessageType;
  * reject payloads) the try is wasted work: every value hashed and compared against the dictionary,
  * and with one small file per day partition most of a file is its first page. {@code
  * ParquetIO.sink} has no per-column setting and takes records only, hence this sink. Rows are
- * written into the columns without an Avro record each ({@link RowWriteSupport}).
+ * written into the columns without an Avro record each ({@link RowWriteSupport}), and the other
+ * columns' dictionaries are {@link DictionaryWriters}' (the pages Parquet's own writers give).
  */
 public final class ParquetSink<T> implements FileIO.Sink<T> {
   /** Parquet's default, and ParquetIO's. */
