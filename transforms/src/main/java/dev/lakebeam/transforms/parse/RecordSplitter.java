@@ -197,47 +197,88 @@ public final class RecordSplitter {
         return;
       }
       if (pendingCr) {
-        endLine(CR);
+        endLine(CR, line.array(), 0, line.size());
       } else if (line.size() > 0 || lineOversized) {
-        endLine(NONE);
+        endLine(NONE, line.array(), 0, line.size());
       }
       while (openLines > 0) { // a quote left open to the end
         rejectFirstAndReframe("never closes before the end of the input");
       }
     }
 
+    /**
+     * Cuts a chunk into physical lines: each line's bytes are found by a scan for the next break
+     * and handed on as a slice of the chunk; only a line that spans chunks is copied.
+     */
     private void consume(byte[] chunk, int n) {
-      for (int i = 0; i < n; i++) {
-        byte b = chunk[i];
-        if (pendingCr) {
-          pendingCr = false;
-          if (b == '\n') {
-            offset++;
-            endLine(CRLF);
-            continue;
-          }
-          endLine(CR);
-        }
-        offset++;
-        if (b == '\n') {
-          endLine(LF);
-        } else if (b == '\r') {
-          pendingCr = true;
+      int i = 0;
+      if (pendingCr && n > 0) { // a CR ended the previous chunk: this byte says CRLF or CR
+        pendingCr = false;
+        if (chunk[0] == '\n') {
+          offset++;
+          i = 1;
+          endLine(CRLF, line.array(), 0, line.size());
         } else {
-          if (b == '"') {
-            lineHasQuote = true;
+          endLine(CR, line.array(), 0, line.size());
+        }
+      }
+      while (i < n) {
+        int j = i;
+        boolean quote = false;
+        byte b = 0;
+        while (j < n && (b = chunk[j]) != '\n' && b != '\r') {
+          quote |= b == '"';
+          j++;
+        }
+        int len = j - i;
+        offset += len;
+        lineHasQuote |= quote;
+        if (j == n) { // the line goes on in the next chunk
+          append(chunk, i, len);
+          return;
+        }
+        offset++; // the break's first byte
+        int brk = LF;
+        int next = j + 1;
+        if (b == '\r') {
+          if (next == n) { // CRLF or a lone CR: the next chunk says
+            append(chunk, i, len);
+            pendingCr = true;
+            return;
           }
-          if (line.size() < maxRecordBytes) {
-            line.write(b);
+          if (chunk[next] == '\n') {
+            offset++;
+            next++;
+            brk = CRLF;
           } else {
-            lineOversized = true;
+            brk = CR;
           }
         }
+        if (line.size() == 0 && !lineOversized && len <= maxRecordBytes) {
+          endLine(brk, chunk, i, len);
+        } else {
+          append(chunk, i, len);
+          endLine(brk, line.array(), 0, line.size());
+        }
+        i = next;
       }
     }
 
-    /** A streamed physical line has ended with a break of kind {@code brk}. */
-    private void endLine(int brk) {
+    /** Adds bytes to the streamed line, up to the record limit; past it the line is oversized. */
+    private void append(byte[] chunk, int off, int len) {
+      int room = maxRecordBytes - line.size();
+      if (len <= room) {
+        line.write(chunk, off, len);
+      } else {
+        line.write(chunk, off, Math.max(room, 0));
+        lineOversized = true;
+      }
+    }
+
+    /**
+     * A streamed physical line, {@code bytes[off, off + len)}, has ended with a break {@code brk}.
+     */
+    private void endLine(int brk, byte[] bytes, int off, int len) {
       physicalLines++;
       long no = lineNo++;
       fresh.reset();
@@ -245,12 +286,11 @@ public final class RecordSplitter {
           && (lineHasQuote
               || expectedFields
                   < 0)) { // a line without quotes needs no scan (an oversized one is rejected)
-        byte[] b = line.array();
-        for (int k = 0, n = line.size(); k < n; k++) {
-          fresh.feed(b[k]);
+        for (int k = off, e = off + len; k < e; k++) {
+          fresh.feed(bytes[k]);
         }
       }
-      line(no, line.array(), 0, line.size(), brk, lineOversized, fresh);
+      line(no, bytes, off, len, brk, lineOversized, fresh);
       line.reset();
       lineOversized = false;
       lineHasQuote = false;

@@ -1,5 +1,6 @@
 package dev.lakebeam.transforms.parse;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.Assert.assertEquals;
 
 import dev.lakebeam.schemas.RejectReason;
@@ -199,6 +200,77 @@ public class RecordSplitterTest {
                   .replace("\r", "\\r");
       assertEquals(what, lines, s.physicalLines());
       assertEquals(what, lines, s.blankLines() + framed + s.continuationLines());
+    }
+  }
+
+  /** Everything a split reports, boundaries included, as text to compare. */
+  private static List<String> trace(boolean csv, int max, InputStream in) throws IOException {
+    List<String> t = new ArrayList<>();
+    RecordSplitter s = new RecordSplitter(csv, max);
+    s.split(
+        in,
+        new RecordSplitter.Listener() {
+          @Override
+          public void record(long line, String text) {
+            t.add("record " + line + "|" + text);
+          }
+
+          @Override
+          public void reject(long line, RejectReason reason, String message, byte[] payload) {
+            t.add("reject " + line + "|" + reason + "|" + new String(payload, ISO_8859_1));
+          }
+
+          @Override
+          public void boundary(long offset, long nextLine) {
+            t.add("boundary " + offset + " " + nextLine);
+          }
+        });
+    t.add("lines " + s.physicalLines() + " " + s.blankLines() + " " + s.continuationLines());
+    return t;
+  }
+
+  @Test
+  public void recordsRejectsAndBoundariesDoNotDependOnHowTheStreamIsRead() throws Exception {
+    // lines are cut by a scan of each chunk read; a line, a CRLF or an oversized line may span
+    // reads of any size
+    byte[] alphabet = "ab1,,\"\"\n\n\r\r \t".getBytes(ISO_8859_1);
+    Random r = new Random(7);
+    for (int run = 0; run < 3000; run++) {
+      byte[] bytes = new byte[r.nextInt(300)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = alphabet[r.nextInt(alphabet.length)];
+      }
+      boolean csv = r.nextBoolean();
+      int max = 1 + r.nextInt(60);
+      int most = 1 + r.nextInt(6);
+      List<String> whole = trace(csv, max, new ByteArrayInputStream(bytes));
+      List<String> trickled =
+          trace(
+              csv,
+              max,
+              new FilterInputStream(new ByteArrayInputStream(bytes)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                  return super.read(b, off, Math.min(len, most));
+                }
+              });
+      assertEquals("run " + run, whole, trickled);
+      long breaks = 0;
+      for (int i = 0; i < bytes.length; i++) {
+        breaks +=
+            bytes[i] == '\n'
+                    || (bytes[i] == '\r' && (i + 1 == bytes.length || bytes[i + 1] != '\n'))
+                ? 1
+                : 0;
+      }
+      long last =
+          bytes.length > 0 && bytes[bytes.length - 1] != '\n' && bytes[bytes.length - 1] != '\r'
+              ? 1
+              : 0;
+      assertEquals(
+          "run " + run,
+          "lines " + (breaks + last),
+          whole.get(whole.size() - 1).replaceAll(" \\d+ \\d+$", ""));
     }
   }
 
