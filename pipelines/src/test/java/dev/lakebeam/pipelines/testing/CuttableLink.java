@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP link on 127.0.0.1 to a real server that a test can cut and restore, like a network outage
  * (in the manner of toxiproxy): {@link #cut()} resets every open connection and refuses new ones;
  * {@link #restore()} accepts again on the same port. The server behind it keeps its state, as the
- * real service does during an outage.
+ * real service does during an outage. Once {@link #cut()} has returned, no connection reaches the
+ * server until {@link #restore()}.
  */
 public final class CuttableLink implements AutoCloseable {
   private final int targetPort;
@@ -64,9 +65,22 @@ public final class CuttableLink implements AutoCloseable {
     while (!s.isClosed()) {
       try {
         Socket client = s.accept();
-        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        open.add(client);
-        open.add(upstream);
+        Socket upstream;
+        // connected under cut()'s lock: once cut() returns, no new connection reaches the server
+        synchronized (this) {
+          if (s.isClosed()) {
+            client.close();
+            return;
+          }
+          try {
+            upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+          } catch (IOException refused) {
+            client.close();
+            continue;
+          }
+          open.add(client);
+          open.add(upstream);
+        }
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {

@@ -3,6 +3,10 @@ package dev.lakebeam.pipelines.testing;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +25,8 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 /**
  * The restart the reliability tests rely on: a persistent emulator restarted while a client puts
  * records keeps every record it acknowledged (otherwise a loss in those tests could be the
- * emulator's, not the pipeline's).
+ * emulator's, not the pipeline's), and the restart ends however many connections its clients keep
+ * opening.
  */
 public class KinesisHarnessTest {
   @ClassRule public static final KinesisHarness KINESIS = KinesisHarness.persistent();
@@ -60,6 +65,35 @@ public class KinesisHarnessTest {
               }
               return failures;
             });
+    // and clients that keep opening connections, each a request sent in part: one that reached
+    // kinesis-local while it drained after SIGTERM would keep it from ever stopping
+    int port =
+        Integer.parseInt(KINESIS.endpoint().substring(KINESIS.endpoint().lastIndexOf(':') + 1));
+    List<Socket> dangling = new ArrayList<>();
+    CompletableFuture<Integer> connecting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              int connected = 0;
+              while (!stop.get()) {
+                try {
+                  Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                  s.getOutputStream()
+                      .write(
+                          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+                              .getBytes(StandardCharsets.US_ASCII));
+                  dangling.add(s);
+                  connected++;
+                } catch (IOException refused) {
+                  // the link is cut while the emulator restarts
+                }
+                try {
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  return connected;
+                }
+              }
+              return connected;
+            });
     Thread.sleep(2000);
     int before = acknowledged.size();
     long down = KINESIS.restart();
@@ -67,6 +101,10 @@ public class KinesisHarnessTest {
     Thread.sleep(2000);
     stop.set(true);
     int failures = putting.get(60, TimeUnit.SECONDS);
+    assertTrue("connections opened around the restart", connecting.get(60, TimeUnit.SECONDS) > 20);
+    for (Socket s : dangling) {
+      s.close();
+    }
     System.out.println(
         "KinesisHarnessTest: "
             + acknowledged.size()
