@@ -1,11 +1,19 @@
 package dev.lakebeam.tools.bench;
 
+import dev.lakebeam.pipelines.options.BackfillOptions;
 import dev.lakebeam.pipelines.options.Command;
 import dev.lakebeam.pipelines.options.OptionParser;
 import dev.lakebeam.pipelines.options.Profiles;
 import dev.lakebeam.schemas.SourceDataset;
+import dev.lakebeam.transforms.clean.CleanRecords;
+import dev.lakebeam.transforms.parse.ReadSourceFiles;
+import dev.lakebeam.transforms.records.RowBlock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -30,30 +38,36 @@ import org.apache.beam.sdk.values.PCollection;
  * counts the lines ({@code read}), or keys each line by its order id and sends it through one
  * {@code GroupByKey} before counting ({@code shuffle}): the one shuffle the clean stage cannot do
  * without (an order line's day partition and its reference check come from its order, and no worker
- * may hold all orders). No parsing beyond the key, no validation, nothing written. Prints the
- * number of lines counted; fails if the shuffle lost or added any.
+ * may hold all orders). No parsing beyond the key, no validation, nothing written. The {@code
+ * blocks} floor is the same shuffle in the batch path's design: the clean stage's own reader cuts
+ * the files into byte ranges, parses each line and packs the rows into blocks per hash bucket of
+ * the order id (as many buckets as clean plans), and the blocks go through one {@code GroupByKey};
+ * no validation against products, no join, nothing written. Prints the number of lines counted;
+ * fails if the shuffle lost or added any.
  */
 public final class RunnerFloor {
   static final String NAMESPACE = "runner-floor";
 
   /** The floor's runs, in the order bench measures them. */
-  static final List<String> MODES = List.of("read", "shuffle");
+  static final List<String> MODES = List.of("read", "shuffle", "blocks");
 
   /** The name bench's table gives a run of the floor. */
   static String title(String mode) {
-    return mode.equals("read")
-        ? "runner floor: read order lines (TextIO, count)"
-        : "runner floor: read, one shuffle by order";
+    return switch (mode) {
+      case "read" -> "runner floor: read order lines (TextIO, count)";
+      case "shuffle" -> "runner floor: read, one shuffle by order";
+      default -> "runner floor: parsed into blocks, one shuffle of blocks by order bucket";
+    };
   }
 
   private RunnerFloor() {}
 
   public static void main(String[] args) {
     if (args.length != 3 || !MODES.contains(args[0])) {
-      System.err.println("usage: RunnerFloor read|shuffle PROFILE FILES_DIR");
+      System.err.println("usage: RunnerFloor read|shuffle|blocks PROFILE FILES_DIR");
       System.exit(2);
     }
-    boolean shuffle = args[0].equals("shuffle");
+    boolean shuffle = !args[0].equals("read");
     Path files = Path.of(args[2]).toAbsolutePath();
     PipelineOptions options =
         new OptionParser(Profiles.standard())
@@ -65,6 +79,26 @@ public final class RunnerFloor {
                     "--lake=" + files.resolve("unused-lake").toUri()))
             .options();
     Pipeline p = Pipeline.create(options);
+    if (args[0].equals("blocks")) {
+      blocks(p, files, options.as(BackfillOptions.class).getMaxRecordBytes());
+    } else {
+      perLine(p, files, shuffle);
+    }
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the runner floor's pipeline ended in state " + state);
+    }
+    long read = counter(result, "read");
+    if (shuffle && counter(result, "grouped") != read) {
+      throw new IllegalStateException(
+          "the shuffle delivered " + counter(result, "grouped") + " lines of " + read);
+    }
+    System.out.println(read);
+  }
+
+  /** The order lines as elements of their own: read with TextIO, then counted or shuffled. */
+  private static void perLine(Pipeline p, Path files, boolean shuffle) {
     PCollection<String> lines =
         p.apply(
             "Read order lines",
@@ -78,17 +112,29 @@ public final class RunnerFloor {
     } else {
       lines.apply("Count read", ParDo.of(new CountRead()));
     }
-    PipelineResult result = p.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("the runner floor's pipeline ended in state " + state);
+  }
+
+  /** The order lines in blocks, read, parsed and bucketed by the clean stage's reader. */
+  private static void blocks(Pipeline p, Path files, int maxRecordBytes) {
+    long bytes = 0;
+    try (Stream<Path> s = Files.list(files)) {
+      for (Path f :
+          s.filter(f -> f.getFileName().toString().startsWith("order_products")).toList()) {
+        bytes += Files.size(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    long read = counter(result, "read");
-    if (shuffle && counter(result, "grouped") != read) {
-      throw new IllegalStateException(
-          "the shuffle delivered " + counter(result, "grouped") + " lines of " + read);
-    }
-    System.out.println(read);
+    p.apply(
+            "Read order lines",
+            ReadSourceFiles.of(SourceDataset.ORDER_LINES, files.toString(), maxRecordBytes)
+                .parsedInBuckets(
+                    SourceDataset.ORDERS.keyFields().get(0), CleanRecords.bucketsFor(bytes)))
+        .get(ReadSourceFiles.BUCKETS)
+        .apply("Count read", ParDo.of(new CountBlockRows()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), RowBlock.Coder.of()))
+        .apply("Group by bucket", GroupByKey.create())
+        .apply("Count grouped", ParDo.of(new CountGroupedRows()));
   }
 
   private static long counter(PipelineResult result, String name) {
@@ -147,6 +193,30 @@ public final class RunnerFloor {
       long n = 0;
       for (String ignored : group.getValue()) {
         n++;
+      }
+      grouped.inc(n);
+    }
+  }
+
+  static final class CountBlockRows extends DoFn<KV<Integer, RowBlock>, KV<Integer, RowBlock>> {
+    private final Counter read = Metrics.counter(NAMESPACE, "read");
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, RowBlock> block, OutputReceiver<KV<Integer, RowBlock>> out) {
+      read.inc(block.getValue().count());
+      out.output(block);
+    }
+  }
+
+  static final class CountGroupedRows extends DoFn<KV<Integer, Iterable<RowBlock>>, Void> {
+    private final Counter grouped = Metrics.counter(NAMESPACE, "grouped");
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<RowBlock>> bucket) {
+      long n = 0;
+      for (RowBlock b : bucket.getValue()) {
+        n += b.count();
       }
       grouped.inc(n);
     }

@@ -65,7 +65,8 @@ public class BenchTest {
     for (String floor :
         List.of(
             "runner floor: read order lines (TextIO, count)",
-            "runner floor: read, one shuffle by order")) {
+            "runner floor: read, one shuffle by order",
+            "runner floor: parsed into blocks, one shuffle of blocks by order bucket")) {
       assertThat(text, containsString("| " + floor + " | local | "));
     }
     assertTrue(
@@ -74,7 +75,14 @@ public class BenchTest {
             .anyMatch(
                 l ->
                     l.matches(
-                        "Runner floor \\(one shuffle, no cleaning\\) on local: \\d+\\.\\d % of the lower bound's lines/s .*")));
+                        "Runner floor \\(each line an element, one shuffle, no cleaning\\) on local: \\d+\\.\\d % of the lower bound's lines/s\\.")));
+    assertTrue(
+        text,
+        text.lines()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "Runner floor in blocks \\(.*\\) on local: \\d+\\.\\d % of the lower bound's lines/s .*")));
     assertTrue(
         text,
         text.lines()
