@@ -69,27 +69,16 @@ public class BenchTest {
             "runner floor: parsed into blocks, one shuffle of blocks by order bucket")) {
       assertThat(text, containsString("| " + floor + " | local | "));
     }
-    assertTrue(
+    assertHasLine(
         text,
-        text.lines()
-            .anyMatch(
-                l ->
-                    l.matches(
-                        "Runner floor \\(each line an element, one shuffle, no cleaning\\) on local: \\d+\\.\\d % of the lower bound's lines/s\\.")));
-    assertTrue(
+        "Runner floor \\(each line an element, one shuffle, no cleaning\\) on local: \\d+\\.\\d % of"
+            + " the lower bound's lines/s\\.");
+    assertHasLine(
         text,
-        text.lines()
-            .anyMatch(
-                l ->
-                    l.matches(
-                        "Runner floor in blocks \\(.*\\) on local: \\d+\\.\\d % of the lower bound's lines/s .*")));
-    assertTrue(
+        "Runner floor in blocks \\(.*\\) on local: \\d+\\.\\d % of the lower bound's lines/s .*");
+    assertHasLine(
         text,
-        text.lines()
-            .anyMatch(
-                l ->
-                    l.matches(
-                        "Clean stage \\(raw\\+clean\\) on local: \\d+\\.\\d % of the lower bound's lines/s\\.")));
+        "Clean stage \\(raw\\+clean\\) on local: \\d+\\.\\d % of the lower bound's lines/s\\.");
     assertThat(
         text.lines()
             .filter(l -> l.startsWith("Backfill end to end on local:"))
@@ -147,5 +136,10 @@ public class BenchTest {
     try (Stream<Path> left = Files.list(work)) {
       assertEquals("nothing generated", 0, left.count());
     }
+  }
+
+  /** Some line of {@code text} matches {@code regex} as a whole. */
+  private static void assertHasLine(String text, String regex) {
+    assertTrue(regex + " in:\n" + text, text.lines().anyMatch(l -> l.matches(regex)));
   }
 }
