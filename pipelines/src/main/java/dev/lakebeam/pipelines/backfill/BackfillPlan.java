@@ -16,6 +16,7 @@ import dev.lakebeam.schemas.Dataset;
 import dev.lakebeam.schemas.SourceDataset;
 import dev.lakebeam.schemas.Zone;
 import dev.lakebeam.transforms.clean.CleanConfig;
+import dev.lakebeam.transforms.clean.CleanRecords;
 import dev.lakebeam.transforms.clean.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,7 +41,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.joda.time.Instant;
 
@@ -319,10 +319,7 @@ final class BackfillPlan {
   long orderLineBytes() {
     long bytes = 0;
     for (MatchResult.Metadata f : files.getOrDefault(SourceDataset.ORDER_LINES, List.of())) {
-      boolean compressed =
-          Compression.detect(f.resourceId().getFilename().toLowerCase(Locale.ROOT))
-              != Compression.UNCOMPRESSED;
-      bytes += compressed ? 5 * f.sizeBytes() : f.sizeBytes();
+      bytes += CleanRecords.plannedBytes(f.resourceId().getFilename(), f.sizeBytes());
     }
     for (RdsExtract e : extracts) {
       if (e.table().dataset() == SourceDataset.ORDER_LINES) {

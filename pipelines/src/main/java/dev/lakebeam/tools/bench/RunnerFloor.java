@@ -10,8 +10,10 @@ import dev.lakebeam.transforms.parse.ReadSourceFiles;
 import dev.lakebeam.transforms.records.RowBlock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
@@ -116,11 +118,19 @@ public final class RunnerFloor {
 
   /** The order lines in blocks, read, parsed and bucketed by the clean stage's reader. */
   private static void blocks(Pipeline p, Path files, int maxRecordBytes) {
+    // the files the reader matches (the dataset's pattern, plain or .gz), counted as clean plans
+    PathMatcher plain =
+        FileSystems.getDefault().getPathMatcher("glob:" + SourceDataset.ORDER_LINES.filePattern());
+    PathMatcher gz =
+        FileSystems.getDefault()
+            .getPathMatcher("glob:" + SourceDataset.ORDER_LINES.filePattern() + ".gz");
     long bytes = 0;
     try (Stream<Path> s = Files.list(files)) {
-      for (Path f :
-          s.filter(f -> f.getFileName().toString().startsWith("order_products")).toList()) {
-        bytes += Files.size(f);
+      for (Path f : s.toList()) {
+        Path name = f.getFileName();
+        if (Files.isRegularFile(f) && (plain.matches(name) || gz.matches(name))) {
+          bytes += CleanRecords.plannedBytes(name.toString(), Files.size(f));
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -72,9 +72,13 @@ public final class CuttableLink implements AutoCloseable {
             client.close();
             return;
           }
+          upstream = new Socket();
           try {
-            upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+            // bounded: cut() waits for this lock
+            upstream.connect(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
           } catch (IOException refused) {
+            upstream.close();
             client.close();
             continue;
           }

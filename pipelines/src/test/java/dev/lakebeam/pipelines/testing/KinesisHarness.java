@@ -71,8 +71,13 @@ public final class KinesisHarness extends ExternalResource {
     } else {
       port = serverPort;
     }
-    forgetData();
-    start();
+    try {
+      forgetData();
+      start();
+    } catch (Throwable e) { // JUnit runs no after() for a failed before()
+      after();
+      throw e;
+    }
   }
 
   /** Removes what an earlier emulator on the same port persisted. */
@@ -94,7 +99,7 @@ public final class KinesisHarness extends ExternalResource {
    * saves its data. A stop that needs SIGKILL would lose what was acknowledged since the last save,
    * so it fails instead.
    *
-   * @return how long the restart took (SIGTERM to listening again), in milliseconds
+   * @return how long the restart took (from the cut to listening again), in milliseconds
    */
   public long restart() throws Exception {
     if (!persistent) {
@@ -133,16 +138,24 @@ public final class KinesisHarness extends ExternalResource {
    */
   private void awaitNoConnections() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAINED_BOUND_MILLIS);
+    long open = -1;
     while (System.nanoTime() < deadline) {
       try {
-        if (connectionsTo(serverPort) == 0) {
-          return;
-        }
+        open = connectionsTo(serverPort);
       } catch (IOException noTable) {
+        return;
+      }
+      if (open == 0) {
         return;
       }
       Thread.sleep(50);
     }
+    System.out.println(
+        "KinesisHarness: "
+            + open
+            + " connection(s) to kinesis-local still open "
+            + DRAINED_BOUND_MILLIS
+            + " ms after the cut; its stop will wait for them (up to 30 s)");
   }
 
   /**

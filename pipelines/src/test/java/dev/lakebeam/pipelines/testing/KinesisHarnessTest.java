@@ -87,7 +87,7 @@ public class KinesisHarnessTest {
                   // the link is cut while the emulator restarts
                 }
                 try {
-                  Thread.sleep(20);
+                  Thread.sleep(50);
                 } catch (InterruptedException e) {
                   return connected;
                 }
@@ -137,6 +137,8 @@ public class KinesisHarnessTest {
     Set<String> distinct = new HashSet<>(read);
     assertEquals("no record twice", read.size(), distinct.size());
     assertTrue("records put before the restart", before > 10);
+    // a connection left open at SIGTERM would cost kinesis-local's 30 s drain
+    assertTrue("restart took " + down + " ms", down < 25_000);
     assertTrue("records put after the restart", acknowledged.size() > during);
     Set<String> lost = new HashSet<>(acknowledged);
     lost.removeAll(distinct);

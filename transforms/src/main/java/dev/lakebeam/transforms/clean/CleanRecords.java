@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,6 +36,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -125,6 +127,16 @@ public final class CleanRecords extends PTransform<CleanRecords.Input, CleanReco
 
   /** Beyond this (1 GiB of lines) buckets grow instead: each step holds a block per bucket open. */
   public static final int MAX_BUCKETS = 4096;
+
+  /**
+   * A source file of order lines as the bucket plan counts it: a compressed one (by its name) at
+   * five times its size.
+   */
+  public static long plannedBytes(String fileName, long size) {
+    boolean compressed =
+        Compression.detect(fileName.toLowerCase(Locale.ROOT)) != Compression.UNCOMPRESSED;
+    return compressed ? 5 * size : size;
+  }
 
   /** Buckets for this many bytes of order-line input, at least {@link #DEFAULT_BUCKETS}. */
   public static int bucketsFor(long orderLineBytes) {

@@ -229,6 +229,100 @@ public class RecordSplitterTest {
     return t;
   }
 
+  /**
+   * What a split of JSON lines must report, worked out line by line: each line is a record, blank,
+   * too large or NUL-bearing, and a boundary follows it at the offset past its break.
+   */
+  private static List<String> jsonLinesOracle(byte[] b, int max) {
+    List<String> t = new ArrayList<>();
+    long lineNo = 1;
+    long blank = 0;
+    int start = 0;
+    while (start < b.length) {
+      int end = start;
+      while (end < b.length && b[end] != '\n' && b[end] != '\r') {
+        end++;
+      }
+      int next = end == b.length ? end : end + 1;
+      if (end < b.length && b[end] == '\r' && next < b.length && b[next] == '\n') {
+        next++;
+      }
+      String text = new String(b, start, end - start, ISO_8859_1);
+      if (text.length() > max) {
+        t.add("reject " + lineNo + "|RECORD_TOO_LARGE|" + text.substring(0, max));
+      } else if (text.chars().allMatch(c -> c == ' ' || c == '\t')) {
+        blank++;
+      } else if (text.indexOf('\0') >= 0) {
+        t.add("reject " + lineNo + "|INVALID_ENCODING|" + text);
+      } else {
+        t.add("record " + lineNo + "|" + text);
+      }
+      lineNo++;
+      t.add("boundary " + next + " " + lineNo);
+      start = next;
+    }
+    t.add("lines " + (lineNo - 1) + " " + blank + " 0");
+    return t;
+  }
+
+  @Test
+  public void jsonLinesAreFramedAsALineByLineReadingSaysWhateverTheReadSizes() throws Exception {
+    byte[] alphabet = "ab{}\0\n\n\r\r \t".getBytes(ISO_8859_1);
+    Random r = new Random(3);
+    for (int run = 0; run < 3000; run++) {
+      byte[] bytes = new byte[r.nextInt(300)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = alphabet[r.nextInt(alphabet.length)];
+      }
+      int max = 1 + r.nextInt(40);
+      int most = 1 + r.nextInt(12);
+      assertEquals(
+          "run " + run,
+          jsonLinesOracle(bytes, max),
+          trace(
+              false,
+              max,
+              new FilterInputStream(new ByteArrayInputStream(bytes)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                  return super.read(b, off, Math.min(len, most));
+                }
+              }));
+    }
+  }
+
+  @Test
+  public void aLineOfExactlyTheLimitIsKeptAndOneByteMoreIsRejectedAtEveryReadSize()
+      throws Exception {
+    byte[] bytes = "12345\n123456\r\n12345\r123456".getBytes(ISO_8859_1);
+    List<String> expected =
+        List.of(
+            "record 1|12345",
+            "boundary 6 2",
+            "reject 2|RECORD_TOO_LARGE|12345",
+            "boundary 14 3",
+            "record 3|12345",
+            "boundary 20 4",
+            "reject 4|RECORD_TOO_LARGE|12345",
+            "boundary 26 5",
+            "lines 4 0 0");
+    for (int most = 1; most <= bytes.length; most++) {
+      int m = most;
+      assertEquals(
+          "reads of " + most,
+          expected,
+          trace(
+              false,
+              5,
+              new FilterInputStream(new ByteArrayInputStream(bytes)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                  return super.read(b, off, Math.min(len, m));
+                }
+              }));
+    }
+  }
+
   @Test
   public void recordsRejectsAndBoundariesDoNotDependOnHowTheStreamIsRead() throws Exception {
     // lines are cut by a scan of each chunk read; a line, a CRLF or an oversized line may span
