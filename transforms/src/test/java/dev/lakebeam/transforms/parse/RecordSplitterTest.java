@@ -136,15 +136,7 @@ public class RecordSplitterTest {
   @Test
   public void aBomSplitAcrossShortReadsIsStillSkipped() throws Exception {
     byte[] bytes = "\uFEFForder_id,x\n1,2\n".getBytes(StandardCharsets.UTF_8);
-    split(
-        true,
-        1000,
-        new FilterInputStream(new ByteArrayInputStream(bytes)) {
-          @Override
-          public int read(byte[] b, int off, int len) throws IOException {
-            return super.read(b, off, Math.min(len, 2));
-          }
-        });
+    split(true, 1000, trickle(bytes, 2));
     assertEquals(List.of("1|order_id,x", "2|1,2"), records);
   }
 
@@ -176,10 +168,7 @@ public class RecordSplitterTest {
     byte[] alphabet = "ab1,,\"\"\n\n\r \t".getBytes(StandardCharsets.UTF_8);
     Random r = new Random(42);
     for (int run = 0; run < 2000; run++) {
-      byte[] bytes = new byte[r.nextInt(200)];
-      for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = alphabet[r.nextInt(alphabet.length)];
-      }
+      byte[] bytes = randomBytes(r, alphabet, 200);
       records.clear();
       rejects.clear();
       RecordSplitter s = split(true, 1 + r.nextInt(100), bytes);
@@ -270,24 +259,11 @@ public class RecordSplitterTest {
     byte[] alphabet = "ab{}\0\n\n\r\r \t".getBytes(ISO_8859_1);
     Random r = new Random(3);
     for (int run = 0; run < 3000; run++) {
-      byte[] bytes = new byte[r.nextInt(300)];
-      for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = alphabet[r.nextInt(alphabet.length)];
-      }
+      byte[] bytes = randomBytes(r, alphabet, 300);
       int max = 1 + r.nextInt(40);
       int most = 1 + r.nextInt(12);
       assertEquals(
-          "run " + run,
-          jsonLinesOracle(bytes, max),
-          trace(
-              false,
-              max,
-              new FilterInputStream(new ByteArrayInputStream(bytes)) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                  return super.read(b, off, Math.min(len, most));
-                }
-              }));
+          "run " + run, jsonLinesOracle(bytes, max), trace(false, max, trickle(bytes, most)));
     }
   }
 
@@ -307,19 +283,7 @@ public class RecordSplitterTest {
             "boundary 26 5",
             "lines 4 0 0");
     for (int most = 1; most <= bytes.length; most++) {
-      int m = most;
-      assertEquals(
-          "reads of " + most,
-          expected,
-          trace(
-              false,
-              5,
-              new FilterInputStream(new ByteArrayInputStream(bytes)) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                  return super.read(b, off, Math.min(len, m));
-                }
-              }));
+      assertEquals("reads of " + most, expected, trace(false, 5, trickle(bytes, most)));
     }
   }
 
@@ -330,24 +294,12 @@ public class RecordSplitterTest {
     byte[] alphabet = "ab1,,\"\"\n\n\r\r \t".getBytes(ISO_8859_1);
     Random r = new Random(7);
     for (int run = 0; run < 3000; run++) {
-      byte[] bytes = new byte[r.nextInt(300)];
-      for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = alphabet[r.nextInt(alphabet.length)];
-      }
+      byte[] bytes = randomBytes(r, alphabet, 300);
       boolean csv = r.nextBoolean();
       int max = 1 + r.nextInt(60);
       int most = 1 + r.nextInt(6);
       List<String> whole = trace(csv, max, new ByteArrayInputStream(bytes));
-      List<String> trickled =
-          trace(
-              csv,
-              max,
-              new FilterInputStream(new ByteArrayInputStream(bytes)) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                  return super.read(b, off, Math.min(len, most));
-                }
-              });
+      List<String> trickled = trace(csv, max, trickle(bytes, most));
       assertEquals("run " + run, whole, trickled);
       long breaks = 0;
       for (int i = 0; i < bytes.length; i++) {
@@ -427,5 +379,24 @@ public class RecordSplitterTest {
   @Test(expected = CsvFields.MalformedCsv.class)
   public void textAfterAClosingQuoteIsMalformed() throws Exception {
     CsvFields.split("\"a\"b,c");
+  }
+
+  /** The bytes as a stream that hands out at most {@code most} of them per read. */
+  private static InputStream trickle(byte[] bytes, int most) {
+    return new FilterInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, most));
+      }
+    };
+  }
+
+  /** Up to {@code bound - 1} bytes drawn from {@code alphabet}. */
+  private static byte[] randomBytes(Random r, byte[] alphabet, int bound) {
+    byte[] bytes = new byte[r.nextInt(bound)];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = alphabet[r.nextInt(alphabet.length)];
+    }
+    return bytes;
   }
 }
